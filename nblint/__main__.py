@@ -1,0 +1,5 @@
+import sys
+
+from nblint.cli import main
+
+sys.exit(main())

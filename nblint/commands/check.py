@@ -1,0 +1,74 @@
+"""`nblint check [PATHS...]`: report what kills kernels and what rots notebooks in git."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from nblint.reporters import FORMATS
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    return tuple(code.strip().upper() if code.strip().upper() != "ALL" else "ALL" for code in text.split(",") if code.strip())
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("check", help="check notebooks", description=__doc__)
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="notebooks or folders (default: the current folder)")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to enable, replacing the configuration's")
+    parser.add_argument("--ignore", type=_codes, default=(), metavar="CODES", help="comma-separated codes or prefixes to disable")
+    parser.add_argument("--extend-select", type=_codes, default=(), metavar="CODES", help="codes or prefixes to enable on top of the selection")
+    parser.add_argument("--config", type=Path, metavar="FILE", help="use this pyproject.toml or nblint.toml for every notebook")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when something is reported")
+    parser.add_argument("--output-file", "-o", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from nblint.config import ConfigError, ConfigResolver, Overrides, check_selectors
+    from nblint.discovery import discover
+    from nblint.reporters import RunResult, render
+    from nblint.runner import check_files
+
+    try:
+        for flag in ("select", "ignore", "extend_select"):
+            value = getattr(args, flag)
+            if value is not None:
+                check_selectors(value, f"--{flag.replace('_', '-')}")
+        overrides = Overrides(config=args.config, select=args.select, ignore=args.ignore, extend_select=args.extend_select)
+        resolver = ConfigResolver(overrides)
+        found = discover(args.paths or ["."], resolver)
+        for name in found.missing:
+            print(f"nblint: error: {name}: no such file or folder", file=sys.stderr)
+        for name in found.empty:
+            print(f"nblint: warning: {name}: no notebooks found", file=sys.stderr)
+        results = check_files(found.files, resolver)
+    except ConfigError as exc:
+        print(f"nblint: error: {exc}", file=sys.stderr)
+        return 2
+
+    run_result = RunResult(checked=len(results))
+    for result in results:
+        run_result.findings.extend(sorted(result.findings, key=lambda f: f.sort_key()))
+        run_result.unreadable += result.unreadable
+    output = render(args.format, run_result)
+    if args.output_file is not None:
+        from nblint.atomic import write_text_atomic
+
+        try:
+            write_text_atomic(args.output_file, output)
+        except OSError as exc:
+            print(f"nblint: error: cannot write {args.output_file}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        if args.format in ("text", "full"):
+            sys.stdout.write(output.splitlines()[-1] + "\n")
+    else:
+        sys.stdout.write(output)
+
+    if found.missing:
+        return 2
+    if run_result.findings and not args.exit_zero:
+        return 1
+    return 0

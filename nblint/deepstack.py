@@ -1,0 +1,44 @@
+"""Run analysis on a thread with a deep stack.
+
+libcst's visitors and code generator recurse once per level of nesting, and real notebooks hold
+expressions thousands of terms long (a 2,000-term `[255]*8+[245]+...` list in a Kaggle notebook makes
+ruff abort its run with a stack overflow). A thread with a large stack and a high recursion limit
+lets such cells be analysed like any other, instead of dying with RecursionError or a segfault.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+STACK_BYTES = 512 * 1024 * 1024  # address space only: pages are touched as the stack grows
+RECURSION_LIMIT = 200_000
+
+
+def call_with_deep_stack(function: Callable[..., T], *args, **kwargs) -> T:
+    result: list = []
+    error: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(function(*args, **kwargs))
+        except BaseException as exc:  # handed back to the caller's thread as is
+            error.append(exc)
+
+    previous_size = threading.stack_size()
+    previous_limit = sys.getrecursionlimit()
+    threading.stack_size(STACK_BYTES)
+    sys.setrecursionlimit(max(previous_limit, RECURSION_LIMIT))
+    try:
+        thread = threading.Thread(target=target, name="nblint-deep-stack")
+        thread.start()
+    finally:
+        threading.stack_size(previous_size)
+    thread.join()
+    sys.setrecursionlimit(previous_limit)
+    if error:
+        raise error[0]
+    return result[0]

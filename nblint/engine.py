@@ -1,0 +1,174 @@
+"""One notebook through nblint: read, notebook rules, one parse, one batched traversal, positions for
+what was reported, suppressions. Any unexpected error becomes NB000 for that notebook alone.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import libcst as cst
+
+from nblint import suppressions
+from nblint.findings import Finding
+from nblint.notebook import Notebook, Unreadable, parse_notebook, read_notebook
+from nblint.program import Program, build_program
+from nblint.rules import ALL_RULES
+from nblint.rules.base import CodeRule, NotebookRule, Report, Rule
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    unreadable: bool = False
+
+
+def check_file(
+    path: Path,
+    enabled: Iterable[str],
+    options: Mapping[str, Any],
+    display_path: str | None = None,
+    raw: bytes | None = None,
+) -> FileResult:
+    """Check one notebook file (or `raw` bytes standing for it). Never raises for a bad notebook."""
+    shown = display_path if display_path is not None else str(path)
+    enabled = frozenset(enabled)
+    try:
+        try:
+            notebook = read_notebook(path) if raw is None else parse_notebook(path, raw)
+        except Unreadable as problem:
+            result = FileResult(shown, unreadable=True)
+            if problem.code in enabled:
+                rule = ALL_RULES[problem.code]
+                result.findings.append(
+                    Finding(rule.code, rule.name, problem.message, rule.severity, shown, line=problem.line,
+                            column=problem.column, json_line=problem.line)
+                )
+            return result
+        findings = analyse(notebook, enabled, options, shown)
+        return FileResult(shown, findings)
+    except Exception as exc:  # one broken notebook must never stop a run over many
+        rule = ALL_RULES["NB000"]
+        return FileResult(
+            shown,
+            [Finding(rule.code, rule.name, f"internal error while checking this notebook: {_describe(exc)}",
+                     rule.severity, shown)] if "NB000" in enabled else [],
+        )
+
+
+def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, Any], shown: str) -> list[Finding]:
+    reports: list[Report] = []
+    findings: list[Finding] = []
+
+    if notebook.schema_error is not None and "NB004" in enabled:
+        message, json_path, json_line = notebook.schema_error
+        from nblint.schema import format_path
+
+        rule = ALL_RULES["NB004"]
+        findings.append(
+            Finding(rule.code, rule.name, f"notebook does not match the nbformat schema at {format_path(json_path)}: {message}",
+                    rule.severity, shown, json_line=json_line)
+        )
+
+    program = None
+    if notebook.is_python and not notebook.is_python2:
+        program = build_program(notebook)
+        if "NB001" in enabled:
+            rule = ALL_RULES["NB001"]
+            for problem in program.syntax_errors:
+                cell = problem.cell
+                findings.append(
+                    Finding(rule.code, rule.name,
+                            f"cell {cell.index + 1} is not valid Python: {problem.message} (line {problem.line})",
+                            rule.severity, shown, cell=cell.index, cell_id=cell.id, line=problem.line,
+                            column=problem.column, json_line=notebook.source_json_line(cell, problem.line),
+                            source_line=_line_of(cell.lines, problem.line))
+                )
+
+    rule_classes = [ALL_RULES[code] for code in sorted(enabled)]
+    for rule_class in rule_classes:
+        if issubclass(rule_class, NotebookRule):
+            rule = rule_class(_options_for(rule_class, options))
+            rule.check(notebook)
+            reports.extend(rule.reports)
+
+    code_rules = [r for r in rule_classes if issubclass(r, CodeRule)]
+    if program is not None and program.module is not None and code_rules:
+        reports.extend(run_code_rules(program, code_rules, options, notebook))
+
+    findings.extend(_to_findings(reports, notebook, program, shown))
+    return suppressions.apply(findings, notebook)
+
+
+def run_code_rules(program: Program, code_rules: list[type[CodeRule]], options, notebook: Notebook) -> list[Report]:
+    from nblint.context import CodeContext
+
+    context = CodeContext(program.module, notebook.path.parent)
+    rules = [rule_class(context, _options_for(rule_class, options)) for rule_class in code_rules]
+    cst.visit_batched(program.module, [context.scopes, *rules])
+    reports: list[Report] = []
+    for rule in rules:
+        rule.finish()
+        reports.extend(rule.reports)
+    return reports
+
+
+def _options_for(rule_class: type[Rule], options: Mapping[str, Any]) -> dict[str, Any]:
+    return {option.key: options.get(option.key, option.parsed_default()) for option in rule_class.options} | {
+        key: value for key, value in options.items()
+    }
+
+
+def _to_findings(reports: list[Report], notebook: Notebook, program: Program | None, shown: str) -> list[Finding]:
+    positions = None
+    findings = []
+    for report in reports:
+        rule = report.rule
+        cell_index, line, column, end_line, end_column = report.cell, report.line, report.column, report.end_line, report.end_column
+        if report.node is not None and program is not None:
+            if positions is None:
+                # Positions only for what was reported: one codegen pass, after the traversal.
+                from libcst.metadata import MetadataWrapper, PositionProvider
+
+                positions = MetadataWrapper(program.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            where = positions[report.node]
+            code_cell, line = program.locate(where.start.line)
+            cell_index = code_cell.cell.index
+            column = where.start.column + 1 + code_cell.dedent
+            end_cell, end_line = program.locate(where.end.line)
+            end_column = where.end.column + 1 + code_cell.dedent
+            if end_cell is not code_cell:  # a node never spans cells, but be safe
+                end_line, end_column = line, column
+        cell = notebook.cells[cell_index] if cell_index is not None and 0 <= cell_index < len(notebook.cells) else None
+        if cell is not None:
+            json_line = notebook.source_json_line(cell, line or 1)
+            source_line = _line_of(cell.lines, line)
+        else:
+            json_line = notebook.json_line(report.json_path) if report.json_path else None
+            source_line = None
+        findings.append(
+            Finding(rule.code, rule.name, report.message, rule.severity, shown, cell=cell_index,
+                    cell_id=cell.id if cell is not None else None, line=line, column=column, end_line=end_line,
+                    end_column=end_column, json_line=json_line, fix=report.fix, source_line=source_line)
+        )
+    return findings
+
+
+def _line_of(lines: list[str], line: int | None) -> str | None:
+    if line is None or not 1 <= line <= len(lines):
+        return None
+    return lines[line - 1]
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:200]
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if frames:
+        last = frames[-1]
+        where = f" (at {os.path.basename(last.filename)}:{last.lineno})"
+    return f"{type(exc).__name__}: {text}{where}" if text else f"{type(exc).__name__}{where}"

@@ -1,0 +1,84 @@
+"""Map JSON paths of a raw .ipynb text to the 1-based file lines that hold them.
+
+nbformat writes each source line of a cell as its own JSON string on its own file line, so a finding
+in line k of a cell can point at the very line a pull request shows. We scan the raw text once with a
+token regex (strings are matched whole, so a multi-megabyte base64 image is one token) and record
+the line of every key and array element down to a small depth; deeper values (output payloads) are
+never needed and not recorded.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Strings are written unrolled ("[^"\\]*(?:\\.[^"\\]*)*") so that long strings scan in C, not per char.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+
+JsonPath = tuple  # of str keys and int indexes
+
+
+def locate_lines(text: str, max_depth: int = 4) -> dict[JsonPath, int]:
+    """Return {path: line} for every object key and array element whose path is at most max_depth long."""
+    lines: dict[JsonPath, int] = {}
+    # Each frame: [is_object, path, pending_key_or_index, expecting_key]
+    stack: list[list] = []
+    line = 1
+    last = 0
+
+    def line_at(pos: int) -> int:
+        nonlocal line, last
+        line += text.count("\n", last, pos)
+        last = pos
+        return line
+
+    def value_started(pos: int) -> JsonPath | None:
+        """Record an array element as it starts; return the path of the value that starts here."""
+        if not stack:
+            return ()
+        frame = stack[-1]
+        path = frame[1] + (frame[2],)
+        if not frame[0] and len(path) <= max_depth:
+            lines.setdefault(path, line_at(pos))
+        return path
+
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        first = token[0]
+        if first == "{" or first == "[":
+            path = value_started(match.start())
+            stack.append([first == "{", path, 0, first == "{"])
+        elif first == "}" or first == "]":
+            if stack:
+                stack.pop()
+        elif first == ",":
+            if stack:
+                frame = stack[-1]
+                if frame[0]:
+                    frame[3] = True
+                else:
+                    frame[2] += 1
+        elif first == ":":
+            continue
+        elif stack and stack[-1][0] and stack[-1][3]:
+            # An object key: record where the key stands (nbformat puts its value on the same line).
+            frame = stack[-1]
+            try:
+                key = _decode_key(token)
+            except ValueError:
+                return lines
+            frame[2] = key
+            frame[3] = False
+            path = frame[1] + (key,)
+            if len(path) <= max_depth:
+                lines.setdefault(path, line_at(match.start()))
+        else:
+            value_started(match.start())
+    return lines
+
+
+def _decode_key(token: str) -> str:
+    if "\\" not in token:
+        return token[1:-1]
+    import json
+
+    return json.loads(token)

@@ -1,0 +1,80 @@
+"""IPython syntax, masked line for line so that a cell parses as Python.
+
+Only cells that fail to parse are masked, and only their IPython lines: `%matplotlib inline`,
+`!pip install x`, `files = !ls`, `df.head?`, automagic `pip install x`. Each becomes a Python line of the
+same indent (`pass`, or `files = None` to keep the binding), so line and column numbers survive.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Cell magics whose body is Python and runs in the kernel; the magic line itself is blanked.
+PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "python", "python3"}
+
+# Line magics people type without the % (automagic), followed by arguments.
+_AUTOMAGICS = (
+    "pip|conda|mamba|cd|ls|pwd|mkdir|rm|cp|mv|cat|env|set_env|matplotlib|load_ext|reload_ext|autoreload|"
+    "time|timeit|run|who|whos|reset|store|config|pylab|history|alias|unalias|xmode|precision|bookmark|"
+    "pushd|popd|dhist|sx|system|pinfo|pinfo2|psearch|rerun|recall|save|logstart|macro|edit|gui|colors|"
+    "lsmagic|magic|notebook|rehashx|tb|prun|pdb|debug|doctest_mode|load|writefile|capture"
+)
+_MAGIC_LINE = re.compile(r"^(\s*)(?:[%!]|\?{1,2}\s*[\w.])")
+# `df.head?`, `np.zeros??`, and `a = b??` (IPython shows help for the last object on the line)
+_HELP_LINE = re.compile(r"^(\s*)[^#'\"]*[\w.)\]]\?{1,2}\s*$")
+_ASSIGNED_MAGIC = re.compile(r"^(\s*)([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w]*)*)\s*=\s*[%!]")
+_AUTOMAGIC_LINE = re.compile(rf"^(\s*)(?:{_AUTOMAGICS})(?:\s+(?![=(\[,:]|\.\w|(?:in|is|and|or|if|for|not)\b)\S.*)?\s*$")
+
+
+def cell_magic(source: str) -> str | None:
+    """The name of the cell magic on the cell's first non-blank line (`%%time` -> 'time'), if any."""
+    for line in source.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("%%"):
+            return stripped[2:].split(None, 1)[0] if len(stripped) > 2 else ""
+        return None
+    return None
+
+
+def mask_line(line: str) -> str | None:
+    """The Python stand-in for an IPython line, or None when the line is not IPython syntax."""
+    match = _ASSIGNED_MAGIC.match(line)
+    if match:
+        names = match.group(2)
+        targets = ", ".join(name.strip() for name in names.split(","))
+        return f"{match.group(1)}{targets} = None"
+    for pattern in (_MAGIC_LINE, _HELP_LINE, _AUTOMAGIC_LINE):
+        match = pattern.match(line)
+        if match:
+            return f"{match.group(1)}pass"
+    return None
+
+
+def is_shell_or_magic(line: str) -> bool:
+    return mask_line(line) is not None
+
+
+def mask_lines(lines: list[str]) -> tuple[list[str], list[tuple[int, str]]]:
+    """Mask every IPython line of a cell; a magic continued with a trailing backslash takes its
+    continuation lines with it (blanked). Returns the masked lines and (index, original text) of each
+    magic, its continuation lines joined to it."""
+    masked = list(lines)
+    found: list[tuple[int, str]] = []
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        stand_in = mask_line(line)
+        if stand_in is None:
+            number += 1
+            continue
+        masked[number] = stand_in
+        start, text = number, line
+        while lines[number].rstrip().endswith("\\") and number + 1 < len(lines):
+            number += 1
+            masked[number] = ""
+            text = text.rstrip()[:-1] + " " + lines[number].strip()
+        found.append((start, text))
+        number += 1
+    return masked, found

@@ -1,0 +1,40 @@
+"""`path:cell N:line:col: CODE message`, one line each (N counts cells from 1, as people do), and a summary."""
+
+from __future__ import annotations
+
+from nblint.findings import Finding
+from nblint.reporters import RunResult
+
+
+def location(finding: Finding) -> str:
+    parts = [finding.path]
+    if finding.cell is not None:
+        parts.append(f"cell {finding.cell + 1}")
+    if finding.line is not None:
+        parts.append(str(finding.line))
+        parts.append(str(finding.column or 1))
+    return ":".join(parts)
+
+
+def line_for(finding: Finding) -> str:
+    return f"{location(finding)}: {finding.code} {finding.message}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(run: RunResult) -> str:
+    unreadable = f" ({_plural(run.unreadable, 'notebook')} unreadable)" if run.unreadable else ""
+    if not run.findings:
+        return f"All checks passed: {_plural(run.checked, 'notebook')} checked.{unreadable}"
+    return (
+        f"Found {_plural(len(run.findings), 'finding')} in {_plural(run.notebooks_with_findings, 'notebook')}"
+        f"{unreadable}."
+    )
+
+
+def render(run: RunResult) -> str:
+    lines = [line_for(finding) for finding in run.findings]
+    lines.append(summary(run))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,181 @@
+"""The shape of a rule.
+
+A rule is a class with a code, a kebab-case name, a severity, a docstring in four parts (## What it does,
+## Why it kills the kernel / ## Why it hurts, ## Example, ## Use instead; ## Options when it has any) and
+VALID / INVALID examples that the test suite runs. Three kinds:
+
+- CodeRule: a libcst batchable visitor. All enabled code rules of a notebook run in ONE traversal of the
+  notebook's joined code; they report nodes, and positions are computed afterwards for reported nodes only.
+- NotebookRule: reads the notebook's JSON (metadata, outputs, execution counts, masked magic lines).
+- EngineRule: reported by the engine itself while reading and parsing (NB000-NB004); the class carries
+  the docs and examples.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import textwrap
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence, Union
+
+import libcst as cst
+
+from nblint.findings import Severity
+from nblint.options import Option
+
+if TYPE_CHECKING:
+    from nblint.context import CodeContext
+    from nblint.notebook import Notebook
+
+# An example notebook: a str is one code cell; a list holds cells (str = code cell, dict = a whole
+# nbformat cell such as {"cell_type": "markdown", "source": "..."}); a dict is the whole notebook JSON.
+ExampleSource = Union[str, Sequence[Union[str, Mapping[str, Any]]], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Valid:
+    """An example that must not be reported."""
+
+    source: ExampleSource
+    options: Mapping[str, Any] = field(default_factory=dict)
+    # `source` is the file's text as written, not a notebook (for the reading rules NB002/NB003).
+    raw: bool = False
+    # Files to create beside the notebook: relative path -> size in bytes (for rules that read files).
+    files: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Invalid(Valid):
+    """An example that must be reported, with where (0-based cell index; 1-based line and column).
+
+    `cell=None` expects a notebook-level finding; `line`/`column` None means "any".
+    """
+
+    cell: int | None = 0
+    line: int | None = 1
+    column: int | None = None
+    # A piece of text the message must contain (the evidence the rule promises).
+    message: str | None = None
+
+
+@dataclass
+class Report:
+    """What a rule said, before the engine turns it into a Finding with a position."""
+
+    rule: type["Rule"]
+    message: str
+    fix: str | None = None
+    node: cst.CSTNode | None = None
+    # For reports without a node: where, in notebook terms.
+    cell: int | None = None
+    line: int | None = None
+    column: int | None = None
+    end_line: int | None = None
+    end_column: int | None = None
+    # JSON path whose file line is the json_line of a notebook-level finding, e.g. ("metadata", "kernelspec").
+    json_path: tuple | None = None
+
+
+_SECTION = re.compile(r"^## (.+)$", re.M)
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    default_enabled: ClassVar[bool] = True
+    options: ClassVar[tuple[Option, ...]] = ()
+    VALID: ClassVar[Sequence[ExampleSource | Valid]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+
+    @classmethod
+    def docs(cls) -> str:
+        return textwrap.dedent(cls.__doc__ or "").strip()
+
+    @classmethod
+    def doc_sections(cls) -> dict[str, str]:
+        text = cls.docs()
+        parts = _SECTION.split(text)
+        return {parts[i].strip(): textwrap.dedent(parts[i + 1]).strip() for i in range(1, len(parts) - 1, 2)}
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first sentence of "What it does"."""
+        what = cls.doc_sections().get("What it does", "")
+        first = " ".join(what.split("\n\n")[0].split())
+        return first.split(". ")[0].rstrip(".") + "." if first else cls.name
+
+
+class RuleRunner:
+    """Mixin for rule instances: options and reporting."""
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self._options = options
+        self.reports: list[Report] = []
+
+    def option(self, option: Option) -> Any:
+        return self._options[option.key]
+
+    def report_at(
+        self,
+        message: str,
+        *,
+        fix: str | None = None,
+        cell: int | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        end_line: int | None = None,
+        end_column: int | None = None,
+        json_path: tuple | None = None,
+    ) -> None:
+        self.reports.append(
+            Report(type(self), message, fix, None, cell, line, column, end_line, end_column, json_path)
+        )
+
+
+_VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
+    """A rule over the notebook's code, run in the one batched traversal.
+
+    `self.context` gives the notebook-level table of imports and constants (`qualified_name`,
+    `evaluate`) that knows which names a function shadows. Rules that must see the whole program
+    before deciding collect candidates during the visit and decide in `finish()`.
+    """
+
+    def __init__(self, context: "CodeContext", options: Mapping[str, Any]) -> None:
+        RuleRunner.__init__(self, options)
+        cst.BatchableCSTVisitor.__init__(self)
+        self.context = context
+
+    def report(self, node: cst.CSTNode, message: str, fix: str | None = None) -> None:
+        self.reports.append(Report(type(self), message, fix, node))
+
+    def finish(self) -> None:
+        """Called once after the traversal."""
+
+    def get_visitors(self):
+        # libcst's own get_visitors inspects ~1,000 methods per instance; the names depend only on the class.
+        cls = type(self)
+        names = _VISITOR_NAMES.get(cls)
+        if names is None:
+            names = tuple(
+                name
+                for name, member in inspect.getmembers(cls, inspect.isfunction)
+                if name.startswith(("visit_", "leave_")) and not getattr(member, "_is_no_op", False)
+            )
+            _VISITOR_NAMES[cls] = names
+        return {name: getattr(self, name) for name in names}
+
+
+class NotebookRule(Rule, RuleRunner):
+    """A rule over the notebook's JSON: metadata, cells, outputs, and the magic lines the engine masked."""
+
+    def check(self, notebook: "Notebook") -> None:
+        raise NotImplementedError
+
+
+class EngineRule(Rule):
+    """Reported by the engine while reading or parsing; the class holds its docs and examples."""
