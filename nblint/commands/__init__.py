@@ -1,7 +1,5 @@
-"""Subcommands. Each module has `add_parser(subparsers)` and `run(args) -> int`."""
+"""Subcommands: every module of this package is one, with `add_parser(subparsers)` and `run(args) -> int`."""
 
-COMMANDS = [
-    "nblint.commands.check",
-    "nblint.commands.rules",
-    "nblint.commands.explain",
-]
+import pkgutil
+
+COMMANDS = sorted(f"{__name__}.{module.name}" for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_"))

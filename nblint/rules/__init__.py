@@ -1,18 +1,22 @@
 """The rule registry: every rule class, by code.
 
-A rule is added by writing its module and listing it in RULE_MODULES; nothing else changes.
+A rule is added by writing its module in this package; nothing else changes. Modules whose names
+start with an underscore, and `base`, hold helpers rather than rules.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 from nblint.options import MEMORY_BUDGET, Option
 from nblint.rules.base import CodeRule, EngineRule, NotebookRule, Rule
 
-RULE_MODULES = [
-    "nblint.rules.engine_rules",
-]
+RULE_MODULES = sorted(
+    f"{__name__}.{module.name}"
+    for module in pkgutil.iter_modules(__path__)
+    if not module.name.startswith("_") and module.name != "base"
+)
 
 
 def _load() -> dict[str, type[Rule]]:
