@@ -8,7 +8,10 @@ suspect pays for the validator, whose first error (with its JSON path) becomes N
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
+
+_CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 _TOP_KEYS = {"metadata", "nbformat_minor", "nbformat", "cells"}
 _CELL_KEYS = {
@@ -73,6 +76,8 @@ def quick_check(data: dict) -> Problem | None:
             return (f"'{sorted(missing)[0]}' is a required property", path)
         if minor >= 5 and "id" not in cell:
             return ("'id' is a required property", path)
+        if "id" in cell and not (isinstance(cell["id"], str) and _CELL_ID.match(cell["id"])):
+            return ("cell id must be 1-64 letters, digits, '-' or '_'", path + ("id",))
         extra = set(cell) - required - optional
         if extra:
             return (f"unexpected key '{sorted(extra)[0]}' in a {kind} cell", path + (sorted(extra)[0],))
