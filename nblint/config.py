@@ -205,9 +205,11 @@ def settings_from_table(table: dict[str, Any], path: Path | None, overrides: Ove
         except OptionError as exc:
             raise ConfigError(f"{where}: {key}: {exc}") from None
 
-    # command-line selection over the file's
+    # The command line is a layer over the file, as in ruff: its --select starts the selection afresh
+    # (the file's ignore and extend-select go with it); --ignore and --extend-select add to the layer below.
     if overrides.select is not None:
         settings.select = overrides.select
+        settings.ignore = ()
         settings.extend_select = ()
     settings.ignore += overrides.ignore
     settings.extend_select += overrides.extend_select

@@ -250,7 +250,9 @@ def parse_notebook(path: Path, raw: bytes) -> Notebook:
 
 
 def _make_cell(index: int, cell: dict, json_path: tuple, source_key: str) -> Cell:
-    source = cell.get(source_key, "")
+    """`cell` is nbformat 4 (upgraded when the file is older); json_path and source_key say where its
+    source sits in the raw file ("input" in a v3 code cell)."""
+    source = cell.get("source", "")
     if isinstance(source, list):
         source = "".join(source)
     cell_type = cell.get("cell_type")
