@@ -1,0 +1,56 @@
+"""The command line itself: version, rules, explain, usage errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import REPO, run_nblint
+from nblint import __version__
+from nblint.cli import main
+from nblint.rules import ALL_RULES
+
+
+def test_version():
+    result = run_nblint("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"nblint {__version__}"
+
+
+def test_rules_lists_every_rule():
+    result = run_nblint("rules")
+    assert result.returncode == 0
+    for code, rule in ALL_RULES.items():
+        line = next(line for line in result.stdout.splitlines() if line.startswith(code))
+        assert rule.name in line and rule.severity.value in line
+        assert (" on " if rule.default_enabled else " off ") in line
+
+
+def test_explain_by_code_and_by_name():
+    by_code = run_nblint("explain", "NB001")
+    assert by_code.returncode == 0
+    assert "## What it does" in by_code.stdout and "## Use instead" in by_code.stdout
+    assert run_nblint("explain", "syntax-error").stdout == by_code.stdout
+    unknown = run_nblint("explain", "NB999")
+    assert unknown.returncode == 2 and "unknown rule" in unknown.stderr
+
+
+@pytest.mark.parametrize("argv", [["--bogus"], ["check", "--format", "xml"], []])
+def test_usage_errors_exit_2(argv):
+    result = run_nblint(*argv)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_main_is_callable_in_process(tmp_path, capsys):
+    from conftest import write_notebook
+
+    path = write_notebook(tmp_path / "a.ipynb", ["print 'x'\n"])
+    assert main(["check", str(path)]) == 1
+    assert "NB001" in capsys.readouterr().out
+    assert main(["check", "--exit-zero", str(path)]) == 0
+
+
+def test_sample_notebooks_are_reported():
+    result = run_nblint("check", str(REPO / "sample_notebooks"))
+    assert result.returncode == 1
+    assert "merge_conflict.ipynb" in result.stdout
+    assert "clean.ipynb" not in result.stdout
