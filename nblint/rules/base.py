@@ -75,6 +75,8 @@ class Report:
     end_column: int | None = None
     # JSON path whose file line is the json_line of a notebook-level finding, e.g. ("metadata", "kernelspec").
     json_path: tuple | None = None
+    # A severity for this finding alone (e.g. an info-level "cannot size this read"); None: the rule's.
+    severity: Severity | None = None
 
 
 _SECTION = re.compile(r"^## (.+)$", re.M)
@@ -150,8 +152,8 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
         cst.BatchableCSTVisitor.__init__(self)
         self.context = context
 
-    def report(self, node: cst.CSTNode, message: str, fix: str | None = None) -> None:
-        self.reports.append(Report(type(self), message, fix, node))
+    def report(self, node: cst.CSTNode, message: str, fix: str | None = None, severity: Severity | None = None) -> None:
+        self.reports.append(Report(type(self), message, fix, node, severity=severity))
 
     def finish(self) -> None:
         """Called once after the traversal."""
