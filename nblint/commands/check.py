@@ -23,6 +23,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE", help="use this pyproject.toml or nblint.toml for every notebook")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when something is reported")
     parser.add_argument("--output-file", "-o", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
+    parser.add_argument("--diff-base", metavar="REF", help="report only findings in cells added or changed since git revision REF (needs the `diff` extra: nbdime)")
     parser.set_defaults(run=run)
 
 
@@ -45,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
         for name in found.empty:
             print(f"nblint: warning: {name}: no notebooks found", file=sys.stderr)
         results = check_files(found.files, resolver)
+        if args.diff_base is not None:
+            from nblint.diffbase import only_new
+
+            results = only_new(results, args.diff_base, resolver)
     except ConfigError as exc:
         print(f"nblint: error: {exc}", file=sys.stderr)
         return 2
