@@ -204,6 +204,8 @@ def settings_from_table(table: dict[str, Any], path: Path | None, overrides: Ove
             settings.options[key] = option.parse(raw_options[key]) if key in raw_options else option.parsed_default()
         except OptionError as exc:
             raise ConfigError(f"{where}: {key}: {exc}") from None
+        if option.relative_to_config is not None and settings.options[key] is not None:
+            settings.options[key] = option.relative_to_config(settings.options[key], settings.root)
 
     # The command line is a layer over the file, as in ruff: its --select starts the selection afresh
     # (the file's ignore and extend-select go with it); --ignore and --extend-select add to the layer below.

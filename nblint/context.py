@@ -95,6 +95,9 @@ class CodeContext:
         self.symbols = SymbolTable(module)
         self.scopes = ScopeTracker()
         self.notebook_dir = notebook_dir
+        # Files whose size a rule read while checking this notebook (absolute path -> size in bytes, None
+        # when absent): what is reported depends on them, so a result cache must re-check them too.
+        self.files_stat: dict[str, int | None] = {}
 
     # -- names ---------------------------------------------------------------------------------
 

@@ -93,6 +93,9 @@ class Option:
     default: Any
     parse: Callable[[Any], Any]
     doc: str
+    # For options naming folders: (parsed value, folder of the configuration file) -> value with relative
+    # paths made absolute against that folder (the current folder when no file sets the option).
+    relative_to_config: Callable[[Any, Any], Any] | None = None
 
     def parsed_default(self) -> Any:
         return None if self.default is None else self.parse(self.default)

@@ -163,6 +163,16 @@ class SymbolTable:
             return None
         return self.imports.get(name)
 
+    def assigned_values(self, name: str) -> list[cst.BaseExpression] | None:
+        """The value expressions of every module-level binding of `name`, when each is a plain
+        assignment (`DATA = Path("data")`); None for imports, loop targets, `global` and the like."""
+        bindings = self._bindings.get(name)
+        if not bindings or name in self._globals_in_functions or name in self.imports:
+            return None
+        if any(binding is _NON_CONSTANT for binding in bindings):
+            return None
+        return list(bindings)
+
     def constant(self, name: str, evaluate) -> Any:
         """The value of a name assigned only constant values that all agree, else UNKNOWN."""
         if name in self._values:
