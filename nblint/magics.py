@@ -74,7 +74,7 @@ def mask_lines(lines: list[str]) -> tuple[list[str], list[tuple[int, str]]]:
         while lines[number].rstrip().endswith("\\") and number + 1 < len(lines):
             number += 1
             masked[number] = ""
-            text = text.rstrip()[:-1] + " " + lines[number].strip()
+            text = text.rstrip()[:-1].rstrip() + " " + lines[number].strip()
         found.append((start, text))
         number += 1
     return masked, found
