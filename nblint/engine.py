@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 import libcst as cst
 
-from nblint import suppressions
+from nblint import dependencies, suppressions
 from nblint.findings import Finding
 from nblint.notebook import Notebook, Unreadable, parse_notebook, read_notebook
 from nblint.program import Program, build_program
@@ -25,6 +25,9 @@ class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
     unreadable: bool = False
+    # Files the rules sized besides the notebook (absolute path -> size, None when absent), filled by the
+    # runner from nblint.dependencies: the cache re-checks them before reusing these findings.
+    dependencies: dict[str, int | None] = field(default_factory=dict)
 
 
 def check_file(
@@ -114,6 +117,7 @@ def run_code_rules(program: Program, code_rules: list[type[CodeRule]], options, 
     for rule in rules:
         rule.finish()
         reports.extend(rule.reports)
+    dependencies.record(context.files_stat)
     return reports
 
 
