@@ -78,9 +78,24 @@ class Settings:
         relative = _relative(path, self.root)
         return any(_matches(relative, pattern) for pattern in self.exclude)
 
-    def fingerprint(self) -> str:
-        """A stable text of everything that changes what is reported (for the cache)."""
-        return repr((sorted(self.enabled), sorted((k, repr(v)) for k, v in self.options.items()), self.per_file_ignores))
+    def fingerprint(self, notebook: Path | None = None) -> str:
+        """A stable text of everything that changes what is reported (for the cache); with `notebook`,
+        for that notebook alone (its codes after per-file-ignores), so unrelated patterns do not count."""
+        options = sorted((k, _stable_repr(v)) for k, v in self.options.items())
+        if notebook is not None:
+            return repr((sorted(self.rules_for(notebook)), options))
+        return repr((sorted(self.enabled), options, self.per_file_ignores))
+
+
+def _stable_repr(value: Any) -> str:
+    """repr() that is the same in every process: sets and dicts in sorted order (str hashing is salted)."""
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(_stable_repr(v) for v in value)) + "}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(sorted(f"{_stable_repr(k)}: {_stable_repr(v)}" for k, v in value.items())) + "}"
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__ + "(" + ", ".join(_stable_repr(v) for v in value) + ")"
+    return repr(value)
 
 
 def _relative(path: Path, root: Path) -> str:
