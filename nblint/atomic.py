@@ -12,7 +12,9 @@ import tempfile
 from pathlib import Path
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
+def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """`durable=False` skips the fsync: the rename is still atomic (readers see the old file or the new
+    one), but a power cut may lose the new one; right for a cache, wrong for a user's notebook."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
@@ -26,7 +28,8 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
