@@ -149,8 +149,11 @@ def _to_findings(reports: list[Report], notebook: Notebook, program: Program | N
                 end_line, end_column = line, column
         cell = notebook.cells[cell_index] if cell_index is not None and 0 <= cell_index < len(notebook.cells) else None
         if cell is not None:
-            json_line = notebook.source_json_line(cell, line or 1)
-            source_line = _line_of(cell.lines, line)
+            if line is None and report.json_path:  # a finding about the cell's outputs or counts, not its source
+                json_line = notebook.json_line(report.json_path)
+            else:
+                json_line = notebook.source_json_line(cell, line or 1)
+            source_line = report.source_line if report.source_line is not None else _line_of(cell.lines, line)
         else:
             json_line = notebook.json_line(report.json_path) if report.json_path else None
             source_line = None

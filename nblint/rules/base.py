@@ -73,10 +73,14 @@ class Report:
     column: int | None = None
     end_line: int | None = None
     end_column: int | None = None
-    # JSON path whose file line is the json_line of a notebook-level finding, e.g. ("metadata", "kernelspec").
+    # JSON path whose file line is the json_line of a notebook-level finding, e.g. ("metadata", "kernelspec"),
+    # or of a cell finding without a source line, e.g. ("cells", 3, "outputs", 0).
     json_path: tuple | None = None
     # A severity for this finding alone (e.g. an info-level "cannot size this read"); None: the rule's.
     severity: Severity | None = None
+    # The source line to show (`--format full`, the cache) instead of the cell's own: a rule that must not
+    # repeat what it found (NB704 secret) passes the line with the finding masked.
+    source_line: str | None = None
 
 
 _SECTION = re.compile(r"^## (.+)$", re.M)
@@ -130,9 +134,11 @@ class RuleRunner:
         end_line: int | None = None,
         end_column: int | None = None,
         json_path: tuple | None = None,
+        source_line: str | None = None,
     ) -> None:
         self.reports.append(
-            Report(type(self), message, fix, None, cell, line, column, end_line, end_column, json_path)
+            Report(type(self), message, fix, None, cell, line, column, end_line, end_column, json_path,
+                   source_line=source_line)
         )
 
 
