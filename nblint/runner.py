@@ -1,12 +1,71 @@
-"""Checking many files: each with the settings of its own configuration, results in a stable order."""
+"""Checking many files: each with the settings of its own configuration, results in a stable order.
+
+The flow of a run:
+
+1. Plan (main process): each file gets a Profile, the codes enabled for it (after per-file-ignores) and
+   the rule options, found once per configuration by the ConfigResolver. Workers receive the profiles
+   rather than rediscovering configuration files.
+2. Cache (main process, when a Cache is given): each notebook's bytes are hashed and looked up; a hit
+   is the stored result, with no JSON parsing, libcst or rules. A warm run ends here, without a pool.
+3. Check what is left, in process or in a pool of worker processes:
+   - in process when `jobs` is 1, when one file is left, or (jobs unset) when fewer than
+     POOL_MIN_FILES are left: a pool costs start-up that a handful of notebooks does not repay;
+   - otherwise `jobs` workers (default: the CPUs this process may use). The biggest files go first so
+     no large notebook starts last and runs alone; at most IN_FLIGHT_PER_WORKER tasks per worker are
+     queued at a time, and results stream back as they finish: no process holds every notebook.
+   Each notebook is checked on a deep-stack thread (nblint.deepstack), in process or in a worker, and
+   a worker stores its own cache entries. Workers start with fork where that is the platform's norm
+   (Linux: cheapest start) and spawn elsewhere; they get everything through their initializer's
+   arguments, never through state inherited by fork (NBLINT_START_METHOD=spawn tests that).
+   A worker that dies (a segfault, the OOM killer) never ends the run: the tasks it may have held are
+   re-run one per fresh worker, and one that kills its worker again is reported as NB000.
+4. Results are sorted by path, findings within a file by (cell, line, column): the same report
+   whatever finished first, whatever `jobs` is.
+"""
 
 from __future__ import annotations
 
+import os
+import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
 
 from nblint.config import ConfigResolver
 from nblint.deepstack import call_with_deep_stack
+from nblint.dependencies import recording
 from nblint.engine import FileResult, check_file
+
+# Below this many notebooks to check (jobs unset) the run stays in process. Measured on the 2-core
+# machine with fork (bench/pool_threshold.py): a pool starts in ~5 ms and a small notebook takes 5-15 ms,
+# so two notebooks already gain a little; with spawn a worker costs ~0.3 s of imports. See the README.
+POOL_MIN_FILES = 4
+IN_FLIGHT_PER_WORKER = 4
+START_METHOD_VARIABLE = "NBLINT_START_METHOD"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a worker needs to check a notebook as its configuration says."""
+
+    enabled: frozenset[str]
+    options: Mapping[str, Any]
+    fingerprint: str  # for the cache key
+
+
+@dataclass(frozen=True)
+class Task:
+    path: str  # as found by discovery: what is read
+    shown: str  # as reported
+    profile: int  # index into the run's profiles
+    size: int  # bytes on disk, to start the biggest first
+
+
+def available_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # honours taskset and container CPU sets
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def check_one(path: Path, resolver: ConfigResolver) -> FileResult:
@@ -14,10 +73,201 @@ def check_one(path: Path, resolver: ConfigResolver) -> FileResult:
     return check_file(path, settings.rules_for(path), settings.options, display_path=str(path))
 
 
-def check_files(files: list[Path], resolver: ConfigResolver) -> list[FileResult]:
-    def run() -> list[FileResult]:
-        return [check_one(path, resolver) for path in files]
+def check_files(files: list[Path], resolver: ConfigResolver, jobs: int | None = None, cache=None) -> list[FileResult]:
+    """Check `files`; `jobs` None chooses (see the module docstring); `cache` is an nblint.cache.Cache."""
+    tasks, profiles = plan(files, resolver)
+    results: list[FileResult] = []
+    if cache is not None and not cache.prepare():
+        cache = None  # an unwritable project folder: check without a cache rather than fail
+    if cache is not None:
+        pending = []
+        for task in tasks:
+            hit = _lookup(task, profiles[task.profile], cache)
+            if hit is None:
+                pending.append(task)
+            else:
+                results.append(hit)
+    else:
+        pending = tasks
 
-    results = call_with_deep_stack(run)
+    workers = choose_workers(jobs, len(pending))
+    if workers <= 1:
+        results.extend(call_with_deep_stack(lambda: [_check_task(task, profiles[task.profile], cache) for task in pending]))
+    else:
+        _check_in_pool(pending, profiles, cache, workers, results.append)
     results.sort(key=lambda result: result.path)
     return results
+
+
+def choose_workers(jobs: int | None, to_check: int) -> int:
+    if to_check <= 1:
+        return 1
+    if jobs is None:
+        if to_check < POOL_MIN_FILES:
+            return 1
+        jobs = available_cpus()
+    return max(1, min(jobs, to_check))
+
+
+def plan(files: Iterable[Path], resolver: ConfigResolver) -> tuple[list[Task], list[Profile]]:
+    profiles: list[Profile] = []
+    index_of: dict[tuple[int, frozenset[str]], int] = {}
+    tasks = []
+    for path in files:
+        settings = resolver.for_path(path)
+        enabled = settings.rules_for(path)
+        key = (id(settings), enabled)
+        index = index_of.get(key)
+        if index is None:
+            index = index_of[key] = len(profiles)
+            profiles.append(Profile(enabled, settings.options, settings.fingerprint(path)))
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            size = 0  # reported as unreadable when checked
+        tasks.append(Task(str(path), str(path), index, size))
+    return tasks, profiles
+
+
+# -- one notebook ---------------------------------------------------------------------------------
+
+
+def _lookup(task: Task, profile: Profile, cache) -> FileResult | None:
+    from nblint.cache import content_digest
+
+    try:
+        raw = Path(task.path).read_bytes()
+    except OSError:
+        return None  # checked, and reported as unreadable, like any other miss
+    return cache.load(cache.entry_path(task.path, profile.fingerprint), content_digest(raw), task.shown)
+
+
+def _check_task(task: Task, profile: Profile, cache) -> FileResult:
+    """Check one notebook (on the caller's deep-stack thread) and store the result in the cache."""
+    path = Path(task.path)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raw = None  # check_file reads it again and reports why it cannot (NB002); nothing to cache
+    with recording() as sizes:
+        result = check_file(path, profile.enabled, profile.options, display_path=task.shown, raw=raw)
+    result.dependencies = dict(sizes)
+    result.findings.sort(key=lambda finding: finding.sort_key())
+    if cache is not None and raw is not None and not any(f.code == "NB000" for f in result.findings):
+        # NB000 (an internal error) may be passing (memory, a bug fixed next release): never keep it.
+        from nblint.cache import content_digest
+
+        cache.store(cache.entry_path(task.path, profile.fingerprint), content_digest(raw), result)
+    return result
+
+
+def _internal_error(task: Task, profile: Profile, message: str) -> FileResult:
+    from nblint.findings import Finding
+    from nblint.rules import ALL_RULES
+
+    result = FileResult(task.shown)
+    if "NB000" in profile.enabled:
+        rule = ALL_RULES["NB000"]
+        result.findings.append(Finding(rule.code, rule.name, message, rule.severity, task.shown))
+    return result
+
+
+# -- the pool -------------------------------------------------------------------------------------
+
+# A worker's share of the run, set by its initializer.
+_worker_profiles: list[Profile] = []
+_worker_cache = None
+
+
+def _init_worker(profiles: list[Profile], cache) -> None:
+    global _worker_profiles, _worker_cache
+    import signal
+
+    _worker_profiles, _worker_cache = profiles, cache
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle: it ends us
+
+
+def _run_in_worker(task: Task) -> FileResult:
+    result = call_with_deep_stack(_check_task, task, _worker_profiles[task.profile], _worker_cache)
+    result.dependencies = {}  # stored by the worker already; no need to ship them back
+    return result
+
+
+def _start_context():
+    import multiprocessing
+
+    method = os.environ.get(START_METHOD_VARIABLE) or ("fork" if sys.platform.startswith("linux") else None)
+    return multiprocessing.get_context(method)
+
+
+def _check_in_pool(tasks: list[Task], profiles: list[Profile], cache, workers: int,
+                   on_result: Callable[[FileResult], None]) -> None:
+    queue = sorted(tasks, key=lambda task: task.size, reverse=True)
+    while queue:
+        suspects, queue = _run_pool(queue, profiles, cache, workers, on_result)
+        for task in suspects:  # each alone, so the one that kills a worker is known
+            died_again, _ = _run_pool([task], profiles, cache, 1, on_result)
+            if died_again:
+                on_result(_internal_error(
+                    task, profiles[task.profile],
+                    "the worker process checking this notebook died (a crash in a native library, or the "
+                    "system ran out of memory); run `nblint check --jobs 1` on it alone to see more",
+                ))
+
+
+def _run_pool(queue: list[Task], profiles: list[Profile], cache, workers: int,
+              on_result: Callable[[FileResult], None]) -> tuple[list[Task], list[Task]]:
+    """Run `queue` in one pool. Returns ([], []) when every task finished, else, when a worker died,
+    (the tasks that were in flight: one of them killed it, the rest were not started yet)."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    waiting = iter(queue)
+    in_flight: dict[Any, Task] = {}
+    unsent: list[Task] = []  # refused by a pool that had just broken
+    broken = False
+    executor = ProcessPoolExecutor(workers, mp_context=_start_context(), initializer=_init_worker,
+                                   initargs=(profiles, cache))
+    try:
+
+        def fill() -> None:
+            nonlocal broken
+            while not broken and len(in_flight) < workers * IN_FLIGHT_PER_WORKER:
+                task = next(waiting, None)
+                if task is None:
+                    return
+                try:
+                    in_flight[executor.submit(_run_in_worker, task)] = task
+                except BrokenProcessPool:
+                    broken = True
+                    unsent.append(task)
+
+        fill()
+        while in_flight and not broken:
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = in_flight.pop(future)
+                try:
+                    on_result(future.result())
+                except BrokenProcessPool:
+                    broken = True
+                    in_flight[future] = task
+                except Exception as exc:  # a result that could not travel back, say: one notebook's problem
+                    on_result(_internal_error(task, profiles[task.profile], f"internal error in a worker: {type(exc).__name__}: {exc}"))
+            fill()
+    except BaseException:  # Ctrl-C: stop the workers now rather than after their current notebooks
+        _terminate(executor)
+        raise
+    executor.shutdown(wait=True, cancel_futures=True)
+    if not broken:
+        return [], []
+    return list(in_flight.values()), unsent + list(waiting)
+
+
+def _terminate(executor) -> None:
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        try:
+            process.terminate()
+        except Exception:
+            pass
+    executor.shutdown(wait=False, cancel_futures=True)

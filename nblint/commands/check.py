@@ -24,7 +24,20 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when something is reported")
     parser.add_argument("--output-file", "-o", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
     parser.add_argument("--diff-base", metavar="REF", help="report only findings in cells added or changed since git revision REF (needs the `diff` extra: nbdime)")
+    parser.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="check in N worker processes (default: one per CPU; 1 checks in this process; small runs stay in process)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache (.nblint_cache/)")
+    parser.add_argument("--cache-dir", metavar="DIR", help="keep the result cache in DIR (default: .nblint_cache/ beside the configuration file, else in the current folder; or $NBLINT_CACHE_DIR)")
     parser.set_defaults(run=run)
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of processes, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1 process, got {value}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,7 +58,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"nblint: error: {name}: no such file or folder", file=sys.stderr)
         for name in found.empty:
             print(f"nblint: warning: {name}: no notebooks found", file=sys.stderr)
-        results = check_files(found.files, resolver)
+        cache = None
+        if not args.no_cache:
+            from nblint.cache import Cache, location_for
+
+            cache = Cache(location_for(resolver, args.cache_dir))
+        results = check_files(found.files, resolver, jobs=args.jobs, cache=cache)
         if args.diff_base is not None:
             from nblint.diffbase import only_new
 
