@@ -292,6 +292,8 @@ def _upgrade(data: dict, major: int) -> tuple[list[Cell], dict]:
         origins = [((), "source")] * len(new_cells)
     cells = []
     for index, (cell, (json_path, key)) in enumerate(zip(new_cells, origins)):
+        if isinstance(cell, dict):
+            cell.pop("id", None)  # nbformat.convert invents random ids; the file has none (reports must not vary)
         made = _make_cell(index, cell, json_path, key)
         cells.append(made)
     return cells, upgraded
