@@ -160,9 +160,30 @@ def _for_diff(notebook: Notebook) -> dict:
     return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 
 
-def changed_cells(old: Notebook, new: Notebook) -> CellChanges:
-    import nbdime
+def _import_nbdime():
+    """nbdime, without the 1.3 s that `import jsonschema` spends building rfc3987-syntax's grammar.
 
+    nbdime imports nbformat, which imports jsonschema, whose format checkers import rfc3987_syntax
+    when it is installed (jupyter_server's extras install it) and compile a grammar eagerly: that is
+    nine tenths of the whole cost of --diff-base. jsonschema guards the import and only skips the
+    `iri` format checks without it, which no notebook schema uses; so the module is hidden while
+    nbdime loads, and only when jsonschema has not been loaded already.
+    """
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        import nbdime
+
+        return nbdime
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # makes `import rfc3987_syntax` fail
+    try:
+        import nbdime
+    finally:
+        if sys.modules.get("rfc3987_syntax", 0) is None:
+            del sys.modules["rfc3987_syntax"]
+    return nbdime
+
+
+def changed_cells(old: Notebook, new: Notebook) -> CellChanges:
+    nbdime = _import_nbdime()
     changes = CellChanges()
     for entry in nbdime.diff_notebooks(_for_diff(old), _for_diff(new)):
         if entry.op == "patch" and entry.key == "cells":
