@@ -1,0 +1,140 @@
+"""Functions the notebook defines, and which of them a call names.
+
+Used by NB403 (blocking-input: does the notebook call the function that holds `input()`?) and NB404
+(pool-with-notebook-function: is the function handed to a process pool defined in the notebook?).
+A rule owns one `NotebookFunctions` and forwards the traversal events to it; it costs a dict update
+per def, lambda and assignment, and no extra traversal.
+
+A "function" is a `def` (not a method: methods are reached through objects nblint does not follow)
+or a lambda assigned to a plain name. Notebook-level code is code outside any def or lambda,
+class bodies included (they run when the class statement runs).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from nblint.symbols import binding_names
+
+if TYPE_CHECKING:
+    from nblint.context import CodeContext
+
+Function = cst.CSTNode  # a FunctionDef or a Lambda
+
+
+class NotebookFunctions:
+    def __init__(self, context: "CodeContext") -> None:
+        self.context = context
+        # enclosing defs, lambdas and classes, innermost last
+        self.stack: list[cst.CSTNode] = []
+        # id(enclosing function) or None for notebook level -> name -> functions bound to it there
+        self.defined: dict[int | None, dict[str, list[Function]]] = {}
+        # notebook-level name -> the function it is bound to at this point of the notebook (None: not one)
+        self.current: dict[str, Function | None] = {}
+        # names bound at notebook level to something other than a function (an import, a value)
+        self.bound_otherwise: set[str] = set()
+        self.names: dict[int, str] = {}  # id(function) -> its name
+        self.parents: dict[int, Function | None] = {}  # id(function) -> the function it is nested in
+
+    # -- events the rule forwards ---------------------------------------------------------------------
+
+    def enter(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.FunctionDef):
+            if not (self.stack and isinstance(self.stack[-1], cst.ClassDef)):  # a method is no function here
+                self._define(node.name.value, node)
+        elif isinstance(node, cst.Lambda):
+            self.parents.setdefault(id(node), self.function())
+        elif isinstance(node, cst.ClassDef):
+            self._bound_otherwise(node.name.value)
+        self.stack.append(node)
+
+    def leave(self, node: cst.CSTNode) -> None:
+        if self.stack and self.stack[-1] is node:
+            self.stack.pop()
+
+    def assign(self, node: cst.Assign | cst.AnnAssign | cst.AugAssign) -> None:
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        value = node.value
+        for target in targets:
+            if isinstance(target, cst.Name) and isinstance(value, cst.Lambda) and not isinstance(node, cst.AugAssign):
+                self._define(target.value, value)
+            else:
+                for name in binding_names(target):
+                    self._bound_otherwise(name)
+
+    def bind(self, target: cst.CSTNode) -> None:
+        """A loop target, a `with ... as` name, an import: not a function."""
+        for name in binding_names(target):
+            self._bound_otherwise(name)
+
+    def imported(self, node: cst.Import | cst.ImportFrom) -> None:
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            if alias.asname is not None:
+                self.bind(alias.asname.name)
+            else:
+                head = alias.name
+                while isinstance(head, cst.Attribute):
+                    head = head.value
+                self.bind(head)
+
+    # -- questions --------------------------------------------------------------------------------
+
+    def function(self) -> Function | None:
+        """The innermost def or lambda around the current node; None at notebook level."""
+        for node in reversed(self.stack):
+            if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+                return node
+        return None
+
+    def called_now(self, name: str) -> Function | None:
+        """At notebook level: the function `name()` runs at this point of the notebook, if any."""
+        return self.current.get(name)
+
+    def resolve(self, name: str, caller: Function | None) -> list[Function]:
+        """The functions `name` may stand for in the body of `caller` (None: notebook level, where
+        `called_now` is exact): nested defs of the enclosing functions first, then notebook-level ones."""
+        scope = caller
+        while scope is not None:
+            found = self.defined.get(id(scope), {}).get(name)
+            if found:
+                return found
+            scope = self.parents.get(id(scope))
+        if self.context.scopes.is_local(name):
+            return []  # a parameter or local variable: whatever the caller passed
+        return self.defined.get(None, {}).get(name, [])
+
+    def is_notebook_function(self, name: str) -> bool:
+        """`name`, as seen here, is a function of the notebook's own and nothing else."""
+        return bool(self.resolve(name, self.function())) and not self._ambiguous(name)
+
+    def _ambiguous(self, name: str) -> bool:
+        if self.context.scopes.is_local(name) and self.function() is not None:
+            return False
+        return name in self.bound_otherwise or self.context.symbols.origin(name) is not None
+
+    # -- bookkeeping ------------------------------------------------------------------------------
+
+    def _define(self, name: str, node: Function) -> None:
+        parent = self.function()
+        self.names[id(node)] = name
+        self.parents[id(node)] = parent
+        self.defined.setdefault(id(parent) if parent is not None else None, {}).setdefault(name, []).append(node)
+        if self._at_notebook_level():
+            self.current[name] = node
+
+    def _bound_otherwise(self, name: str) -> None:
+        if self._at_notebook_level():
+            self.current[name] = None
+            self.bound_otherwise.add(name)
+
+    def _at_notebook_level(self) -> bool:
+        return not self.stack
+
+
+def describe(functions: NotebookFunctions, node: Function) -> str:
+    """`ask()` for a def or a named lambda."""
+    return f"{functions.names.get(id(node), 'lambda')}()"
