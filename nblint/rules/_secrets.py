@@ -1,0 +1,285 @@
+"""Finding credentials in text, precisely, and masking them.
+
+A small set of detectors for credentials whose format the issuer documents, each a regular expression
+anchored on a fixed prefix or marker, plus checks that throw out placeholders and published fakes.
+Every detector names where its format comes from. Generic "high-entropy string" and "password =
+keyword" detectors are left out on purpose: on notebooks (base64 images, hashes, UUIDs, model ids in
+outputs; `password = "password"` in tutorials) they report almost only noise.
+
+Cheap first: each detector lists literal needles (`ghp_`, `AKIA`, `PRIVATE KEY`...) and its regular
+expression runs only on a text that contains one, so a notebook without any costs one `in` test per
+needle per text (a substring search in C).
+
+Token boundaries exclude the base64 alphabet (`+`, `/`) and `=` padding after the token: a prefix that
+turns up by chance inside a base64 payload (an inline image in HTML, a plot's binary data) is never
+bounded that way, so no data URI is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+
+@dataclass(frozen=True)
+class SecretMatch:
+    kind: str  # "GitHub token"
+    start: int  # span of the credential itself in the scanned text
+    end: int
+    secret: str
+    env: str  # the environment variable to read it from instead
+    label: str | None = None  # what to show instead of the masked secret (private key headers)
+
+    @property
+    def masked(self) -> str:
+        return self.label if self.label is not None else mask(self.secret)
+
+
+def mask(secret: str) -> str:
+    """The first 4 characters and an ellipsis, and never more than a quarter of the secret: a token's
+    first 4 characters are its public prefix (`ghp_`, `AKIA`), a short password's would give it away."""
+    keep = min(4, len(secret) // 4)
+    return secret[:keep] + "…"
+
+
+# -- fakes and placeholders --------------------------------------------------------------------------
+
+# Words that mark documentation placeholders and test fixtures (`AKIAIOSFODNN7EXAMPLE`, the AWS docs'
+# key; `sk-your-key-here`). Four letters or more: a random 36-character token contains one by chance
+# about once in a million.
+_FAKE_WORDS = re.compile(
+    r"example|sample|dummy|fake|placeholder|your|redacted|changeme|xxxx|test|token|here|insert|replace|"
+    r"secret|censored|hidden|masked|invalid|0000|1111|\*\*\*|\.\.\.|…",
+    re.I,
+)
+
+# Published credentials that are fakes by design: the Azure storage emulator's well-known account key.
+_PUBLISHED_FAKES = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",)
+
+
+def _longest_ascending_run(text: str) -> int:
+    best = run = 1
+    for previous, current in zip(text, text[1:]):
+        run = run + 1 if ord(current) - ord(previous) == 1 else 1
+        best = max(best, run)
+    return best
+
+
+def looks_fake(body: str) -> bool:
+    """A token body (the part after its fixed prefix) that no issuer would mint: a placeholder word,
+    few distinct characters (`aaaa…`, `a1b2a1b2…`), or a counting run (`abcdef`, `123456`)."""
+    if _FAKE_WORDS.search(body):
+        return True
+    if len(set(body)) < max(4, len(body) // 4):
+        return True
+    return len(body) >= 6 and _longest_ascending_run(body) >= 6
+
+
+# Passwords that a connection string in a tutorial or a local development setup uses: not a leak.
+_DUMMY_PASSWORDS = {
+    "admin", "administrator", "airflow", "guest", "letmein", "mongo", "mysql", "oracle", "postgres",
+    "qwerty", "rabbitmq", "redis", "root", "superuser", "user", "username", "hunter2", "default", "demo",
+    "pass", "passw0rd", "p@ssw0rd", "p@ssword", "pwd", "sa", "jupyter", "minio123", "minioadmin",
+}
+_DUMMY_PASSWORD_WORDS = re.compile(r"pass|pwd|your|example|sample|dummy|fake|secret|changeme|test|xxx|\*|…|\.\.\.", re.I)
+_LOCAL_HOSTS = re.compile(
+    r"^(?:localhost|127(?:\.\d+){3}|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal|(?:[\w-]+\.)*example(?:\.(?:com|org|net))?|"
+    r"host|hostname|server|db|database|myhost|myserver)$",
+    re.I,
+)
+
+
+def _real_password(password: str, user: str = "") -> bool:
+    if len(password) < 6 or password.lower() == user.lower():
+        return False
+    if password.startswith(("$", "%")) or any(ch in password for ch in "{}<>[]()"):
+        return False  # a template: $PASSWORD, %(pw)s, {password}, <password>
+    lowered = password.lower()
+    if lowered in _DUMMY_PASSWORDS or _DUMMY_PASSWORD_WORDS.search(lowered):
+        return False
+    return len(set(password)) >= 3
+
+
+# -- detectors ---------------------------------------------------------------------------------------
+
+_B = r"(?<![A-Za-z0-9_+/-])"  # token start: not inside a longer word or a base64 run
+_E = r"(?![A-Za-z0-9_+/=-])"  # token end
+
+
+@dataclass(frozen=True)
+class Detector:
+    kind: str
+    needles: tuple[str, ...]
+    pattern: re.Pattern
+    env: str
+    prefix_length: int = 0  # characters of fixed prefix before the random body that looks_fake checks
+    accept: Callable[[re.Match], bool] | None = None  # a further check on the match
+
+    def find(self, text: str) -> Iterator[SecretMatch]:
+        for match in self.pattern.finditer(text):
+            secret = match.group("secret")
+            if secret in _PUBLISHED_FAKES or looks_fake(secret[self.prefix_length:]):
+                continue
+            if self.accept is not None and not self.accept(match):
+                continue
+            start, end = match.span("secret")
+            yield SecretMatch(self.kind, start, end, secret, self.env)
+
+
+def _mixed_case(match: re.Match) -> bool:
+    body = match.group("secret")
+    return any(c.isupper() for c in body) and any(c.islower() for c in body)
+
+
+def _mixed_case_and_digit(match: re.Match) -> bool:
+    return _mixed_case(match) and any(c.isdigit() for c in match.group("secret"))
+
+
+def _url_password(match: re.Match) -> bool:
+    import urllib.parse  # only when a URL carries a password: most runs never need it
+
+    user = urllib.parse.unquote(match.group("user"))
+    password = urllib.parse.unquote(match.group("secret"))
+    return not _LOCAL_HOSTS.match(match.group("host")) and _real_password(password, user)
+
+
+def _odbc_password(match: re.Match) -> bool:
+    return _real_password(match.group("secret"))
+
+
+
+
+class PrivateKeyDetector:
+    """PEM / OpenSSH / PGP private key blocks (RFC 7468; OpenSSH's PROTOCOL.key; RFC 4880): the header,
+    then a body of real length, so a header alone in documentation, or a truncated `MIIE...`, is not
+    reported. The body may be on the following lines or in one string with escaped newlines (`\\n`),
+    as in a Google service-account JSON."""
+
+    kind = "private key"
+    needles = ("PRIVATE KEY",)
+    env = "PRIVATE_KEY_PATH"
+    BODY_MIN = 120  # base64 characters: the smallest real key (EC P-256, PEM) has ~160
+    _HEADER = re.compile(r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----")
+    _FIELD = re.compile(r"^[\s\"']*[A-Za-z-]+: .*$", re.M)  # Proc-Type:, DEK-Info:, Version: lines of the armour
+    _NOT_BASE64 = re.compile(r"\\[nr]|[\s\"',+]")
+
+    def find(self, text: str) -> Iterator[SecretMatch]:
+        for header in self._HEADER.finditer(text):
+            start = header.end()
+            stop = text.find("-----END", start, start + 20_000)
+            raw = text[start:stop if stop != -1 else start + 20_000]
+            body = self._NOT_BASE64.sub("", self._FIELD.sub("", raw.replace("\\n", "\n")))
+            run = re.match(r"[A-Za-z0-9+/=]*", body).group()
+            if len(run) < self.BODY_MIN or len(set(run)) < 20 or re.search(r"x{4}|X{4}|\.\.\.|…", raw):
+                continue
+            # The span: the body up to the end marker (or the last base64 character before anything else).
+            end = stop if stop != -1 else start + len(raw)
+            yield SecretMatch(self.kind, start, end, text[start:end], self.env,
+                              label=f"-----BEGIN {header.group(1)}-----…")
+
+
+DETECTORS: tuple = (
+    # AWS IAM "unique identifier prefixes": AKIA long-term access key ids, ASIA temporary (STS) ones.
+    Detector("AWS access key id", ("AKIA", "ASIA"),
+             re.compile(r"(?<![A-Za-z0-9+/])(?P<secret>(?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9+/=])"),
+             "AWS_ACCESS_KEY_ID", prefix_length=4),
+    # AWS secret access keys are 40 base64 characters with no prefix: only beside their name (boto3's
+    # keyword, the credentials file, the environment, STS's JSON `SecretAccessKey`).
+    Detector("AWS secret access key", ("ecret", "ECRET"),
+             re.compile(r"(?i)(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)[\"']?\s*(?:=|:|=>)\s*"
+                        r"[\"']?(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
+             "AWS_SECRET_ACCESS_KEY", accept=_mixed_case_and_digit),
+    # GitHub's token formats (2021): ghp_ personal, gho_ OAuth, ghu_ user-to-server, ghs_ server-to-server,
+    # ghr_ refresh, + 36 base62 characters; fine-grained personal tokens (2022): github_pat_22_59.
+    Detector("GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+             re.compile(_B + r"(?P<secret>gh[pousr]_[A-Za-z0-9]{36})" + _E), "GITHUB_TOKEN", prefix_length=4),
+    Detector("GitHub token", ("github_pat_",),
+             re.compile(_B + r"(?P<secret>github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _E), "GITHUB_TOKEN",
+             prefix_length=11),
+    # GitLab personal access tokens: glpat- + 20 or more characters (GitLab's token prefixes docs).
+    Detector("GitLab token", ("glpat-",),
+             re.compile(_B + r"(?P<secret>glpat-[A-Za-z0-9_-]{20,64})" + _E), "GITLAB_TOKEN", prefix_length=6),
+    # Slack tokens: xoxb- bot, xoxp- user, xoxa-/xoxr-/xoxs-/xoxo-, then numeric ids and a random part;
+    # incoming webhooks: hooks.slack.com/services/T<team>/B<channel>/<secret> (Slack API docs).
+    Detector("Slack token", ("xox",),
+             re.compile(_B + r"(?P<secret>xox[abposr]-\d{6,}-[0-9A-Za-z-]{10,})" + _E), "SLACK_BOT_TOKEN",
+             prefix_length=5),
+    Detector("Slack webhook URL", ("hooks.slack.com",),
+             re.compile(r"hooks\.slack\.com/services/(?P<secret>T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,})" + _E),
+             "SLACK_WEBHOOK_URL"),
+    # OpenAI API keys (legacy sk-, project sk-proj-, service-account sk-svcacct-) carry the marker
+    # T3BlbkFJ, base64 of "OpenAI": the marker GitHub's secret scanning and detect-secrets rely on.
+    Detector("OpenAI API key", ("T3BlbkFJ",),
+             re.compile(_B + r"(?P<secret>sk-(?:[a-z]+-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,})" + _E),
+             "OPENAI_API_KEY", prefix_length=3),
+    # Anthropic API keys: sk-ant-api03- (or admin01-) + a long random part.
+    Detector("Anthropic API key", ("sk-ant-",),
+             re.compile(_B + r"(?P<secret>sk-ant-[a-z]+\d{2}-[A-Za-z0-9_-]{80,})" + _E), "ANTHROPIC_API_KEY",
+             prefix_length=14),
+    # Hugging Face user access tokens: hf_ + 34 letters; organisation API tokens: api_org_ + 34 letters.
+    # Real ones mix cases; a 34-letter lower-case identifier after hf_ is a name, not a token.
+    Detector("Hugging Face token", ("hf_", "api_org_"),
+             re.compile(_B + r"(?P<secret>(?:hf_|api_org_)[A-Za-z]{34})" + _E), "HF_TOKEN", prefix_length=3,
+             accept=_mixed_case),
+    # Google API keys: AIza + 35 characters (Google Cloud "API keys" docs; Gemini, Maps, YouTube keys).
+    # OAuth client secrets: GOCSPX- + 28; OAuth access tokens: ya29. + a long random part.
+    Detector("Google API key", ("AIza",),
+             re.compile(_B + r"(?P<secret>AIza[0-9A-Za-z_-]{35})" + _E), "GOOGLE_API_KEY", prefix_length=4),
+    Detector("Google OAuth client secret", ("GOCSPX-",),
+             re.compile(_B + r"(?P<secret>GOCSPX-[A-Za-z0-9_-]{28})" + _E), "GOOGLE_CLIENT_SECRET", prefix_length=7),
+    Detector("Google OAuth access token", ("ya29.",),
+             re.compile(_B + r"(?P<secret>ya29\.[0-9A-Za-z_-]{30,})" + _E), "GOOGLE_OAUTH_TOKEN", prefix_length=5),
+    # Stripe live secret and restricted keys (Stripe API keys docs); test-mode keys are not secrets.
+    Detector("Stripe live key", ("_live_",),
+             re.compile(_B + r"(?P<secret>[sr]k_live_[0-9A-Za-z]{24,})" + _E), "STRIPE_API_KEY", prefix_length=8),
+    # Azure connection strings: storage AccountKey (64 bytes, base64) and Service Bus / Event Hubs
+    # SharedAccessKey (32 bytes, base64) (Azure connection string docs).
+    Detector("Azure storage account key", ("AccountKey=",),
+             re.compile(r"AccountKey=(?P<secret>[A-Za-z0-9+/]{86}==)"), "AZURE_STORAGE_CONNECTION_STRING"),
+    Detector("Azure shared access key", ("SharedAccessKey=",),
+             re.compile(r"SharedAccessKey=(?P<secret>[A-Za-z0-9+/]{43}=)"), "AZURE_SERVICEBUS_CONNECTION_STRING"),
+    PrivateKeyDetector(),
+    # user:password@ in a URL (database URLs, git remotes, broker URLs). Not: templates, the dummy
+    # passwords of tutorials and local setups, localhost and example hosts.
+    Detector("password in a connection URL", ("://",),
+             re.compile(r"(?i)\b[a-z][a-z0-9+.-]{1,20}://(?P<user>[^\s:/@'\"`<>{}\[\]()]*):(?P<secret>[^\s/@'\"`<>{}\[\]()]+)@"
+                        r"(?P<host>\[[0-9a-f:]+\]|[a-z0-9_.-]+)"),
+             "DATABASE_URL", accept=_url_password),
+    # ODBC / ADO.NET connection strings: ...Server=...;...Password=...; (or Pwd=).
+    Detector("password in a connection string", ("assword=", "ASSWORD=", "wd=", "WD="),
+             re.compile(r"(?i)(?:server|data source|host|hostname|uid|user id|database|initial catalog|driver)\s*=[^;\n]*;"
+                        r"[^\n]*?(?<![a-z])(?:password|pwd)\s*=\s*(?P<secret>[^;\"'\s{}\[\]()]+)(?=[;\"'\s]|$)"),
+             "DATABASE_PASSWORD", accept=_odbc_password),
+)
+
+
+def find_secrets(text: str) -> list[SecretMatch]:
+    """Every credential in `text`, in order; where two detectors match the same characters (a GitHub
+    token as the password of a git remote URL), the more specific one (earlier in DETECTORS) wins."""
+    found: list[SecretMatch] = []
+    for detector in DETECTORS:
+        if not any(needle in text for needle in detector.needles):
+            continue
+        for match in detector.find(text):
+            if not any(match.start < other.end and other.start < match.end for other in found):
+                found.append(match)
+    found.sort(key=lambda match: match.start)
+    return found
+
+
+def mask_secrets(text: str, found: list[SecretMatch] | None = None) -> str:
+    """`text` with every credential in it masked."""
+    found = find_secrets(text) if found is None else found
+    if not found:
+        return text
+    pieces = []
+    last = 0
+    for match in sorted(found, key=lambda m: m.start):
+        if match.start < last:
+            continue
+        pieces.append(text[last:match.start])
+        pieces.append(mask(match.secret) if match.label is None else "…")
+        last = match.end
+    pieces.append(text[last:])
+    return "".join(pieces)
