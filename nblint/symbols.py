@@ -157,6 +157,15 @@ class SymbolTable:
 
     # -- queries -------------------------------------------------------------------------------
 
+    def bindings(self, name: str) -> list[cst.BaseExpression | None]:
+        """Every notebook-level binding of `name`, in order: the assigned expression, or None when
+        it is bound another way (def, class, import, loop target, `with ... as`, `+=`, del)."""
+        return [None if value is _NON_CONSTANT else value for value in self._bindings.get(name, ())]
+
+    def declared_global_in_function(self, name: str) -> bool:
+        """True when some function of the notebook declares `global name` (and may rebind it)."""
+        return name in self._globals_in_functions
+
     def origin(self, name: str) -> str | None:
         """The dotted origin of an imported name, if it was imported exactly one way and never rebound."""
         if name in self._globals_in_functions:

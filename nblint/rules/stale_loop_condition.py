@@ -1,0 +1,409 @@
+"""NB202 stale-loop-condition: `while i < 10:` whose body never changes `i`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import libcst as cst
+
+from nblint.findings import Severity
+from nblint.rules._flow import (
+    ControlStack,
+    DefinedFunctions,
+    body_exits,
+    enclosing_function,
+    is_generator,
+    source_of,
+    walk_own,
+)
+from nblint.rules.base import CodeRule, Invalid
+from nblint.symbols import UNKNOWN, binding_names, walk
+
+# Leaves and operators a condition may be built from; anything else (a call, an attribute, a subscript,
+# a walrus, an await) may change between two tests without the body touching a name, so is not judged.
+_PLAIN_EXPRESSIONS = (
+    cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString,
+    cst.Comparison, cst.BooleanOperation, cst.UnaryOperation, cst.BinaryOperation,
+)
+_ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
+# Calls that can rebind any name: the body may change the condition through them.
+_NAMESPACE_CALLS = ("exec", "eval", "globals", "locals", "vars", "setattr", "delattr", "__import__")
+# Builtins that return an immutable scalar: a name assigned from them holds a number, string or bool.
+_SCALAR_BUILTINS = ("len", "int", "float", "str", "bool", "abs", "round", "ord", "chr", "hash", "sum", "pow")
+# Builtins that never change what they are given: passing a name to them is not a way to update it.
+_READ_ONLY_BUILTINS = frozenset((
+    *_SCALAR_BUILTINS, "print", "repr", "format", "isinstance", "type", "id", "min", "max", "sorted",
+    "list", "tuple", "set", "frozenset", "dict", "range", "enumerate", "zip", "divmod", "hex", "bin", "oct",
+))
+
+
+@dataclass
+class _Candidate:
+    loop: cst.While
+    names: list[str]
+    numeric: set[str]  # names compared with <, <=, >, >=: numbers, so immutable
+    function: cst.FunctionDef | None
+    callees: set[str]
+
+
+class StaleLoopCondition(ControlStack, CodeRule):
+    """
+    ## What it does
+    Flags a `while` loop whose condition reads only plain names (`while i < n:`, `while not done:`)
+    that the loop body never assigns, augments, deletes or mutates, and that nothing the body calls
+    could change.
+
+    The rule is built for precision. It stays silent when the body rebinds any of the names (even from
+    a call, even in one branch), calls a method on one, assigns to an attribute or item of one, or
+    passes one to any call; when the condition calls something (`while not event.is_set():`) or reads
+    an attribute or an item; when a function of the notebook declares the name `global` or `nonlocal`
+    (another thread or callback may flip it); when the name may hold a mutable object that another
+    thread could fill (`while not results:` with `results = []`); and when the body has a `break`,
+    `return`, `raise`, `yield` or a call that raises to end the loop (see NB201).
+
+    ## Why it kills the kernel
+    A condition that nothing in the loop can change is either false on entry (the loop is dead code) or
+    true forever: the cell never finishes ("In [*]"), and under papermill or CI the run hangs until a
+    timeout kills it. It is almost always a forgotten `i += 1`, or an update made to another name.
+
+    ## Example
+        i = 0
+        while i < 10:
+            print(i)
+
+    ## Use instead
+        for i in range(10):
+            print(i)
+    """
+
+    code = "NB202"
+    name = "stale-loop-condition"
+    severity = Severity.WARNING
+
+    VALID = [
+        "i = 0\nwhile i < 10:\n    print(i)\n    i += 1\n",
+        "i = 0\nwhile i < 10:\n    if ready():\n        i = i + 1\n",
+        # reassigned from a call; a method call on it; an item or attribute assignment; passed to a call
+        "x = 1.0\nwhile x > 1e-6:\n    x = update(x)\n",
+        "from collections import deque\nqueue = deque([1])\nwhile queue:\n    queue.pop()\n",
+        "stack = [1]\nwhile stack:\n    item = stack[-1]\n    stack[-1:] = []\n",
+        "n = 10\nwhile n > 0:\n    shrink(n)\n",
+        "while i < n:\n    i, j = j, i + j\n",
+        "while lo < hi:\n    mid = (lo + hi) // 2\n    if ok(mid):\n        hi = mid\n    else:\n        lo = mid + 1\n",
+        "i = 0\nwhile i < 3:\n    for i in range(5):\n        pass\n",
+        "i = 0\nwhile i < 3:\n    del i\n",
+        "i = 0\nwhile i < 3:\n    exec('i = 5')\n",
+        # conditions that call something, or read attributes and items
+        "import threading\nevent = threading.Event()\nwhile not event.is_set():\n    time.sleep(0.1)\n",
+        "while self.count < 10:\n    self.step()\n",
+        "while tf.reduce_sum(x) > 1:\n    x = tf.tanh(x)\n",
+        "while epoch.numpy() < num_epochs:\n    train()\n",
+        "while best[0] == 'Rest':\n    best = best[1:]\n",
+        "while (line := f.readline()):\n    print(line)\n",
+        # a notebook function declares the name global: another thread, a callback or a call may flip it
+        [
+            "done = False\ndef worker():\n    global done\n    compute()\n    done = True\n",
+            "import threading, time\nthreading.Thread(target=worker).start()\n",
+            "while not done:\n    time.sleep(0.1)\n",
+        ],
+        ["count = 0\n", "def bump():\n    global count\n    count += 1\n", "while count < 5:\n    bump()\n"],
+        # a mutable object another thread may fill: no evidence the name holds an immutable value
+        "results = []\ndef work():\n    results.append(1)\nthreading.Thread(target=work).start()\nwhile not results:\n    time.sleep(0.1)\n",
+        "def wait(flag):\n    while not flag:\n        time.sleep(1)\n",
+        # the loop has another way out
+        "i = 0\nwhile i < 10:\n    if check():\n        break\n",
+        "def f(n):\n    while n > 0:\n        return n\n",
+        "i = 0\nwhile i < 10:\n    raise StopIteration\n",
+        "def gen(i):\n    while i < 10:\n        yield i\n",
+        "it = iter(data)\nn = 0\nwhile n < 5:\n    print(next(it))\n",
+        ["def stop():\n    raise KeyboardInterrupt\n", "i = 0\nwhile i < 5:\n    stop()\n"],
+        "i = 0\ntry:\n    while i < 10:\n        work()\nexcept Done:\n    pass\n",
+        # a condition that is false on entry: dead code, not a hang
+        "DEBUG = False\nwhile DEBUG:\n    print('debug')\n",
+        "LIMIT = 0\nwhile LIMIT > 5:\n    print(LIMIT)\n",
+        # constant conditions belong to NB201; a nested def's assignment is seen (conservatively)
+        "while True:\n    break\n",
+        "n = 3\nwhile n > 0:\n    def reset():\n        n = 0\n    reset()\n",
+        # the tensorflow docs' `while steps_remaining:` updates the name
+        "steps_remaining = 100\nwhile steps_remaining:\n    run_steps = min(100, steps_remaining)\n    steps_remaining -= run_steps\n",
+    ]
+    INVALID = [
+        Invalid("i = 0\nwhile i < 10:\n    print(i)\n", line=2, column=1,
+                message="`while i < 10:` tests `i`, which the loop body never changes"),
+        Invalid("i = 0\nn = 5\nwhile i < n:\n    total = i * 2\n", line=3, message="`i` and `n`"),
+        Invalid("done = False\nwhile not done:\n    step()\n", line=2, message="`done`"),
+        # the update goes to another name
+        Invalid("count = 0\nwhile count < 100:\n    counter += 1\n", line=2),
+        # in a function, from a parameter compared with a number
+        Invalid("def countdown(n):\n    while n > 0:\n        print(n)\n", line=2, column=5),
+        # cross-cell: the constant comes from an earlier cell, the loop is in a later one
+        Invalid(["N_STEPS = 100\nstep = 0\n", "while step < N_STEPS:\n    loss = train()\n"], cell=1, line=1),
+        # a constant that is true on entry
+        Invalid("RUNNING = True\nwhile RUNNING:\n    poll()\n", line=2),
+        # the except is inside the loop: the exception does not end it
+        Invalid("i = 0\nwhile i < 3:\n    try:\n        work()\n    except ValueError:\n        pass\n", line=2),
+        # a notebook function the body calls does not touch the name
+        Invalid(["def show(x):\n    print(x)\n", "k = 0\nwhile k < 3:\n    show(1)\n"], cell=1, line=2),
+    ]
+
+    def __init__(self, context, options) -> None:
+        super().__init__(context, options)
+        self.candidates: list[_Candidate] = []
+        self.functions = DefinedFunctions(context)
+        self.declared_shared: set[str] = set()  # names some function declares global or nonlocal
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        self.functions.add(node)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.declared_shared.update(item.name.value for item in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.declared_shared.update(item.name.value for item in node.names)
+
+    def enter_loop(self, node: cst.CSTNode) -> None:
+        if not isinstance(node, cst.While):
+            return
+        names = _condition_names(node.test)
+        if not names:
+            return
+        if self._condition_value(node.test) is False:
+            return  # false on entry: the loop never runs
+        if self.in_catching_try():
+            return
+        exits = body_exits(node.body, self.context)
+        if exits.leaves or exits.yields:
+            return
+        function = enclosing_function(self.context)
+        if function is not None and is_generator(function):
+            return
+        if _changes_any(node.body, names, self._is_read_only_call):
+            return
+        numeric = _ordered_names(node.test)
+        self.candidates.append(_Candidate(node, sorted(names), numeric, function, exits.callees))
+
+    def finish(self) -> None:
+        for candidate in self.candidates:
+            names = candidate.names
+            if any(name in self.declared_shared for name in names):
+                continue
+            if not all(name in candidate.numeric or self._holds_scalar(name, candidate.function) for name in names):
+                continue
+            if any(self.functions.can_raise(callee) for callee in candidate.callees):
+                continue
+            shown = " and ".join(f"`{name}`" for name in names)
+            verb = "changes" if len(names) == 1 else "change"
+            first = names[0]
+            self.report(
+                candidate.loop,
+                f"`while {source_of(candidate.loop.test)}:` tests {shown}, which the loop body never {verb}: "
+                "once the loop starts it never stops (In [*] forever); "
+                f"update {first} in the body (for example {first} += 1), or loop with for {first} in range(...)",
+                fix=f"{first} += 1  # at the end of the loop body",
+            )
+
+    # -- evidence --------------------------------------------------------------------------------
+
+    def _condition_value(self, test: cst.BaseExpression):
+        """True / False when the condition is built from notebook constants, else UNKNOWN."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            value = self._condition_value(test.expression)
+            return UNKNOWN if value is UNKNOWN else not value
+        if isinstance(test, cst.BooleanOperation):
+            left, right = self._condition_value(test.left), self._condition_value(test.right)
+            if left is UNKNOWN or right is UNKNOWN:
+                return UNKNOWN
+            return (left and right) if isinstance(test.operator, cst.And) else (left or right)
+        if isinstance(test, cst.Comparison):
+            left = self.context.evaluate(test.left)
+            result = True
+            for target in test.comparisons:
+                right = self.context.evaluate(target.comparator)
+                outcome = _compare(target.operator, left, right)
+                if outcome is UNKNOWN:
+                    return UNKNOWN
+                result = result and outcome
+                left = right
+            return result
+        value = self.context.evaluate(test)
+        return UNKNOWN if value is UNKNOWN else bool(value)
+
+    def _is_read_only_call(self, call: cst.Call) -> bool:
+        return isinstance(call.func, cst.Name) and call.func.value in _READ_ONLY_BUILTINS and self.context.is_builtin(
+            call.func, call.func.value
+        )
+
+    def _holds_scalar(self, name: str, function: cst.FunctionDef | None) -> bool:
+        """Every binding of `name` the loop can see assigns a number, string or bool: no other thread
+        can change such a value in place, and no rebinding happens without `global` / `nonlocal`."""
+        if function is not None:
+            local = _local_bindings(function, name)
+            if local is not None:
+                return bool(local) and all(value is not None and _is_scalar(value) for value in local)
+        bindings = self.context.symbols.bindings(name)
+        return bool(bindings) and all(value is not None and _is_scalar(value) for value in bindings)
+
+
+def _condition_names(test: cst.BaseExpression) -> set[str] | None:
+    """The names a plain condition reads, or None when it reads anything else."""
+    names: set[str] = set()
+    for node in walk(test):
+        if isinstance(node, cst.BaseExpression) and not isinstance(node, _PLAIN_EXPRESSIONS):
+            return None
+        if isinstance(node, cst.Name) and node.value not in ("True", "False", "None"):
+            names.add(node.value)
+    return names
+
+
+def _ordered_names(test: cst.BaseExpression) -> set[str]:
+    """Names that are a direct operand of <, <=, >, >=: they hold numbers (or the loop raises TypeError)."""
+    numeric: set[str] = set()
+    for node in walk(test):
+        if isinstance(node, cst.Comparison):
+            left = node.left
+            for target in node.comparisons:
+                if isinstance(target.operator, _ORDERING):
+                    for operand in (left, target.comparator):
+                        if isinstance(operand, cst.Name):
+                            numeric.add(operand.value)
+                left = target.comparator
+    return numeric
+
+
+def _compare(operator: cst.BaseCompOp, left, right):
+    if left is UNKNOWN or right is UNKNOWN:
+        return UNKNOWN
+    try:
+        if isinstance(operator, cst.LessThan):
+            return left < right
+        if isinstance(operator, cst.LessThanEqual):
+            return left <= right
+        if isinstance(operator, cst.GreaterThan):
+            return left > right
+        if isinstance(operator, cst.GreaterThanEqual):
+            return left >= right
+        if isinstance(operator, cst.Equal):
+            return left == right
+        if isinstance(operator, cst.NotEqual):
+            return left != right
+    except TypeError:
+        return UNKNOWN
+    return UNKNOWN
+
+
+def _root_names(target: cst.CSTNode) -> set[str]:
+    """`a` for `a`, `a.b`, `a[0]`, `a.b[c].d`; every root of a tuple of targets."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        roots: set[str] = set()
+        for element in target.elements:
+            roots |= _root_names(element.value)
+        return roots
+    if isinstance(target, cst.StarredElement):
+        return _root_names(target.value)
+    while isinstance(target, (cst.Attribute, cst.Subscript)):
+        target = target.value
+    return {target.value} if isinstance(target, cst.Name) else set()
+
+
+def _changes_any(body: cst.CSTNode, names: set[str], is_read_only: Callable[[cst.Call], bool]) -> bool:
+    """True when something in `body` (nested defs included: conservative) may rebind or mutate one of
+    `names`: an assignment of any kind, a method call on it, an item or attribute store, passing it to
+    a call (other than print() and the like), `del`, an import or def of that name, or exec() /
+    globals() / setattr()."""
+    for node in walk(body):
+        touched: set[str] = set()
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Name) and func.value in _NAMESPACE_CALLS:
+                return True
+            if isinstance(func, cst.Attribute):
+                touched |= _root_names(func.value)
+            if not is_read_only(node):
+                for arg in node.args:
+                    touched.update(sub.value for sub in walk(arg.value) if isinstance(sub, cst.Name))
+        elif isinstance(node, cst.AssignTarget):
+            touched = _root_names(node.target)
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr, cst.Del)):
+            touched = _root_names(node.target)
+        elif isinstance(node, cst.AsName):
+            touched = _root_names(node.name)
+        elif isinstance(node, cst.ImportAlias):
+            if node.asname is not None:
+                touched = _root_names(node.asname.name)
+            else:
+                dotted = node.name
+                while isinstance(dotted, cst.Attribute):
+                    dotted = dotted.value
+                touched = _root_names(dotted)
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            touched = {node.name.value}
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            touched = {item.name.value for item in node.names}
+        elif isinstance(node, (cst.MatchAs, cst.MatchStar)):
+            touched = {node.name.value} if node.name is not None else set()
+        elif isinstance(node, cst.MatchMapping):
+            touched = {node.rest.value} if node.rest is not None else set()
+        if touched & names:
+            return True
+    return False
+
+
+def _local_bindings(function: cst.FunctionDef, name: str) -> list[cst.BaseExpression | None] | None:
+    """The values `function` binds to `name` (None for a binding that is not a plain assignment), or
+    None when the function does not bind `name` at all (it is then a notebook-level name)."""
+    values: list[cst.BaseExpression | None] = []
+    found = False
+    params = function.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params, params.star_arg, params.star_kwarg):
+        if isinstance(param, cst.Param) and param.name.value == name:
+            found = True
+            values.append(None)  # a parameter: its type is the caller's business
+    for node, _ in walk_own(function.body):
+        if isinstance(node, (cst.Global, cst.Nonlocal)) and any(item.name.value == name for item in node.names):
+            return None
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                if isinstance(target.target, cst.Name) and target.target.value == name:
+                    found = True
+                    values.append(node.value)
+                elif name in binding_names(target.target):
+                    found = True
+                    values.append(None)
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)) and name in binding_names(node.target):
+            found = True
+            if isinstance(node, cst.AnnAssign):
+                values.append(node.value)
+            else:
+                values.append(node.value if _is_scalar(node.value) else None)
+        elif isinstance(node, (cst.For, cst.CompFor, cst.NamedExpr)) and name in binding_names(node.target):
+            found = True
+            values.append(None)
+        elif isinstance(node, cst.AsName) and name in binding_names(node.name):
+            found = True
+            values.append(None)
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not function and node.name.value == name:
+            found = True
+            values.append(None)
+    return values if found else None
+
+
+def _is_scalar(value: cst.BaseExpression | None) -> bool:
+    """An expression whose value is an immutable number, string or bool."""
+    if value is None:
+        return False
+    if isinstance(value, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString,
+                          cst.FormattedString, cst.Comparison)):
+        return True
+    if isinstance(value, cst.Name):
+        return value.value in ("True", "False", "None")
+    if isinstance(value, cst.UnaryOperation):
+        return isinstance(value.operator, cst.Not) or _is_scalar(value.expression)
+    if isinstance(value, cst.BinaryOperation):
+        if isinstance(value.operator, (cst.Add, cst.Multiply)):
+            return _is_scalar(value.left) and _is_scalar(value.right)  # list + list, [0] * n
+        return _is_scalar(value.left) or _is_scalar(value.right)
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+        return value.func.value in _SCALAR_BUILTINS
+    return False
