@@ -9,7 +9,7 @@ from nblint.rules._notebook_functions import Function, NotebookFunctions
 from nblint.rules.base import CodeRule, Invalid
 
 # Qualified names of the calls that wait for someone at a keyboard.
-_PROMPTS = {"getpass.getpass": "getpass.getpass()", "builtins.input": "input()", "__builtin__.raw_input": "raw_input()"}
+_PROMPTS = {"getpass.getpass": "getpass.getpass()", "builtins.input": "builtins.input()", "__builtin__.raw_input": "raw_input()"}
 _BUILTIN_PROMPTS = ("input", "raw_input")
 _CODE = cst.Module([])
 

@@ -1,0 +1,402 @@
+"""NB404 pool-with-notebook-function: a process pool handed a function the notebook defines."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nblint.findings import Severity
+from nblint.rules._notebook_functions import NotebookFunctions
+from nblint.rules.base import CodeRule, Invalid
+
+PROCESS_POOLS = frozenset(
+    {
+        "multiprocessing.Pool",
+        "multiprocessing.pool.Pool",
+        "concurrent.futures.ProcessPoolExecutor",
+        "concurrent.futures.process.ProcessPoolExecutor",
+    }
+)
+GET_CONTEXT = "multiprocessing.get_context"
+SET_START_METHOD = "multiprocessing.set_start_method"
+# Methods that send a function to the workers (Pool's and ProcessPoolExecutor's).
+SENDING_METHODS = frozenset(
+    {"map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async", "apply", "apply_async", "submit"}
+)
+PARTIAL = "functools.partial"
+
+# What a pool's start method is: "fork" (workers inherit the notebook's __main__) or anything else.
+FORK = "fork"
+OTHER = "spawn-or-default"
+NOT_A_POOL = None
+
+
+class PoolWithNotebookFunction(CodeRule):
+    """
+    ## What it does
+    Flags `multiprocessing.Pool` and `concurrent.futures.ProcessPoolExecutor` work handed a function
+    defined in the notebook: `Pool(4).map(f, xs)`, `with Pool() as pool: pool.imap(f, xs)`, a pool kept in
+    a variable (across cells too) and its `map`, `imap`, `imap_unordered`, `starmap`, `apply`,
+    `apply_async`..., `executor.submit(f, x)` and `executor.map(f, xs)`, where `f` is a `def` or a
+    lambda of the notebook (also inside `functools.partial`).
+
+    Not flagged: functions imported from modules (`from workers import work`), builtins, methods of
+    objects, thread pools (`ThreadPool`, `multiprocessing.dummy.Pool`, `ThreadPoolExecutor`), pools of
+    libraries that pickle by value (`multiprocess`, `pathos`, `joblib`), and a `def` given to a pool
+    that uses the fork start method explicitly (`get_context("fork")`, `set_start_method("fork")`):
+    a lambda or a function nested in another function fails even then.
+
+    ## Why it kills the kernel
+    A process pool pickles the function by reference (`__main__.f`) and each worker imports it.
+    Under the spawn start method (the default on macOS and Windows) and forkserver (the default on
+    Linux from Python 3.14), a worker's `__main__` is not the notebook: it fails with
+    `AttributeError: Can't get attribute 'f' on <module '__main__'>`, and `Pool` keeps replacing the
+    dying workers, so the cell hangs ("In [*]") until the kernel is interrupted or restarted;
+    `ProcessPoolExecutor` raises `BrokenProcessPool`. Lambdas and nested functions cannot be pickled
+    at all and fail under every start method. Severity error: as written the notebook fails on macOS,
+    on Windows and on current Python's default everywhere; only older Linux defaults hide it.
+
+    ## Example
+        from multiprocessing import Pool
+
+        def work(x):
+            return x * x
+
+        with Pool(4) as pool:
+            squares = pool.map(work, range(100))
+
+    ## Use instead
+        # workers.py, next to the notebook
+        def work(x):
+            return x * x
+
+        # in the notebook
+        from workers import work
+        with Pool(4) as pool:
+            squares = pool.map(work, range(100))
+
+    For I/O-bound work a thread pool (`concurrent.futures.ThreadPoolExecutor`) needs no pickling.
+    """
+
+    code = "NB404"
+    name = "pool-with-notebook-function"
+    severity = Severity.ERROR
+
+    VALID = [
+        # A function imported from a module.
+        "from multiprocessing import Pool\nfrom workers import work\nwith Pool(4) as pool:\n    out = pool.map(work, range(10))\n",
+        "import multiprocessing as mp\nimport math\nwith mp.Pool() as pool:\n    out = pool.map(math.sqrt, range(10))\n",
+        "from concurrent.futures import ProcessPoolExecutor\nwith ProcessPoolExecutor() as ex:\n    out = list(ex.map(str, range(10)))\n",
+        # Thread pools do not pickle.
+        "from multiprocessing.pool import ThreadPool\ndef work(x):\n    return x\nwith ThreadPool(8) as pool:\n    out = pool.map(work, range(10))\n",
+        "from multiprocessing.dummy import Pool\ndef fetch(url):\n    return url\nout = Pool(8).map(fetch, ['a', 'b'])\n",
+        "from concurrent.futures import ThreadPoolExecutor\ndef fetch(url):\n    return url\nwith ThreadPoolExecutor() as ex:\n    futures = [ex.submit(fetch, u) for u in ['a']]\n",
+        # Libraries that pickle by value.
+        "from multiprocess import Pool\ndef work(x):\n    return x\nwith Pool(4) as pool:\n    out = pool.map(work, range(10))\n",
+        "from joblib import Parallel, delayed\ndef work(x):\n    return x\nout = Parallel(n_jobs=4)(delayed(work)(i) for i in range(10))\n",
+        # The fork start method asked for explicitly: workers inherit the notebook's functions.
+        "import multiprocessing as mp\ndef work(x):\n    return x\nwith mp.get_context('fork').Pool(4) as pool:\n    out = pool.map(work, range(10))\n",
+        [
+            "import multiprocessing as mp\nmp.set_start_method('fork')\n",
+            "def work(x):\n    return x\n",
+            "pool = mp.Pool(4)\nout = pool.map(work, range(10))\n",
+        ],
+        "import multiprocessing as mp\nfrom concurrent.futures import ProcessPoolExecutor\ndef work(x):\n    return x\n"
+        "with ProcessPoolExecutor(mp_context=mp.get_context('fork')) as ex:\n    out = list(ex.map(work, range(3)))\n",
+        # A method of an object, and a receiver that is no pool.
+        "from multiprocessing import Pool\nwith Pool(4) as pool:\n    out = pool.map(model.predict, batches)\n",
+        "def work(x):\n    return x\nout = list(map(work, range(10)))\nresult = executor.submit(work, 1)\n",
+        "import pandas as pd\ndef clean(x):\n    return x\ns = pd.Series([1]).map(clean)\n",
+        # A name that was a pool and then something else: unknown.
+        "from multiprocessing import Pool\nfrom multiprocessing.pool import ThreadPool\ndef work(x):\n    return x\n"
+        "pool = Pool(4)\npool.close()\npool = ThreadPool(4)\nout = pool.map(work, range(3))\n",
+        # A name both defined and imported is not known to be the notebook's.
+        "from multiprocessing import Pool\ndef work(x):\n    return x\nfrom workers import work\nwith Pool() as p:\n    p.map(work, [1])\n",
+        # Pool-level calls that send no function.
+        "from multiprocessing import Pool\npool = Pool(4)\npool.close()\npool.join()\n",
+    ]
+    INVALID = [
+        Invalid(
+            "from multiprocessing import Pool\ndef work(x):\n    return x * x\nwith Pool(4) as pool:\n    out = pool.map(work, range(100))\n",
+            line=5,
+            column=11,
+            message="Can't get attribute 'work'",
+        ),
+        # Defined in one cell, pool made in another, used in a third.
+        Invalid(
+            [
+                "def work(x):\n    return x * x\n",
+                "import multiprocessing as mp\npool = mp.Pool(processes=4)\n",
+                "results = [pool.apply_async(work, (i,)) for i in range(10)]\n",
+            ],
+            cell=2,
+            line=1,
+            column=12,
+        ),
+        Invalid("from multiprocessing import Pool\ndef work(x):\n    return x\nout = Pool(4).imap_unordered(work, range(10))\n", line=4, column=7),
+        Invalid(
+            "from multiprocessing import Pool\ndef work(a, b):\n    return a + b\nwith Pool() as p:\n    out = p.starmap(work, [(1, 2)])\n",
+            line=5,
+        ),
+        Invalid(
+            "from concurrent.futures import ProcessPoolExecutor\ndef work(x):\n    return x\n"
+            "with ProcessPoolExecutor(max_workers=4) as executor:\n    futures = [executor.submit(work, i) for i in range(4)]\n",
+            line=5,
+            column=16,
+        ),
+        Invalid(
+            "import concurrent.futures\ndef work(x):\n    return x\n"
+            "with concurrent.futures.ProcessPoolExecutor() as ex:\n    out = list(ex.map(work, range(4)))\n",
+            line=5,
+            column=16,
+        ),
+        # Lambdas and nested functions cannot be pickled at all, fork or not.
+        Invalid(
+            "import multiprocessing as mp\nwith mp.get_context('fork').Pool(4) as pool:\n    out = pool.map(lambda x: x * 2, range(10))\n",
+            line=3,
+            column=11,
+            message="PicklingError",
+        ),
+        Invalid(
+            "from multiprocessing import Pool\nsquare = lambda x: x * x\nwith Pool() as pool:\n    out = pool.map(square, range(5))\n",
+            line=4,
+            message="lambda",
+        ),
+        Invalid(
+            "from multiprocessing import Pool\ndef run(items):\n    def work(x):\n        return x\n    with Pool() as pool:\n"
+            "        return pool.map(work, items)\nrun([1, 2])\n",
+            line=6,
+            column=16,
+            message="inside run()",
+        ),
+        # functools.partial pickles the notebook function inside it.
+        Invalid(
+            "import functools\nfrom multiprocessing import Pool\ndef scale(x, k):\n    return x * k\n"
+            "with Pool() as pool:\n    out = pool.map(functools.partial(scale, k=2), range(5))\n",
+            line=6,
+        ),
+        # The spawn start method asked for explicitly.
+        Invalid(
+            "import multiprocessing as mp\ndef work(x):\n    return x\nctx = mp.get_context('spawn')\nwith ctx.Pool(2) as pool:\n"
+            "    pool.map(work, [1])\n",
+            line=6,
+        ),
+        # A pool created inside a function.
+        Invalid(
+            ["from multiprocessing import Pool\ndef work(x):\n    return x\n", "def run():\n    pool = Pool(2)\n    return pool.map(func=work, iterable=[1])\n"],
+            cell=1,
+            line=3,
+        ),
+    ]
+
+    def __init__(self, context, options) -> None:
+        super().__init__(context, options)
+        self.functions = NotebookFunctions(context)
+        # (scope id or None, name) -> the pool kind of every binding of that name in that scope
+        self.bindings: dict[tuple[int | None, str], list[str | None]] = {}
+        # (call, receiver: a pool kind or a name with the scopes to look it up in, what is sent)
+        self.candidates: list[tuple[cst.Call, object, tuple[str, str, str]]] = []
+        self.fork_everywhere = False
+
+    # -- traversal --------------------------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.enter(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.leave(node)
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.functions.enter(node)
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self.functions.leave(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.functions.enter(node)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.functions.leave(node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.functions.assign(node)
+        kind = self._pool_kind(node.value)
+        for target in node.targets:
+            self._bind(target.target, kind)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.functions.assign(node)
+        self._bind(node.target, self._pool_kind(node.value) if node.value is not None else NOT_A_POOL)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.functions.assign(node)
+        self._bind(node.target, NOT_A_POOL)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.functions.bind(node.target)
+        self._bind(node.target, NOT_A_POOL)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self.functions.bind(node.asname.name)
+            self._bind(node.asname.name, self._pool_kind(node.item))
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self.functions.imported(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.functions.imported(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if self.context.qualified_name(func) == SET_START_METHOD and self.functions.function() is None:
+            method = self.context.evaluate(node.args[0].value) if node.args else None
+            self.fork_everywhere = method == FORK
+            return
+        if not isinstance(func, cst.Attribute) or func.attr.value not in SENDING_METHODS:
+            return
+        sent = self._sent_function(node)
+        if sent is None:
+            return
+        receiver = func.value
+        if isinstance(receiver, cst.Name):
+            scopes = self._scope_chain()
+            self.candidates.append((node, (receiver.value, scopes), sent))
+        else:
+            kind = self._pool_kind(receiver)
+            if kind is not NOT_A_POOL:
+                self.candidates.append((node, kind, sent))
+
+    # -- what is a pool ---------------------------------------------------------------------------
+
+    def _pool_kind(self, node: cst.BaseExpression) -> str | None:
+        if not isinstance(node, cst.Call):
+            return NOT_A_POOL
+        func = node.func
+        qualified = self.context.qualified_name(func)
+        if qualified in PROCESS_POOLS:
+            for arg in node.args:
+                if arg.keyword is not None and arg.keyword.value == "mp_context":
+                    return self._context_method(arg.value)
+            return OTHER
+        if isinstance(func, cst.Attribute) and func.attr.value == "Pool":
+            method = self._context_method(func.value)
+            return method if method is not NOT_A_POOL else NOT_A_POOL
+        return NOT_A_POOL
+
+    def _context_method(self, node: cst.BaseExpression) -> str | None:
+        """For `mp.get_context("fork")` (or a notebook-level name assigned one): its start method."""
+        if isinstance(node, cst.Name) and not self.context.scopes.is_local(node.value):
+            values = self.context.symbols.assigned_values(node.value)
+            if values and len(values) == 1:
+                node = values[0]
+        if isinstance(node, cst.Call) and self.context.qualified_name(node.func) == GET_CONTEXT:
+            method = self.context.evaluate(node.args[0].value) if node.args else None
+            return FORK if method == FORK else OTHER
+        return NOT_A_POOL
+
+    def _bind(self, target: cst.BaseExpression, kind: str | None) -> None:
+        function = self.functions.function()
+        key = id(function) if function is not None else None
+        if isinstance(target, cst.Name):
+            self.bindings.setdefault((key, target.value), []).append(kind)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind(element.value, NOT_A_POOL)
+        elif isinstance(target, cst.StarredElement):
+            self._bind(target.value, NOT_A_POOL)
+
+    def _scope_chain(self) -> tuple[int | None, ...]:
+        chain: list[int | None] = []
+        function = self.functions.function()
+        while function is not None:
+            chain.append(id(function))
+            function = self.functions.parents.get(id(function))
+        chain.append(None)
+        return tuple(chain)
+
+    # -- what is sent -----------------------------------------------------------------------------
+
+    def _sent_function(self, node: cst.Call) -> tuple[str, str, str] | None:
+        """(kind, name, where) of a notebook function given as the call's function argument."""
+        argument = None
+        for arg in node.args:
+            if arg.star:
+                return None
+            if arg.keyword is None:
+                argument = arg.value
+                break
+            if arg.keyword.value in ("func", "fn"):
+                argument = arg.value
+                break
+        if isinstance(argument, cst.Call) and self.context.qualified_name(argument.func) == PARTIAL and argument.args:
+            argument = argument.args[0].value
+        if isinstance(argument, cst.Lambda):
+            return ("lambda", "a lambda", "")
+        if not isinstance(argument, cst.Name) or not self.functions.is_notebook_function(argument.value):
+            return None
+        name = argument.value
+        caller = self.functions.function()
+        defined = self.functions.resolve(name, caller)
+        parent = self.functions.parents.get(id(defined[-1]))
+        if isinstance(defined[-1], cst.Lambda):
+            return ("lambda", name, "")
+        if parent is not None:
+            return ("nested", name, self.functions.names.get(id(parent), "another function"))
+        return ("notebook", name, "")
+
+    # -- decision ---------------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        for node, receiver, (kind, name, outer) in self.candidates:
+            pool = receiver if not isinstance(receiver, tuple) else self._receiver_kind(*receiver)
+            if pool is NOT_A_POOL:
+                continue
+            if kind == "notebook" and (pool == FORK or (self.fork_everywhere and pool == OTHER)):
+                continue
+            call = f"{_CODE.code_for_node(node.func)}({name if name != 'a lambda' else 'lambda ...'}, ...)"
+            self.report(node, _message(call, kind, name, outer), fix=_fix(node, name))
+
+    def _receiver_kind(self, name: str, scopes: tuple[int | None, ...]) -> str | None:
+        for scope in scopes:
+            kinds = self.bindings.get((scope, name))
+            if kinds is None:
+                continue
+            if any(kind is NOT_A_POOL for kind in kinds):
+                return NOT_A_POOL  # bound to something else too: which one this is, is unknown
+            return FORK if all(kind == FORK for kind in kinds) else OTHER
+        return NOT_A_POOL
+
+
+_CODE = cst.Module([])
+
+def _fix(node: cst.Call, name: str) -> str:
+    """The same call with the function imported from a module (a lambda's body becomes `work`)."""
+    if name == "a lambda":
+        name = "work"
+        args = list(node.args)
+        for index, arg in enumerate(args):
+            if isinstance(arg.value, cst.Lambda):
+                args[index] = arg.with_changes(value=cst.Name(name))
+                break
+        node = node.with_changes(args=args)
+    return f"from workers import {name}  # {name} moved to workers.py, next to the notebook\n{_CODE.code_for_node(node)}"
+
+
+def _message(call: str, kind: str, name: str, outer: str) -> str:
+    if kind == "lambda":
+        what = "a lambda" if name == "a lambda" else f"{name}, a lambda,"
+        return (
+            f"{call} sends {what} to worker processes: a lambda cannot be pickled, so it fails with PicklingError "
+            "under every start method; define the function in a .py module and import it"
+        )
+    if kind == "nested":
+        return (
+            f"{call} sends {name}, defined inside {outer}(), to worker processes: a nested function cannot be "
+            "pickled, so it fails under every start method; define it in a .py module and import it"
+        )
+    return (
+        f"{call} sends {name}, defined in this notebook, to worker processes: under the spawn start method (macOS, "
+        f"Windows) and forkserver (Linux's default from Python 3.14) they cannot import it from __main__, so the "
+        f"pool fails with \"Can't get attribute '{name}' on <module '__main__'>\" or hangs; move {name} into a .py "
+        "module next to the notebook and import it"
+    )
