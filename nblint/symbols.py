@@ -162,10 +162,6 @@ class SymbolTable:
         it is bound another way (def, class, import, loop target, `with ... as`, `+=`, del)."""
         return [None if value is _NON_CONSTANT else value for value in self._bindings.get(name, ())]
 
-    def declared_global_in_function(self, name: str) -> bool:
-        """True when some function of the notebook declares `global name` (and may rebind it)."""
-        return name in self._globals_in_functions
-
     def origin(self, name: str) -> str | None:
         """The dotted origin of an imported name, if it was imported exactly one way and never rebound."""
         if name in self._globals_in_functions:

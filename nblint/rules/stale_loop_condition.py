@@ -41,8 +41,8 @@ _READ_ONLY_BUILTINS = frozenset((
 @dataclass
 class _Candidate:
     loop: cst.While
-    names: list[str]
-    numeric: set[str]  # names compared with <, <=, >, >=: numbers, so immutable
+    names: list[str]  # in the order the condition reads them
+    numeric: dict[str, str]  # names compared with <, <=, >, >= (numbers, so immutable) -> "+=" or "-="
     function: cst.FunctionDef | None
     callees: set[str]
 
@@ -179,10 +179,10 @@ class StaleLoopCondition(ControlStack, CodeRule):
         function = enclosing_function(self.context)
         if function is not None and is_generator(function):
             return
-        if _changes_any(node.body, names, self._is_read_only_call):
+        if _changes_any(node.body, set(names), self._is_read_only_call):
             return
         numeric = _ordered_names(node.test)
-        self.candidates.append(_Candidate(node, sorted(names), numeric, function, exits.callees))
+        self.candidates.append(_Candidate(node, names, numeric, function, exits.callees))
 
     def finish(self) -> None:
         for candidate in self.candidates:
@@ -195,14 +195,35 @@ class StaleLoopCondition(ControlStack, CodeRule):
                 continue
             shown = " and ".join(f"`{name}`" for name in names)
             verb = "changes" if len(names) == 1 else "change"
-            first = names[0]
             self.report(
                 candidate.loop,
                 f"`while {source_of(candidate.loop.test)}:` tests {shown}, which the loop body never {verb}: "
-                "once the loop starts it never stops (In [*] forever); "
-                f"update {first} in the body (for example {first} += 1), or loop with for {first} in range(...)",
-                fix=f"{first} += 1  # at the end of the loop body",
+                f"once the loop starts it never stops (In [*] forever); {self._way_out(candidate)}",
+                fix=self._fix(candidate),
             )
+
+    def _variable(self, candidate: _Candidate) -> str:
+        """The name to update: the first that is not a notebook constant (`step`, not `N_STEPS`)."""
+        for name in candidate.names:
+            if candidate.function is not None and _local_bindings(candidate.function, name) is not None:
+                return name
+            # finish() runs after the traversal: no enclosing scope, so this is the notebook-level value
+            if self.context.evaluate(cst.Name(name)) is UNKNOWN:
+                return name
+        return candidate.names[0]
+
+    def _way_out(self, candidate: _Candidate) -> str:
+        name = self._variable(candidate)
+        if name in candidate.numeric:
+            step = f"{name} {candidate.numeric[name]} 1"
+            return f"update `{name}` in the body (for example {step}), or loop with for {name} in range(...)"
+        return f"set `{name}` in the body when the work is done, or break out of the loop"
+
+    def _fix(self, candidate: _Candidate) -> str:
+        name = self._variable(candidate)
+        if name in candidate.numeric:
+            return f"{name} {candidate.numeric[name]} 1  # at the end of the loop body"
+        return "break  # when the work is done"
 
     # -- evidence --------------------------------------------------------------------------------
 
@@ -246,28 +267,31 @@ class StaleLoopCondition(ControlStack, CodeRule):
         return bool(bindings) and all(value is not None and _is_scalar(value) for value in bindings)
 
 
-def _condition_names(test: cst.BaseExpression) -> set[str] | None:
-    """The names a plain condition reads, or None when it reads anything else."""
-    names: set[str] = set()
+def _condition_names(test: cst.BaseExpression) -> list[str] | None:
+    """The names a plain condition reads, in order, or None when it reads anything else."""
+    names: list[str] = []
     for node in walk(test):
         if isinstance(node, cst.BaseExpression) and not isinstance(node, _PLAIN_EXPRESSIONS):
             return None
-        if isinstance(node, cst.Name) and node.value not in ("True", "False", "None"):
-            names.add(node.value)
+        if isinstance(node, cst.Name) and node.value not in ("True", "False", "None") and node.value not in names:
+            names.append(node.value)
     return names
 
 
-def _ordered_names(test: cst.BaseExpression) -> set[str]:
-    """Names that are a direct operand of <, <=, >, >=: they hold numbers (or the loop raises TypeError)."""
-    numeric: set[str] = set()
+def _ordered_names(test: cst.BaseExpression) -> dict[str, str]:
+    """Names that are a direct operand of <, <=, >, >=: they hold numbers (or the loop raises
+    TypeError). Each maps to the update that moves the loop towards its end: `i < n` wants `+= 1`,
+    `n > 0` wants `-= 1`."""
+    numeric: dict[str, str] = {}
     for node in walk(test):
         if isinstance(node, cst.Comparison):
             left = node.left
             for target in node.comparisons:
                 if isinstance(target.operator, _ORDERING):
-                    for operand in (left, target.comparator):
+                    rising = isinstance(target.operator, (cst.LessThan, cst.LessThanEqual))
+                    for operand, grows in ((left, rising), (target.comparator, not rising)):
                         if isinstance(operand, cst.Name):
-                            numeric.add(operand.value)
+                            numeric.setdefault(operand.value, "+=" if grows else "-=")
                 left = target.comparator
     return numeric
 
