@@ -10,9 +10,9 @@ Cheap first: each detector lists literal needles (`ghp_`, `AKIA`, `PRIVATE KEY`.
 expression runs only on a text that contains one, so a notebook without any costs one `in` test per
 needle per text (a substring search in C).
 
-Token boundaries exclude the base64 alphabet (`+`, `/`) and `=` padding after the token: a prefix that
-turns up by chance inside a base64 payload (an inline image in HTML, a plot's binary data) is never
-bounded that way, so no data URI is reported.
+A token must end where the base64 alphabet (`+`, `/`) and `=` padding end: a prefix that turns up by
+chance inside a base64 payload (an inline image in HTML, a plot's binary data) is followed by more
+base64, so no data URI is reported.
 """
 
 from __future__ import annotations
@@ -103,8 +103,9 @@ def _real_password(password: str, user: str = "") -> bool:
 
 # -- detectors ---------------------------------------------------------------------------------------
 
-_B = r"(?<![A-Za-z0-9_+/-])"  # token start: not inside a longer word or a base64 run
-_E = r"(?![A-Za-z0-9_+/=-])"  # token end
+# A token ends where word and base64 characters end; it starts after a character that is not part of a
+# word (a URL's `/` may precede it).
+_E = r"(?![A-Za-z0-9_+/=-])"
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,12 @@ def _mixed_case_and_digit(match: re.Match) -> bool:
     return _mixed_case(match) and any(c.isdigit() for c in match.group("secret"))
 
 
+_SCHEME = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}$")
+
+
 def _url_password(match: re.Match) -> bool:
+    if not _SCHEME.search(match.string, max(0, match.start() - 22), match.start()):
+        return False  # `://` not after a scheme name
     import urllib.parse  # only when a URL carries a password: most runs never need it
 
     user = urllib.parse.unquote(match.group("user"))
@@ -179,60 +185,66 @@ class PrivateKeyDetector:
                               label=f"-----BEGIN {header.group(1)}-----…")
 
 
+def _token(literal: str, rest: str, before: str = "A-Za-z0-9_-") -> re.Pattern:
+    """A whole token that starts with `literal`. The pattern starts with the literal itself, so the regex
+    engine jumps from one occurrence to the next; the boundary before it is checked once found."""
+    escaped = re.escape(literal)
+    return re.compile(f"(?P<secret>{escaped}(?<![{before}]{escaped}){rest})" + _E)
+
+
 DETECTORS: tuple = (
     # AWS IAM "unique identifier prefixes": AKIA long-term access key ids, ASIA temporary (STS) ones.
-    Detector("AWS access key id", ("AKIA", "ASIA"),
-             re.compile(r"(?<![A-Za-z0-9+/])(?P<secret>(?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9+/=])"),
+    Detector("AWS access key id", ("AKIA",), _token("AKIA", "[A-Z0-9]{16}", "A-Za-z0-9+/"),
+             "AWS_ACCESS_KEY_ID", prefix_length=4),
+    Detector("AWS access key id", ("ASIA",), _token("ASIA", "[A-Z0-9]{16}", "A-Za-z0-9+/"),
              "AWS_ACCESS_KEY_ID", prefix_length=4),
     # AWS secret access keys are 40 base64 characters with no prefix: only beside their name (boto3's
     # keyword, the credentials file, the environment, STS's JSON `SecretAccessKey`).
     Detector("AWS secret access key", ("ecret", "ECRET"),
-             re.compile(r"(?i)(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)[\"']?\s*(?:=|:|=>)\s*"
+             re.compile(r"(?i)(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)[\"'\]]{0,2}\s*(?:=|:|=>)\s*"
                         r"[\"']?(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
              "AWS_SECRET_ACCESS_KEY", accept=_mixed_case_and_digit),
     # GitHub's token formats (2021): ghp_ personal, gho_ OAuth, ghu_ user-to-server, ghs_ server-to-server,
     # ghr_ refresh, + 36 base62 characters; fine-grained personal tokens (2022): github_pat_22_59.
-    Detector("GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
-             re.compile(_B + r"(?P<secret>gh[pousr]_[A-Za-z0-9]{36})" + _E), "GITHUB_TOKEN", prefix_length=4),
-    Detector("GitHub token", ("github_pat_",),
-             re.compile(_B + r"(?P<secret>github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})" + _E), "GITHUB_TOKEN",
-             prefix_length=11),
+    Detector("GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), _token("gh", "[pousr]_[A-Za-z0-9]{36}"),
+             "GITHUB_TOKEN", prefix_length=4),
+    Detector("GitHub token", ("github_pat_",), _token("github_pat_", "[A-Za-z0-9]{22}_[A-Za-z0-9]{59}"),
+             "GITHUB_TOKEN", prefix_length=11),
     # GitLab personal access tokens: glpat- + 20 or more characters (GitLab's token prefixes docs).
-    Detector("GitLab token", ("glpat-",),
-             re.compile(_B + r"(?P<secret>glpat-[A-Za-z0-9_-]{20,64})" + _E), "GITLAB_TOKEN", prefix_length=6),
+    Detector("GitLab token", ("glpat-",), _token("glpat-", "[A-Za-z0-9_-]{20,64}"), "GITLAB_TOKEN", prefix_length=6),
     # Slack tokens: xoxb- bot, xoxp- user, xoxa-/xoxr-/xoxs-/xoxo-, then numeric ids and a random part;
     # incoming webhooks: hooks.slack.com/services/T<team>/B<channel>/<secret> (Slack API docs).
-    Detector("Slack token", ("xox",),
-             re.compile(_B + r"(?P<secret>xox[abposr]-\d{6,}-[0-9A-Za-z-]{10,})" + _E), "SLACK_BOT_TOKEN",
+    Detector("Slack token", ("xox",), _token("xox", r"[abposr]-\d{6,}-[0-9A-Za-z-]{10,}"), "SLACK_BOT_TOKEN",
              prefix_length=5),
     Detector("Slack webhook URL", ("hooks.slack.com",),
              re.compile(r"hooks\.slack\.com/services/(?P<secret>T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,})" + _E),
              "SLACK_WEBHOOK_URL"),
     # OpenAI API keys (legacy sk-, project sk-proj-, service-account sk-svcacct-) carry the marker
     # T3BlbkFJ, base64 of "OpenAI": the marker GitHub's secret scanning and detect-secrets rely on.
-    Detector("OpenAI API key", ("T3BlbkFJ",),
-             re.compile(_B + r"(?P<secret>sk-(?:[a-z]+-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,})" + _E),
+    Detector("OpenAI API key", ("T3BlbkFJ",), _token("sk-", "(?:[a-z]+-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}"),
              "OPENAI_API_KEY", prefix_length=3),
     # Anthropic API keys: sk-ant-api03- (or admin01-) + a long random part.
-    Detector("Anthropic API key", ("sk-ant-",),
-             re.compile(_B + r"(?P<secret>sk-ant-[a-z]+\d{2}-[A-Za-z0-9_-]{80,})" + _E), "ANTHROPIC_API_KEY",
-             prefix_length=14),
+    Detector("Anthropic API key", ("sk-ant-",), _token("sk-ant-", r"[a-z]+\d{2}-[A-Za-z0-9_-]{80,}"),
+             "ANTHROPIC_API_KEY", prefix_length=14),
     # Hugging Face user access tokens: hf_ + 34 letters; organisation API tokens: api_org_ + 34 letters.
     # Real ones mix cases; a 34-letter lower-case identifier after hf_ is a name, not a token.
-    Detector("Hugging Face token", ("hf_", "api_org_"),
-             re.compile(_B + r"(?P<secret>(?:hf_|api_org_)[A-Za-z]{34})" + _E), "HF_TOKEN", prefix_length=3,
+    Detector("Hugging Face token", ("hf_",), _token("hf_", "[A-Za-z]{34}"), "HF_TOKEN", prefix_length=3,
+             accept=_mixed_case),
+    Detector("Hugging Face token", ("api_org_",), _token("api_org_", "[A-Za-z]{34}"), "HF_TOKEN", prefix_length=8,
              accept=_mixed_case),
     # Google API keys: AIza + 35 characters (Google Cloud "API keys" docs; Gemini, Maps, YouTube keys).
     # OAuth client secrets: GOCSPX- + 28; OAuth access tokens: ya29. + a long random part.
-    Detector("Google API key", ("AIza",),
-             re.compile(_B + r"(?P<secret>AIza[0-9A-Za-z_-]{35})" + _E), "GOOGLE_API_KEY", prefix_length=4),
-    Detector("Google OAuth client secret", ("GOCSPX-",),
-             re.compile(_B + r"(?P<secret>GOCSPX-[A-Za-z0-9_-]{28})" + _E), "GOOGLE_CLIENT_SECRET", prefix_length=7),
-    Detector("Google OAuth access token", ("ya29.",),
-             re.compile(_B + r"(?P<secret>ya29\.[0-9A-Za-z_-]{30,})" + _E), "GOOGLE_OAUTH_TOKEN", prefix_length=5),
-    # Stripe live secret and restricted keys (Stripe API keys docs); test-mode keys are not secrets.
-    Detector("Stripe live key", ("_live_",),
-             re.compile(_B + r"(?P<secret>[sr]k_live_[0-9A-Za-z]{24,})" + _E), "STRIPE_API_KEY", prefix_length=8),
+    Detector("Google API key", ("AIza",), _token("AIza", "[0-9A-Za-z_-]{35}"), "GOOGLE_API_KEY", prefix_length=4),
+    Detector("Google OAuth client secret", ("GOCSPX-",), _token("GOCSPX-", "[A-Za-z0-9_-]{28}"),
+             "GOOGLE_CLIENT_SECRET", prefix_length=7),
+    Detector("Google OAuth access token", ("ya29.",), _token("ya29.", "[0-9A-Za-z_-]{30,}"), "GOOGLE_OAUTH_TOKEN",
+             prefix_length=5),
+    # Stripe live secret (sk_live_) and restricted (rk_live_) keys (Stripe API keys docs); test-mode keys
+    # (sk_test_) reach no money and are left alone.
+    Detector("Stripe live key", ("sk_live_",), _token("sk_live_", "[0-9A-Za-z]{24,}"), "STRIPE_API_KEY",
+             prefix_length=8),
+    Detector("Stripe live key", ("rk_live_",), _token("rk_live_", "[0-9A-Za-z]{24,}"), "STRIPE_API_KEY",
+             prefix_length=8),
     # Azure connection strings: storage AccountKey (64 bytes, base64) and Service Bus / Event Hubs
     # SharedAccessKey (32 bytes, base64) (Azure connection string docs).
     Detector("Azure storage account key", ("AccountKey=",),
@@ -240,11 +252,11 @@ DETECTORS: tuple = (
     Detector("Azure shared access key", ("SharedAccessKey=",),
              re.compile(r"SharedAccessKey=(?P<secret>[A-Za-z0-9+/]{43}=)"), "AZURE_SERVICEBUS_CONNECTION_STRING"),
     PrivateKeyDetector(),
-    # user:password@ in a URL (database URLs, git remotes, broker URLs). Not: templates, the dummy
-    # passwords of tutorials and local setups, localhost and example hosts.
+    # user:password@ in a URL (database URLs, git remotes, broker URLs), found from its `://`. Not:
+    # templates, the dummy passwords of tutorials and local setups, localhost and example hosts.
     Detector("password in a connection URL", ("://",),
-             re.compile(r"(?i)\b[a-z][a-z0-9+.-]{1,20}://(?P<user>[^\s:/@'\"`<>{}\[\]()]*):(?P<secret>[^\s/@'\"`<>{}\[\]()]+)@"
-                        r"(?P<host>\[[0-9a-f:]+\]|[a-z0-9_.-]+)"),
+             re.compile(r"://(?P<user>[^\s:/@'\"`<>{}\[\]()]*):(?P<secret>[^\s/@'\"`<>{}\[\]()]+)@"
+                        r"(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+)"),
              "DATABASE_URL", accept=_url_password),
     # ODBC / ADO.NET connection strings: ...Server=...;...Password=...; (or Pwd=).
     Detector("password in a connection string", ("assword=", "ASSWORD=", "wd=", "WD="),
