@@ -27,6 +27,11 @@ def add_parser(subparsers) -> None:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="change nothing; list the notebooks a strip would change and exit 1 if any")
     mode.add_argument("--dry-run", action="store_true", help="change nothing; print what a strip would change in each notebook")
+    mode.add_argument("--stdin", action="store_true",
+                      help="filter mode (git's clean filter, `nblint install-hooks --strip-filter`): read one notebook on "
+                           "standard input, write it stripped on standard output; the one PATH, if given, names it for "
+                           "the configuration and is not read. Exits 0 when it wrote a notebook, 2 when the input "
+                           "cannot be stripped (then it is written back unchanged)")
     nbstripout = parser.add_argument_group("what to keep and drop (nbstripout's options; also keys of [tool.nblint.strip])")
     nbstripout.add_argument("--keep-output", action="store_true", default=None, help="do not strip outputs")
     nbstripout.add_argument("--keep-count", action="store_true", default=None, help="do not strip execution counts")
@@ -53,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     from nblint.discovery import discover
     from nblint.strip_options import StripOptionError, options_from_arguments, options_from_table
 
+    if args.stdin:
+        return _strip_stdin(args)
     try:
         command_line = options_from_arguments(args)
         resolver = ConfigResolver(Overrides(config=args.config))
@@ -133,6 +140,39 @@ def _strip_all(plan, write: bool, detail: bool) -> _Tally:
 def _fail(tally: _Tally, path: Path, reason: str) -> None:
     tally.failed += 1
     print(f"{path}: {reason}; left unchanged", file=sys.stderr, flush=True)
+
+
+def _strip_stdin(args: argparse.Namespace) -> int:
+    """One notebook from stdin to stdout, as a git clean filter must: whatever happens, stdout gets a whole
+    notebook (the input itself when it cannot be stripped), so `git add` never stores half a file."""
+    from nblint.config import ConfigError, ConfigResolver, Overrides
+    from nblint.strip import NotStrippable, strip_notebook
+    from nblint.strip_options import StripOptionError, options_from_arguments, options_from_table
+
+    data = sys.stdin.buffer.read()
+    name = args.paths[0] if args.paths else None
+    shown = name or "<stdin>"
+    try:
+        if len(args.paths) > 1:
+            raise ConfigError("--stdin takes at most one PATH (the name of the notebook on standard input)")
+        resolver = ConfigResolver(Overrides(config=args.config))
+        settings = resolver.for_path(Path(name)) if name else resolver.default()
+        if name and settings.is_excluded(Path(name)):
+            sys.stdout.buffer.write(data)  # `exclude` names it: left as it is, as a folder run would
+            return 0
+        where = str(settings.path) if settings.path is not None else "configuration"
+        options = options_from_table(settings.strip, where).merged(options_from_arguments(args))
+        outcome = strip_notebook(data, options)
+    except (ConfigError, StripOptionError) as exc:
+        sys.stdout.buffer.write(data)
+        print(f"nblint: error: {exc}", file=sys.stderr)
+        return 2
+    except NotStrippable as exc:
+        sys.stdout.buffer.write(data)
+        print(f"{shown}: {exc}; left unchanged", file=sys.stderr)
+        return 2
+    sys.stdout.buffer.write(outcome.data)
+    return 0
 
 
 def _count(number: int, noun: str) -> str:
