@@ -73,7 +73,8 @@ class OutputFlood(ControlStack, CodeRule):
     Not reported: output under any `if` (or `except`, conditional expression, `and` / `or`, `match`
     case) inside the loop, which is how rate limiting is written (`if step % 1000 == 0:`); loops with a
     `break`, `continue`, `return` or `raise` (they may stop or skip early); loops that call
-    `clear_output()` (the output is replaced, not piled up); `print(..., file=f)` to a file; output
+    `clear_output()` (the output is replaced, not piled up); `print(..., file=f)` to a file;
+    `print(..., end="")` or `end="\\r"` (one line that grows or is rewritten, the progress-dots idiom); output
     inside `with redirect_stdout(...)` / `capture_output()`; loops whose count is not stated (`for x in
     data`, `while`, `tqdm(range(N))`: the progress bar is the rate-limited way to show progress). Logging
     calls count only at levels the notebook's configuration shows (WARNING and above by default; INFO
@@ -119,6 +120,9 @@ class OutputFlood(ControlStack, CodeRule):
         # output replaced, not piled up: the deepdream / animation pattern
         "from IPython.display import clear_output\nfor i in range(100000):\n    clear_output(wait=True)\n    print(i)\n",
         "from IPython import display\nfor i in range(100000):\n    display.clear_output(wait=True)\n    display.display(frame(i))\n",
+        # progress dots on one line (tensorflow docs, style transfer); one line rewritten in place
+        "import time\nfor n in range(10):\n    for m in range(100000):\n        step()\n        print('.', end='', flush=True)\n",
+        "for i in range(100000):\n    print(f'\\rstep {i}', end='\\r')\n",
         # not to the notebook: a file, a captured block
         "with open('log.txt', 'w') as f:\n    for i in range(100000):\n        print(i, file=f)\n",
         "import contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n    for i in range(100000):\n        print(i)\n",
@@ -131,6 +135,9 @@ class OutputFlood(ControlStack, CodeRule):
         "def train(num_iterations=100000):\n    for i in range(num_iterations):\n        print(i)\n",
         # the coursera pattern: print_cost and i % 100 == 0
         "def model(X, Y, num_iterations=10000, print_cost=False):\n    for i in range(0, num_iterations):\n        cost = step(X, Y)\n        if print_cost and i % 100 == 0:\n            print(f'Cost after iteration {i}: {cost}')\n",
+        # look-alikes from the corpus: an epoch loop printing once per epoch; a loop over a list
+        "EPOCHS = 10\nfor epoch in range(EPOCHS):\n    for x, y in train_ds:\n        train_step(x, y)\n    print(f'Epoch {epoch + 1}, Loss: {train_loss.result()}')\n",
+        "for w in word_list:\n    print(w, cosine_similarity(word_to_vec_map[w], g))\n",
         # the output is in the loop's else (runs once) or outside it
         "for i in range(100000):\n    total = i\nelse:\n    print(total)\nprint('done')\n",
         # a function defined in a loop is not run by it
@@ -308,9 +315,13 @@ class OutputFlood(ControlStack, CodeRule):
         if isinstance(func, cst.Name):
             if context.is_builtin(func, "print"):
                 for arg in call.args:
-                    if arg.keyword is not None and arg.keyword.value == "file":
-                        if context.qualified_name(arg.value) not in _STANDARD_STREAMS:
-                            return None
+                    keyword = arg.keyword.value if arg.keyword is not None else None
+                    if keyword == "file" and context.qualified_name(arg.value) not in _STANDARD_STREAMS:
+                        return None  # to a file, not to the notebook
+                    if keyword == "end":
+                        end = context.evaluate(arg.value)
+                        if isinstance(end, str) and "\n" not in end:
+                            return None  # print('.', end='') / end='\r': one growing or rewritten line
                 return ("print()", None, None)
             if context.is_builtin(func, "display"):
                 return ("display()", None, None)

@@ -125,6 +125,12 @@ class StaleLoopCondition(ControlStack, CodeRule):
         # constant conditions belong to NB201; a nested def's assignment is seen (conservatively)
         "while True:\n    break\n",
         "n = 3\nwhile n > 0:\n    def reset():\n        n = 0\n    reset()\n",
+        # look-alikes from the corpus: Collatz (tensorflow autograph guide), a line search (eager guide),
+        # sampling until a newline or 50 characters (coursera), a counting generator (tf.data guide)
+        "def collatz(x):\n    n = 0\n    while x != 1:\n        n += 1\n        if x % 2 == 0:\n            x = x // 2\n        else:\n            x = 3 * x + 1\n    return n\n",
+        "def line_search(fn, init_x, rate=1.0):\n    value = fn(init_x)\n    init_value = value\n    while value > init_value - rate * grad_norm:\n        x = init_x - rate * grad\n        value = fn(x)\n        rate /= 2.0\n    return x\n",
+        "idx = -1\ncounter = 0\nwhile (idx != newline_character and counter != 50):\n    idx = np.random.choice(range(vocab_size), p=y.ravel())\n    counter += 1\n",
+        "def count(stop):\n    i = 0\n    while i < stop:\n        yield i\n        i += 1\n",
         # the tensorflow docs' `while steps_remaining:` updates the name
         "steps_remaining = 100\nwhile steps_remaining:\n    run_steps = min(100, steps_remaining)\n    steps_remaining -= run_steps\n",
     ]

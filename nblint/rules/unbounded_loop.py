@@ -115,6 +115,11 @@ class UnboundedLoop(ControlStack, CodeRule):
         "class Poller(threading.Thread):\n    def run(self):\n        while True:\n            self.poll()\n",
         "@app.route('/stream')\ndef stream():\n    while True:\n        send(read())\n",
         "async def listen(ws):\n    while True:\n        message = await ws.recv()\n        print(message)\n",
+        # look-alikes from the corpus (tensorflow docs): a generator over itertools.count(), a video
+        # reader that breaks when the stream ends, a TF1 loop ended by OutOfRangeError
+        "import itertools\ndef slices(features):\n    for i in itertools.count():\n        example = {name: values[i] for name, values in features.items()}\n        yield example\n",
+        "def load_video(path):\n    cap = cv2.VideoCapture(path)\n    frames = []\n    try:\n        while True:\n            ret, frame = cap.read()\n            if not ret:\n                break\n            frames.append(frame)\n    finally:\n        cap.release()\n    return frames\n",
+        "def run_train():\n    session.run(train_iterator_init)\n    while True:\n        try:\n            session.run(dist_train)\n        except tf.errors.OutOfRangeError:\n            break\n",
         # bounded loops and look-alikes
         "import itertools\nfor i in itertools.count():\n    if i > 10:\n        break\n",
         "import itertools\nfor i, x in zip(itertools.count(), data):\n    print(i, x)\n",

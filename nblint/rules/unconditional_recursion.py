@@ -86,6 +86,11 @@ class UnconditionalRecursion(CodeRule):
         "def ask():\n    answer = input('y/n? ')\n    match answer:\n        case 'y':\n            return True\n    return ask()\n",
         "def f(n):\n    if n > 0:\n        print(n)\n    else:\n        return 0\n    return f(n - 1)\n",
         "def drain(items):\n    while items:\n        items.pop()\n    drain(items)\n",
+        # look-alikes from the corpus (tensorflow docs): recursion under an if, in a comprehension, in an
+        # f-string under an if
+        "@tf.function\ndef recursive_fn(n):\n    if n > 0:\n        return recursive_fn(n - 1)\n    else:\n        return 1\n",
+        "def masked_tensor_str(values, mask):\n    if isinstance(values, tf.Tensor):\n        return f'<MaskedTensor {masked_tensor_str(values.numpy(), mask.numpy())}>'\n    if len(values.shape) == 1:\n        items = [repr(v) if m else '_' for (v, m) in zip(values, mask)]\n    else:\n        items = [masked_tensor_str(v, m) for (v, m) in zip(values, mask)]\n    return '[%s]' % ', '.join(items)\n",
+        "def imshow(a, format='png', jpeg_fallback=True):\n    try:\n        display(Image(a, format=format))\n    except IOError:\n        if jpeg_fallback and format != 'jpeg':\n            return imshow(a, format='jpeg')\n        raise\n",
         # something before the self-call ends it by raising
         "def countdown(n):\n    assert n >= 0\n    countdown(n - 1)\n",
         "def consume(it):\n    x = next(it)\n    handle(x)\n    consume(it)\n",
