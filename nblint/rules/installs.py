@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from nblint.findings import Severity
 from nblint.notebook import Notebook
 from nblint.rules._installs import InstallCommand, MAGIC_OF_TOOL, install_commands, pinned_rewrite, versions_in_outputs
@@ -236,21 +238,24 @@ _CONDA_CHANGING = {"install", "remove", "uninstall", "update", "upgrade"}
 _CHANGING_ACTIONS = {"pip": {"install", "uninstall"}}
 
 
+_NEXT_COMMAND = re.compile(r"&&|\|\||;")
+_COMMAND_START = re.compile(r"&&|\|\||;|\|")
+
+
 def _as_magic(command: InstallCommand, magic: str) -> str:
     """The line with its installer replaced by the magic, the user's own words after the action kept."""
     text = command.source
     if command.origin == "shell" and "!" in text:
         text = text[text.index("!"):].lstrip("!").strip()
+    head = command.invoked_as.split()[-1]  # "pip" of "python -m pip", "conda"
     marker = f" {command.action}"
     position = text.find(marker)
     while position >= 0:
-        before = text[:position]
+        # the simple command this action belongs to: the text since the last `&&`, `||`, `;` or `|`
+        segment = _COMMAND_START.split(text[:position])[-1]
         after = text[position + len(marker):]
-        if (not after or after[0].isspace()) and _mentions_installer(before, command.tool):
-            return f"{magic} {command.action}{after}"
+        if (not after or after[0].isspace()) and head in segment and "%" not in segment:
+            own_words = _NEXT_COMMAND.split(after)[0].rstrip()
+            return f"{magic} {command.action}{own_words}"
         position = text.find(marker, position + 1)
     return f"{magic} {command.action} " + " ".join(command.arguments)
-
-
-def _mentions_installer(text: str, tool: str) -> bool:
-    return tool in text.lower()

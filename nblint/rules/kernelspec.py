@@ -386,8 +386,9 @@ class EnvironmentSpecificKernel(NotebookRule):
     ## Use instead
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
 
-    and install the environment's kernel under the portable name:
-    `python -m ipykernel install --user --name python3` from inside the environment.
+    To keep running it in that environment, register the environment's kernel under the portable name
+    (`python -m ipykernel install --user --name python3` from inside it); note that `python3` then starts
+    that environment for all your notebooks.
     """
 
     code = "NB605"
@@ -433,12 +434,9 @@ class EnvironmentSpecificKernel(NotebookRule):
         if why is None:
             return
         portable = _portable_name(notebook, name)
-        install = ""
-        if portable == "python3":
-            install = f", or install this environment's kernel under that name: `python -m ipykernel install --user --name {portable}`"
         self.report_at(
             f"kernel '{name}' is {why}: everywhere else Jupyter reports the kernel missing and papermill and "
-            f"nbconvert fail with \"No such kernel\"; use the portable '{portable}' (choose it and save{install})",
+            f"nbconvert fail with \"No such kernel\"; switch the notebook to the portable '{portable}' and save",
             fix=f'"name": "{portable}"',
             json_path=("metadata", "kernelspec", "name"),
         )
