@@ -225,3 +225,10 @@ def test_cli_full_format_shows_the_fix(tmp_path):
     result = run_nblint("check", "--no-cache", "--select", "NB502", "--format", "full", "nb.ipynb", cwd=tmp_path)
     assert result.returncode == 1
     assert "%pip install seaborn" in result.stdout
+
+
+def test_cli_rewrites_only_the_install_of_a_compound_line(tmp_path):
+    [finding] = run(tmp_path, ["!cd models/research && python -m pip install . && cd ../..\n"], "NB502")
+    assert finding["fix"] == "%pip install ."
+    [finding] = run(tmp_path, ["%pip install pandas==2.2.3 && pip install tqdm==4.66.5\n"], "NB502")
+    assert finding["fix"] == "%pip install tqdm==4.66.5"  # the second command is the shell's pip
