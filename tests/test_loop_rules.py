@@ -1,0 +1,170 @@
+"""NB201 unbounded-loop, NB202 stale-loop-condition, NB203 unconditional-recursion and NB401 output-flood
+through the real CLI: the max-printed-lines option from a pyproject.toml in tmp_path, positions and
+messages of cross-cell findings, suppressions, and code that must not crash or slow them."""
+
+from __future__ import annotations
+
+from conftest import json_findings, run_nblint, write_notebook
+
+LOOP_CODES = "NB201,NB202,NB203,NB401"
+
+
+def check(tmp_path, cells, config: str | None = None, select: str = LOOP_CODES, *extra: str):
+    """Write the notebook (and pyproject.toml) under tmp_path and run `nblint check` on it."""
+    if config is not None:
+        (tmp_path / "pyproject.toml").write_text("[tool.nblint]\n" + config, encoding="utf-8")
+    write_notebook(tmp_path / "nb.ipynb", cells)
+    result = run_nblint("check", "--no-cache", "--select", select, "--format", "json", *extra, "nb.ipynb", cwd=tmp_path)
+    findings = json_findings(result)
+    assert result.returncode == (1 if findings else 0), result.stderr
+    return findings
+
+
+def where(finding):
+    return finding["code"], finding["cell"], finding["line"], finding["column"]
+
+
+# -- NB401 and its option max-printed-lines --------------------------------------------------------------
+
+FLOOD = ["STEPS = 20_000\n", "for step in range(STEPS):\n    loss = step * 2\n    print(step, loss)\n"]
+
+
+def test_flood_over_default_limit_is_reported_at_the_loop_with_the_estimate(tmp_path):
+    [finding] = check(tmp_path, FLOOD)
+    assert where(finding) == ("NB401", 1, 1, 1)
+    assert finding["severity"] == "warning"
+    assert finding["message"].startswith(
+        "print() in this loop writes ~20,000 lines of output (20,000 iterations), over max-printed-lines (10,000)"
+    )
+    assert "if step % 1000 == 0" in finding["message"]
+    assert finding["fix"] == "if step % 1000 == 0:\n    print(...)"
+
+
+def test_max_printed_lines_raised_in_pyproject_silences_the_loop(tmp_path):
+    assert check(tmp_path, FLOOD, "max-printed-lines = 50000\n") == []
+
+
+def test_max_printed_lines_lowered_in_pyproject_reports_a_smaller_loop(tmp_path):
+    cells = ["for i in range(500):\n    print(i)\n"]
+    assert check(tmp_path, cells) == []
+    [finding] = check(tmp_path, cells, "max-printed-lines = 100\n")
+    assert "~500 lines" in finding["message"] and "over max-printed-lines (100)" in finding["message"]
+
+
+def test_max_printed_lines_is_compared_with_the_product_of_nested_loops(tmp_path):
+    cells = ["for i in range(30):\n    for j in range(30):\n        print(i, j)\n"]  # 900 lines
+    assert check(tmp_path, cells, "max-printed-lines = 900\n") == []
+    [finding] = check(tmp_path, cells, "max-printed-lines = 899\n")
+    assert where(finding) == ("NB401", 0, 1, 1)
+    assert "(30 x 30 iterations)" in finding["message"]
+
+
+def test_max_printed_lines_that_is_not_a_count_is_a_configuration_error(tmp_path):
+    for bad in ('"lots"', "-5", "true", "1.5"):
+        (tmp_path / "pyproject.toml").write_text(f"[tool.nblint]\nmax-printed-lines = {bad}\n", encoding="utf-8")
+        write_notebook(tmp_path / "nb.ipynb", FLOOD)
+        result = run_nblint("check", "--no-cache", "--select", "NB401", "nb.ipynb", cwd=tmp_path)
+        assert result.returncode == 2, (bad, result.stdout, result.stderr)
+        assert "max-printed-lines" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_explain_lists_the_option(tmp_path):
+    result = run_nblint("explain", "output-flood", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "`max-printed-lines` (default 10000)" in result.stdout
+
+
+def test_logging_counts_from_the_level_the_notebook_configures(tmp_path):
+    loop = "for i in range(50_000):\n    logger.info('step %d', i)\n"
+    silent = ["import logging\nlogger = logging.getLogger(__name__)\n", loop]
+    assert check(tmp_path, silent) == []  # the root logger shows WARNING and above by default
+    shown = ["import logging\nlogging.basicConfig(level=logging.INFO)\nlogger = logging.getLogger(__name__)\n", loop]
+    [finding] = check(tmp_path, shown)
+    assert where(finding) == ("NB401", 1, 1, 1) and finding["message"].startswith("logger.info()")
+
+
+# -- NB201 ---------------------------------------------------------------------------------------------
+
+
+def test_unbounded_loop_in_a_function_defined_in_one_cell_and_called_in_another(tmp_path):
+    cells = [
+        "import time\n",
+        "def watch(path):\n    while True:\n        print(open(path).read())\n        time.sleep(5)\n",
+        {"cell_type": "markdown", "source": "Now watch the log:"},
+        "watch('train.log')\n",
+    ]
+    [finding] = check(tmp_path, cells)
+    assert where(finding) == ("NB201", 1, 2, 5)
+    assert finding["severity"] == "error"
+    assert finding["message"].startswith("`while True:` loop in `watch()` has no break, return or raise")
+    assert finding["fix"].startswith("for step in range(MAX_STEPS):")
+
+
+def test_unbounded_loop_whose_exit_is_a_raising_helper_in_another_cell_is_not_reported(tmp_path):
+    cells = [
+        "def dispatch(command):\n    if command == 'quit':\n        raise SystemExit('bye')\n    print(eval(command))\n",
+        "while True:\n    dispatch(input('> '))\n",
+    ]
+    assert check(tmp_path, cells, select="NB201") == []
+
+
+def test_unbounded_loop_after_a_magic_line_keeps_its_position(tmp_path):
+    cells = ["%matplotlib inline\n!pip install tqdm\nimport itertools\nfor i in itertools.count():\n    plot(i)\n"]
+    [finding] = check(tmp_path, cells)
+    assert where(finding) == ("NB201", 0, 4, 1)
+    assert "`for i in itertools.count():`" in finding["message"]
+
+
+def test_findings_of_these_rules_honour_line_suppressions(tmp_path):
+    cells = [
+        "while True:  # noqa: NB201\n    poll()\n",
+        "for i in range(100_000):  # nblint: ignore[NB401]\n    print(i)\n",
+        "i = 0\nwhile i < 3:  # nblint: ignore\n    print(i)\n",
+        "def f(n):\n    return f(n - 1)  # noqa: NB203\n",
+    ]
+    assert check(tmp_path, cells) == []
+
+
+# -- NB202 / NB203 -------------------------------------------------------------------------------------
+
+
+def test_stale_condition_with_constant_from_an_earlier_cell(tmp_path):
+    cells = ["EPOCHS = 5\nepoch = 0\n", "while epoch < EPOCHS:\n    train()\n    epochs_done = epoch + 1\n"]
+    [finding] = check(tmp_path, cells)
+    assert where(finding) == ("NB202", 1, 1, 1)
+    assert finding["message"].startswith("`while epoch < EPOCHS:` tests `epoch` and `EPOCHS`, which the loop body never change")
+    assert "epoch += 1" in finding["message"] and finding["fix"] == "epoch += 1  # at the end of the loop body"
+
+
+def test_recursion_defined_in_one_cell_is_reported_at_the_self_call(tmp_path):
+    cells = ["def depth(node):\n    return 1 + depth(node.parent)\n", "depth(tree)\n"]
+    [finding] = check(tmp_path, cells)
+    assert where(finding) == ("NB203", 0, 2, 16)
+    assert finding["message"].startswith("`depth()` calls itself on every path (`depth(node.parent)`) with no base case")
+
+
+def test_recursion_redefined_with_a_base_case_in_a_later_cell_is_not_reported(tmp_path):
+    cells = [
+        "def depth(node):\n    return 1 + depth(node.parent)\n",
+        "def depth(node):\n    if node is None:\n        return 0\n    return 1 + depth(node.parent)\n",
+    ]
+    assert check(tmp_path, cells) == []
+
+
+# -- robustness ----------------------------------------------------------------------------------------
+
+
+def test_deeply_nested_and_very_long_code_is_analysed_without_crashing(tmp_path):
+    long_sum = "+".join(["[255]*8", "[245]"] * 1000)
+    nested = "while True:\n" + "".join("    " * depth + f"if x{depth}:\n" for depth in range(1, 60))
+    nested += "    " * 60 + "pass\n"
+    cells = [
+        f"for i in range(100_000):\n    row = {long_sum}\n    print(row)\n",
+        nested,
+        f"def f(n):\n    return f({long_sum})\n",
+        f"i = 0\nwhile i < {'+'.join(['1'] * 2000)}:\n    pass\n",
+    ]
+    findings = check(tmp_path, cells, None, LOOP_CODES + ",NB000")
+    assert sorted(where(f) for f in findings) == [
+        ("NB201", 1, 1, 1), ("NB202", 3, 2, 1), ("NB203", 2, 2, 12), ("NB401", 0, 1, 1),
+    ]
