@@ -393,15 +393,16 @@ class UnchunkedRead(CodeRule):
 
     def _place(self, found) -> str:
         """The file as the user knows it: relative to the notebook's folder when under it."""
-        shown = str(found.path)
+        shown = os.path.normpath(found.path)
         base = self.context.notebook_dir
         if base is not None:
             try:
-                shown = os.path.relpath(found.path, base)
-            except ValueError:
-                pass
-            if shown.startswith(".." + os.sep + ".." + os.sep):
-                shown = str(found.path)
+                relative = os.path.relpath(shown, base)
+            except ValueError:  # another drive
+                relative = shown
+            # as the notebook would spell it, unless that climbs far out of the notebook's folder
+            if relative.count(".." + os.sep) <= 3:
+                shown = relative
         size = format_size(found.size) if found.size is not None else "size unknown"
         if found.files > 1 or os.path.isdir(found.path):
             return f"{shown} ({found.files} files, {size})"
