@@ -180,6 +180,17 @@ class PoolWithNotebookFunction(CodeRule):
             "    pool.map(work, [1])\n",
             line=6,
         ),
+        # The same name, a thread pool in one cell and a process pool in a later one: the latest counts.
+        Invalid(
+            [
+                "from multiprocessing import Pool\nfrom multiprocessing.pool import ThreadPool\ndef work(x):\n    return x\n",
+                "with ThreadPool(4) as pool:\n    a = pool.map(work, [1])\n",
+                "with Pool(4) as pool:\n    b = pool.map(work, [1])\n",
+            ],
+            cell=2,
+            line=2,
+            column=9,
+        ),
         # A pool created inside a function.
         Invalid(
             ["from multiprocessing import Pool\ndef work(x):\n    return x\n", "def run():\n    pool = Pool(2)\n    return pool.map(func=work, iterable=[1])\n"],
@@ -191,8 +202,10 @@ class PoolWithNotebookFunction(CodeRule):
     def __init__(self, context, options) -> None:
         super().__init__(context, options)
         self.functions = NotebookFunctions(context)
-        # (scope id or None, name) -> the pool kind of every binding of that name in that scope
-        self.bindings: dict[tuple[int | None, str], list[str | None]] = {}
+        # (scope id or None, name) -> (order, pool kind) of every binding of that name in that scope,
+        # in notebook order: `ex` may be a thread pool in one cell and a process pool in the next
+        self.bindings: dict[tuple[int | None, str], list[tuple[int, str | None]]] = {}
+        self.order = 0
         # (call, receiver: a pool kind or a name with the scopes to look it up in, what is sent)
         self.candidates: list[tuple[cst.Call, object, tuple[str, str, str]]] = []
         self.fork_everywhere = False
@@ -260,7 +273,8 @@ class PoolWithNotebookFunction(CodeRule):
         receiver = func.value
         if isinstance(receiver, cst.Name):
             scopes = self._scope_chain()
-            self.candidates.append((node, (receiver.value, scopes), sent))
+            self.order += 1
+            self.candidates.append((node, (receiver.value, scopes, self.order), sent))
         else:
             kind = self._pool_kind(receiver)
             if kind is not NOT_A_POOL:
@@ -298,7 +312,8 @@ class PoolWithNotebookFunction(CodeRule):
         function = self.functions.function()
         key = id(function) if function is not None else None
         if isinstance(target, cst.Name):
-            self.bindings.setdefault((key, target.value), []).append(kind)
+            self.order += 1
+            self.bindings.setdefault((key, target.value), []).append((self.order, kind))
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._bind(element.value, NOT_A_POOL)
@@ -356,14 +371,18 @@ class PoolWithNotebookFunction(CodeRule):
             call = f"{_CODE.code_for_node(node.func)}({name if name != 'a lambda' else 'lambda ...'}, ...)"
             self.report(node, _message(call, kind, name, outer), fix=_fix(node, name))
 
-    def _receiver_kind(self, name: str, scopes: tuple[int | None, ...]) -> str | None:
+    def _receiver_kind(self, name: str, scopes: tuple[int | None, ...], order: int) -> str | None:
+        """The pool `name` is at a use: its latest binding before the use in the innermost scope that
+        binds it; a notebook-level name used inside a function must be the same kind in every binding."""
         for scope in scopes:
-            kinds = self.bindings.get((scope, name))
-            if kinds is None:
+            bindings = self.bindings.get((scope, name))
+            if bindings is None:
                 continue
-            if any(kind is NOT_A_POOL for kind in kinds):
-                return NOT_A_POOL  # bound to something else too: which one this is, is unknown
-            return FORK if all(kind == FORK for kind in kinds) else OTHER
+            if scope is None and scopes[0] is not None:
+                kinds = {kind for _, kind in bindings}
+                return kinds.pop() if len(kinds) == 1 else NOT_A_POOL
+            before = [kind for at, kind in bindings if at < order]
+            return before[-1] if before else NOT_A_POOL
         return NOT_A_POOL
 
 
