@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 import libcst as cst
 
-from nblint import dependencies, suppressions
+from nblint import cstwalk, dependencies, suppressions
 from nblint.findings import Finding
 from nblint.notebook import Notebook, Unreadable, parse_notebook, read_notebook
 from nblint.program import Program, build_program
@@ -104,7 +104,7 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
         reports.extend(run_code_rules(program, code_rules, options, notebook))
 
     findings.extend(_to_findings(reports, notebook, program, shown))
-    return suppressions.apply(findings, notebook)
+    return suppressions.apply(_mask_credentials(findings), notebook)
 
 
 def run_code_rules(program: Program, code_rules: list[type[CodeRule]], options, notebook: Notebook) -> list[Report]:
@@ -112,7 +112,8 @@ def run_code_rules(program: Program, code_rules: list[type[CodeRule]], options, 
 
     context = CodeContext(program.module, notebook.path.parent)
     rules = [rule_class(context, _options_for(rule_class, options)) for rule_class in code_rules]
-    cst.visit_batched(program.module, [context.scopes, *rules])
+    # libcst's visit_batched rebuilds every node as it goes; cstwalk calls the same methods in the same order.
+    cstwalk.visit_batched(program.module, [context.scopes, *rules])
     reports: list[Report] = []
     for rule in rules:
         rule.finish()
@@ -162,6 +163,20 @@ def _to_findings(reports: list[Report], notebook: Notebook, program: Program | N
                     cell_id=cell.id if cell is not None else None, line=line, column=column, end_line=end_line,
                     end_column=end_column, json_line=json_line, fix=report.fix, source_line=source_line)
         )
+    return findings
+
+
+def _mask_credentials(findings: list[Finding]) -> list[Finding]:
+    """No output format (nor the cache) repeats a credential NB704 recognises, whichever rule quotes the
+    line that holds it (`--format full` shows source lines; NB001 or NB503 may report that line)."""
+    from nblint.rules._secrets import mask_secrets
+
+    for finding in findings:
+        finding.message = mask_secrets(finding.message)
+        if finding.source_line:
+            finding.source_line = mask_secrets(finding.source_line)
+        if finding.fix:
+            finding.fix = mask_secrets(finding.fix)
     return findings
 
 
