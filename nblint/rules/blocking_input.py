@@ -66,6 +66,8 @@ class BlockingInput(CodeRule):
         "input = lambda prompt='': 'yes'\nanswer = input('continue? ')\n",
         "def input(prompt=''):\n    return 'iris'\nname = input('dataset? ')\n",
         "from mytools import input\nanswer = input('continue? ')\n",
+        # The competitive-programming idiom rebinds input too.
+        "import sys\ninput = sys.stdin.readline\nn = int(input())\n",
         # A parameter named input.
         "def run(input):\n    return input('x')\n",
         # Only a method of a class, reached through an object nblint does not follow.

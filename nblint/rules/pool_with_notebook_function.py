@@ -174,6 +174,14 @@ class PoolWithNotebookFunction(CodeRule):
             "with Pool() as pool:\n    out = pool.map(functools.partial(scale, k=2), range(5))\n",
             line=6,
         ),
+        # ...also when the partial is kept in a name first.
+        Invalid(
+            "from functools import partial\nfrom multiprocessing import Pool\ndef compare_one(x, n):\n    return x * n\n"
+            "def run(xs):\n    G = partial(compare_one, n=3)\n    with Pool() as p:\n        return p.map(G, xs)\n",
+            line=8,
+            column=16,
+            message="compare_one",
+        ),
         # The spawn start method asked for explicitly.
         Invalid(
             "import multiprocessing as mp\ndef work(x):\n    return x\nctx = mp.get_context('spawn')\nwith ctx.Pool(2) as pool:\n"
@@ -206,6 +214,8 @@ class PoolWithNotebookFunction(CodeRule):
         # in notebook order: `ex` may be a thread pool in one cell and a process pool in the next
         self.bindings: dict[tuple[int | None, str], list[tuple[int, str | None]]] = {}
         self.order = 0
+        # (scope id or None, name) -> the values assigned to it (to see `G = partial(work, k=2)`)
+        self.values: dict[tuple[int | None, str], list[cst.BaseExpression | None]] = {}
         # (call, receiver: a pool kind or a name with the scopes to look it up in, what is sent)
         self.candidates: list[tuple[cst.Call, object, tuple[str, str, str]]] = []
         self.fork_everywhere = False
@@ -234,7 +244,7 @@ class PoolWithNotebookFunction(CodeRule):
         self.functions.assign(node)
         kind = self._pool_kind(node.value)
         for target in node.targets:
-            self._bind(target.target, kind)
+            self._bind(target.target, kind, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self.functions.assign(node)
@@ -308,12 +318,13 @@ class PoolWithNotebookFunction(CodeRule):
             return FORK if method == FORK else OTHER
         return NOT_A_POOL
 
-    def _bind(self, target: cst.BaseExpression, kind: str | None) -> None:
+    def _bind(self, target: cst.BaseExpression, kind: str | None, value: cst.BaseExpression | None = None) -> None:
         function = self.functions.function()
         key = id(function) if function is not None else None
         if isinstance(target, cst.Name):
             self.order += 1
             self.bindings.setdefault((key, target.value), []).append((self.order, kind))
+            self.values.setdefault((key, target.value), []).append(value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._bind(element.value, NOT_A_POOL)
@@ -343,6 +354,8 @@ class PoolWithNotebookFunction(CodeRule):
             if arg.keyword.value in ("func", "fn"):
                 argument = arg.value
                 break
+        if isinstance(argument, cst.Name) and not self.functions.is_notebook_function(argument.value):
+            argument = self._partial_behind(argument.value) or argument
         if isinstance(argument, cst.Call) and self.context.qualified_name(argument.func) == PARTIAL and argument.args:
             argument = argument.args[0].value
         if isinstance(argument, cst.Lambda):
@@ -359,6 +372,22 @@ class PoolWithNotebookFunction(CodeRule):
             return ("nested", name, self.functions.names.get(id(parent), "another function"))
         return ("notebook", name, "")
 
+    def _partial_behind(self, name: str) -> cst.Call | None:
+        """`G = functools.partial(work, k=2)` then `pool.map(G, xs)`: the partial G is bound to, when
+        every assignment of G in the nearest scope that assigns it is the same partial."""
+        for scope in self._scope_chain():
+            values = self.values.get((scope, name))
+            if values is None:
+                continue
+            if not all(self._is_partial(value) for value in values):
+                return None
+            wrapped = {_CODE.code_for_node(value.args[0].value) for value in values}
+            return values[0] if len(wrapped) == 1 else None
+        return None
+
+    def _is_partial(self, value: cst.BaseExpression | None) -> bool:
+        return isinstance(value, cst.Call) and bool(value.args) and self.context.qualified_name(value.func) == PARTIAL
+
     # -- decision ---------------------------------------------------------------------------------
 
     def finish(self) -> None:
@@ -368,7 +397,7 @@ class PoolWithNotebookFunction(CodeRule):
                 continue
             if kind == "notebook" and (pool == FORK or (self.fork_everywhere and pool == OTHER)):
                 continue
-            call = f"{_CODE.code_for_node(node.func)}({name if name != 'a lambda' else 'lambda ...'}, ...)"
+            call = f"{_CODE.code_for_node(node.func)}({_sent_text(node, name)}, ...)"
             self.report(node, _message(call, kind, name, outer), fix=_fix(node, name))
 
     def _receiver_kind(self, name: str, scopes: tuple[int | None, ...], order: int) -> str | None:
@@ -387,6 +416,17 @@ class PoolWithNotebookFunction(CodeRule):
 
 
 _CODE = cst.Module([])
+
+def _sent_text(node: cst.Call, name: str) -> str:
+    """The function argument as written (`G`, `partial(work, k=2)`), shortened; `lambda ...` for a lambda."""
+    if name == "a lambda":
+        return "lambda ..."
+    for arg in node.args:
+        if arg.keyword is None or arg.keyword.value in ("func", "fn"):
+            text = " ".join(_CODE.code_for_node(arg.value).split())
+            return text if len(text) <= 40 else text[:37] + "..."
+    return name
+
 
 def _fix(node: cst.Call, name: str) -> str:
     """The same call with the function imported from a module (a lambda's body becomes `work`)."""
