@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from nblint.findings import Severity
 from nblint.notebook import Notebook
 from nblint.options import Option, format_size, parse_size
-from nblint.rules._outputs import json_weight, saved_outputs, size_by_part
+from nblint.rules._outputs import SavedOutput, joined, json_weight, saved_outputs, size_by_part
 from nblint.rules.base import Invalid, NotebookRule, Valid
 
 MAX_OUTPUT_SIZE = Option(
@@ -16,7 +18,31 @@ MAX_OUTPUT_SIZE = Option(
 )
 
 
-def _advice(main_part: str) -> str:
+# Media that HTML outputs embed as data URIs (IPython.display.Audio and Video, inline images).
+_EMBEDDED = re.compile(r"data:([A-Za-z]+/[A-Za-z0-9.+-]+);base64,")
+
+
+def _embedded_media(output: SavedOutput) -> str | None:
+    """The MIME type of the biggest media file an HTML or Markdown payload embeds, if any."""
+    bundle = output.data.get("data")
+    if not isinstance(bundle, dict):
+        return None
+    best: tuple[int, str] | None = None
+    for mime in ("text/html", "text/markdown"):
+        text = joined(bundle.get(mime))
+        for match in _EMBEDDED.finditer(text):
+            end = match.end()
+            while end < len(text) and (text[end].isalnum() or text[end] in "+/="):
+                end += 1
+            if best is None or end - match.end() > best[0]:
+                best = (end - match.end(), match.group(1))
+    return best[1] if best is not None and best[0] > 1024 else None
+
+
+def _advice(main_part: str, embedded: str | None) -> str:
+    if embedded is not None:
+        return ("keep the media in a file and link it instead of embedding it "
+                "(`IPython.display.Audio(url=...)`, `Image(url=...)`), or clear the output")
     if main_part.startswith("image/"):
         return "save the figure to a file and show a smaller one (lower dpi or size), or clear the output"
     if main_part in ("text/html", "text/plain", "text/markdown", "text/latex"):
@@ -99,6 +125,13 @@ class LargeOutput(NotebookRule):
         Invalid([{"execution_count": 1, "source": "for i in range(10**6):\n    print(i)\n", "outputs": [
             {"output_type": "stream", "name": "stdout", "text": [f"{i}\n" for i in range(200_000)]}]}],
             line=None, message="output 1 (stream stdout) is 1.2 MiB (text 1.2 MiB)"),
+        # IPython.display.Audio embeds the whole file in HTML.
+        Invalid([{"execution_count": 1, "source": "Audio('take.mp3')\n", "outputs": [
+            {"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {
+                "text/html": ['<audio controls="controls"><source src="data:audio/mpeg;base64,'
+                              + "".join(_fake_image(1_100_000)).replace("\n", "") + '" type="audio/mpeg" /></audio>'],
+                "text/plain": ["<IPython.lib.display.Audio object>"]}}]}],
+            line=None, message="text/html 1.0 MiB embedding audio/mpeg"),
     ]
 
     def check(self, notebook: Notebook) -> None:
@@ -107,12 +140,18 @@ class LargeOutput(NotebookRule):
             size = json_weight(output.data)
             if size <= limit:
                 continue
-            parts = size_by_part(output)
-            shown = ", ".join(f"{name} {format_size(weight)}" for name, weight in parts if weight) or "no payload"
+            # The payloads, and the metadata only when it weighs something.
+            parts = [(name, weight) for name, weight in size_by_part(output)
+                     if weight and (name != "metadata" or weight >= size // 10)]
+            embedded = _embedded_media(output)
+            shown = ", ".join(
+                f"{name} {format_size(weight)}" + (f" embedding {embedded}" if name in ("text/html", "text/markdown") and embedded else "")
+                for name, weight in parts
+            ) or "no payload"
             main = parts[0][0] if parts else ""
             self.report_at(
                 f"{output.label} is {format_size(size)} ({shown}), over the {format_size(limit)} limit "
-                f"(`max-output-size`); {_advice(main)}",
+                f"(`max-output-size`); {_advice(main, embedded)}",
                 fix=f"nblint strip --max-size {limit}  # removes the outputs over {format_size(limit)}, keeps the rest",
                 cell=output.cell.index,
                 json_path=output.json_path,
