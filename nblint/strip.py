@@ -70,7 +70,9 @@ class StripSummary:
             parts.append(("drop", "dropped", keys))
         if not parts:
             return "would rewrite it" if would else "rewrote it"
-        return ", ".join(f"would {verb} {what}" if would else f"{done} {what}" for verb, done, what in parts)
+        if would:
+            return "would " + ", ".join(f"{verb} {what}" for verb, _, what in parts)
+        return ", ".join(f"{done} {what}" for _, done, what in parts)
 
 
 def _plural(count: int, noun: str) -> str:
