@@ -160,9 +160,11 @@ def read_number(node: Any, context: "CodeContext") -> float | int | None:
     if node is None or node is _STARRED:
         return None
     value = context.evaluate(node)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):  # 1e400 reads as inf
+        return None
+    return value
 
 
 def range_length(start: float, stop: float, step: float) -> int | None:
@@ -597,7 +599,10 @@ def range_call_length(node: cst.BaseExpression, context: "CodeContext") -> int |
     start, stop, step = (0, values[0], 1) if len(values) == 1 else (*values, 1)[:3]
     if step == 0:
         return None
-    return len(range(start, stop, step))
+    # len(range(...)) in integers: len() itself overflows past sys.maxsize
+    if step > 0:
+        return max(0, (stop - start + step - 1) // step)
+    return max(0, (start - stop - step - 1) // -step)
 
 
 def estimate_comprehension(node: cst.ListComp, context: "CodeContext",

@@ -88,6 +88,13 @@ class HugeAllocation(CodeRule):
         # modest ranges and grids seen in real notebooks
         "import numpy as np\nx = np.linspace(-5.0, 5.0, 100)\nt = np.arange(0, 2, 0.1)\nI = np.eye(5)\n",
         "import tensorflow as tf\nx = tf.linspace(-10, 10, 500)\nw = tf.random.uniform(shape=[x.shape[-1], 1])\n",
+        # from the corpus: constants from earlier cells, sizes well under the budget
+        ["import numpy as np\n", "m = 10000\n", "n_s = 64\n", "s0 = np.zeros((m, n_s))\n"],
+        ["import tensorflow as tf\nBATCH_SIZE = 2\nAUDIO_MAXLEN = 246000\n",
+         "speech = tf.random.uniform(shape=(BATCH_SIZE, AUDIO_MAXLEN))\n"],
+        "import numpy as np\nY_oh = np.eye(C)[Y.reshape(-1)]\ni = np.random.randint(0, len(X_test) - 1)\n"
+        "pad = np.full(forecast_horizon, np.nan)\n",
+        "import tensorflow as tf\nx = tf.zeros([1, 200, 200, 100])\nk = tf.identity(dense.weights[0])\n",
     ]
     INVALID = [
         Invalid(

@@ -8,6 +8,7 @@ from nblint.findings import Severity
 from nblint.options import MEMORY_BUDGET, format_size
 from nblint.rules._sizes import (
     ContainerEstimate,
+    estimate_array,
     estimate_comprehension,
     estimate_materialised_range,
     estimate_repetition,
@@ -47,7 +48,7 @@ class HugeRepetition(CodeRule):
     repeated object is shared, so it is not counted again), 1, 2 or 4 bytes per str character (by the
     widest character), 1 byte per bytes/bytearray item, and for `list(range(N))` a 28-byte int object per
     element beyond the small-int cache. Objects that a comprehension creates are not counted unless they
-    are themselves a repetition nblint can size. N comes from literals, arithmetic and notebook-level
+    are themselves a container or an array nblint can size (`[np.zeros((1000, 1000)) for _ in range(1000)]`). N comes from literals, arithmetic and notebook-level
     constants assigned once; `[x] * len(y)` and other sizes known only at run time are never guessed.
     `range(N)` itself is lazy and loops over big ranges allocate nothing: neither is reported.
 
@@ -98,10 +99,14 @@ class HugeRepetition(CodeRule):
         "# xs = [0] * 10**10\ns = 'list(range(10**10))'\n",
         # a builtin that the notebook rebinds is not the builtin
         "def bytearray(n):\n    return n\nb = bytearray(10**12)\n",
+        # one array shared by every slot, and a few arrays
+        "import numpy as np\nframes = [np.zeros((1000, 1000))] * 1000\nfew = [np.zeros((1000, 1000)) for _ in range(10)]\n",
         # a filtered comprehension is not sized
         "evens = [i for i in range(10**10) if i % 1000 == 0]\n",
         # repetitions seen in real notebooks
         "metrics = ['accuracy'] * 10\ncolumns = [[1, 2, 3]] * 50\n",
+        "defaults = [float()] * 30\nargs = [iter(sentences)] * batch_size\nkernel = 2 * (kernel_size,)\n",
+        "cpus = [f'CPU:{i}' for i in range(8)]\nmems = [np.zeros([1, 0, model_dim]) for _ in range(n_layer)]\n",
     ]
     INVALID = [
         Invalid("counts = [0] * 10**10\n", line=1, column=10,
@@ -112,6 +117,8 @@ class HugeRepetition(CodeRule):
         Invalid("ids = list(range(100_000_000))\n", line=1, column=7,
                 message="~3.4 GiB (8-byte pointer per slot + 28-byte int object per element)"),
         Invalid("seen = set(range(0, 10**9, 2))\n", line=1, message="set of 500,000,000 items"),
+        # lengths past sys.maxsize are counted, not handed to len()
+        Invalid("ids = list(range(10**20))\n", line=1, message="100,000,000,000,000,000,000 items"),
         Invalid("buf = bytearray(2 * 1024**3)\n", line=1, message="bytearray of 2,147,483,648 items, ~2.0 GiB"),
         Invalid("zeros = bytes(5_000_000_000)\n", line=1, message="~4.7 GiB"),
         Invalid("t = (None,) * 200_000_000\n", line=1, message="tuple of 200,000,000 items"),
@@ -122,6 +129,9 @@ class HugeRepetition(CodeRule):
         # a comprehension that builds a fresh row each time: 10,000 rows of 100,000 pointers
         Invalid("grid = [[0] * 100_000 for _ in range(10_000)]\n", line=1, column=8, message="~7.5 GiB"),
         Invalid("xs = [None for _ in range(10**9)]\n", line=1, message="~7.5 GiB"),
+        # a fresh array per element: 1,000 arrays of 7.6 MiB (each under the budget on its own)
+        Invalid("import numpy as np\nframes = [np.zeros((1000, 1000)) for _ in range(1000)]\n", line=2,
+                message="~7.5 GiB (8-byte pointer per slot + the object each element builds)"),
         # the budget is an option
         Invalid("row = [0] * 10_000_000\n", options={"memory-budget": "64 MiB"},
                 message="~76.3 MiB (8-byte pointer per slot) over the 64 MiB budget"),
@@ -152,7 +162,7 @@ class HugeRepetition(CodeRule):
         if isinstance(element, cst.BinaryOperation):
             estimate = estimate_repetition(element, self.context)
         elif isinstance(element, cst.Call):
-            estimate = estimate_materialised_range(element, self.context)
+            estimate = estimate_materialised_range(element, self.context) or estimate_array(element, self.context)
         elif isinstance(element, cst.ListComp):
             estimate = estimate_comprehension(element, self.context, self._element_bytes)
         else:

@@ -71,6 +71,10 @@ class LongSleep(CodeRule):
         # short sleeps
         "import time\ntime.sleep(0.5)\ntime.sleep(60)\ntime.sleep(600)\n",
         "from time import sleep\nfor _ in range(10):\n    sleep(10)\n",
+        # from the corpus: papermill's keyboard-interrupt test notebook
+        "from time import sleep\nprint('Sleeping')\nsleep(60)\n",
+        # 1e400 reads as infinity: time.sleep raises OverflowError rather than hang
+        "import time\ntime.sleep(1e400)\n",
         # a delay known only at run time
         "import time\ntime.sleep(delay)\ntime.sleep(0.001 * values.shape[0])\n",
         # a constant assigned twice with different values is unknown
