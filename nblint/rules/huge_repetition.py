@@ -48,8 +48,9 @@ class HugeRepetition(CodeRule):
     repeated object is shared, so it is not counted again), 1, 2 or 4 bytes per str character (by the
     widest character), 1 byte per bytes/bytearray item, and for `list(range(N))` a 28-byte int object per
     element beyond the small-int cache. Objects that a comprehension creates are not counted unless they
-    are themselves a container or an array nblint can size (`[np.zeros((1000, 1000)) for _ in range(1000)]`). N comes from literals, arithmetic and notebook-level
-    constants assigned once; `[x] * len(y)` and other sizes known only at run time are never guessed.
+    are themselves a container or an array nblint can size (`[np.zeros((1000, 1000)) for _ in range(1000)]`).
+    N comes from literals, arithmetic and notebook-level constants assigned once; `[x] * len(y)` and
+    other sizes known only at run time are never guessed.
     `range(N)` itself is lazy and loops over big ranges allocate nothing: neither is reported.
 
     ## Why it kills the kernel
