@@ -69,9 +69,11 @@ def _image_cell(size: int, **extra) -> dict:
 class LargeOutput(NotebookRule):
     """
     ## What it does
-    Flags a single saved output bigger than `max-output-size` (1 MiB by default), naming its size and
-    what it is made of by MIME type (`image/png 3.1 MiB, text/plain 40 B`), one finding per output,
-    pointing at that output in the file.
+    Flags a single saved output bigger than `max-output-size` (1 MiB by default).
+
+    The message names its size and what it is made of by MIME type (`image/png 3.1 MiB, text/plain
+    40 B`; media that HTML embeds, as `IPython.display.Audio` does, by their type); one finding per
+    output, pointing at that output in the file.
 
     An output's size is what it weighs as saved: the length of every string in it (base64 image data,
     HTML, stream text, traceback lines), as nbstripout's `--max-size` measures it, so

@@ -48,16 +48,18 @@ def _plural(count: int, word: str) -> str:
 class OutputsCommitted(NotebookRule):
     """
     ## What it does
-    When `require-clean-outputs = true` is set, flags every code cell that carries saved outputs or an
-    execution count, one finding per cell, pointing at the cell's `outputs` in the file. Without the
-    option it reports nothing: it is on by default but silent, so the one option switches it on, and
+    With `require-clean-outputs = true`, flags every code cell that carries saved outputs or an execution
+    count.
+
+    One finding per cell, pointing at the cell's `outputs` (or `execution_count`) in the file. Without
+    the option it reports nothing: it is on by default but silent, so the one option switches it on, and
     `per-file-ignores` can still exempt the notebooks whose outputs are the point (rendered docs,
     galleries).
 
     Cells whose outputs nbstripout keeps on purpose are not flagged for their outputs: `keep_output` in
     the cell's metadata or tags, `init_cell: true`, or `keep_output: true` in the notebook's metadata
     (their execution counts are still flagged, as a strip clears those too). So whatever this rule
-    reports, `nblint strip` (or nbstripout with its defaults) removes.
+    reports, `nblint strip` (or nbstripout) with its default options removes.
 
     ## Why it hurts
     Outputs make every diff noisy (a re-run changes images, timings and counts though no code changed),

@@ -61,11 +61,13 @@ def _masked_line(source: str, span: tuple[int, int], found: list[SecretMatch]) -
 class Secret(NotebookRule):
     """
     ## What it does
-    Flags a credential written in a cell's source (code, markdown or raw) or saved in its outputs,
-    shown masked (`ghp_…`): AWS access key ids and secret keys, GitHub, GitLab, Slack, OpenAI,
-    Anthropic, Hugging Face, Google (API keys, OAuth client secrets and access tokens) and Stripe live
-    tokens, Azure storage and shared access keys, private key blocks (PEM, OpenSSH, PGP), and passwords
-    in connection URLs (`postgresql://user:pass@host`) and ODBC connection strings (`Server=...;Pwd=...`).
+    Flags a credential in a cell's source or saved outputs, shown masked (`ghp_…`).
+
+    Sources of code, markdown and raw cells, and every saved output but images, are searched for AWS
+    access key ids and secret keys, GitHub, GitLab, Slack, OpenAI, Anthropic, Hugging Face, Google (API
+    keys, OAuth client secrets and access tokens) and Stripe live tokens, Azure storage and shared access
+    keys, private key blocks (PEM, OpenSSH, PGP), and passwords in connection URLs
+    (`postgresql://user:pass@host`) and ODBC connection strings (`Server=...;Pwd=...`).
 
     Each detector matches a format its issuer documents (a fixed prefix or marker, the length and the
     alphabet), so it is precise; placeholders (`<your-token-here>`, `xxx`, `sk-...`), published fakes
