@@ -30,6 +30,11 @@ class SecretMatch:
     secret: str
     env: str  # the environment variable to read it from instead
     label: str | None = None  # what to show instead of the masked secret (private key headers)
+    anchor: int | None = None  # where a finding points, when not at the secret itself (a key's header)
+
+    @property
+    def position(self) -> int:
+        return self.start if self.anchor is None else self.anchor
 
     @property
     def masked(self) -> str:
@@ -182,7 +187,7 @@ class PrivateKeyDetector:
             # The span: the body up to the end marker (or the last base64 character before anything else).
             end = stop if stop != -1 else start + len(raw)
             yield SecretMatch(self.kind, start, end, text[start:end], self.env,
-                              label=f"-----BEGIN {header.group(1)}-----…")
+                              label=f"-----BEGIN {header.group(1)}-----…", anchor=header.start())
 
 
 def _token(literal: str, rest: str, before: str = "A-Za-z0-9_-") -> re.Pattern:

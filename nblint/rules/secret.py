@@ -153,7 +153,7 @@ class Secret(NotebookRule):
         Invalid('engine = create_engine("' + DB_URL + '")\n', message="password in a connection URL `Kc4…`"),
         Invalid('conn = pyodbc.connect("Driver={ODBC Driver 18};Server=tcp:sales.database.windows.net;'
                 'Uid=analyst;Pwd=Kc4RzN8wYp3H;")\n', message="password in a connection string"),
-        Invalid("key = '''" + PRIVATE_KEY + "'''\n", message="private key `-----BEGIN RSA PRIVATE KEY-----…`"),
+        Invalid("key = '''" + PRIVATE_KEY + "'''\n", column=10, message="private key `-----BEGIN RSA PRIVATE KEY-----…`"),
         # In a markdown cell.
         Invalid([{"cell_type": "markdown", "source": "Set `OPENAI_API_KEY=" + OPENAI + "` first.\n"}],
                 message="OpenAI API key `sk-p…`"),
@@ -184,21 +184,24 @@ class Secret(NotebookRule):
         spans = _line_spans(cell.source)
         reported: set[tuple[int, str]] = set()
         for match in found:
-            line = cell.source.count("\n", 0, match.start) + 1
+            line = cell.source.count("\n", 0, match.position) + 1
             if (line, match.secret) in reported:
                 continue
             reported.add((line, match.secret))
             line_start = spans[line - 1][0]
-            column = match.start - line_start + 1
+            column = match.position - line_start + 1
+            if match.kind == "private key":
+                how = f'load it at run time from a file kept out of the repository: open(os.environ["{match.env}"])'
+            else:
+                how = f'read it at run time: os.environ["{match.env}"] or getpass.getpass()'
             self.report_at(
-                f"{match.kind} `{match.masked}` in the source; revoke it (it stays in the git history), then "
-                f'read it at run time: os.environ["{match.env}"] or getpass.getpass()',
+                f"{match.kind} `{match.masked}` in the source; revoke it (it stays in the git history), then {how}",
                 fix=f'os.environ["{match.env}"]  # and revoke the one that was committed',
                 cell=cell.index,
                 line=line,
                 column=column,
                 end_line=line,
-                end_column=column + len(match.masked),
+                end_column=column + (len(match.masked) if match.label is None else len(match.label) - 1),
                 source_line=_masked_line(cell.source, spans[line - 1], found),
             )
 
