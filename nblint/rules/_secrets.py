@@ -6,6 +6,14 @@ Every detector names where its format comes from. Generic "high-entropy string" 
 keyword" detectors are left out on purpose: on notebooks (base64 images, hashes, UUIDs, model ids in
 outputs; `password = "password"` in tutorials) they report almost only noise.
 
+Why not detect-secrets (measured here with 1.5.0, on this corpus and a set of 100 credentials of the
+kinds below and 34 look-alikes): its import takes ~75 ms and its scan ~67 µs per line even with only its
+24 prefix plugins (9 s for the 137,000 lines of ../shared/corpus); it has no Hugging Face or Google
+detectors, so patterns of our own were needed anyway; its keyword plugin's only 5 hits on the corpus
+were all placeholders (`password = "password"`), and with it the look-alike set gave 13 false alarms
+(`AKIAIOSFODNN7EXAMPLE`, `sk-...`, `user:password@localhost`, a `...` key body). These detectors: 100/100
+and 0/34, 0 findings on the corpus and on 115 MB of Python sources and docs, ~15 ms per MB scanned.
+
 Cheap first: each detector lists literal needles (`ghp_`, `AKIA`, `PRIVATE KEY`...) and its regular
 expression runs only on a text that contains one, so a notebook without any costs one `in` test per
 needle per text (a substring search in C).
