@@ -229,3 +229,29 @@ def test_plain_check_never_imports_nbdime(repo):
                "print('nbdime' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", program], cwd=repo.root, env=repo.env, capture_output=True, text=True)
     assert result.stdout.strip().splitlines()[-1] == "False", result.stdout + result.stderr
+
+
+def test_cross_cell_facts_come_from_the_whole_notebook(repo):
+    # The constant and the import live in an old, unchanged cell; the sleep is added: NB405 knows the
+    # value through the notebook-level table, and only the new cell is reported.
+    repo.notebook("nb.ipynb", ["import time\nWAIT = 10 * 3600\n", "time.sleep(WAIT)\n"])
+    base = repo.commit("base")
+    repo.notebook("nb.ipynb", ["import time\nWAIT = 10 * 3600\n", "time.sleep(WAIT)\n", "x = 1\n", "time.sleep(WAIT * 2)\n"])
+    result = check(repo, "--diff-base", base)
+    findings = json_findings(result)
+    assert [(f["code"], f["cell"]) for f in findings] == [("NB405", 3)]
+    assert "20 h" in findings[0]["message"]
+
+
+def test_a_rerun_that_saved_a_traceback_reports_the_output_rule_not_the_old_code(repo):
+    # Same source, new outputs: NB703 (a traceback saved in the outputs) is news; NB405 on the same
+    # unchanged code is not.
+    def cell(outputs):
+        return {"cell_type": "code", "source": "import time\ntime.sleep(36000)\n", "execution_count": 1, "outputs": outputs}
+
+    repo.notebook("nb.ipynb", [cell([{"output_type": "stream", "name": "stdout", "text": ["waited\n"]}])])
+    base = repo.commit("base")
+    error = {"output_type": "error", "ename": "KeyboardInterrupt", "evalue": "", "traceback": ["KeyboardInterrupt"]}
+    repo.notebook("nb.ipynb", [cell([error])])
+    assert sorted(f["code"] for f in json_findings(check(repo))) == ["NB405", "NB703"]
+    assert [f["code"] for f in json_findings(check(repo, "--diff-base", base))] == ["NB703"]
