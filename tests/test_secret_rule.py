@@ -250,3 +250,20 @@ def test_markdown_and_raw_cells_are_checked(tmp_path):
     findings = json_findings(run_nblint("check", "--no-cache", "--select", "NB704", "--format", "json", "nb.ipynb", cwd=tmp_path))
     assert [(f["cell"], f["line"]) for f in findings] == [(0, 1), (1, 1)]
     assert all("Google API key `AIza…`" in f["message"] for f in findings)
+
+
+def test_outputs_searched_are_text_json_and_tracebacks_not_images(tmp_path):
+    token = "AI" + "za" + rand(35)
+    cells = [
+        {"execution_count": 1, "source": "show()\n", "outputs": [
+            {"output_type": "display_data", "metadata": {}, "data": {
+                "application/json": {"config": {"keys": [1, {"maps": token}]}}, "text/plain": ["<Config>"]}}]},
+        {"execution_count": 2, "source": "show()\n", "outputs": [
+            {"output_type": "display_data", "metadata": {}, "data": {"image/png": token, "text/plain": ["<Figure>"]}}]},
+        {"execution_count": 3, "source": "show()\n", "outputs": [
+            {"output_type": "display_data", "metadata": {}, "data": {"image/svg+xml": ["<svg><!-- ", token, " --></svg>"]}}]},
+    ]
+    write_notebook(tmp_path / "nb.ipynb", cells)
+    findings = json_findings(run_nblint("check", "--no-cache", "--select", "NB704", "--format", "json", "nb.ipynb", cwd=tmp_path))
+    assert [f["cell"] for f in findings] == [0, 2]
+    assert "saved output 1 (display_data)" in findings[0]["message"]
