@@ -94,18 +94,32 @@ class NotebookFunctions:
         """At notebook level: the function `name()` runs at this point of the notebook, if any."""
         return self.current.get(name)
 
-    def resolve(self, name: str, caller: Function | None) -> list[Function]:
+    def resolve(self, name: str, caller: Function | None, scope_stack: list | None = None) -> list[Function]:
         """The functions `name` may stand for in the body of `caller` (None: notebook level, where
-        `called_now` is exact): nested defs of the enclosing functions first, then notebook-level ones."""
+        `called_now` is exact): nested defs of the enclosing functions first, then notebook-level ones.
+
+        During the traversal the current scopes apply; after it (once every def is known, so a
+        function may call one defined in a later cell), pass the ScopeTracker stack saved at the call.
+        """
         scope = caller
         while scope is not None:
             found = self.defined.get(id(scope), {}).get(name)
             if found:
                 return found
             scope = self.parents.get(id(scope))
-        if self.context.scopes.is_local(name):
-            return []  # a parameter or local variable: whatever the caller passed
-        return self.defined.get(None, {}).get(name, [])
+        found = self.defined.get(None, {}).get(name)
+        if not found:
+            return []
+        scopes = self.context.scopes
+        saved = scopes.stack
+        if scope_stack is not None:
+            scopes.stack = scope_stack
+        try:
+            if scopes.is_local(name):
+                return []  # a parameter or local variable: whatever the caller passed
+        finally:
+            scopes.stack = saved
+        return found
 
     def is_notebook_function(self, name: str) -> bool:
         """`name`, as seen here, is a function of the notebook's own and nothing else."""

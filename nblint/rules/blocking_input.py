@@ -12,6 +12,7 @@ from nblint.rules.base import CodeRule, Invalid
 _PROMPTS = {"getpass.getpass": "getpass.getpass()", "builtins.input": "builtins.input()", "__builtin__.raw_input": "raw_input()"}
 _BUILTIN_PROMPTS = ("input", "raw_input")
 _CODE = cst.Module([])
+_PROMPT_NAMES = frozenset({"input", "raw_input", "getpass"})
 
 
 class BlockingInput(CodeRule):
@@ -123,6 +124,14 @@ class BlockingInput(CodeRule):
             cell=0,
             line=2,
         ),
+        # A function may call a helper defined in a later cell: it exists by the time main() runs.
+        Invalid(
+            ["def main():\n    return ask()\n", "def ask():\n    return input('name? ')\n", "main()\n"],
+            cell=1,
+            line=2,
+            column=12,
+            message="main() -> ask()",
+        ),
         # Recursion and mutual calls do not loop the analysis.
         Invalid("def again():\n    if input('more? ') == 'y':\n        again()\nagain()\n", line=2, column=8),
     ]
@@ -135,6 +144,7 @@ class BlockingInput(CodeRule):
         # calls to notebook functions: (caller or None, the functions it may reach)
         self.edges: dict[int | None, list[Function]] = {}
         self.roots: list[Function] = []
+        self.calls_in_functions: list[tuple[Function, str, list]] = []
 
     # -- traversal --------------------------------------------------------------------------------
 
@@ -192,11 +202,14 @@ class BlockingInput(CodeRule):
             if target is not None:
                 self.roots.append(target)
         else:
-            reached = self.functions.resolve(func.value, caller)
-            if reached:
-                self.edges.setdefault(id(caller), []).extend(reached)
+            # resolved in finish(): the callee may be defined in a later cell
+            self.calls_in_functions.append((caller, func.value, list(self.context.scopes.stack)))
 
     def _prompt(self, func: cst.BaseExpression) -> str | None:
+        last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        # cheap test first (this runs for every call of the notebook); an imported name may be an alias
+        if last not in _PROMPT_NAMES and not (isinstance(func, cst.Name) and last in self.context.symbols.imports):
+            return None
         for name in _BUILTIN_PROMPTS:
             if self.context.is_builtin(func, name):
                 return f"{name}()"
@@ -209,6 +222,12 @@ class BlockingInput(CodeRule):
     # -- decision ---------------------------------------------------------------------------------
 
     def finish(self) -> None:
+        if not self.prompts:
+            return
+        for caller, name, scope_stack in self.calls_in_functions:
+            reached = self.functions.resolve(name, caller, scope_stack)
+            if reached:
+                self.edges.setdefault(id(caller), []).extend(reached)
         # Which functions run, and through which call from notebook level (for the message).
         reached_by: dict[int, Function | None] = {}
         queue: list[Function] = []

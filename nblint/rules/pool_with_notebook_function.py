@@ -23,6 +23,7 @@ SENDING_METHODS = frozenset(
     {"map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async", "apply", "apply_async", "submit"}
 )
 PARTIAL = "functools.partial"
+_POOL_NAMES = frozenset({"Pool", "ProcessPoolExecutor"})
 
 # What a pool's start method is: "fork" (workers inherit the notebook's __main__) or anything else.
 FORK = "fork"
@@ -271,7 +272,8 @@ class PoolWithNotebookFunction(CodeRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        if self.context.qualified_name(func) == SET_START_METHOD and self.functions.function() is None:
+        last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        if last == "set_start_method" and self.context.qualified_name(func) == SET_START_METHOD and self.functions.function() is None:
             method = self.context.evaluate(node.args[0].value) if node.args else None
             self.fork_everywhere = method == FORK
             return
@@ -296,6 +298,10 @@ class PoolWithNotebookFunction(CodeRule):
         if not isinstance(node, cst.Call):
             return NOT_A_POOL
         func = node.func
+        # cheap test first (every assigned call passes here); an imported name may be an alias
+        last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        if last not in _POOL_NAMES and not (isinstance(func, cst.Name) and last in self.context.symbols.imports):
+            return NOT_A_POOL
         qualified = self.context.qualified_name(func)
         if qualified in PROCESS_POOLS:
             for arg in node.args:
