@@ -78,6 +78,17 @@ AGGREGATING = frozenset(
     }
 )
 GROUPING = frozenset({"groupBy", "groupby", "rollup", "cube", "groupingSets"})
+# pyspark.sql.functions that aggregate: `df.select(F.max("x")).collect()` is one row.
+AGGREGATE_FUNCTIONS = frozenset(
+    {
+        "max", "min", "sum", "avg", "mean", "count", "countDistinct", "count_distinct", "approx_count_distinct",
+        "approxCountDistinct", "sum_distinct", "sumDistinct", "stddev", "stddev_samp", "stddev_pop", "std",
+        "variance", "var_samp", "var_pop", "corr", "covar_pop", "covar_samp", "percentile_approx",
+        "percentile", "median", "mode", "first", "last", "any_value", "kurtosis", "skewness", "max_by",
+        "min_by", "count_if", "bool_and", "bool_or", "every", "some", "product", "collect_list", "collect_set",
+        "array_agg", "grouping", "grouping_id", "histogram_numeric", "approx_percentile",
+    }
+)
 # On grouped data these give back every row (a grouped map), not one per group.
 GROUPED_MAPS = frozenset({"applyInPandas", "apply", "cogroup", "applyInPandasWithState", "applyInArrow"})
 
@@ -229,9 +240,13 @@ class SparkTrace:
         if state in (SESSION, SQLCONTEXT):
             if method == "sql":
                 return Traced(self._sql_state(node), node)
-            return Traced(SOURCE, node) if method in SESSION_SOURCES else Traced(UNKNOWN)
+            if method not in SESSION_SOURCES:
+                return Traced(UNKNOWN)
+            return Traced(BOUNDED if self._small_local_data(method, node) else SOURCE, node)
         if state == CONTEXT:
-            return Traced(SOURCE, node) if method in CONTEXT_SOURCES else Traced(UNKNOWN)
+            if method not in CONTEXT_SOURCES:
+                return Traced(UNKNOWN)
+            return Traced(BOUNDED if self._small_local_data(method, node) else SOURCE, node)
         if state == READER:
             if method in READER_SETUP:
                 return Traced(READER)
@@ -250,9 +265,49 @@ class SparkTrace:
                 return Traced(BOUNDED)
             if method in GROUPING:
                 return Traced(GROUPED)
+            if method == "select" and node.args and all(self._is_aggregate(arg.value) for arg in node.args):
+                return Traced(BOUNDED)  # df.select(F.max("x")): one row
             if method in PRESERVING:
                 return base
         return Traced(UNKNOWN)
+
+    def _small_local_data(self, method: str, node: cst.Call) -> bool:
+        """`spark.range(10)`, `sc.parallelize([1, 2, 3])`, `spark.createDataFrame([(1, "a")])`: rows that
+        the code itself spells out, or a known count of at most LARGE_LIMIT."""
+        if not node.args or node.args[0].keyword is not None:
+            return False
+        first = node.args[0].value
+        if method == "range":
+            values = [self.context.evaluate(arg.value) for arg in node.args[:2]]
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+                return False
+            rows = values[0] if len(values) == 1 else values[1] - values[0]
+            return rows <= LARGE_LIMIT
+        if method in ("parallelize", "createDataFrame"):
+            if isinstance(first, (cst.List, cst.Tuple, cst.Set, cst.Dict)):
+                return True
+            if isinstance(first, cst.Call) and isinstance(first.func, cst.Name) and first.func.value == "range":
+                bounds = [self.context.evaluate(arg.value) for arg in first.args[:2]]
+                if bounds and all(isinstance(v, int) and not isinstance(v, bool) for v in bounds):
+                    rows = bounds[0] if len(bounds) == 1 else bounds[1] - bounds[0]
+                    return rows <= LARGE_LIMIT
+        return False
+
+    def _is_aggregate(self, node: cst.BaseExpression) -> bool:
+        """`F.max("x")`, `max("x").alias("m")` (pyspark.sql.functions), as a select argument."""
+        for _ in range(4):
+            if not isinstance(node, cst.Call):
+                return False
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in ("alias", "name", "cast", "astype"):
+                node = func.value
+                continue
+            qualified = self.context.qualified_name(func) or ""
+            if not qualified.startswith("pyspark.sql.functions"):
+                # `F.max` with `from pyspark.sql import functions as F` resolves; a bare `max` must be imported
+                return False
+            return qualified.rsplit(".", 1)[-1] in AGGREGATE_FUNCTIONS
+        return False
 
     def _sql_state(self, node: cst.Call) -> str:
         """`spark.sql(query)`: a source, unless the query text says it is limited or aggregated."""

@@ -26,7 +26,10 @@ class CollectToDriver(CodeRule):
 
     A bound is a `limit(n)` (with `n` unknown or at most 1,000,000 rows), `sample()`, `take()`/`head()`,
     or an aggregation: `count()`, `agg()`, `groupBy(...).agg/count/sum...`, `distinct()`,
-    `dropDuplicates()`, `reduceByKey()`, `describe()`... A `spark.sql()` query whose text ends in
+    `dropDuplicates()`, `reduceByKey()`, `describe()`, a `select()` of aggregate functions only
+    (`df.select(F.max("ts"))`)... Rows the code spells out (`sc.parallelize([1, 2, 3])`,
+    `spark.createDataFrame([(1, "a")])`) and `spark.range(n)` / `sc.parallelize(range(n))` with `n` at
+    most 1,000,000 are small from the start. A `spark.sql()` query whose text ends in
     `LIMIT n`, has `GROUP BY` or `SELECT DISTINCT`, selects only aggregates (`SELECT COUNT(*)...`) or
     returns no table rows (`SHOW`, `DESCRIBE`, DDL) is bounded too. `spark`, `sc` and `sqlContext`
     are taken as the names Spark shells and Databricks define unless the notebook binds them itself.
@@ -85,6 +88,13 @@ class CollectToDriver(CodeRule):
         "from sklearn.preprocessing import StandardScaler\nsc = StandardScaler()\nparts = sc.parallelize(x).collect()\n",
         # collect() on a name bound in a loop: unknown.
         "for df in frames:\n    rows = df.collect()\n",
+        # Aggregate functions in a select: one row.
+        "from pyspark.sql import functions as F\ndf = spark.read.csv('x')\nlatest = df.select(F.max('ts').alias('m')).collect()[0][0]\n",
+        "from pyspark.sql.functions import countDistinct\ndf = spark.table('t')\nn = df.select(countDistinct('id')).collect()\n",
+        # Rows the code spells out, or a small known count.
+        "rows = spark.range(100).collect()\n",
+        "rdd = sc.parallelize([1, 2, 3, 4])\nsquares = rdd.map(lambda x: x * x).collect()\n",
+        "df = spark.createDataFrame([(1, 'a'), (2, 'b')], ['id', 'v'])\npdf = df.toPandas()\n",
         # Grouped data that is aggregated, after a pivot.
         "df = spark.table('sales')\nwide = df.groupBy('shop').pivot('month').sum('amount').toPandas()\n",
     ]
