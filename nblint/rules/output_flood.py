@@ -43,6 +43,9 @@ _LEVEL_METHODS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 4
 _LEVEL_NAMES = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50, "FATAL": 50}
 _DEFAULT_LOGGING_LEVEL = 30  # the root logger shows WARNING and above unless configured
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+# The last name of every call this rule cares about: a cheap test before resolving where a name comes from.
+_OUTPUT_NAMES = frozenset(("print", "display", "write", "pprint", "pp", "log", *_LEVEL_METHODS))
+_SETUP_NAMES = frozenset(("basicConfig", "getLogger"))
 
 
 @dataclass
@@ -274,9 +277,16 @@ class OutputFlood(ControlStack, CodeRule):
     # -- output calls ----------------------------------------------------------------------------
 
     def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        last = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+        if last is None:
+            return
+        if last not in _OUTPUT_NAMES:
+            if last in _SETUP_NAMES or last.endswith("Handler"):
+                self._watch_logging_setup(node)
+            return
         output = self._output(node)
         if output is None:
-            self._watch_logging_setup(node)
             return
         counted: list[tuple[cst.CSTNode, int]] = []
         skip_loops = 0  # the `else:` of a loop runs once, after that loop
@@ -396,7 +406,14 @@ class OutputFlood(ControlStack, CodeRule):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         value = node.value
-        if isinstance(value, cst.Call) and self.context.qualified_name(value.func) == "logging.getLogger":
+        if not isinstance(value, cst.Call):
+            return
+        func = value.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "getLogger") and not (
+            isinstance(func, cst.Name) and func.value == "getLogger"
+        ):
+            return
+        if self.context.qualified_name(func) == "logging.getLogger":
             for target in node.targets:
                 if isinstance(target.target, cst.Name):
                     self.logger_names.add(target.target.value)

@@ -32,6 +32,16 @@ FUNCTION, METHOD, GETTER, SETTER = "function", "method", "getter", "setter"
 
 
 @dataclass
+class _Pending:
+    function: cst.FunctionDef
+    kind: str
+    owner: cst.ClassDef | None
+    outer: cst.FunctionDef | None
+    scopes: list[cst.CSTNode]  # the scope stack when the function was visited (itself included)
+    referenced: bool = False  # it calls something named like itself
+
+
+@dataclass
 class _Candidate:
     function: cst.FunctionDef
     kind: str  # FUNCTION, METHOD, GETTER or SETTER
@@ -152,37 +162,61 @@ class UnconditionalRecursion(CodeRule):
 
     def __init__(self, context, options) -> None:
         super().__init__(context, options)
-        self.candidates: list[_Candidate] = []
         self.functions = DefinedFunctions(context)
         self.declared_global: set[str] = set()
+        # id(function) -> what is known of it; analysed in finish() only if it refers to itself
+        self._pending: dict[int, _Pending] = {}
 
     def visit_Global(self, node: cst.Global) -> None:
         self.declared_global.update(item.name.value for item in node.names)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.add(node)
-        if node.asynchronous is not None or is_generator(node):
-            return
+        if node.asynchronous is not None:
+            return  # calling an async def makes a coroutine; it does not recurse
         owner = enclosing_class(self.context, node)
         kind = self._kind(node, owner)
         if kind is None:
             return
+        stack = self.context.scopes.stack
+        outer = stack[-2] if len(stack) >= 2 and isinstance(stack[-2], cst.FunctionDef) else None
+        # a property refers to itself through an attribute, which is not worth watching for: always analyse
+        self._pending[id(node)] = _Pending(node, kind, owner, outer, list(stack), kind in (GETTER, SETTER))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        # The cheap part, during the traversal: note the functions that call something of their own
+        # name; only those are analysed, in finish().
+        stack = self.context.scopes.stack
+        function = stack[-1] if stack else None
+        if not isinstance(function, cst.FunctionDef):
+            return  # at cell level, or in a lambda / comprehension, which do not run with the function
+        pending = self._pending.get(id(function))
+        if pending is None or pending.referenced:
+            return
+        func, name = node.func, function.name.value
+        if isinstance(func, cst.Name):
+            pending.referenced = func.value == name
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            pending.referenced = func.attr.value == name
+
+    def _analyse(self, pending: "_Pending") -> _Candidate | None:
+        """The self-reference on every path of a function that refers to itself, if there is one."""
+        node, kind = pending.function, pending.kind
+        if is_generator(node):
+            return None  # calling a generator function makes a generator; it does not recurse
         name = node.name.value
         if kind == FUNCTION:
             receiver = None
             if _binds(node, name):
-                return  # `f` inside f is a local, not the function
+                return None  # `f` inside f is a local, not the function
         else:
             receiver = _first_parameter(node)
             if receiver is None or _binds(node, receiver, parameters=False):
-                return
-        is_self = _SelfReference(kind, name, receiver)
-        found, callees = self._first_unconditional(node.body, is_self)
+                return None
+        found, callees = self._first_unconditional(node.body, _SelfReference(kind, name, receiver))
         if found is None:
-            return
-        stack = self.context.scopes.stack
-        outer = stack[-2] if len(stack) >= 2 and isinstance(stack[-2], cst.FunctionDef) else None
-        self.candidates.append(_Candidate(node, kind, found, owner, outer, callees - {name}))
+            return None
+        return _Candidate(node, kind, found, pending.owner, pending.outer, callees - {name})
 
     def _kind(self, node: cst.FunctionDef, owner: cst.ClassDef | None) -> str | None:
         kind = FUNCTION if owner is None else METHOD
@@ -273,9 +307,20 @@ class UnconditionalRecursion(CodeRule):
     # -- deciding, once the whole notebook is known ----------------------------------------------
 
     def finish(self) -> None:
-        for candidate in self.candidates:
-            function = candidate.function
-            name = function.name.value
+        scopes = self.context.scopes
+        for pending in self._pending.values():
+            if not pending.referenced:
+                continue
+            # analyse with the scopes around the function as they were when it was visited, so names it
+            # binds itself (a parameter called `exit`) are not mistaken for notebook-level ones
+            saved, scopes.stack = scopes.stack, pending.scopes
+            try:
+                candidate = self._analyse(pending)
+            finally:
+                scopes.stack = saved
+            if candidate is None:
+                continue
+            name = candidate.function.name.value
             if any(self.functions.can_raise(callee) for callee in candidate.callees_before):
                 continue
             if candidate.kind == FUNCTION and not self._bound_once(name, candidate.outer):
