@@ -41,6 +41,8 @@ FORMATS = {
     "pickle": Format("pickle", 1, True, "store the frame as Parquet and read the columns you need"),
     "binary": Format("binary", 1, False, "{func}({path}, chunksize=100_000)  # iterate over the chunks"),
     "xml": Format("XML", 1, True, "{func}({path}, iterparse={{...}})"),
+    # An HDF5 store often holds several tables and a read takes one: the file size says nothing.
+    "hdf": Format("HDF5", 0, False, "{func}({path}, key, chunksize=100_000)"),
     "polars-csv": Format("delimited text", 2, True, "polars.scan_csv({path})  # lazy: filter and select, then .collect()"),
     "polars-jsonl": Format("JSON lines", 1, True, "polars.scan_ndjson({path})  # lazy: filter and select, then .collect()"),
     "polars-parquet": Format("Parquet", 5, False, "polars.scan_parquet({path})  # lazy: filter and select, then .collect()"),
@@ -67,7 +69,7 @@ PANDAS_READERS = {
     "read_stata": ("binary", False, False),
     "read_sas": ("binary", False, False),
     "read_spss": ("binary", False, False),
-    "read_hdf": ("binary", False, False),
+    "read_hdf": ("hdf", False, False),
     "read_xml": ("xml", False, False),
 }
 POLARS_READERS = {
@@ -129,7 +131,8 @@ class UnchunkedRead(CodeRule):
     The estimate is the file size times a factor per format, at the low end of what pandas needs once
     the data is parsed (strings become Python objects, numbers 8-byte values): delimited text (CSV,
     TSV, fixed width) x2; JSON lines x1; Parquet and ORC x5 (compressed columnar files expand 5-10x);
-    Feather/Arrow, pickle, HDF5, Stata, SAS, SPSS, XML x1; Excel x2. A compressed text file
+    Feather/Arrow, pickle, Stata, SAS, SPSS, XML x1; Excel x2. An HDF5 store (`read_hdf`) often holds
+    several tables, so its size is unknown. A compressed text file
     (`.gz`, `.bz2`, `.xz`, `.zst`, `.zip`) counts x4 more. Reading only some columns (`usecols=`,
     `columns=`) or sampling rows with a callable or list `skiprows=` makes the estimate unknown; an
     integer `skiprows=` and `dtype=` do not change it.
@@ -192,6 +195,8 @@ class UnchunkedRead(CodeRule):
             files={"big.parquet": 1 * GiB},
         ),
         Valid("import pandas as pd\ndf = pd.read_hdf('store.h5', 'table', where='index < 100')\n", files={"store.h5": 3 * GiB}),
+        # One table of a store that may hold many: unknown.
+        Valid("import pandas as pd\ndf = pd.read_hdf('store.h5', 'prices')\n", files={"store.h5": 3 * GiB}),
         # Reading some columns, or sampling rows: the estimate is unknown (reported as info only on request).
         Valid("import pandas as pd\ndf = pd.read_csv('data/big.csv', usecols=['id', 'amount'])\n", files={"data/big.csv": 3 * GiB}),
         Valid(
@@ -367,6 +372,12 @@ class UnchunkedRead(CodeRule):
             return
         place = self._place(found)
         fmt = FORMATS[format_key]
+        if not fmt.factor:
+            if found.size > self.option(MEMORY_BUDGET):
+                self._report_unknown(
+                    node, f"{_call_text(node)} reads one table of {place}: nblint cannot tell how big that table is"
+                )
+            return
         factor = fmt.factor
         compressed = fmt.compressible and _is_compressed(path, node, self.context)
         if compressed:
