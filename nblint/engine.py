@@ -77,9 +77,13 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
                     rule.severity, shown, json_line=json_line)
         )
 
+    rule_classes = [ALL_RULES[code] for code in sorted(enabled)]
+    code_rules = [r for r in rule_classes if issubclass(r, CodeRule)]
     program = None
     if notebook.is_python and not notebook.is_python2:
-        program = build_program(notebook)
+        # Masking (for NB001 and the install rules' magic lines) is cheap; the libcst parse is most of a
+        # run's cost, so it happens only when a code rule will read the tree.
+        program = build_program(notebook, parse=bool(code_rules))
         if "NB001" in enabled:
             rule = ALL_RULES["NB001"]
             for problem in program.syntax_errors:
@@ -92,14 +96,12 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
                             source_line=_line_of(cell.lines, problem.line))
                 )
 
-    rule_classes = [ALL_RULES[code] for code in sorted(enabled)]
     for rule_class in rule_classes:
         if issubclass(rule_class, NotebookRule):
             rule = rule_class(_options_for(rule_class, options))
             rule.check(notebook)
             reports.extend(rule.reports)
 
-    code_rules = [r for r in rule_classes if issubclass(r, CodeRule)]
     if program is not None and program.module is not None and code_rules:
         reports.extend(run_code_rules(program, code_rules, options, notebook))
 

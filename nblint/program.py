@@ -52,7 +52,8 @@ class Program:
         return code_cell, joined_line - code_cell.start_line + 1
 
 
-def build_program(notebook: Notebook) -> Program:
+def build_program(notebook: Notebook, parse: bool = True) -> Program:
+    """Mask and check every code cell; with `parse`, also parse the joined cells once with libcst."""
     program = Program()
     for cell in notebook.cells:
         if cell.cell_type != "code" or not cell.source.strip():
@@ -60,7 +61,8 @@ def build_program(notebook: Notebook) -> Program:
         prepared = _prepare_cell(cell, notebook, program)
         if prepared is not None:
             program.cells.append(prepared)
-    _parse_joined(program)
+    if parse:
+        _parse_joined(program)
     return program
 
 
