@@ -11,6 +11,7 @@ from nblint.rules._flow import (
     ControlStack,
     DefinedFunctions,
     body_exits,
+    callee_name,
     enclosing_class,
     enclosing_function,
     is_generator,
@@ -112,6 +113,10 @@ class UnboundedLoop(ControlStack, CodeRule):
             "def worker():\n    while True:\n        item = q.get()\n        process(item)\n        q.task_done()\n",
             "import threading\nthreading.Thread(target=worker, daemon=True).start()\n",
         ],
+        [
+            "def listen(sock):\n    while True:\n        print(sock.recv(1024))\n",
+            "threading.Thread(target=lambda: listen(sock), daemon=True).start()\n",
+        ],
         "class Poller(threading.Thread):\n    def run(self):\n        while True:\n            self.poll()\n",
         "@app.route('/stream')\ndef stream():\n    while True:\n        send(read())\n",
         "async def listen(ws):\n    while True:\n        message = await ws.recv()\n        print(message)\n",
@@ -210,6 +215,11 @@ class UnboundedLoop(ControlStack, CodeRule):
                 self.passed_as_value.add(value.value)
             elif isinstance(value, cst.Attribute):
                 self.passed_as_value.add(value.attr.value)
+            elif isinstance(value, cst.Lambda) and isinstance(value.body, cst.Call):
+                # Thread(target=lambda: worker(q)): the lambda hands `worker` over as surely as its name
+                name = callee_name(value.body)
+                if name is not None:
+                    self.passed_as_value.add(name)
 
     def finish(self) -> None:
         for candidate in self.candidates:
