@@ -253,6 +253,14 @@ def test_the_action_steps_as_github_runs_them(tmp_path):
     bin_folder = install_output.read_text().strip().removeprefix("bin=")
     assert Path(bin_folder, "python").exists()
 
+    # That venv holds a regular (non-editable) install: install-hooks finds its hook in the package data.
+    hooked = GitRepo(tmp_path / "hooked")
+    installed = subprocess.run([str(Path(bin_folder, "nblint")), "install-hooks"], cwd=hooked.root, env=hooked.env,
+                               capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr
+    hook_text = (hooked.root / ".git" / "hooks" / "pre-commit").read_text()
+    assert f"NBLINT_INSTALLED={Path(bin_folder, 'nblint')}" in hook_text
+
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"base": {"sha": base}}}))
     env = dict(runner.repo.env, NBLINT_BIN=bin_folder, NBLINT_PATHS=".", NBLINT_DIFF_BASE="", NBLINT_SELECT="",
