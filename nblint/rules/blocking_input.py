@@ -18,8 +18,9 @@ _PROMPT_NAMES = frozenset({"input", "raw_input", "getpass"})
 class BlockingInput(CodeRule):
     """
     ## What it does
-    Flags `input()`, `raw_input()` and `getpass.getpass()` calls that run when the notebook runs top
-    to bottom: at cell level (also in loops, comprehensions, `if __name__ == "__main__":`), or inside a
+    Flags `input()`, `raw_input()` and `getpass.getpass()` that run when the notebook runs top to bottom.
+
+    That is: at cell level (also in loops, comprehensions, `if __name__ == "__main__":`), or inside a
     function that the notebook calls, directly or through other functions of the notebook. The finding
     points at the prompt itself and names the chain of calls that reaches it.
 

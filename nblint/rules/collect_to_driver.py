@@ -15,8 +15,9 @@ _CODE = cst.Module([])
 class CollectToDriver(CodeRule):
     """
     ## What it does
-    Flags Spark `.toPandas()` and `.collect()` that bring a whole DataFrame or RDD into the notebook's
-    own process (the Spark driver):
+    Flags Spark `collect()` and `toPandas()` that pull a whole table into the notebook's process.
+
+    The notebook's kernel is the Spark driver. Reported:
 
     - `.collect()` whose receiver nblint traces, through assignments and across cells, to a Spark
       source (`spark.read...`, `spark.table(...)`, `spark.sql(...)`, `spark.createDataFrame(...)`,

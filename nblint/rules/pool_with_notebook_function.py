@@ -34,8 +34,10 @@ NOT_A_POOL = None
 class PoolWithNotebookFunction(CodeRule):
     """
     ## What it does
-    Flags `multiprocessing.Pool` and `concurrent.futures.ProcessPoolExecutor` work handed a function
-    defined in the notebook: `Pool(4).map(f, xs)`, `with Pool() as pool: pool.imap(f, xs)`, a pool kept in
+    Flags a process pool handed a function defined in the notebook.
+
+    That is `multiprocessing.Pool` and `concurrent.futures.ProcessPoolExecutor` work such as
+    `Pool(4).map(f, xs)`, `with Pool() as pool: pool.imap(f, xs)`, a pool kept in
     a variable (across cells too) and its `map`, `imap`, `imap_unordered`, `starmap`, `apply`,
     `apply_async`..., `executor.submit(f, x)` and `executor.map(f, xs)`, where `f` is a `def` or a
     lambda of the notebook (also inside `functools.partial`).

@@ -116,7 +116,9 @@ FLAG_UNKNOWN_READ_SIZE = Option(
 class UnchunkedRead(CodeRule):
     """
     ## What it does
-    Flags a pandas or polars eager read (`read_csv`, `read_table`, `read_fwf`, `read_json(lines=True)`,
+    Flags a whole-file pandas or polars read of a local file too big for the memory budget.
+
+    The readers: pandas (`read_csv`, `read_table`, `read_fwf`, `read_json(lines=True)`,
     `read_parquet`, `read_excel`, `read_feather`, `read_pickle`, `read_orc`, `read_hdf`, `read_stata`,
     `read_sas`, `read_spss`, `read_xml`; polars `read_csv`, `read_parquet`, `read_ndjson`, `read_ipc`,
     `read_excel`, `read_avro`) of a local file that exists where the notebook runs and whose estimated
@@ -131,9 +133,9 @@ class UnchunkedRead(CodeRule):
     The estimate is the file size times a factor per format, at the low end of what pandas needs once
     the data is parsed (strings become Python objects, numbers 8-byte values): delimited text (CSV,
     TSV, fixed width) x2; JSON lines x1; Parquet and ORC x5 (compressed columnar files expand 5-10x);
-    Feather/Arrow, pickle, Stata, SAS, SPSS, XML x1; Excel x2. An HDF5 store (`read_hdf`) often holds
-    several tables, so its size is unknown. A compressed text file
-    (`.gz`, `.bz2`, `.xz`, `.zst`, `.zip`) counts x4 more. Reading only some columns (`usecols=`,
+    Feather/Arrow, pickle, Stata, SAS, SPSS, XML x1; Excel x2; a compressed text file (`.gz`,
+    `.bz2`, `.xz`, `.zst`, `.zip`) x4 more. An HDF5 store (`read_hdf`) often holds several tables,
+    so the size of the one read is unknown. Reading only some columns (`usecols=`,
     `columns=`) or sampling rows with a callable or list `skiprows=` makes the estimate unknown; an
     integer `skiprows=` and `dtype=` do not change it.
 
