@@ -45,7 +45,7 @@ _DEFAULT_LOGGING_LEVEL = 30  # the root logger shows WARNING and above unless co
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 # The last name of every call this rule cares about: a cheap test before resolving where a name comes from.
 _OUTPUT_NAMES = frozenset(("print", "display", "write", "pprint", "pp", "log", *_LEVEL_METHODS))
-_SETUP_NAMES = frozenset(("basicConfig", "getLogger"))
+_SETUP_NAMES = frozenset(("basicConfig", "setLevel"))
 
 
 @dataclass
@@ -80,8 +80,9 @@ class OutputFlood(ControlStack, CodeRule):
     `print(..., end="")` or `end="\\r"` (one line that grows or is rewritten, the progress-dots idiom); output
     inside `with redirect_stdout(...)` / `capture_output()`; loops whose count is not stated (`for x in
     data`, `while`, `tqdm(range(N))`: the progress bar is the rate-limited way to show progress). Logging
-    calls count only at levels the notebook's configuration shows (WARNING and above by default; INFO
-    after `logging.basicConfig(level=logging.INFO)`), and not when it logs to a file.
+    calls count only at levels the notebook's configuration shows (WARNING and above by default, as
+    Jupyter shows them; INFO after `logging.basicConfig(level=logging.INFO)`, or `logger.setLevel(...)`
+    with a `logging.StreamHandler`), and not when the notebook logs to a file.
 
     ## Why it hurts
     Every line travels from the kernel to the browser: tens of thousands of them freeze the tab, make
@@ -148,6 +149,7 @@ class OutputFlood(ControlStack, CodeRule):
         # logging below the configured level, or to a file
         "import logging\nfor i in range(100000):\n    logging.info('step %d', i)\n",
         "import logging\nlogger = logging.getLogger(__name__)\nfor i in range(100000):\n    logger.debug('step %d', i)\n",
+        "import logging\nlogger = logging.getLogger('train')\nlogger.setLevel(logging.INFO)\nfor i in range(100000):\n    logger.info('step %d', i)\n",
         "import logging\nlogging.basicConfig(filename='run.log', level=logging.INFO)\nfor i in range(100000):\n    logging.warning('step %d', i)\n",
         # look-alikes: a method named print/info on something else, a small nested loop
         "for i in range(100000):\n    printer.print(i)\n    stats.info(i)\n",
@@ -187,6 +189,9 @@ class OutputFlood(ControlStack, CodeRule):
         Invalid("import logging\nlogging.basicConfig(level='DEBUG')\nlog = logging.getLogger()\n"
                 "for i in range(100000):\n    log.log(logging.DEBUG, 'x')\n", line=4),
         Invalid("import sys\nfor i in range(100000):\n    print(i, file=sys.stderr)\n", line=2),
+        Invalid(["import logging, sys\nlogger = logging.getLogger('train')\nlogger.setLevel(logging.DEBUG)\n"
+                 "logger.addHandler(logging.StreamHandler(sys.stdout))\n",
+                 "for i in range(100000):\n    logger.debug('step %d', i)\n"], cell=1, line=1, message="logger.debug()"),
     ]
 
     def __init__(self, context, options) -> None:
@@ -198,6 +203,8 @@ class OutputFlood(ControlStack, CodeRule):
         self.logger_names: set[str] = set()
         self.logging_levels: list[int] = []  # levels set by logging.basicConfig(level=...)
         self.logging_hidden = False  # logging goes to a file or to handlers nblint cannot see
+        self.set_levels: list[int] = []  # levels given to any .setLevel(...)
+        self.stream_handler = False  # the notebook makes a logging.StreamHandler
 
     # -- loops and comprehensions ----------------------------------------------------------------
 
@@ -387,6 +394,12 @@ class OutputFlood(ControlStack, CodeRule):
     # -- the notebook's logging configuration ----------------------------------------------------
 
     def _watch_logging_setup(self, call: cst.Call) -> None:
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "setLevel":
+            # logger.setLevel(logging.INFO) shows INFO only with a handler of its own (see _shown)
+            level = self._level_value(call.args[0].value) if call.args else None
+            if level is not None:
+                self.set_levels.append(level)
+            return
         origin = self.context.qualified_name(call.func)
         if origin is None or not origin.startswith("logging."):
             return
@@ -403,6 +416,8 @@ class OutputFlood(ControlStack, CodeRule):
                     self.logging_hidden = True
         elif origin == "logging.FileHandler" or origin.startswith("logging.handlers."):
             self.logging_hidden = True
+        elif origin == "logging.StreamHandler":
+            self.stream_handler = True
 
     def visit_Assign(self, node: cst.Assign) -> None:
         value = node.value
@@ -425,7 +440,12 @@ class OutputFlood(ControlStack, CodeRule):
             return False
         if output.logger is not None and output.logger not in self.logger_names:
             return False  # `stats.info(...)`: not a logger as far as nblint can tell
-        return output.logging_level >= min([_DEFAULT_LOGGING_LEVEL, *self.logging_levels])
+        # Without a handler of the notebook's own, logging's last-resort handler shows WARNING and up
+        # whatever the loggers' levels; basicConfig(level=...) or a StreamHandler make lower levels show.
+        levels = [_DEFAULT_LOGGING_LEVEL, *self.logging_levels]
+        if self.stream_handler:
+            levels.extend(self.set_levels)
+        return output.logging_level >= min(levels)
 
     # -- deciding --------------------------------------------------------------------------------
 
