@@ -67,7 +67,9 @@ class _Flood:
 class OutputFlood(ControlStack, CodeRule):
     """
     ## What it does
-    Flags `print()`, `display()`, `sys.stdout.write()`, `pprint()` and logging calls (`logging.info`,
+    Flags output on every step of a loop too long to read.
+
+    That is `print()`, `display()`, `sys.stdout.write()`, `pprint()` and logging calls (`logging.info`,
     `logger.warning`, with `logger = logging.getLogger(...)`) that run on every iteration of loops whose
     iteration count the code states (`range(N)` with N a literal or a notebook constant, `enumerate`,
     `zip`, `itertools.product`, `np.arange`, comprehensions; nested loops multiply) when the estimated

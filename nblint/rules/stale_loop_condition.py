@@ -50,9 +50,10 @@ class _Candidate:
 class StaleLoopCondition(ControlStack, CodeRule):
     """
     ## What it does
-    Flags a `while` loop whose condition reads only plain names (`while i < n:`, `while not done:`)
-    that the loop body never assigns, augments, deletes or mutates, and that nothing the body calls
-    could change.
+    Flags a `while` loop whose condition the loop body can never change.
+
+    The condition reads only plain names (`while i < n:`, `while not done:`) that the loop body never
+    assigns, augments, deletes or mutates, and that nothing the body calls could change.
 
     The rule is built for precision. It stays silent when the body rebinds any of the names (even from
     a call, even in one branch), calls a method on one, assigns to an attribute or item of one, or

@@ -35,9 +35,11 @@ class _Candidate:
 class UnboundedLoop(ControlStack, CodeRule):
     """
     ## What it does
-    Flags `while True:` / `while 1:` loops and `for _ in itertools.count()` (also `itertools.cycle(...)`
-    and `itertools.repeat(x)` without `times`) whose own body has no `break`, `return`, `raise`,
-    `assert` or `sys.exit()` / `exit()` / `quit()` / `os._exit()`.
+    Flags `while True:` loops and `for _ in itertools.count()` with no way out.
+
+    That is `while True:` / `while 1:`, or a loop over `itertools.count()`, `itertools.cycle(...)` or
+    `itertools.repeat(x)` without `times`, whose own body has no `break`, `return`, `raise`, `assert`
+    or `sys.exit()` / `exit()` / `quit()` / `os._exit()`.
 
     A `break` inside an inner loop ends only that inner loop, and a `return` inside a nested `def`
     ends only that function: neither counts. Exits inside `if`, `try`, `except`, `with` and `match`

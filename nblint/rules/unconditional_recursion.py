@@ -54,8 +54,10 @@ class _Candidate:
 class UnconditionalRecursion(CodeRule):
     """
     ## What it does
-    Flags a function that calls itself on every path: the self-call runs before any `return` or
-    `raise`, outside any `if`, conditional expression, `and` / `or`, `try`, loop or `match`. A method
+    Flags a function that calls itself on every path (no base case).
+
+    The self-call runs before any `return` or `raise`, outside any `if`, conditional expression,
+    `and` / `or`, `try`, loop or `match`. A method
     counts when it calls `self.method(...)` on itself, and a property when its getter reads
     `self.<property>` (or its setter assigns it), the classic missing underscore.
 
