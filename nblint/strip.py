@@ -14,8 +14,10 @@ What nbformat itself does on reading and writing is done here too, so the compar
 keys (`metadata.orig_nbformat`, `metadata.signature`, `cell.metadata.trusted`...) do not count as a change
 but are left out of a file that is written; a layout that cannot be reproduced falls back to nbformat's.
 
-Importing this module imports nbformat and nbstripout (~1 s with jupyter_server installed): only
-`nblint strip` pays for it.
+nbformat and nbstripout are imported only when a notebook may need stripping (together ~1.5 s where
+jupyter_server's jsonschema extras are installed): a notebook that is certainly clean (no outputs, no
+counts, none of the keys, no cell to drop) is told apart from its JSON alone, so a pre-commit run over
+clean notebooks never pays for them.
 """
 
 from __future__ import annotations
@@ -24,10 +26,6 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
-
-import nbformat
-from nbformat.notebooknode import from_dict
-from nbstripout import MetadataError, strip_output
 
 from nblint.jsonlayout import detect
 from nblint.strip_options import StripOptions
@@ -91,6 +89,13 @@ def strip_notebook(data: bytes, options: StripOptions) -> StripOutcome:
     text = _decode(data)
     raw = _parse(text)
     major = _check_structure(raw)
+    if _certainly_clean(raw, major, options):
+        return StripOutcome(data, False, StripSummary())
+
+    import nbformat
+    from nbformat.notebooknode import from_dict
+    from nbstripout import MetadataError, strip_output
+
     notebook = from_dict(raw)  # new containers all the way down: `raw` stays as read
 
     census = _Census(notebook, major, options)
@@ -117,7 +122,7 @@ def strip_notebook(data: bytes, options: StripOptions) -> StripOutcome:
     if notebook == raw:
         return StripOutcome(data, False, StripSummary())
     _strip_transient(notebook, major)
-    new_data = _serialise(text, raw, notebook, major).encode("utf-8")
+    new_data = _serialise(text, raw, notebook, major, nbformat).encode("utf-8")
     if new_data == data:
         return StripOutcome(data, False, StripSummary())
     return StripOutcome(new_data, True, census.summary(notebook))
@@ -184,6 +189,32 @@ def _check_cells(cells: list, label: str) -> None:
             raise NotStrippable(f"not a notebook: {label} {number}: \"source\" is neither text nor a list of lines")
 
 
+def _certainly_clean(raw: dict, major: int, options: StripOptions) -> bool:
+    """True when strip_output could not change this notebook: nothing in it is one of the things it strips.
+    Anything less certain (an output, a count, a cell keep_output could concern) goes to strip_output."""
+    if options.renumber_ids:
+        return False
+    keys = options.keys_to_strip()
+    cell_keys = [key[len("cell."):] for key in keys if key.startswith("cell.")]
+    if any(_has_path(raw["metadata"], key[len("metadata."):]) for key in keys if key.startswith("metadata.")):
+        return False
+    for container in _containers(raw, major):
+        for cell in container["cells"]:
+            if cell.get("outputs") or "keep_output" in cell.get("metadata", {}):
+                return False
+            if not options.keep_count and (cell.get("execution_count") is not None or cell.get("prompt_number") is not None):
+                return False
+            if options.drop_empty_cells and not any(line.strip() for line in cell.get("source", [])):
+                return False
+            if options.drop_tagged_cells:
+                tags = cell.get("metadata", {}).get("tags", [])
+                if not isinstance(tags, (list, str)) or any(tag in tags for tag in options.drop_tagged_cells):
+                    return False
+            if any(_has_path(cell, key) for key in cell_keys):
+                return False
+    return True
+
+
 def _containers(notebook, major: int) -> Iterator[dict]:
     """The objects that hold a "cells" list: the notebook itself, or each worksheet before nbformat 4."""
     if major >= 4:
@@ -241,7 +272,7 @@ def _pop_path(mapping: dict, dotted: str) -> None:
     mapping.pop(last, None)
 
 
-def _serialise(text: str, raw: Any, notebook, major: int) -> str:
+def _serialise(text: str, raw: Any, notebook, major: int, nbformat) -> str:
     layout = detect(text, raw)
     if layout is not None:
         return layout.dumps(notebook)

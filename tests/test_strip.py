@@ -20,6 +20,7 @@ import pytest
 
 from conftest import CORPUS, run_nblint
 from nblint.jsonlayout import detect
+from nblint.strip_options import StripOptions
 from nblint.testing import notebook_text
 
 # Small and varied notebooks of the shared corpus: nbformat 2, 3, 4.4 and 4.5, nbformat's layout and
@@ -288,35 +289,45 @@ def test_command_line_adds_to_the_configuration(tmp_path):
 # ---------------------------------------------------------------- layout and idempotence
 
 
-@pytest.mark.parametrize("layout", [
-    dict(indent=1, sort_keys=True, ensure_ascii=False),
-    dict(indent=2, ensure_ascii=True),
-    dict(indent=4, ensure_ascii=False),
-    dict(indent="\t", ensure_ascii=False),
-    dict(indent=None, separators=(",", ":"), ensure_ascii=False),
-    dict(indent=None, ensure_ascii=True),
-], ids=["nbformat", "indent2-ascii", "indent4", "tabs", "compact", "one-line-spaced"])
-@pytest.mark.parametrize("ending", ["\n", "", "\r\n"], ids=["newline", "no-newline", "crlf"])
-def test_layout_is_kept(tmp_path, layout, ending):
-    notebook = rich_notebook()
+LAYOUTS = {
+    "nbformat": dict(indent=1, sort_keys=True, ensure_ascii=False),
+    "indent2-ascii": dict(indent=2, ensure_ascii=True),
+    "indent4": dict(indent=4, ensure_ascii=False),
+    "tabs": dict(indent="\t", ensure_ascii=False),
+    "compact": dict(indent=None, separators=(",", ":"), ensure_ascii=False),
+    "one-line-spaced": dict(indent=None, ensure_ascii=True),
+}
+ENDINGS = {"newline": "\n", "no-newline": "", "crlf": "\r\n"}
 
-    def write(data: dict) -> str:
-        text = json.dumps(data, **layout)
-        if ending == "\r\n":
-            return text.replace("\n", "\r\n") + "\r\n"
-        return text + ending
 
-    path = tmp_path / "nb.ipynb"
-    path.write_text(write(notebook), encoding="utf-8", newline="")
-    result = run_nblint("strip", "nb.ipynb", "--keep-output", "--keep-count", "--extra-keys", "metadata.foo", cwd=tmp_path)
+def laid_out(data: dict, layout: dict, ending: str) -> str:
+    text = json.dumps(data, **layout)
+    if ending == "\r\n":
+        return text.replace("\n", "\r\n") + "\r\n"
+    return text + ending
+
+
+def test_layout_is_kept(tmp_path):
+    """Each file keeps its indent, key order, escaping, line endings and final newline; only what the
+    strip removes goes. (One run over every combination.)"""
+    for layout_name, layout in LAYOUTS.items():
+        for ending_name, ending in ENDINGS.items():
+            (tmp_path / f"{layout_name}-{ending_name}.ipynb").write_bytes(laid_out(rich_notebook(), layout, ending).encode())
+    result = run_nblint("strip", ".", "--keep-output", "--keep-count", "--extra-keys", "metadata.foo", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
-    del notebook["metadata"]["foo"]
+    assert len(result.stdout.splitlines()) == len(LAYOUTS) * len(ENDINGS)
+
+    expected = rich_notebook()
+    del expected["metadata"]["foo"]
     # What else a strip with these options removes, and nbformat's transient keys:
-    del notebook["metadata"]["widgets"], notebook["metadata"]["signature"]
-    for cell in notebook["cells"]:
+    del expected["metadata"]["widgets"], expected["metadata"]["signature"]
+    for cell in expected["cells"]:
         for key in ("collapsed", "scrolled", "ExecuteTime", "execution", "heading_collapsed", "hidden", "trusted"):
             cell["metadata"].pop(key, None)
-    assert path.read_bytes() == write(notebook).encode("utf-8")
+    for layout_name, layout in LAYOUTS.items():
+        for ending_name, ending in ENDINGS.items():
+            path = tmp_path / f"{layout_name}-{ending_name}.ipynb"
+            assert path.read_bytes() == laid_out(expected, layout, ending).encode(), path.name
 
 
 @pytest.mark.parametrize("name, text", [
@@ -597,3 +608,48 @@ def test_failed_rename_reports_and_goes_on(tmp_path):
     ]
     assert first.read_bytes() == before and second.read_bytes() == before
     assert leftovers(tmp_path) == []
+
+
+# ---------------------------------------------------------------- the shortcut for clean notebooks
+
+
+SHORTCUT_OPTIONS = [
+    StripOptions(),
+    StripOptions(keep_count=True),
+    StripOptions(keep_output=True, keep_count=True),
+    StripOptions(extra_keys=("metadata.kernelspec", "cell.metadata.tags")),
+    StripOptions(keep_metadata_keys=("cell.metadata.collapsed", "metadata.widgets")),
+    StripOptions(drop_empty_cells=True),
+    StripOptions(drop_tagged_cells=("remove-cell", "solution")),
+]
+
+
+def test_clean_shortcut_never_hides_a_change():
+    """Notebooks judged clean from their JSON alone (without importing nbformat and nbstripout) are
+    exactly those strip_output leaves as they are: checked on every notebook of the corpus."""
+    from nblint import strip
+
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    paths = sorted(CORPUS.rglob("*.ipynb"))
+    shortcut = strip._certainly_clean
+    judged_clean = 0
+    for options in SHORTCUT_OPTIONS:
+        for path in paths:
+            data = path.read_bytes()
+            try:
+                text = strip._decode(data)
+                raw = strip._parse(text)
+                major = strip._check_structure(raw)
+            except strip.NotStrippable:
+                continue
+            if not shortcut(raw, major, options):
+                continue
+            judged_clean += 1
+            strip._certainly_clean = lambda *args: False
+            try:
+                outcome = strip.strip_notebook(data, options)
+            finally:
+                strip._certainly_clean = shortcut
+            assert not outcome.changed, f"{path} with {options}: judged clean, yet strip_output changes it"
+    assert judged_clean > 500  # the shortcut does take most clean notebooks
