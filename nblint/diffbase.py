@@ -194,10 +194,12 @@ def changed_cells(old: Notebook, new: Notebook) -> CellChanges:
 
 
 def _walk_cell_ops(ops, changes: CellChanges) -> None:
-    # Sequence ops are keyed by index into the OLD list, in order; `shift` is how far the new list has
-    # moved against the old one at that point (cells added so far minus cells removed).
+    # Sequence ops are keyed by index into the OLD list; `shift` is how far the new list has moved against
+    # the old one at that point (cells added so far minus cells removed). Cells added at old index k come
+    # before the old cells removed from k: take additions first at the same key, whatever order we got.
     shift = 0
-    for op in ops:
+    rank = {"addrange": 0, "removerange": 1, "patch": 2}
+    for op in sorted(ops, key=lambda op: (op.key, rank.get(op.op, 3))):
         if op.op == "addrange":
             start = op.key + shift
             changes.changed.update(range(start, start + len(op.valuelist)))
