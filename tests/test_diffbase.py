@@ -255,3 +255,22 @@ def test_a_rerun_that_saved_a_traceback_reports_the_output_rule_not_the_old_code
     repo.notebook("nb.ipynb", [cell([error])])
     assert sorted(f["code"] for f in json_findings(check(repo))) == ["NB405", "NB703"]
     assert [f["code"] for f in json_findings(check(repo, "--diff-base", base))] == ["NB703"]
+
+
+@pytest.mark.parametrize("additions_first", [True, False])
+def test_cell_ops_are_walked_with_a_running_offset(additions_first):
+    # Old cells 0..4. Cell 1 replaced by two new cells, cell 3 patched in its source, cell 4 in its
+    # outputs alone: new list 0, a, b, 2, 3', 4'.
+    from nbdime.diff_format import op_addrange, op_patch, op_removerange
+
+    from nblint.diffbase import CellChanges, _walk_cell_ops
+
+    replace = [op_addrange(1, [{"source": "a"}, {"source": "b"}]), op_removerange(1, 1)]
+    ops = (replace if additions_first else replace[::-1]) + [
+        op_patch(3, [op_patch("source", [op_addrange(0, ["x"])])]),
+        op_patch(4, [op_patch("metadata", [op_patch("nblint-outputs", [op_addrange(0, "0")])])]),
+    ]
+    changes = CellChanges()
+    _walk_cell_ops(ops, changes)
+    assert sorted(changes.changed) == [1, 2, 4]
+    assert changes.outputs_only == {5: 4}
