@@ -653,3 +653,38 @@ def test_clean_shortcut_never_hides_a_change():
                 strip._certainly_clean = shortcut
             assert not outcome.changed, f"{path} with {options}: judged clean, yet strip_output changes it"
     assert judged_clean > 500  # the shortcut does take most clean notebooks
+
+
+def test_layout_that_cannot_be_reproduced_falls_back_to_nbformats(tmp_path):
+    """`1E5` for 100000.0 and upper-case escapes are not what json.dumps writes: the file is then written
+    in nbformat's layout, exactly as nbstripout writes it."""
+    text = notebook_text(rich_notebook()).replace('"foo": {\n   "nested": 1\n  }', '"foo": {\n   "nested": 1E5\n  }')
+    text = text.replace("Títle", "T\\u00EDtle")
+    assert "1E5" in text and "\\u00EDtle" in text
+    for folder in ("ours", "theirs"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "nb.ipynb").write_text(text, encoding="utf-8")
+    assert run_nblint("strip", "nb.ipynb", cwd=tmp_path / "ours").returncode == 1
+    assert run_nbstripout("--keep-id", "nb.ipynb", cwd=tmp_path / "theirs").returncode == 0
+    ours = (tmp_path / "ours" / "nb.ipynb").read_text(encoding="utf-8")
+    assert ours == (tmp_path / "theirs" / "nb.ipynb").read_text(encoding="utf-8")
+    assert '"nested": 100000.0' in ours and "Títle" in ours
+
+
+def test_stdin_filter_mode(tmp_path):
+    """`--stdin [PATH]` (git's clean filter): the same bytes a file strip writes, exit 0 whether or not
+    anything changed; what cannot be stripped is passed through whole, with exit 2."""
+    text = notebook_text(rich_notebook())
+    (tmp_path / "pyproject.toml").write_text('[tool.nblint.strip]\nkeep-count = true\n', encoding="utf-8")
+    path = tmp_path / "nb.ipynb"
+    path.write_text(text, encoding="utf-8")
+    assert run_nblint("strip", "nb.ipynb", cwd=tmp_path).returncode == 1
+    filtered = run_nblint("strip", "--stdin", "nb.ipynb", cwd=tmp_path, input=text)
+    assert filtered.returncode == 0, filtered.stderr
+    assert filtered.stdout == path.read_text(encoding="utf-8")
+    assert json.loads(filtered.stdout)["cells"][1]["execution_count"] == 1  # the PATH's configuration
+    again = run_nblint("strip", "--stdin", "nb.ipynb", cwd=tmp_path, input=filtered.stdout)
+    assert (again.returncode, again.stdout) == (0, filtered.stdout)
+    broken = run_nblint("strip", "--stdin", "nb.ipynb", cwd=tmp_path, input='{"cells": [')
+    assert (broken.returncode, broken.stdout) == (2, '{"cells": [')
+    assert broken.stderr.startswith("nb.ipynb: not a notebook: not JSON")
