@@ -240,12 +240,14 @@ def main(env: Mapping[str, str] | None = None, stdout: TextIO | None = None) -> 
     from nblint.reporters import RunResult
     from nblint.reporters import github, sarif
 
+    from nblint.config import ConfigError
+
     fail_on = env.get("NBLINT_FAIL_ON", "").strip().lower() or "error"
     try:
         if fail_on not in FAIL_ON:
             raise ActionError(f"fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
         job = plan(env)
-    except ActionError as exc:
+    except (ActionError, ConfigError) as exc:
         stdout.write(f"::error title=nblint::{exc}\n")
         return 2
 

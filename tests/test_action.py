@@ -273,3 +273,14 @@ def test_the_action_steps_as_github_runs_them(tmp_path):
     assert len(annotations(check)) == 3
     assert runner.outputs()["findings"] == "3"
     assert "### Worst notebooks" in runner.summary.read_text()
+
+
+def test_a_broken_configuration_is_one_error_line(runner):
+    repo = runner.repo
+    repo.write("pyproject.toml", "[tool.nblint]\nselect = [\"NB201\"\n")  # unterminated array
+    repo.notebook("nb.ipynb", [LOOP])
+    result = runner.run(event="push", base=repo.commit("base"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert [line.split("::")[1] for line in annotations(result)] == ["error title=nblint"]
+    assert "pyproject.toml" in result.stdout
