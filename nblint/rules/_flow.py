@@ -240,14 +240,12 @@ class ControlStack:
                 return
             yield kind, node
 
-    def in_catching_try(self, skip_innermost_loop: bool = True) -> bool:
-        """True when the current node sits in the body of a `try` with at least one `except` in the
-        same function (an exception raised there is handled: it can be a loop's way out)."""
-        frames = self.frames_in_scope()
-        if skip_innermost_loop:
-            next(frames, None)
+    def in_catching_try(self) -> bool:
+        """True when the current node sits in the body of a `try` with at least one `except`, or in a
+        `with contextlib.suppress(...)` block, in the same function: an exception raised there is
+        handled, so it can be a loop's way out."""
         passed_parts = 0  # handler / else / finally frames seen: their try does not protect us
-        for kind, node in frames:
+        for kind, node in self.frames_in_scope():
             if kind in (HANDLER, TRY_ELSE, FINALLY):
                 passed_parts += 1
             elif kind == TRY:
@@ -255,6 +253,12 @@ class ControlStack:
                     passed_parts -= 1
                 elif node.handlers:
                     return True
+            elif kind == WITH and any(
+                isinstance(item.item, cst.Call)
+                and self.context.qualified_name(item.item.func) == "contextlib.suppress"
+                for item in node.items
+            ):
+                return True
         return False
 
     # -- bookkeeping -----------------------------------------------------------------------------

@@ -120,6 +120,7 @@ class StaleLoopCondition(ControlStack, CodeRule):
         "it = iter(data)\nn = 0\nwhile n < 5:\n    print(next(it))\n",
         ["def stop():\n    raise KeyboardInterrupt\n", "i = 0\nwhile i < 5:\n    stop()\n"],
         "i = 0\ntry:\n    while i < 10:\n        work()\nexcept Done:\n    pass\n",
+        "from contextlib import suppress\ni = 0\nwith suppress(Done):\n    while i < 10:\n        work()\n",
         # a condition that is false on entry: dead code, not a hang
         "DEBUG = False\nwhile DEBUG:\n    print('debug')\n",
         "LIMIT = 0\nwhile LIMIT > 5:\n    print(LIMIT)\n",

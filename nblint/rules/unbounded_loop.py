@@ -48,7 +48,8 @@ class UnboundedLoop(ControlStack, CodeRule):
     - infinite generators: a `yield` in the loop or in the function around it (the Keras /
       `tf.data.Dataset.from_generator` batch-feeder pattern), and loops in `async def` functions
       (background tasks);
-    - loops whose way out is an exception: the loop sits in the body of a `try` with an `except`, or
+    - loops whose way out is an exception: the loop sits in the body of a `try` with an `except` (or
+      in `with contextlib.suppress(...)`), or
       its body calls `next(it)`, `deque.popleft()`, `list.pop()`, `queue.get_nowait()`, or a notebook
       function that raises or exits (an `input()` REPL whose `quit` command runs `raise SystemExit`);
     - worker loops that are not meant to finish: a function passed as a value (for example
@@ -100,6 +101,7 @@ class UnboundedLoop(ControlStack, CodeRule):
         "while True:\n    job = jobs.pop()\n    run(job)\n",
         "import queue\nwhile True:\n    item = q.get(block=False)\n    handle(item)\n",
         "try:\n    while True:\n        session.run(train_op)\nexcept tf.errors.OutOfRangeError:\n    pass\n",
+        "import contextlib\nwith contextlib.suppress(StopIteration):\n    while True:\n        step_until_done()\n",
         # the way out is a notebook function that raises: an input() REPL
         [
             "def handle(command):\n    if command == 'quit':\n        raise SystemExit\n    print(eval(command))\n",
