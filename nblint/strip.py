@@ -91,7 +91,15 @@ def strip_notebook(data: bytes, options: StripOptions) -> StripOutcome:
     major = _check_structure(raw)
     if _certainly_clean(raw, major, options):
         return StripOutcome(data, False, StripSummary())
+    try:
+        return _strip(data, text, raw, major, options)
+    except RecursionError:
+        raise NotStrippable("cannot strip: JSON nested too deeply") from None
+    except UnicodeEncodeError:
+        raise NotStrippable("cannot strip: a string escape (a lone surrogate) cannot be written back as UTF-8") from None
 
+
+def _strip(data: bytes, text: str, raw: dict, major: int, options: StripOptions) -> StripOutcome:
     import nbformat
     from nbformat.notebooknode import from_dict
     from nbstripout import MetadataError, strip_output

@@ -423,6 +423,7 @@ BAD_FILES = {
     "v3_no_worksheets.ipynb": (b'{"metadata": {"name": ""}, "nbformat": 3, "nbformat_minor": 0}\n', "worksheets"),
     "bad_outputs.ipynb": (b'{"cells": [{"cell_type": "code", "metadata": {}, "outputs": 3, "source": ""}], "metadata": {},'
                           b' "nbformat": 4, "nbformat_minor": 5}\n', "outputs"),
+    "deep.ipynb": (('{"cells": [], "metadata": {"x": ' + "[" * 3000 + "]" * 3000 + '}, "nbformat": 4}').encode(), "nested too deeply"),
     "contradiction.ipynb": (notebook_text({"cells": [code("x\n", 1, [stream("x\n")], {"keep_output": False, "tags": ["keep_output"]}, id="a")],
                                            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode(), "contradicts"),
 }
