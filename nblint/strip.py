@@ -1,6 +1,6 @@
 """Strip one notebook as nbstripout 0.9.1 does, through nbstripout's own `strip_output`, keeping the file's layout.
 
-The result equals what `nbstripout --keep-id` (plus the same options) writes, with three deliberate
+The result equals what `nbstripout --keep-id` (plus the same options) writes, with these deliberate
 differences:
 - the file keeps its own JSON layout (indent, key order, ensure_ascii, line endings, trailing newline;
   see nblint.jsonlayout), where nbstripout rewrites every changed file in nbformat's layout. For a file
@@ -9,6 +9,9 @@ differences:
   (its filters are lambdas that all see the loop variable's final value).
 - cell ids are never invented or repaired: nbformat's reader gives random new ids to cells that lack
   one (nbformat >= 4.5) or share one, so nbstripout's output for such a notebook changes on every run.
+  (With --renumber-ids every cell of an nbformat 4.5 notebook is numbered, as nbstripout numbers them.)
+- what nbstripout cannot read at all but strip_output can strip is stripped: a Databricks export whose
+  cells lack `metadata` (nothing is added to them). What it cannot strip either is reported by name.
 
 What nbformat itself does on reading and writing is done here too, so the comparison holds: transient
 keys (`metadata.orig_nbformat`, `metadata.signature`, `cell.metadata.trusted`...) do not count as a change
@@ -100,7 +103,6 @@ def strip_notebook(data: bytes, options: StripOptions) -> StripOutcome:
 
 
 def _strip(data: bytes, text: str, raw: dict, major: int, options: StripOptions) -> StripOutcome:
-    import nbformat
     from nbformat.notebooknode import from_dict
     from nbstripout import MetadataError, strip_output
 
@@ -130,7 +132,7 @@ def _strip(data: bytes, text: str, raw: dict, major: int, options: StripOptions)
     if notebook == raw:
         return StripOutcome(data, False, StripSummary())
     _strip_transient(notebook, major)
-    new_data = _serialise(text, raw, notebook, major, nbformat).encode("utf-8")
+    new_data = _serialise(text, raw, notebook, major).encode("utf-8")
     if new_data == data:
         return StripOutcome(data, False, StripSummary())
     return StripOutcome(new_data, True, census.summary(notebook))
@@ -280,10 +282,11 @@ def _pop_path(mapping: dict, dotted: str) -> None:
     mapping.pop(last, None)
 
 
-def _serialise(text: str, raw: Any, notebook, major: int, nbformat) -> str:
+def _serialise(text: str, raw: Any, notebook, major: int) -> str:
     layout = detect(text, raw)
     if layout is not None:
         return layout.dumps(notebook)
+    import nbformat
     # The file's layout cannot be reproduced: write nbformat's, as nbstripout would (nbformat.write
     # without its validation, which would give new random ids to cells lacking one).
     try:
