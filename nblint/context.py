@@ -13,6 +13,7 @@ from typing import Any
 
 import libcst as cst
 
+from nblint.cstwalk import walk_code
 from nblint.symbols import UNKNOWN, SymbolTable, binding_names, literal_number, safe_binary, walk
 
 _SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.ClassDef)
@@ -62,7 +63,7 @@ def _bound_names(scope: cst.CSTNode) -> set[str]:
             if isinstance(star, cst.Param):
                 names.add(star.name.value)
     body = scope.body if isinstance(scope, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) else scope
-    for node in walk(body):
+    for node in walk_code(body):  # bindings only: layout tokens skipped
         if isinstance(node, cst.AssignTarget):
             names.update(binding_names(node.target))
         elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 
 import libcst as cst
 
-from nblint import dependencies, suppressions
+from nblint import cstwalk, dependencies, suppressions
 from nblint.findings import Finding
 from nblint.notebook import Notebook, Unreadable, parse_notebook, read_notebook
 from nblint.program import Program, build_program
@@ -114,7 +114,8 @@ def run_code_rules(program: Program, code_rules: list[type[CodeRule]], options, 
 
     context = CodeContext(program.module, notebook.path.parent)
     rules = [rule_class(context, _options_for(rule_class, options)) for rule_class in code_rules]
-    cst.visit_batched(program.module, [context.scopes, *rules])
+    # libcst's visit_batched rebuilds every node as it goes; cstwalk calls the same methods in the same order.
+    cstwalk.visit_batched(program.module, [context.scopes, *rules])
     reports: list[Report] = []
     for rule in rules:
         rule.finish()

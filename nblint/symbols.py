@@ -14,6 +14,9 @@ from typing import Any, Iterator
 
 import libcst as cst
 
+from nblint.cstwalk import walk as _walk
+from nblint.cstwalk import walk_code
+
 UNKNOWN: Any = object()
 
 _NON_CONSTANT = ("non-constant",)
@@ -150,7 +153,7 @@ class SymbolTable:
         self._bindings.setdefault(local, []).append(_NON_CONSTANT)
 
     def _collect_globals(self, node: cst.CSTNode) -> None:
-        for sub in walk(node):
+        for sub in walk_code(node):
             if isinstance(sub, cst.Global):
                 for item in sub.names:
                     self._globals_in_functions.add(item.name.value)
@@ -231,11 +234,8 @@ def binding_names(target: cst.CSTNode) -> Iterator[str]:
 
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under `node` (itself included), iteratively, so deep code cannot overflow the stack."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
+    # nblint.cstwalk reads the children from the node's fields (node.children rebuilds the node).
+    return _walk(node)
 
 
 # -- constant evaluation ---------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
+from nblint.cstwalk import children
+
 if TYPE_CHECKING:
     from nblint.context import CodeContext
 
@@ -49,9 +51,9 @@ def walk_own(root: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, bool]]:
             continue
         if isinstance(node, LOOPS) and node is not root:
             # the body belongs to the inner loop; its test, iterable and `else:` belong to us
-            stack.extend((child, inner or child is node.body) for child in node.children)
+            stack.extend((child, inner or child is node.body) for child in children(node))
         else:
-            stack.extend((child, inner) for child in node.children)
+            stack.extend((child, inner) for child in children(node))
 
 
 def callee_name(call: cst.Call) -> str | None:
