@@ -278,7 +278,9 @@ def _upgrade(data: dict, major: int) -> tuple[list[Cell], dict]:
 
     logging.disable(logging.WARNING)  # nbformat logs the schema problems of old notebooks to stderr
     try:
-        import nbformat
+        from nblint.nbformat_import import import_nbformat
+
+        nbformat = import_nbformat()
         from nbformat import versions
 
         old = versions[major].to_notebook_json(data, minor=data.get("nbformat_minor", 0))  # rejoins split lines

@@ -103,6 +103,9 @@ def first_error(data: dict, fallback: Problem) -> Problem | None:
     """nbformat's own first schema error with its JSON path (None when it finds the notebook valid);
     the quick check's finding when the validator itself cannot run."""
     try:
+        from nblint.nbformat_import import import_nbformat
+
+        import_nbformat()
         from nbformat.validator import iter_validate
 
         # iter_validate must not mutate, but the rules still read this dict afterwards: give it a copy.
