@@ -1,0 +1,104 @@
+"""Large inputs: time and peak memory of `nblint check` on generated notebooks at n and 4n.
+
+    python bench/large_inputs.py [--scale 1.0]
+
+Each size runs in a fresh process (`--jobs 1 --no-cache`, so the peak RSS is that one notebook's);
+the table gives seconds, peak RSS and the ratios from n to 4n (linear: about 4; quadratic: about 16).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from nblint.testing import make_notebook, notebook_text  # noqa: E402
+
+
+def many_cells(n: int) -> dict:
+    cells = []
+    for i in range(n):
+        if i % 5 == 0:
+            cells.append({"cell_type": "markdown", "source": f"## Step {i}\n"})
+        else:
+            cells.append(f"import numpy as np\nx{i} = np.zeros(({i % 97}, 3))\nfor j in range(10):\n    print(x{i}[j % 3])\n")
+    return make_notebook(cells)
+
+
+def big_outputs(megabytes: float) -> dict:
+    # PNG-like base64 payloads and long text streams, as a notebook with plots and logs carries them
+    chunk = "iVBORw0KGgo" + "A" * (1024 * 1024 - 11)
+    count = max(1, int(megabytes))
+    cells = []
+    for i in range(count):
+        cells.append({
+            "cell_type": "code",
+            "source": f"plot({i})\n",
+            "execution_count": i + 1,
+            "outputs": [
+                {"output_type": "display_data", "metadata": {}, "data": {"image/png": chunk, "text/plain": ["<Figure>"]}},
+                {"output_type": "stream", "name": "stdout", "text": [f"step {k}\n" for k in range(200)]},
+            ],
+        })
+    return make_notebook(cells)
+
+
+def long_cell(lines: int) -> dict:
+    body = []
+    for i in range(lines):
+        if i % 4 == 0:
+            body.append(f"def f{i}(a, b=1):")
+            body.append(f"    return a * b + {i}")
+        else:
+            body.append(f"v{i} = f{(i // 4) * 4}({i}) if {i} % 3 else [{i}, {i + 1}]")
+    return make_notebook(["import pandas as pd\n" + "\n".join(body) + "\n"])
+
+
+CASES = {
+    "cells": (many_cells, 1250, "code+markdown cells"),
+    "outputs": (big_outputs, 50, "MB of outputs"),
+    "lines": (long_cell, 5000, "lines in one cell"),
+}
+
+
+def measure(path: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "nblint", "check", "--jobs", "1", "--no-cache", "--exit-zero",
+                                "-o", os.devnull, str(path)], stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)  # this child's own peak, not the largest child's so far
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"nblint failed on {path} (exit {process.returncode})")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply every n (1.0: n, 4n as in the table)")
+    args = parser.parse_args()
+    print(f"| input | n | 4n | time n (s) | time 4n (s) | time ratio | peak RSS n | peak RSS 4n |")
+    print("|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        for name, (make, n, unit) in CASES.items():
+            n = max(1, int(n * args.scale))
+            row = []
+            for size in (n, 4 * n):
+                path = Path(folder, f"{name}-{size}.ipynb")
+                path.write_text(notebook_text(make(size)), encoding="utf-8")
+                row.append((size, *measure(path), path.stat().st_size))
+                path.unlink()
+            (s1, t1, m1, b1), (s4, t4, m4, b4) = row
+            print(f"| {unit} | {s1} | {s4} | {t1:.2f} | {t4:.2f} | {t4 / t1:.1f} | {m1 / 2**20:.0f} MiB | {m4 / 2**20:.0f} MiB |")
+
+
+if __name__ == "__main__":
+    main()
