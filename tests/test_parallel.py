@@ -1,0 +1,107 @@
+"""Parallel runs report exactly what a single process reports, whatever finishes first, whichever way the
+workers start, and even when a worker dies; small runs stay in process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import json_findings, run_nblint, write_notebook
+from speed_projects import make_project
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return make_project(tmp_path_factory.mktemp("parallel") / "project")
+
+
+def report(project: Path, *args: str, env=None) -> subprocess.CompletedProcess:
+    result = run_nblint("check", ".", "--no-cache", *args, cwd=project, env=env)
+    assert "Traceback" not in result.stderr and result.returncode == 1, result.stderr
+    return result
+
+
+@pytest.mark.parametrize("format_name", ["json", "text"])
+def test_one_and_two_jobs_report_the_same(project, format_name):
+    single = report(project, "--jobs", "1", "--format", format_name)
+    double = report(project, "--jobs", "2", "--format", format_name)
+    assert double.stdout == single.stdout
+    if format_name == "json":
+        findings = json_findings(single)
+        assert len({f["path"] for f in findings}) > 10  # a real set, not two empty reports
+        keys = [(f["path"], -1 if f["cell"] is None else f["cell"], f["line"] or 0, f["column"] or 0) for f in findings]
+        assert keys == sorted(keys)  # sorted by path, then cell, line, column
+
+
+def test_workers_started_by_spawn_need_nothing_inherited(project):
+    # spawn (the macOS and Windows default) gives workers only what the initializer passes them
+    single = report(project, "--jobs", "1", "--format", "json")
+    spawned = report(project, "--jobs", "2", "--format", "json", env={"NBLINT_START_METHOD": "spawn"})
+    assert spawned.stdout == single.stdout
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(child) for child in handle.read().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc to find the worker processes")
+def test_a_worker_killed_mid_run_does_not_lose_a_notebook(tmp_path):
+    project = tmp_path / "p"
+    # Enough work for the run to outlive the kill: 16 notebooks of 1,200 lines each.
+    body = "".join(f"def f{i}(a):\n    return [a * {i}, a + {i}]\n" for i in range(600))
+    for index in range(16):
+        write_notebook(project / f"nb{index:02}.ipynb", [body, f"import time\ntime.sleep({86400 + index})\n"])
+    expected = run_nblint("check", ".", "--no-cache", "--jobs", "1", "--format", "json", cwd=project)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nblint", "check", ".", "--no-cache", "--jobs", "2", "--format", "json"],
+        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and time.monotonic() < deadline and process.poll() is None:
+        workers = _children(process.pid)
+        if len(workers) >= 2:
+            time.sleep(0.3)  # let them take notebooks
+            os.kill(workers[0], signal.SIGKILL)
+            killed = workers[0]
+        else:
+            time.sleep(0.02)
+    out, err = process.communicate(timeout=300)
+    if killed is None:
+        pytest.skip("the run ended before a worker could be killed")
+    assert "Traceback" not in err and process.returncode == 1, err
+    assert out == expected.stdout
+
+
+def _imported(*args: str, cwd: Path) -> set[str]:
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "nblint", *args], cwd=cwd,
+                            capture_output=True, text=True)
+    return {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_small_runs_stay_in_process_and_big_ones_use_a_pool(tmp_path):
+    for index in range(6):
+        write_notebook(tmp_path / f"nb{index}.ipynb", ["print(1)\n"])
+    two = _imported("check", "--no-cache", "nb0.ipynb", "nb1.ipynb", cwd=tmp_path)
+    assert "nblint.runner" in two and "concurrent.futures.process" not in two
+    asked = _imported("check", "--no-cache", "--jobs", "2", "nb0.ipynb", "nb1.ipynb", cwd=tmp_path)
+    assert "concurrent.futures.process" in asked  # an explicit --jobs 2 is obeyed
+    single = _imported("check", "--no-cache", "--jobs", "1", ".", cwd=tmp_path)
+    assert "concurrent.futures.process" not in single
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_a_bad_number_of_jobs_is_a_usage_error(tmp_path, value):
+    write_notebook(tmp_path / "a.ipynb", ["print(1)\n"])
+    result = run_nblint("check", ".", "--jobs", value, cwd=tmp_path)
+    assert result.returncode == 2 and "--jobs" in result.stderr and "Traceback" not in result.stderr
