@@ -2,8 +2,9 @@
 
 Used by NB403 (blocking-input: does the notebook call the function that holds `input()`?) and NB404
 (pool-with-notebook-function: is the function handed to a process pool defined in the notebook?).
-A rule owns one `NotebookFunctions` and forwards the traversal events to it; it costs a dict update
-per def, lambda and assignment, and no extra traversal.
+A rule gets one `NotebookFunctions` (as `self.functions`) by listing `TracksNotebookFunctions` before
+CodeRule in its bases: the mixin forwards the traversal events to it. It costs a dict update per def,
+lambda and assignment, and no extra traversal.
 
 A "function" is a `def` (not a method: methods are reached through objects nblint does not follow)
 or a lambda assigned to a plain name. Notebook-level code is code outside any def or lambda,
@@ -152,3 +153,52 @@ class NotebookFunctions:
 def describe(functions: NotebookFunctions, node: Function) -> str:
     """`ask()` for a def or a named lambda."""
     return f"{functions.names.get(id(node), 'lambda')}()"
+
+
+class TracksNotebookFunctions:
+    """Mixin for a CodeRule (list it first in the bases): keeps `self.functions` up to date during the
+    traversal. A rule that needs these events itself overrides the method and calls super() first."""
+
+    def __init__(self, context: "CodeContext", options) -> None:
+        super().__init__(context, options)
+        self.functions = NotebookFunctions(context)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.enter(node)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.leave(node)
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.functions.enter(node)
+
+    def leave_Lambda(self, node: cst.Lambda) -> None:
+        self.functions.leave(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.functions.enter(node)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.functions.leave(node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.functions.assign(node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.functions.assign(node)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.functions.assign(node)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.functions.bind(node.target)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self.functions.bind(node.asname.name)
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self.functions.imported(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.functions.imported(node)

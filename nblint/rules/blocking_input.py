@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nblint.findings import Severity
-from nblint.rules._notebook_functions import Function, NotebookFunctions
+from nblint.rules._notebook_functions import Function, TracksNotebookFunctions
 from nblint.rules.base import CodeRule, Invalid
 
 # Qualified names of the calls that wait for someone at a keyboard.
@@ -15,7 +15,7 @@ _CODE = cst.Module([])
 _PROMPT_NAMES = frozenset({"input", "raw_input", "getpass"})
 
 
-class BlockingInput(CodeRule):
+class BlockingInput(TracksNotebookFunctions, CodeRule):
     """
     ## What it does
     Flags `input()`, `raw_input()` and `getpass.getpass()` that run when the notebook runs top to bottom.
@@ -139,7 +139,6 @@ class BlockingInput(CodeRule):
 
     def __init__(self, context, options) -> None:
         super().__init__(context, options)
-        self.functions = NotebookFunctions(context)
         # every prompt call with the function around it (None: notebook level)
         self.prompts: list[tuple[cst.Call, str, Function | None]] = []
         # calls to notebook functions: (caller or None, the functions it may reach)
@@ -147,47 +146,7 @@ class BlockingInput(CodeRule):
         self.roots: list[Function] = []
         self.calls_in_functions: list[tuple[Function, str, list]] = []
 
-    # -- traversal --------------------------------------------------------------------------------
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.enter(node)
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.leave(node)
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.functions.enter(node)
-
-    def leave_Lambda(self, node: cst.Lambda) -> None:
-        self.functions.leave(node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.functions.enter(node)
-
-    def leave_ClassDef(self, node: cst.ClassDef) -> None:
-        self.functions.leave(node)
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self.functions.assign(node)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self.functions.assign(node)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self.functions.assign(node)
-
-    def visit_For(self, node: cst.For) -> None:
-        self.functions.bind(node.target)
-
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self.functions.bind(node.asname.name)
-
-    def visit_Import(self, node: cst.Import) -> None:
-        self.functions.imported(node)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self.functions.imported(node)
+    # -- traversal (defs, lambdas, assignments: TracksNotebookFunctions) ------------------------------
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

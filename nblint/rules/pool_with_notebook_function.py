@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nblint.findings import Severity
-from nblint.rules._notebook_functions import NotebookFunctions
+from nblint.rules._notebook_functions import TracksNotebookFunctions
 from nblint.rules.base import CodeRule, Invalid
 
 PROCESS_POOLS = frozenset(
@@ -31,7 +31,7 @@ OTHER = "spawn-or-default"
 NOT_A_POOL = None
 
 
-class PoolWithNotebookFunction(CodeRule):
+class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
     """
     ## What it does
     Flags a process pool handed a function defined in the notebook.
@@ -212,7 +212,6 @@ class PoolWithNotebookFunction(CodeRule):
 
     def __init__(self, context, options) -> None:
         super().__init__(context, options)
-        self.functions = NotebookFunctions(context)
         # (scope id or None, name) -> (order, pool kind) of every binding of that name in that scope,
         # in notebook order: `ex` may be a thread pool in one cell and a process pool in the next
         self.bindings: dict[tuple[int | None, str], list[tuple[int, str | None]]] = {}
@@ -225,52 +224,31 @@ class PoolWithNotebookFunction(CodeRule):
 
     # -- traversal --------------------------------------------------------------------------------
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.enter(node)
-
-    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.functions.leave(node)
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.functions.enter(node)
-
-    def leave_Lambda(self, node: cst.Lambda) -> None:
-        self.functions.leave(node)
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.functions.enter(node)
-
-    def leave_ClassDef(self, node: cst.ClassDef) -> None:
-        self.functions.leave(node)
+    # Defs, lambdas and imports reach self.functions through TracksNotebookFunctions; the bindings below
+    # also record which names hold a pool.
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        self.functions.assign(node)
+        super().visit_Assign(node)
         kind = self._pool_kind(node.value)
         for target in node.targets:
             self._bind(target.target, kind, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self.functions.assign(node)
+        super().visit_AnnAssign(node)
         self._bind(node.target, self._pool_kind(node.value) if node.value is not None else NOT_A_POOL)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self.functions.assign(node)
+        super().visit_AugAssign(node)
         self._bind(node.target, NOT_A_POOL)
 
     def visit_For(self, node: cst.For) -> None:
-        self.functions.bind(node.target)
+        super().visit_For(node)
         self._bind(node.target, NOT_A_POOL)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
+        super().visit_WithItem(node)
         if node.asname is not None:
-            self.functions.bind(node.asname.name)
             self._bind(node.asname.name, self._pool_kind(node.item))
-
-    def visit_Import(self, node: cst.Import) -> None:
-        self.functions.imported(node)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        self.functions.imported(node)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
