@@ -177,6 +177,40 @@ def range_length(start: float, stop: float, step: float) -> int | None:
         return None
 
 
+def _range_bounds(call: cst.Call, context: "CodeContext") -> tuple[int | None, bool] | None:
+    """For `arange(stop)` / `arange(start, stop[, step])` (and torch.arange, tf.range): the number of
+    elements (None when the step is 0) and whether every bound is an int; None when nblint cannot
+    read the bounds."""
+    args = positional_args(call)
+    if args is None or not 1 <= len(args) <= 3:
+        return None
+    values = [read_number(a, context) for a in args]
+    if any(v is None for v in values):
+        return None
+    start, stop, step = (0, values[0], 1) if len(values) == 1 else (*values, 1)[:3]
+    return range_length(start, stop, step), all(isinstance(v, int) for v in values)
+
+
+def _matrix_shape(call: cst.Call, context: "CodeContext", rows_keyword: str,
+                  columns_keyword: str | None) -> tuple[int, int] | None:
+    """(rows, columns) of `eye(n)` / `eye(n, m)` / `identity(n)`: columns default to rows."""
+    rows = read_count(argument(call, 0, rows_keyword), context)
+    columns_node = argument(call, 1, columns_keyword) if columns_keyword is not None else None
+    columns = rows if columns_node is None else read_count(columns_node, context)
+    if rows is None or columns is None:
+        return None
+    return rows, columns
+
+
+def _dtype_argument(call: cst.Call, position: int | None, default: str | None,
+                    context: "CodeContext") -> str | None:
+    """The dtype passed as `dtype=` (or at `position`); `default` when none is; None when it cannot be read."""
+    node = argument(call, position, "dtype")
+    if node is _STARRED:
+        return None
+    return default if node is None else resolve_dtype(node, context)
+
+
 # -- array constructors --------------------------------------------------------------------------------
 
 
@@ -244,10 +278,7 @@ def _numpy_like(name: str, call: cst.Call, library: str, context: "CodeContext")
     floating, integer = _DEFAULTS[library]
 
     def dtype_at(position: int | None, default: str | None) -> str | None:
-        node = argument(call, position, "dtype")
-        if node is _STARRED:
-            return None
-        return default if node is None else resolve_dtype(node, context)
+        return _dtype_argument(call, position, default, context)
 
     if name in ("zeros", "ones", "empty") or (name == "ndarray" and library == "numpy"):
         return read_shape(argument(call, 0, "shape"), context), dtype_at(1, floating)
@@ -255,25 +286,14 @@ def _numpy_like(name: str, call: cst.Call, library: str, context: "CodeContext")
         fill = argument(call, 1, "fill_value")
         return read_shape(argument(call, 0, "shape"), context), dtype_at(2, _fill_dtype(fill, library, context))
     if name in ("eye", "identity"):
-        rows = read_count(argument(call, 0, "N" if name == "eye" else "n"), context)
-        columns_node = argument(call, 1, "M") if name == "eye" else None
-        columns = rows if columns_node is None else read_count(columns_node, context)
-        if rows is None or columns is None:
-            return None, None
-        return (rows, columns), dtype_at(3 if name == "eye" else 1, floating)
+        shape = _matrix_shape(call, context, "N", "M") if name == "eye" else _matrix_shape(call, context, "n", None)
+        return (shape, dtype_at(3 if name == "eye" else 1, floating)) if shape is not None else (None, None)
     if name == "arange":
-        args = positional_args(call)
-        if args is None or not 1 <= len(args) <= 3 or any(a.keyword and a.keyword.value != "dtype" for a in call.args):
+        bounds = _range_bounds(call, context)
+        if bounds is None or any(a.keyword and a.keyword.value != "dtype" for a in call.args):
             return None, None
-        values = [read_number(a, context) for a in args]
-        if any(v is None for v in values):
-            return None, None
-        start, stop, step = (0, values[0], 1) if len(values) == 1 else (*values, 1)[:3]
-        length = range_length(start, stop, step)
-        inferred = integer if all(isinstance(v, int) for v in values) else floating
-        if library == "numpy" and inferred != integer:
-            inferred = "float64"
-        return ((length,) if length is not None else None), dtype_at(None, inferred)
+        length, integral = bounds
+        return ((length,) if length is not None else None), dtype_at(None, integer if integral else floating)
     if name in ("linspace", "logspace", "geomspace"):
         node = argument(call, 2, "num")
         num = 50 if node is None else read_count(node, context)
@@ -356,10 +376,7 @@ def _flatten(value: Any) -> list | None:
 
 def _torch(name: str, call: cst.Call, context: "CodeContext"):
     def dtype_kw(default: str | None) -> str | None:
-        node = argument(call, None, "dtype")
-        if node is _STARRED:
-            return None
-        return default if node is None else resolve_dtype(node, context)
+        return _dtype_argument(call, None, default, context)
 
     if name in ("zeros", "ones", "empty", "rand", "randn"):
         return _torch_size(call, context), dtype_kw("float32")
@@ -376,26 +393,17 @@ def _torch(name: str, call: cst.Call, context: "CodeContext"):
             shape = None  # torch.randint's size must be a tuple
         return shape, dtype_kw("int64")
     if name == "arange":
-        args = positional_args(call)
-        if args is None or not 1 <= len(args) <= 3:
+        bounds = _range_bounds(call, context)
+        if bounds is None:
             return None, None
-        values = [read_number(a, context) for a in args]
-        if any(v is None for v in values):
-            return None, None
-        start, stop, step = (0, values[0], 1) if len(values) == 1 else (*values, 1)[:3]
-        length = range_length(start, stop, step)
-        inferred = "int64" if all(isinstance(v, int) for v in values) else "float32"
-        return ((length,) if length is not None else None), dtype_kw(inferred)
+        length, integral = bounds
+        return ((length,) if length is not None else None), dtype_kw("int64" if integral else "float32")
     if name in ("linspace", "logspace"):
         steps = read_count(argument(call, 2, "steps"), context)
         return ((steps,) if steps is not None else None), dtype_kw("float32")
     if name == "eye":
-        rows = read_count(argument(call, 0, "n"), context)
-        columns_node = argument(call, 1, "m")
-        columns = rows if columns_node is None else read_count(columns_node, context)
-        if rows is None or columns is None:
-            return None, None
-        return (rows, columns), dtype_kw("float32")
+        shape = _matrix_shape(call, context, "n", "m")
+        return (shape, dtype_kw("float32")) if shape is not None else (None, None)
     return None, None
 
 
@@ -417,10 +425,7 @@ def _torch_size(call: cst.Call, context: "CodeContext") -> tuple[int, ...] | Non
 
 def _tensorflow(name: str, call: cst.Call, context: "CodeContext"):
     def dtype_at(position: int | None, default: str | None) -> str | None:
-        node = argument(call, position, "dtype")
-        if node is _STARRED:
-            return None
-        return default if node is None else resolve_dtype(node, context)
+        return _dtype_argument(call, position, default, context)
 
     if name in ("zeros", "ones"):
         return read_shape(argument(call, 0, "shape"), context), dtype_at(1, "float32")
@@ -430,23 +435,14 @@ def _tensorflow(name: str, call: cst.Call, context: "CodeContext"):
     if name in ("random.uniform", "random.normal", "random.truncated_normal"):
         return read_shape(argument(call, 0, "shape"), context), dtype_at(3, "float32")
     if name == "eye":
-        rows = read_count(argument(call, 0, "num_rows"), context)
-        columns_node = argument(call, 1, "num_columns")
-        columns = rows if columns_node is None else read_count(columns_node, context)
-        if rows is None or columns is None:
-            return None, None
-        return (rows, columns), dtype_at(None, "float32")
+        shape = _matrix_shape(call, context, "num_rows", "num_columns")
+        return (shape, dtype_at(None, "float32")) if shape is not None else (None, None)
     if name == "range":
-        args = positional_args(call)
-        if args is None or not 1 <= len(args) <= 3:
+        bounds = _range_bounds(call, context)
+        if bounds is None:
             return None, None
-        values = [read_number(a, context) for a in args]
-        if any(v is None for v in values):
-            return None, None
-        start, stop, step = (0, values[0], 1) if len(values) == 1 else (*values, 1)[:3]
-        length = range_length(start, stop, step)
-        inferred = "int32" if all(isinstance(v, int) for v in values) else "float32"
-        return ((length,) if length is not None else None), dtype_at(None, inferred)
+        length, integral = bounds
+        return ((length,) if length is not None else None), dtype_at(None, "int32" if integral else "float32")
     if name == "linspace":
         num = read_count(argument(call, 2, "num"), context)
         return ((num,) if num is not None else None), "float32"
@@ -456,13 +452,9 @@ def _tensorflow(name: str, call: cst.Call, context: "CodeContext"):
 def _jax_random(name: str, call: cst.Call, context: "CodeContext"):
     """jax.random.normal(key, shape, dtype): the key comes first."""
     if name in ("normal", "uniform", "truncated_normal"):
-        node = argument(call, 2, "dtype")
-        dtype = "float32" if node is None else (None if node is _STARRED else resolve_dtype(node, context))
-        return read_shape(argument(call, 1, "shape"), context), dtype
+        return read_shape(argument(call, 1, "shape"), context), _dtype_argument(call, 2, "float32", context)
     if name == "randint":
-        node = argument(call, 4, "dtype")
-        dtype = "int32" if node is None else (None if node is _STARRED else resolve_dtype(node, context))
-        return read_shape(argument(call, 1, "shape"), context), dtype
+        return read_shape(argument(call, 1, "shape"), context), _dtype_argument(call, 4, "int32", context)
     return None, None
 
 
