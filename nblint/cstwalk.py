@@ -92,15 +92,28 @@ def walk_code(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     `cst.Add`): for searches that look for statements, expressions, names and bindings, which is most
     of them. An operator stays reachable as its expression's `.operator`."""
     skip = _all_layout()
+    fields_of = _CODE_FIELDS.get
     stack = [node]
-    pop, extend = stack.pop, stack.extend
+    pop, push = stack.pop, stack.append
     while stack:
         current = pop()
         yield current
-        below = [child for child in children(current) if type(child) not in skip]
-        if below:
-            below.reverse()
-            extend(below)
+        kind = type(current)
+        fields = fields_of(kind)
+        if fields is None:
+            fields = _CODE_FIELDS[kind] = tuple(reversed(_fields_to_enter(kind, current, skip)))
+        for field in fields:
+            value = getattr(current, field)
+            if type(value) is tuple or type(value) is list:
+                for child in reversed(value):
+                    if type(child) not in skip and _is_node_type(type(child)):
+                        push(child)
+            elif value is not None and type(value) not in skip and _is_node_type(type(value)):
+                push(value)
+
+
+# Per node type: the fields walk_code looks into, in reverse visit order.
+_CODE_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 VisitorMethod = Callable[[cst.CSTNode], Any]
@@ -144,6 +157,53 @@ def _layout_types() -> tuple[set[type], set[type]]:
 
 
 _LAYOUT: frozenset[type] | None = None
+_SUBCLASSES: dict[type, tuple[type, ...]] = {}
+
+
+def _concrete_kinds(kind: type) -> tuple[type, ...]:
+    """`kind` and its subclasses that can be instantiated (libcst's Base* classes are abstract)."""
+    found = _SUBCLASSES.get(kind)
+    if found is None:
+        import inspect
+
+        seen, todo = {kind}, [kind]
+        while todo:
+            for sub in todo.pop().__subclasses__():
+                if sub not in seen:
+                    seen.add(sub)
+                    todo.append(sub)
+        found = _SUBCLASSES[kind] = tuple(k for k in seen if not inspect.isabstract(k))
+    return found
+
+
+def _may_hold_entered(annotation: Any, skip: frozenset[type]) -> bool:
+    """Whether a field annotated so can hold a node that is not skipped. The annotations of libcst's
+    node dataclasses are real types (Sequence[LeftParen], BaseParenthesizableWhitespace, Optional[Name],
+    Union[Comma, MaybeSentinel], Literal['', '*']); anything unexpected answers yes."""
+    import typing
+
+    if isinstance(annotation, type):
+        if issubclass(annotation, _CSTNode):
+            return any(kind not in skip for kind in _concrete_kinds(annotation))
+        return False  # str, MaybeSentinel, NoneType
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return False
+    arguments = typing.get_args(annotation)
+    if origin is None or not arguments:
+        return True  # a forward reference or a form not seen before: look at the value
+    return any(_may_hold_entered(argument, skip) for argument in arguments)
+
+
+def _fields_to_enter(kind: type, node: cst.CSTNode, skip: frozenset[type]) -> tuple[str, ...]:
+    """_fields_of(node) without the fields that can hold only skipped nodes (whitespace, tokens)."""
+    fields = _fields_of(node)
+    if not skip:
+        return fields
+    import dataclasses
+
+    annotations = {field.name: field.type for field in dataclasses.fields(kind)}
+    return tuple(f for f in fields if f not in annotations or _may_hold_entered(annotations[f], skip))
 
 
 def _all_layout() -> frozenset[type]:
@@ -164,14 +224,16 @@ def _skippable(methods: Mapping[str, list[VisitorMethod]]) -> frozenset[type]:
 
 def _walk_with(root: cst.CSTNode, methods: Mapping[str, list[VisitorMethod]]) -> None:
     skip = _skippable(methods)
-    # Which calls a node type needs, worked out once per type: (visit, leave, per-field visit/leave).
+    has_field_methods = any(_is_field_method(name) for name in methods)
+    # Per node type, worked out on first sight: (visit methods, leave methods, fields in reverse visit
+    # order, per-field (visit, leave) methods or None).
     plans: dict[type, tuple] = {}
-    has_field_methods = any(name.count("_") > 1 and _is_field_method(name) for name in methods)
+    # Per value type: True when it is a node to enter (a CSTNode not skipped), False otherwise.
+    enters: dict[type, bool] = {}
 
-    def plan_for(node: cst.CSTNode) -> tuple:
-        kind = type(node)
+    def plan_for(kind: type, node: cst.CSTNode) -> tuple:
         name = kind.__name__
-        fields = _fields_of(node)
+        fields = _fields_of(node) if has_field_methods else _fields_to_enter(kind, node, skip)
         field_methods = None
         if has_field_methods:
             field_methods = {
@@ -180,45 +242,63 @@ def _walk_with(root: cst.CSTNode, methods: Mapping[str, list[VisitorMethod]]) ->
             }
             if not any(v or l for v, l in field_methods.values()):
                 field_methods = None
-        plan = (methods.get(f"visit_{name}", ()), methods.get(f"leave_{name}", ()), fields, field_methods)
-        plans[kind] = plan
+        plan = plans[kind] = (methods.get(f"visit_{name}", ()), methods.get(f"leave_{name}", ()),
+                              tuple(reversed(fields)), field_methods)
         return plan
 
-    # An explicit stack of work items: (ENTER, node) visits a node and queues its children;
-    # (CALLS, node, methods) calls the methods on the node (its leave_ and field methods).
-    ENTER, CALLS = 0, 1
-    is_node = _IS_NODE.get
-    stack: list[tuple] = [(ENTER, root)]
+    def enters_for(kind: type) -> bool:
+        answer = enters[kind] = kind not in skip and _is_node_type(kind)
+        return answer
+
+    # The stack holds nodes to enter and, as tuples (node, methods), calls still due on a node: its
+    # leave_ methods (pushed before its children, so they run after them) and its field methods.
+    stack: list = [root]
     push, pop = stack.append, stack.pop
+    plan_of, enter_of = plans.get, enters.get
     while stack:
-        item = pop()
-        if item[0] == CALLS:
-            for method in item[2]:
-                method(item[1])
+        node = pop()
+        if type(node) is tuple:
+            node, due = node
+            for method in due:
+                method(node)
             continue
-        node = item[1]
-        visit, leave, fields, field_methods = plans.get(type(node)) or plan_for(node)
+        kind = type(node)
+        visit, leave, fields, field_methods = plan_of(kind) or plan_for(kind, node)
         for method in visit:
             method(node)
         if leave:
-            push((CALLS, node, leave))
-        # Push in reverse so the first field's first child is handled first.
-        for field in reversed(fields):
+            push((node, leave))
+        if field_methods is None:
+            for field in fields:  # reversed: the first field's first child is popped first
+                value = getattr(node, field)
+                kind = type(value)
+                if kind is tuple or kind is list:
+                    for child in reversed(value):
+                        entered = enter_of(type(child))
+                        if entered or (entered is None and enters_for(type(child))):
+                            push(child)
+                else:
+                    entered = enter_of(kind)
+                    if entered or (entered is None and enters_for(kind)):
+                        push(value)
+            continue
+        for field in fields:
+            visit_field, leave_field = field_methods[field]
+            if leave_field:
+                push((node, leave_field))
             value = getattr(node, field)
-            if field_methods is not None:
-                visit_field, leave_field = field_methods[field]
-                if leave_field:
-                    push((CALLS, node, leave_field))
             kind = type(value)
             if kind is tuple or kind is list:
                 for child in reversed(value):
-                    kind = type(child)
-                    if kind not in skip and (is_node(kind) or _is_node_type(kind)):
-                        push((ENTER, child))
-            elif value is not None and kind not in skip and (is_node(kind) or _is_node_type(kind)):
-                push((ENTER, value))
-            if field_methods is not None and visit_field:
-                push((CALLS, node, visit_field))
+                    entered = enter_of(type(child))
+                    if entered or (entered is None and enters_for(type(child))):
+                        push(child)
+            else:
+                entered = enter_of(kind)
+                if entered or (entered is None and enters_for(kind)):
+                    push(value)
+            if visit_field:
+                push((node, visit_field))
 
 
 def _is_field_method(name: str) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from nblint.cstparse import parse_module
 from nblint.magics import PYTHON_CELL_MAGICS, cell_magic, mask_lines
 from nblint.notebook import Cell, MagicLine, Notebook
 
@@ -104,7 +105,7 @@ def _prepare_cell(cell: Cell, notebook: Notebook, program: Program) -> CodeCell 
 
 def _libcst_accepts(text: str) -> bool:
     try:
-        cst.parse_module(text)
+        parse_module(text)
     except Exception:
         return False
     return True
@@ -134,7 +135,7 @@ def _parse_joined(program: Program) -> None:
     if not program.cells:
         return
     try:
-        program.module = cst.parse_module(_join(program))
+        program.module = parse_module(_join(program))
         return
     except cst.ParserSyntaxError:
         pass
@@ -143,13 +144,13 @@ def _parse_joined(program: Program) -> None:
     kept = []
     for code_cell in program.cells:
         try:
-            cst.parse_module(code_cell.text)
+            parse_module(code_cell.text)
             kept.append(code_cell)
         except cst.ParserSyntaxError:
             continue
     program.cells = kept
     if kept:
-        program.module = cst.parse_module(_join(program))
+        program.module = parse_module(_join(program))
 
 
 def _join(program: Program) -> str:

@@ -55,8 +55,9 @@ def _modules() -> list[cst.Module]:
     return modules
 
 
-def _corpus_modules(limit: int = 80) -> list[cst.Module]:
-    modules = []
+def _corpus_sources(limit: int = 80) -> list[str]:
+    """The code cells of the first `limit` notebooks of the shared corpus (none where it is absent)."""
+    sources = []
     for path in sorted(CORPUS.rglob("*.ipynb"))[:limit]:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -66,11 +67,17 @@ def _corpus_modules(limit: int = 80) -> list[cst.Module]:
         for cell in cells:
             if isinstance(cell, dict) and cell.get("cell_type") == "code":
                 source = cell.get("source", "")
-                source = "".join(source) if isinstance(source, list) else source
-                try:
-                    modules.append(cst.parse_module(source))
-                except Exception:
-                    continue
+                sources.append("".join(source) if isinstance(source, list) else source)
+    return sources
+
+
+def _corpus_modules(limit: int = 80) -> list[cst.Module]:
+    modules = []
+    for source in _corpus_sources(limit):
+        try:
+            modules.append(cst.parse_module(source))
+        except Exception:
+            continue
     return modules
 
 
