@@ -167,12 +167,6 @@ def enclosing_class(context: "CodeContext", function: cst.FunctionDef) -> cst.Cl
     return None
 
 
-def source_of(node: cst.CSTNode, limit: int = 60) -> str:
-    """The code of a (small) node on one line, shortened for a message."""
-    text = " ".join(cst.Module(body=[]).code_for_node(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 class DefinedFunctions:
     """Every def in the notebook (functions and methods), by name, and which of them can end a loop or a
     recursion by raising or exiting (directly, or through another notebook function they call)."""

@@ -622,9 +622,3 @@ def format_budget(size: int) -> str:
 
 def format_count(count: int) -> str:
     return f"{count:,}"
-
-
-def source_text(node: cst.CSTNode, limit: int = 80) -> str:
-    """The code as the user wrote it, on one line, shortened when long."""
-    text = " ".join(cst.Module(body=[]).code_for_node(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."

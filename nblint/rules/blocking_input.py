@@ -5,13 +5,13 @@ from __future__ import annotations
 import libcst as cst
 
 from nblint.findings import Severity
+from nblint.rules._code_text import code_of
 from nblint.rules._notebook_functions import Function, TracksNotebookFunctions
 from nblint.rules.base import CodeRule, Invalid
 
 # Qualified names of the calls that wait for someone at a keyboard.
 _PROMPTS = {"getpass.getpass": "getpass.getpass()", "builtins.input": "builtins.input()", "__builtin__.raw_input": "raw_input()"}
 _BUILTIN_PROMPTS = ("input", "raw_input")
-_CODE = cst.Module([])
 _PROMPT_NAMES = frozenset({"input", "raw_input", "getpass"})
 
 
@@ -176,7 +176,7 @@ class BlockingInput(TracksNotebookFunctions, CodeRule):
         known = _PROMPTS.get(self.context.qualified_name(func) or "")
         if known is None:
             return None
-        written = f"{_CODE.code_for_node(func)}()"
+        written = f"{code_of(func)}()"
         return written if written == known else f"{written} ({known[:-2]})"
 
     # -- decision ---------------------------------------------------------------------------------

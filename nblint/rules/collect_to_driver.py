@@ -5,11 +5,11 @@ from __future__ import annotations
 import libcst as cst
 
 from nblint.findings import Severity
+from nblint.rules._code_text import source_text
 from nblint.rules._spark_trace import LARGE_LIMIT, SOURCE, UNKNOWN, SparkTrace
 from nblint.rules.base import CodeRule, Invalid
 
 _SINKS = ("toPandas", "collect")
-_CODE = cst.Module([])
 
 
 class CollectToDriver(CodeRule):
@@ -197,22 +197,17 @@ class CollectToDriver(CodeRule):
         for node, receiver, sink, scopes, order in self.sinks:
             traced = self.trace.classify(receiver, scopes, order)
             if traced.state == SOURCE:
-                origin = _code(traced.source) if traced.source is not None else "a Spark source"
+                origin = source_text(traced.source, 60) if traced.source is not None else "a Spark source"
                 self.report(node, _traced_message(receiver, sink, origin), fix=_fix(receiver, sink))
             elif sink == "toPandas" and traced.state == UNKNOWN:
                 self.report(node, _untraced_message(receiver), fix=_fix(receiver, sink))
             # BOUNDED and the non-data states (a session, a reader) say nothing
 
 
-def _code(node: cst.CSTNode, limit: int = 60) -> str:
-    text = " ".join(_CODE.code_for_node(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _traced_message(receiver: cst.BaseExpression, sink: str, origin: str) -> str:
     what = "as one pandas DataFrame" if sink == "toPandas" else "as a Python list"
     return (
-        f"{_code(receiver, 40)}.{sink}() copies every row of {origin} into the driver (this kernel) {what}, with no "
+        f"{source_text(receiver, 40)}.{sink}() copies every row of {origin} into the driver (this kernel) {what}, with no "
         f"limit of at most {LARGE_LIMIT:,} rows, sample or aggregation in between; take a bounded look (.limit(n), "
         ".take(n)), aggregate in Spark first, or write the result out (.write.parquet(...))"
     )
@@ -220,7 +215,7 @@ def _traced_message(receiver: cst.BaseExpression, sink: str, origin: str) -> str
 
 def _untraced_message(receiver: cst.BaseExpression) -> str:
     return (
-        f"{_code(receiver, 40)}.toPandas() copies every row of a Spark DataFrame into the driver (this kernel), and "
+        f"{source_text(receiver, 40)}.toPandas() copies every row of a Spark DataFrame into the driver (this kernel), and "
         "nblint sees no limit() or aggregation before it; take a bounded look (.limit(n)) or aggregate in Spark first"
     )
 
@@ -228,7 +223,7 @@ def _untraced_message(receiver: cst.BaseExpression) -> str:
 def _fix(receiver: cst.BaseExpression, sink: str) -> str:
     if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute) and receiver.func.attr.value == "limit":
         receiver = receiver.func.value  # a limit too large to help: replace it
-    base = _code(receiver, 80)
+    base = source_text(receiver)
     if sink == "toPandas":
         return f"{base}.limit(10_000).toPandas()"
     return f"{base}.take(20)  # or .limit(n).collect(), or aggregate first"

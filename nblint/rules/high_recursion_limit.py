@@ -6,7 +6,8 @@ import libcst as cst
 
 from nblint.findings import Severity
 from nblint.options import Option, parse_int
-from nblint.rules._sizes import argument, format_count, read_count, source_text
+from nblint.rules._code_text import source_text
+from nblint.rules._sizes import argument, format_count, read_count
 from nblint.rules.base import CodeRule, Invalid
 
 MAX_RECURSION_LIMIT = Option(

@@ -6,7 +6,8 @@ import libcst as cst
 
 from nblint.findings import Severity
 from nblint.options import MEMORY_BUDGET
-from nblint.rules._sizes import ArrayEstimate, estimate_array, format_budget, format_count, source_text
+from nblint.rules._code_text import source_text
+from nblint.rules._sizes import ArrayEstimate, estimate_array, format_budget, format_count
 from nblint.rules.base import CodeRule, Invalid
 from nblint.options import format_size
 

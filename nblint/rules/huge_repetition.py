@@ -6,6 +6,7 @@ import libcst as cst
 
 from nblint.findings import Severity
 from nblint.options import MEMORY_BUDGET, format_size
+from nblint.rules._code_text import source_text
 from nblint.rules._sizes import (
     ContainerEstimate,
     estimate_array,
@@ -14,7 +15,6 @@ from nblint.rules._sizes import (
     estimate_repetition,
     format_budget,
     format_count,
-    source_text,
 )
 from nblint.rules.base import CodeRule, Invalid
 

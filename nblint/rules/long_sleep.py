@@ -6,7 +6,8 @@ import libcst as cst
 
 from nblint.findings import Severity
 from nblint.options import Option, parse_number
-from nblint.rules._sizes import argument, read_number, source_text
+from nblint.rules._code_text import source_text
+from nblint.rules._sizes import argument, read_number
 from nblint.rules.base import CodeRule, Invalid
 
 MAX_SLEEP = Option(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nblint.findings import Severity
+from nblint.rules._code_text import code_of, source_text
 from nblint.rules._notebook_functions import TracksNotebookFunctions
 from nblint.rules.base import CodeRule, Invalid
 
@@ -367,7 +368,7 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
                 continue
             if not all(self._is_partial(value) for value in values):
                 return None
-            wrapped = {_CODE.code_for_node(value.args[0].value) for value in values}
+            wrapped = {code_of(value.args[0].value) for value in values}
             return values[0] if len(wrapped) == 1 else None
         return None
 
@@ -383,7 +384,7 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
                 continue
             if kind == "notebook" and (pool == FORK or (self.fork_everywhere and pool == OTHER)):
                 continue
-            call = f"{_CODE.code_for_node(node.func)}({_sent_text(node, name)}, ...)"
+            call = f"{code_of(node.func)}({_sent_text(node, name)}, ...)"
             self.report(node, _message(call, kind, name, outer), fix=_fix(node, name))
 
     def _receiver_kind(self, name: str, scopes: tuple[int | None, ...], order: int) -> str | None:
@@ -401,16 +402,13 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
         return NOT_A_POOL
 
 
-_CODE = cst.Module([])
-
 def _sent_text(node: cst.Call, name: str) -> str:
     """The function argument as written (`G`, `partial(work, k=2)`), shortened; `lambda ...` for a lambda."""
     if name == "a lambda":
         return "lambda ..."
     for arg in node.args:
         if arg.keyword is None or arg.keyword.value in ("func", "fn"):
-            text = " ".join(_CODE.code_for_node(arg.value).split())
-            return text if len(text) <= 40 else text[:37] + "..."
+            return source_text(arg.value, 40)
     return name
 
 
@@ -424,7 +422,7 @@ def _fix(node: cst.Call, name: str) -> str:
                 args[index] = arg.with_changes(value=cst.Name(name))
                 break
         node = node.with_changes(args=args)
-    return f"from workers import {name}  # {name} moved to workers.py, next to the notebook\n{_CODE.code_for_node(node)}"
+    return f"from workers import {name}  # {name} moved to workers.py, next to the notebook\n{code_of(node)}"
 
 
 def _message(call: str, kind: str, name: str, outer: str) -> str:

@@ -14,9 +14,9 @@ from nblint.rules._flow import (
     body_exits,
     enclosing_function,
     is_generator,
-    source_of,
     walk_own,
 )
+from nblint.rules._code_text import source_text
 from nblint.rules.base import CodeRule, Invalid
 from nblint.symbols import UNKNOWN, binding_names, walk
 
@@ -205,7 +205,7 @@ class StaleLoopCondition(ControlStack, CodeRule):
             verb = "changes" if len(names) == 1 else "change"
             self.report(
                 candidate.loop,
-                f"`while {source_of(candidate.loop.test)}:` tests {shown}, which the loop body never {verb}: "
+                f"`while {source_text(candidate.loop.test, 60)}:` tests {shown}, which the loop body never {verb}: "
                 f"once the loop starts it never stops (In [*] forever); {self._way_out(candidate)}",
                 fix=self._fix(candidate),
             )

@@ -15,8 +15,8 @@ from nblint.rules._flow import (
     enclosing_class,
     enclosing_function,
     is_generator,
-    source_of,
 )
+from nblint.rules._code_text import source_text
 from nblint.rules.base import CodeRule, Invalid
 
 # Iterators that never end (itertools.repeat only without `times`).
@@ -205,7 +205,7 @@ class UnboundedLoop(ControlStack, CodeRule):
                 return None
             if origin == "itertools.repeat" and (len(node.iter.args) != 1 or node.iter.args[0].keyword is not None):
                 return None  # repeat(x, n) / repeat(x, times=n) ends
-            return f"for {source_of(node.target, 20)} in {source_of(node.iter, 40)}:"
+            return f"for {source_text(node.target, 20)} in {source_text(node.iter, 40)}:"
         return None
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:

@@ -9,7 +9,9 @@ import libcst as cst
 
 from nblint.findings import Severity
 from nblint.options import MEMORY_BUDGET, Option, format_size, parse_bool, parse_str_list
+from nblint.rules._code_text import source_text
 from nblint.rules._local_paths import absolute_dirs, find_local, has_glob, local_part, path_value, remote_scheme
+from nblint.rules._sizes import format_budget
 from nblint.rules.base import CodeRule, Invalid, Valid
 from nblint.symbols import UNKNOWN
 
@@ -359,7 +361,7 @@ class UnchunkedRead(CodeRule):
             self._report_unknown(
                 node,
                 f"{_call_text(node)} reads a path computed when the notebook runs, so nblint cannot tell its size; "
-                f"if it can be over the {_size(self.option(MEMORY_BUDGET))} budget once in memory, "
+                f"if it can be over the {format_budget(self.option(MEMORY_BUDGET))} budget once in memory, "
                 "read it in chunks (chunksize=) or lazily (polars.scan_*)",
             )
             return
@@ -393,15 +395,15 @@ class UnchunkedRead(CodeRule):
             self._report_unknown(
                 node,
                 f"{_call_text(node)} reads {place}, ~{format_size(estimate)} in memory ({how}) if read whole, over the "
-                f"{_size(budget)} budget, but it {bound} and nblint cannot tell how much that saves; check what "
+                f"{format_budget(budget)} budget, but it {bound} and nblint cannot tell how much that saves; check what "
                 "is read fits, or read it in chunks (chunksize=)",
             )
             return
         self.report(
             node,
             f"{_call_text(node)} reads {place} whole: ~{format_size(estimate)} in memory ({how}), over the "
-            f"{_size(budget)} budget; {_advice(library, format_key)}",
-            fix=FORMATS[format_key].fix.format(func=_code(func), path=_code(path_node, 80)),
+            f"{format_budget(budget)} budget; {_advice(library, format_key)}",
+            fix=FORMATS[format_key].fix.format(func=source_text(func, 60), path=source_text(path_node)),
         )
 
     def _place(self, found) -> str:
@@ -490,19 +492,11 @@ def _is_compressed(path: str, node: cst.Call, context) -> bool:
     return path.lower().endswith(_COMPRESSED_SUFFIXES)
 
 
-_CODE = cst.Module([])
-
-
-def _code(node: cst.CSTNode, limit: int = 60) -> str:
-    text = " ".join(_CODE.code_for_node(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _call_text(node: cst.Call) -> str:
     path = _path_argument(node)
-    inner = _code(path, 50) if path is not None else ""
+    inner = source_text(path, 50) if path is not None else ""
     more = ", ..." if len(node.args) > 1 else ""
-    return f"{_code(node.func)}({inner}{more})"
+    return f"{source_text(node.func, 60)}({inner}{more})"
 
 
 _POLARS_LAZY = {
@@ -511,11 +505,6 @@ _POLARS_LAZY = {
     "polars-parquet": "polars.scan_parquet",
     "polars-ipc": "polars.scan_ipc",
 }
-
-
-def _size(size: float) -> str:
-    """'1 GiB' rather than '1.0 GiB' for round budgets."""
-    return format_size(size).replace(".0 ", " ")
 
 
 def _advice(library: str, format_key: str) -> str:

@@ -14,9 +14,9 @@ from nblint.rules._flow import (
     is_exit_call,
     is_generator,
     is_raising_when_empty,
-    source_of,
     walk_own,
 )
+from nblint.rules._code_text import source_text
 from nblint.rules.base import CodeRule, Invalid
 from nblint.symbols import binding_names
 
@@ -338,7 +338,7 @@ class UnconditionalRecursion(CodeRule):
 
     def _message(self, candidate: _Candidate) -> str:
         name = candidate.function.name.value
-        call = source_of(candidate.node)
+        call = source_text(candidate.node, 60)
         crash = ("until RecursionError, or, with a raised recursion limit (NB204), until the C stack "
                  "overflows and the kernel dies")
         if candidate.kind == GETTER:
@@ -357,7 +357,7 @@ class UnconditionalRecursion(CodeRule):
             return f"return self._{name}"
         if candidate.kind == SETTER:
             return f"self._{name} = value"
-        return f"if <base case>:\n    return <result>\n{source_of(candidate.node)}"
+        return f"if <base case>:\n    return <result>\n{source_text(candidate.node, 60)}"
 
 
 # -- helpers ---------------------------------------------------------------------------------------
