@@ -16,6 +16,7 @@ The walks are loops, not recursion: depth costs no stack.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import libcst as cst
@@ -138,7 +139,8 @@ _TOKENS = (cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.Le
            cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseAugOp, cst.BaseUnaryOp)
 
 
-def _layout_types() -> tuple[set[type], set[type]]:
+@functools.lru_cache(maxsize=None)
+def _layout_types() -> tuple[frozenset[type], frozenset[type]]:
     def all_subclasses(base: type) -> set[type]:
         found, todo = set(), [base]
         while todo:
@@ -153,7 +155,7 @@ def _layout_types() -> tuple[set[type], set[type]]:
     for kind in _TOKENS:
         tokens.add(kind)
         tokens |= all_subclasses(kind)
-    return whitespace, tokens
+    return frozenset(whitespace), frozenset(tokens)
 
 
 _LAYOUT: frozenset[type] | None = None
@@ -195,15 +197,21 @@ def _may_hold_entered(annotation: Any, skip: frozenset[type]) -> bool:
     return any(_may_hold_entered(argument, skip) for argument in arguments)
 
 
+_ENTER_FIELDS: dict[tuple[type, frozenset[type]], tuple[str, ...]] = {}
+
+
 def _fields_to_enter(kind: type, node: cst.CSTNode, skip: frozenset[type]) -> tuple[str, ...]:
     """_fields_of(node) without the fields that can hold only skipped nodes (whitespace, tokens)."""
-    fields = _fields_of(node)
-    if not skip:
-        return fields
-    import dataclasses
+    fields = _ENTER_FIELDS.get((kind, skip))
+    if fields is None:
+        fields = _fields_of(node)
+        if skip:
+            import dataclasses
 
-    annotations = {field.name: field.type for field in dataclasses.fields(kind)}
-    return tuple(f for f in fields if f not in annotations or _may_hold_entered(annotations[f], skip))
+            annotations = {field.name: field.type for field in dataclasses.fields(kind)}
+            fields = tuple(f for f in fields if f not in annotations or _may_hold_entered(annotations[f], skip))
+        _ENTER_FIELDS[(kind, skip)] = fields
+    return fields
 
 
 def _all_layout() -> frozenset[type]:
@@ -215,8 +223,14 @@ def _all_layout() -> frozenset[type]:
 
 
 def _skippable(methods: Mapping[str, list[VisitorMethod]]) -> frozenset[type]:
+    return _skippable_for(frozenset(name.split("_")[1] for name in methods))
+
+
+@functools.lru_cache(maxsize=64)
+def _skippable_for(wanted: frozenset[str]) -> frozenset[type]:
+    # Cached by the node type names visitors ask for: the same set (and the same frozenset object,
+    # whose hash is cached) for every notebook of a run.
     whitespace, tokens = _layout_types()
-    wanted = {name.split("_")[1] for name in methods}
     if any(kind.__name__ in wanted for kind in whitespace):
         return frozenset()  # a visitor looks at comments or whitespace: tokens hold them, visit all
     return frozenset(whitespace | {kind for kind in tokens if kind.__name__ not in wanted})
