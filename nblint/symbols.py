@@ -232,6 +232,14 @@ def binding_names(target: cst.CSTNode) -> Iterator[str]:
         yield from binding_names(target.value)
 
 
+def imported_name(alias: cst.ImportAlias) -> str | None:
+    """The name an import binds: `c` for `import a.b as c`, `a` for `import a.b`, `x` for `from m import x`."""
+    node = alias.asname.name if alias.asname is not None else alias.name
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under `node` (itself included), iteratively, so deep code cannot overflow the stack."""
     # nblint.cstwalk reads the children from the node's fields (node.children rebuilds the node).

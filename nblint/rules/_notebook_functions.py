@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from nblint.symbols import binding_names
+from nblint.symbols import binding_names, imported_name
 
 if TYPE_CHECKING:
     from nblint.context import CodeContext
@@ -74,13 +74,9 @@ class NotebookFunctions:
         if isinstance(node.names, cst.ImportStar):
             return
         for alias in node.names:
-            if alias.asname is not None:
-                self.bind(alias.asname.name)
-            else:
-                head = alias.name
-                while isinstance(head, cst.Attribute):
-                    head = head.value
-                self.bind(head)
+            name = imported_name(alias)
+            if name is not None:
+                self._bound_otherwise(name)
 
     # -- questions --------------------------------------------------------------------------------
 

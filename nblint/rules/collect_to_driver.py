@@ -8,6 +8,7 @@ from nblint.findings import Severity
 from nblint.rules._code_text import source_text
 from nblint.rules._spark_trace import LARGE_LIMIT, SOURCE, UNKNOWN, SparkTrace
 from nblint.rules.base import CodeRule, Invalid
+from nblint.symbols import imported_name
 
 _SINKS = ("toPandas", "collect")
 
@@ -181,10 +182,9 @@ class CollectToDriver(CodeRule):
         if isinstance(node.names, cst.ImportStar):
             return
         for alias in node.names:
-            name = alias.asname.name if alias.asname is not None else alias.name
-            while isinstance(name, cst.Attribute):
-                name = name.value
-            self.trace.bind(name, None)
+            name = imported_name(alias)
+            if name is not None:
+                self.trace.bind_name(name, None)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func

@@ -18,7 +18,7 @@ from nblint.rules._flow import (
 )
 from nblint.rules._code_text import source_text
 from nblint.rules.base import CodeRule, Invalid
-from nblint.symbols import UNKNOWN, binding_names, walk
+from nblint.symbols import UNKNOWN, binding_names, imported_name, walk
 
 # Leaves and operators a condition may be built from; anything else (a call, an attribute, a subscript,
 # a walrus, an await) may change between two tests without the body touching a name, so is not judged.
@@ -362,13 +362,8 @@ def _changes_any(body: cst.CSTNode, names: set[str], is_read_only: Callable[[cst
         elif isinstance(node, cst.AsName):
             touched = _root_names(node.name)
         elif isinstance(node, cst.ImportAlias):
-            if node.asname is not None:
-                touched = _root_names(node.asname.name)
-            else:
-                dotted = node.name
-                while isinstance(dotted, cst.Attribute):
-                    dotted = dotted.value
-                touched = _root_names(dotted)
+            imported = imported_name(node)
+            touched = {imported} if imported is not None else set()
         elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             touched = {node.name.value}
         elif isinstance(node, (cst.Global, cst.Nonlocal)):

@@ -18,7 +18,7 @@ from nblint.rules._flow import (
 )
 from nblint.rules._code_text import source_text
 from nblint.rules.base import CodeRule, Invalid
-from nblint.symbols import binding_names
+from nblint.symbols import binding_names, imported_name
 
 # Decorators that keep a self-call a self-call (the wrapper calls the function straight through).
 # Any other decorator may add a base case of its own (a depth guard, a pre-seeded cache): not judged.
@@ -494,8 +494,5 @@ def _binding_count(function: cst.FunctionDef, name: str) -> int:
         elif isinstance(node, (cst.Global, cst.Nonlocal)):
             count += any(item.name.value == name for item in node.names)
         elif isinstance(node, cst.ImportAlias):
-            local = node.asname.name if node.asname is not None else node.name
-            while isinstance(local, cst.Attribute):
-                local = local.value
-            count += isinstance(local, cst.Name) and local.value == name
+            count += imported_name(node) == name
     return count
