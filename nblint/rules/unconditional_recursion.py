@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from nblint.cstwalk import children
 from nblint.findings import Severity
 from nblint.rules._flow import (
     DefinedFunctions,
@@ -445,7 +446,7 @@ def _in_expression(expression: cst.BaseExpression, is_self: _SelfReference) -> c
         elif isinstance(node, cst.Comparison):
             stack.extend((node.comparisons[0].comparator, node.left))
         else:
-            stack.extend(reversed(node.children))
+            stack.extend(reversed(children(node)))
     return None
 
 
