@@ -57,3 +57,18 @@ def nb(tmp_path):
         return write_notebook(tmp_path / name, cells, **kwargs)
 
     return make
+
+
+def check_notebook(tmp_path: Path, cells: Sequence[str | Mapping[str, Any]], select: str, *extra: str,
+                   config: str | None = None, metadata: Mapping | None = None,
+                   notebook: Mapping | None = None) -> list[dict]:
+    """Write tmp_path/nb.ipynb (and, with `config`, a pyproject.toml whose `[tool.nblint]` holds it), run
+    `nblint check --no-cache --select SELECT --format json` there, and return the findings. The exit code
+    must agree with them: 1 when there are findings, 0 when there are none."""
+    if config is not None:
+        (tmp_path / "pyproject.toml").write_text("[tool.nblint]\n" + config, encoding="utf-8")
+    write_notebook(tmp_path / "nb.ipynb", cells, metadata=metadata, notebook=notebook)
+    result = run_nblint("check", "--no-cache", "--select", select, "--format", "json", *extra, "nb.ipynb", cwd=tmp_path)
+    findings = json_findings(result)
+    assert result.returncode == (1 if findings else 0), result.stderr
+    return findings

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import json_findings, run_nblint, write_notebook
+from conftest import check_notebook, run_nblint, write_notebook
 from nblint.notebook import parse_notebook
 from nblint.program import build_program
 from nblint.rules._installs import install_commands, split_commands, versions_in_outputs
@@ -171,11 +171,7 @@ def test_versions_are_read_from_pip_output():
 
 
 def run(tmp_path, cells, select="NB501,NB502", *extra):
-    write_notebook(tmp_path / "nb.ipynb", cells)
-    result = run_nblint("check", "--no-cache", "--select", select, "--format", "json", *extra, "nb.ipynb", cwd=tmp_path)
-    findings = json_findings(result)
-    assert result.returncode == (1 if findings else 0), result.stderr
-    return findings
+    return check_notebook(tmp_path, cells, select, *extra)
 
 
 def test_cli_reports_both_rules_at_the_line_with_fixes(tmp_path):

@@ -3,16 +3,13 @@ command line, on notebooks shaped like real ones (several cells, markdown betwee
 
 from __future__ import annotations
 
-from conftest import json_findings, run_nblint, write_notebook
+from conftest import check_notebook
 
 MARKDOWN = {"cell_type": "markdown", "source": "## Next step"}
 
 
 def check(tmp_path, cells, select: str) -> list[dict]:
-    path = write_notebook(tmp_path / "nb.ipynb", cells)
-    result = run_nblint("check", "--select", select, "--format", "json", str(path), cwd=tmp_path)
-    assert result.returncode in (0, 1), result.stderr
-    return json_findings(result)
+    return check_notebook(tmp_path, cells, select)
 
 
 def where(findings: list[dict]) -> list[tuple]:

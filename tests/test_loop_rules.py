@@ -4,20 +4,13 @@ messages of cross-cell findings, suppressions, and code that must not crash or s
 
 from __future__ import annotations
 
-from conftest import json_findings, run_nblint, write_notebook
+from conftest import check_notebook, run_nblint, write_notebook
 
 LOOP_CODES = "NB201,NB202,NB203,NB401"
 
 
 def check(tmp_path, cells, config: str | None = None, select: str = LOOP_CODES, *extra: str):
-    """Write the notebook (and pyproject.toml) under tmp_path and run `nblint check` on it."""
-    if config is not None:
-        (tmp_path / "pyproject.toml").write_text("[tool.nblint]\n" + config, encoding="utf-8")
-    write_notebook(tmp_path / "nb.ipynb", cells)
-    result = run_nblint("check", "--no-cache", "--select", select, "--format", "json", *extra, "nb.ipynb", cwd=tmp_path)
-    findings = json_findings(result)
-    assert result.returncode == (1 if findings else 0), result.stderr
-    return findings
+    return check_notebook(tmp_path, cells, select, *extra, config=config)
 
 
 def where(finding):

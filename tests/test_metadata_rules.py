@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from conftest import json_findings, run_nblint, write_notebook
+from conftest import check_notebook, run_nblint, write_notebook
 from nblint.rules.kernelspec import environment_specific, language_family
 from nblint.rules.user_paths import find_user_path
 from nblint.testing import make_notebook
@@ -17,13 +17,7 @@ PYTHON3 = {"display_name": "Python 3", "language": "python", "name": "python3"}
 
 
 def check(tmp_path, select: str, cells=("x = 1\n",), metadata=None, notebook=None, config: str | None = None):
-    if config is not None:
-        (tmp_path / "pyproject.toml").write_text("[tool.nblint]\n" + config, encoding="utf-8")
-    write_notebook(tmp_path / "nb.ipynb", cells, metadata=metadata, notebook=notebook)
-    result = run_nblint("check", "--no-cache", "--select", select, "--format", "json", "nb.ipynb", cwd=tmp_path)
-    findings = json_findings(result)
-    assert result.returncode == (1 if findings else 0), result.stderr
-    return findings
+    return check_notebook(tmp_path, cells, select, config=config, metadata=metadata, notebook=notebook)
 
 
 def raw_line(tmp_path, number: int) -> str:

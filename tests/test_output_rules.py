@@ -11,18 +11,12 @@ import sys
 
 import pytest
 
-from conftest import json_findings, run_nblint, write_notebook
+from conftest import check_notebook, json_findings, run_nblint, write_notebook
 from nblint.rules._outputs import json_weight
 
 
 def check(tmp_path, select: str, cells, config: str | None = None, *extra: str, notebook=None):
-    if config is not None:
-        (tmp_path / "pyproject.toml").write_text("[tool.nblint]\n" + config, encoding="utf-8")
-    write_notebook(tmp_path / "nb.ipynb", cells, notebook=notebook)
-    result = run_nblint("check", "--no-cache", "--select", select, "--format", "json", *extra, "nb.ipynb", cwd=tmp_path)
-    findings = json_findings(result)
-    assert result.returncode == (1 if findings else 0), result.stderr
-    return findings
+    return check_notebook(tmp_path, cells, select, *extra, config=config, notebook=notebook)
 
 
 def raw_lines(tmp_path, start: int, count: int = 1) -> list[str]:

@@ -7,20 +7,13 @@ import json
 
 import pytest
 
-from conftest import json_findings, run_nblint, write_notebook
+from conftest import check_notebook, run_nblint, write_notebook
 
 SIZE_CODES = "NB101,NB102,NB103,NB204,NB405"
 
 
 def check(tmp_path, cells, config: str | None = None, select: str = SIZE_CODES):
-    """Write the notebook (and pyproject.toml) under tmp_path and run `nblint check` on it."""
-    if config is not None:
-        (tmp_path / "pyproject.toml").write_text("[tool.nblint]\n" + config, encoding="utf-8")
-    write_notebook(tmp_path / "nb.ipynb", cells)
-    result = run_nblint("check", "--no-cache", "--select", select, "--format", "json", "nb.ipynb", cwd=tmp_path)
-    findings = json_findings(result)
-    assert result.returncode == (1 if findings else 0), result.stderr
-    return findings
+    return check_notebook(tmp_path, cells, select, config=config)
 
 
 def codes(findings):
