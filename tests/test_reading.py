@@ -179,7 +179,10 @@ def test_schema_violation_is_reported_and_the_notebook_still_analysed(tmp_path):
     assert sorted(f["code"] for f in findings) == ["NB001", "NB004"]
     nb004 = next(f for f in findings if f["code"] == "NB004")
     assert "cells[0]" in nb004["message"] and nb004["cell"] is None
-    assert '"outputs"' in path.read_text().splitlines()[nb004["json_line"] - 1] or nb004["json_line"]
+    # json_line is the line that opens the object the message names (cells[0], the markdown cell)
+    lines = path.read_text().splitlines()
+    assert lines[nb004["json_line"] - 1].strip() == "{"
+    assert lines[nb004["json_line"]].strip() == '"cell_type": "markdown",'
 
 
 def test_non_python_notebooks_are_not_parsed(tmp_path, nb):
