@@ -32,6 +32,7 @@ from typing import Any, Iterator
 
 from nblint.jsonlayout import detect
 from nblint.strip_options import StripOptions
+from nblint.wording import plural
 
 # What nbformat's readers and writers drop (nbformat/v4/rwbase.py and v3/rwbase.py `strip_transient`).
 _TRANSIENT_NOTEBOOK_KEYS = {4: ("metadata.orig_nbformat", "metadata.orig_nbformat_minor", "metadata.signature"),
@@ -56,16 +57,16 @@ class StripSummary:
     def describe(self, would: bool = False) -> str:
         parts = []
         if self.outputs_removed:
-            parts.append(("remove", "removed", _plural(self.outputs_removed, "output")))
+            parts.append(("remove", "removed", plural(self.outputs_removed, "output")))
         if self.counts_cleared:
-            parts.append(("clear", "cleared", _plural(self.counts_cleared, "execution count")))
+            parts.append(("clear", "cleared", plural(self.counts_cleared, "execution count")))
         if self.cells_dropped:
-            parts.append(("drop", "dropped", _plural(self.cells_dropped, "cell")))
+            parts.append(("drop", "dropped", plural(self.cells_dropped, "cell")))
         if self.ids_renumbered:
-            parts.append(("renumber", "renumbered", _plural(self.ids_renumbered, "cell id")))
+            parts.append(("renumber", "renumbered", plural(self.ids_renumbered, "cell id")))
         if self.keys_dropped:
             keys = ", ".join(
-                key if not key.startswith("cell.") else f"{key} ({_plural(count, 'cell')})"
+                key if not key.startswith("cell.") else f"{key} ({plural(count, 'cell')})"
                 for key, count in sorted(self.keys_dropped.items())
             )
             parts.append(("drop", "dropped", keys))
@@ -74,10 +75,6 @@ class StripSummary:
         if would:
             return "would " + ", ".join(f"{verb} {what}" for verb, _, what in parts)
         return ", ".join(f"{done} {what}" for _, done, what in parts)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 @dataclass

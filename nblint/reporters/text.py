@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nblint.findings import Finding
 from nblint.reporters import RunResult
+from nblint.wording import plural
 
 
 def location(finding: Finding) -> str:
@@ -20,16 +21,12 @@ def line_for(finding: Finding) -> str:
     return f"{location(finding)}: {finding.code} {finding.message}"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def summary(run: RunResult) -> str:
-    unreadable = f" ({_plural(run.unreadable, 'notebook')} unreadable)" if run.unreadable else ""
+    unreadable = f" ({plural(run.unreadable, 'notebook')} unreadable)" if run.unreadable else ""
     if not run.findings:
-        return f"All checks passed: {_plural(run.checked, 'notebook')} checked.{unreadable}"
+        return f"All checks passed: {plural(run.checked, 'notebook')} checked.{unreadable}"
     return (
-        f"Found {_plural(len(run.findings), 'finding')} in {_plural(run.notebooks_with_findings, 'notebook')}"
+        f"Found {plural(len(run.findings), 'finding')} in {plural(run.notebooks_with_findings, 'notebook')}"
         f"{unreadable}."
     )
 

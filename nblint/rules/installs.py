@@ -8,18 +8,13 @@ from nblint.findings import Severity
 from nblint.notebook import Notebook
 from nblint.rules._installs import InstallCommand, MAGIC_OF_TOOL, install_commands, pinned_rewrite, versions_in_outputs
 from nblint.rules.base import Invalid, NotebookRule
+from nblint.wording import listing
 
 _SHOWN_SOURCE = 120
 
 
 def _quoted(source: str) -> str:
     return source if len(source) <= _SHOWN_SOURCE else source[: _SHOWN_SOURCE - 3] + "..."
-
-
-def _listing(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 class UnpinnedInstall(NotebookRule):
@@ -135,8 +130,8 @@ class UnpinnedInstall(NotebookRule):
 def _describe(packages) -> str:
     reasons = {package.why for package in packages}
     if len(reasons) == 1:
-        return f"{_listing([p.display for p in packages])} {packages[0].why}"
-    return _listing([f"{p.display} ({p.why})" for p in packages])
+        return f"{listing([p.display for p in packages])} {packages[0].why}"
+    return listing([f"{p.display} ({p.why})" for p in packages])
 
 
 class ShellPip(NotebookRule):

@@ -23,6 +23,7 @@ from nblint.rules._flow import (
 )
 from nblint.rules.base import CodeRule, Invalid
 from nblint.symbols import UNKNOWN
+from nblint.wording import listing
 
 MAX_PRINTED_LINES = Option(
     "max-printed-lines",
@@ -459,7 +460,7 @@ class OutputFlood(ControlStack, CodeRule):
             if total <= limit:
                 continue
             labels = list(dict.fromkeys(output.label for output in shown))
-            what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+            what = listing(labels)
             counts = " x ".join(f"{count:,}" for count in flood.counts)
             per_iteration = f"{len(shown)} output calls x " if len(shown) > 1 else ""
             self.report(

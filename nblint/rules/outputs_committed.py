@@ -7,6 +7,7 @@ from nblint.notebook import Cell, Notebook
 from nblint.options import Option, parse_bool
 from nblint.rules._outputs import code_cells
 from nblint.rules.base import Invalid, NotebookRule, Valid
+from nblint.wording import plural
 
 REQUIRE_CLEAN_OUTPUTS = Option(
     "require-clean-outputs",
@@ -39,10 +40,6 @@ def _counts(cell: Cell) -> list[int]:
             if isinstance(count, int) and not isinstance(count, bool) and count not in counts:
                 counts.append(count)
     return counts
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class OutputsCommitted(NotebookRule):
@@ -135,7 +132,7 @@ class OutputsCommitted(NotebookRule):
                 continue
             found = []
             if outputs:
-                found.append(_plural(outputs, "saved output"))
+                found.append(plural(outputs, "saved output"))
             if counts:
                 found.append(f"execution count {counts[0]}" if len(counts) == 1 else
                              "execution counts " + ", ".join(map(str, counts)))
