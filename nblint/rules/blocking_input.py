@@ -12,7 +12,8 @@ from nblint.rules.base import CodeRule, Invalid
 # Qualified names of the calls that wait for someone at a keyboard.
 _PROMPTS = {"getpass.getpass": "getpass.getpass()", "builtins.input": "builtins.input()", "__builtin__.raw_input": "raw_input()"}
 _BUILTIN_PROMPTS = ("input", "raw_input")
-_PROMPT_NAMES = frozenset({"input", "raw_input", "getpass"})
+# The last name of every prompt: a cheap test before resolving where a called name comes from.
+_PROMPT_NAMES = frozenset({*_BUILTIN_PROMPTS, *(name.rpartition(".")[2] for name in _PROMPTS)})
 
 
 class BlockingInput(TracksNotebookFunctions, CodeRule):

@@ -24,7 +24,8 @@ SENDING_METHODS = frozenset(
     {"map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async", "apply", "apply_async", "submit"}
 )
 PARTIAL = "functools.partial"
-_POOL_NAMES = frozenset({"Pool", "ProcessPoolExecutor"})
+# The last name of every pool constructor: a cheap test before resolving where a called name comes from.
+_POOL_NAMES = frozenset(name.rpartition(".")[2] for name in PROCESS_POOLS)
 
 # What a pool's start method is: "fork" (workers inherit the notebook's __main__) or anything else.
 FORK = "fork"
