@@ -376,8 +376,9 @@ class UnchunkedRead(CodeRule):
             return
         place = self._place(found)
         fmt = FORMATS[format_key]
+        budget = self.option(MEMORY_BUDGET)
         if not fmt.factor:
-            if found.size > self.option(MEMORY_BUDGET):
+            if found.size > budget:
                 self._report_unknown(
                     node, f"{_call_text(node)} reads one table of {place}: nblint cannot tell how big that table is"
                 )
@@ -387,7 +388,6 @@ class UnchunkedRead(CodeRule):
         if compressed:
             factor *= COMPRESSION_FACTOR
         estimate = found.size * factor
-        budget = self.option(MEMORY_BUDGET)
         if estimate <= budget:
             return
         how = f"{fmt.label} x{fmt.factor:g}" + (f", compressed x{COMPRESSION_FACTOR}" if compressed else "")
@@ -403,7 +403,7 @@ class UnchunkedRead(CodeRule):
             node,
             f"{_call_text(node)} reads {place} whole: ~{format_size(estimate)} in memory ({how}), over the "
             f"{format_budget(budget)} budget; {_advice(library, format_key)}",
-            fix=FORMATS[format_key].fix.format(func=source_text(func, 60), path=source_text(path_node)),
+            fix=fmt.fix.format(func=source_text(func, 60), path=source_text(path_node)),
         )
 
     def _place(self, found) -> str:
