@@ -60,3 +60,21 @@ def test_an_invalid_notebook_pays_for_the_validator_but_not_for_rfc3987(tmp_path
     modules = imported_modules("check", "--no-cache", "bad.ipynb", cwd=tmp_path)
     assert "nbformat.validator" in modules
     assert forbidden_in(modules, ("lark", "nbdime")) == []
+
+
+def test_rule_visitor_names_are_read_without_inspecting_libcsts_stubs():
+    import inspect
+
+    from nblint.rules import ALL_RULES
+    from nblint.rules.base import CodeRule, _visitor_names
+
+    code_rules = [rule for rule in ALL_RULES.values() if issubclass(rule, CodeRule)]
+    assert code_rules
+    for rule in code_rules:
+        thorough = tuple(
+            name
+            for name, member in inspect.getmembers(rule, inspect.isfunction)
+            if name.startswith(("visit_", "leave_")) and not getattr(member, "_is_no_op", False)
+        )
+        assert _visitor_names(rule) == thorough, rule.code
+        assert thorough, f"{rule.code} visits nothing"
