@@ -38,8 +38,10 @@ from nblint.dependencies import recording
 from nblint.engine import FileResult, check_file
 
 # Below this many notebooks to check (jobs unset) the run stays in process. Measured on the 2-core
-# machine with fork (bench/pool_threshold.py): a pool starts in ~5 ms and a small notebook takes 5-15 ms,
-# so two notebooks already gain a little; with spawn a worker costs ~0.3 s of imports. See the README.
+# machine with fork (bench/pool_threshold.py, median of 5): with the corpus's larger notebooks (85th
+# percentile of code, ~30 ms each) a pool of 2 breaks even at 3 and wins from 4 (0.94x, then 0.87-0.91x);
+# with median ones (~6 ms each) it does not win below 8, but loses at most 5-10% (a pool costs
+# ~15-25 ms: fork, first-use tables, results back). Under spawn a worker also pays ~0.3 s of imports.
 POOL_MIN_FILES = 4
 IN_FLIGHT_PER_WORKER = 4
 COLLECTION_THRESHOLDS = (100_000, 50, 100)  # gc thresholds while checking: see fewer_collections()
