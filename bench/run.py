@@ -139,6 +139,9 @@ class PeakMemory:
         self._thread.join()
 
 
+LAST_CPU = [0.0]  # user + system seconds of the last run_once, children included
+
+
 def run_once(command: list[str], cwd: Path, env: dict, memory: bool = False) -> tuple[float, int, int]:
     """(seconds, peak RSS of the largest process, peak RSS summed over the tree) of one run."""
     start = time.perf_counter()
@@ -149,6 +152,7 @@ def run_once(command: list[str], cwd: Path, env: dict, memory: bool = False) -> 
     process.returncode = 0
     if sampler is not None:
         sampler.stop()
+    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
     return elapsed, usage.ru_maxrss * scale, sampler.peak_total if sampler else 0
 
@@ -265,6 +269,7 @@ def main() -> int:
 
     python = prepare_venv()
     env = environment()
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     nblint = str(BIN / "nblint")
     rows: list[str] = []
     notes: list[str] = []
@@ -294,13 +299,14 @@ def main() -> int:
         # 2. the whole corpus, cold (no cache), with its memory
         log(f"nblint check of {count} notebooks")
         check = [nblint, "check", "--exit-zero", "--no-cache", "-o", os.devnull, "."]
-        corpus_times, largest, total = [], [], []
+        corpus_times, largest, total, cpu = [], [], [], []
         for index in range(args.runs + 1):
             elapsed, peak, peak_total = run_once(check, copy, env, memory=True)
             if index:
                 corpus_times.append(elapsed)
                 largest.append(peak)
                 total.append(peak_total)
+                cpu.append(LAST_CPU[0])
         nblint_corpus = statistics.median(corpus_times)
 
         log("nbqa flake8 (slow)")
@@ -334,6 +340,9 @@ def main() -> int:
         rows.append(ratio_row("`nblint check` of the corpus / libcst.parse_module of its code cells (one process)",
                               nblint_corpus, floor, 0.75))
 
+        notes.append(f"The whole-corpus run used {statistics.median(cpu):.2f} s of CPU (all processes) for "
+                     f"{nblint_corpus:.2f} s of wall time on {os.cpu_count()} cores.")
+
         # 5. peak memory
         rows.append(f"| peak RSS of the whole-corpus run | {statistics.median(largest) / 2**20:.0f} MiB (largest process) "
                     f"| {statistics.median(total) / 2**20:.0f} MiB (all processes) | | | |")
@@ -360,6 +369,9 @@ def main() -> int:
             notes.append(f"nbstripout stops at the first notebook it cannot read; {count - len(strip_set)} of {count} "
                          "were left out of the strip comparison so that it could finish.")
 
+    if load_before is not None:
+        notes.append(f"Load average (1 min) before the runs {load_before:.2f}, after {os.getloadavg()[0]:.2f}: "
+                     "other work on the machine slows the parallel run more than the one-process references.")
     cores = os.cpu_count()
     versions = subprocess.run([str(python), "-c", "import sys, importlib.metadata as m; "
                                "print(sys.version.split()[0], m.version('libcst'))"],
