@@ -22,7 +22,6 @@ skips JSON parsing, libcst and the rules entirely.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -76,8 +75,21 @@ def is_nblint_cache(folder: Path) -> bool:
         return False
 
 
+try:  # the interpreter's own BLAKE2: `import hashlib` loads OpenSSL first, 2 ms of every run's start
+    from _blake2 import blake2b as _blake2b
+
+    def _digest(data: bytes) -> str:
+        return _blake2b(data, digest_size=32).hexdigest()
+
+except ImportError:  # pragma: no cover - CPython always has it; other interpreters may not
+    import hashlib
+
+    def _digest(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+
 def content_digest(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
+    return _digest(raw)
 
 
 class Cache:
@@ -104,11 +116,11 @@ class Cache:
             return False
 
     def entry_path(self, notebook: str, settings_fingerprint: str) -> Path:
-        name = hashlib.sha256(
+        name = _digest(
             "\0".join((str(FORMAT), self.engine, os.path.abspath(notebook), settings_fingerprint)).encode(
                 "utf-8", "surrogatepass"
             )
-        ).hexdigest()
+        )
         return self.folder / name[:2] / f"{name}.json"
 
     def load(self, entry: Path, digest: str, shown: str):
@@ -170,7 +182,7 @@ def engine_fingerprint() -> str:
     global _ENGINE
     if _ENGINE is None:
         parts = [__version__, sys.implementation.name, sys.version, _package_versions(), _source_stamp()]
-        _ENGINE = hashlib.sha256("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+        _ENGINE = _digest("\n".join(parts).encode("utf-8", "surrogatepass"))
     return _ENGINE
 
 
