@@ -223,6 +223,7 @@ class ControlStack:
         super().__init__(*args, **kwargs)
         self.frames: list[tuple[str, cst.CSTNode]] = []
         self._else_kind: dict[int, str] = {}
+        self._generators: dict[int, bool] = {}  # id(function) -> is_generator(function)
 
     def enter_loop(self, node: cst.CSTNode) -> None:
         """Called when a for / while loop is entered, after its frame is pushed."""
@@ -235,6 +236,13 @@ class ControlStack:
             if kind == SCOPE:
                 return
             yield kind, node
+
+    def is_generator_function(self, function: cst.FunctionDef) -> bool:
+        """is_generator(function), walked once per function: a function with many loops asks for each."""
+        known = self._generators.get(id(function))
+        if known is None:
+            known = self._generators[id(function)] = is_generator(function)
+        return known
 
     def in_catching_try(self) -> bool:
         """True when the current node sits in the body of a `try` with at least one `except`, or in a

@@ -13,7 +13,6 @@ from nblint.rules._flow import (
     DefinedFunctions,
     body_exits,
     enclosing_function,
-    is_generator,
     walk_own,
 )
 from nblint.rules._code_text import source_text
@@ -160,6 +159,7 @@ class StaleLoopCondition(ControlStack, CodeRule):
         self.candidates: list[_Candidate] = []
         self.functions = DefinedFunctions(context)
         self.declared_shared: set[str] = set()  # names some function declares global or nonlocal
+        self._bindings_by_function: dict[int, _FunctionBindings] = {}
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         super().visit_FunctionDef(node)
@@ -185,7 +185,7 @@ class StaleLoopCondition(ControlStack, CodeRule):
         if exits.leaves or exits.yields:
             return
         function = enclosing_function(self.context)
-        if function is not None and is_generator(function):
+        if function is not None and self.is_generator_function(function):
             return
         if _changes_any(node.body, set(names), self._is_read_only_call):
             return
@@ -213,7 +213,7 @@ class StaleLoopCondition(ControlStack, CodeRule):
     def _variable(self, candidate: _Candidate) -> str:
         """The name to update: the first that is not a notebook constant (`step`, not `N_STEPS`)."""
         for name in candidate.names:
-            if candidate.function is not None and _local_bindings(candidate.function, name) is not None:
+            if candidate.function is not None and self._local_bindings(candidate.function, name) is not None:
                 return name
             # finish() runs after the traversal: no enclosing scope, so this is the notebook-level value
             if self.context.evaluate(cst.Name(name)) is UNKNOWN:
@@ -264,11 +264,18 @@ class StaleLoopCondition(ControlStack, CodeRule):
             call.func, call.func.value
         )
 
+    def _local_bindings(self, function: cst.FunctionDef, name: str) -> list[cst.BaseExpression | None] | None:
+        """The values `function` binds to `name`, or None when it does not bind it (see _FunctionBindings)."""
+        bindings = self._bindings_by_function.get(id(function))
+        if bindings is None:
+            bindings = self._bindings_by_function[id(function)] = _function_bindings(function)
+        return bindings.of(name)
+
     def _holds_scalar(self, name: str, function: cst.FunctionDef | None) -> bool:
         """Every binding of `name` the loop can see assigns a number, string or bool: no other thread
         can change such a value in place, and no rebinding happens without `global` / `nonlocal`."""
         if function is not None:
-            local = _local_bindings(function, name)
+            local = self._local_bindings(function, name)
             if local is not None:
                 return bool(local) and all(value is not None and _is_scalar(value) for value in local)
         bindings = self.context.symbols.bindings(name)
@@ -377,43 +384,54 @@ def _changes_any(body: cst.CSTNode, names: set[str], is_read_only: Callable[[cst
     return False
 
 
-def _local_bindings(function: cst.FunctionDef, name: str) -> list[cst.BaseExpression | None] | None:
-    """The values `function` binds to `name` (None for a binding that is not a plain assignment), or
-    None when the function does not bind `name` at all (it is then a notebook-level name)."""
-    values: list[cst.BaseExpression | None] = []
-    found = False
+@dataclass
+class _FunctionBindings:
+    """Every name a function binds itself, with the values: built in one walk of the function, so a
+    function with many loops is not walked again for each name a loop condition reads."""
+
+    # name -> the value of each binding (None for one that is not a plain assignment), parameters first
+    values: dict[str, list[cst.BaseExpression | None]]
+    # names the function declares global or nonlocal: not its own
+    shared: set[str]
+
+    def of(self, name: str) -> list[cst.BaseExpression | None] | None:
+        """The values the function binds to `name`, or None when it does not bind `name` at all (it is
+        then a notebook-level name)."""
+        return None if name in self.shared else self.values.get(name)
+
+
+def _function_bindings(function: cst.FunctionDef) -> _FunctionBindings:
+    values: dict[str, list[cst.BaseExpression | None]] = {}
+    shared: set[str] = set()
+
+    def bind(names, value: cst.BaseExpression | None) -> None:
+        for name in dict.fromkeys(names):  # a name twice in one target is one binding
+            values.setdefault(name, []).append(value)
+
     params = function.params
     for param in (*params.posonly_params, *params.params, *params.kwonly_params, params.star_arg, params.star_kwarg):
-        if isinstance(param, cst.Param) and param.name.value == name:
-            found = True
-            values.append(None)  # a parameter: its type is the caller's business
+        if isinstance(param, cst.Param):
+            bind((param.name.value,), None)  # a parameter: its type is the caller's business
     for node, _ in walk_own(function.body):
-        if isinstance(node, (cst.Global, cst.Nonlocal)) and any(item.name.value == name for item in node.names):
-            return None
-        if isinstance(node, cst.Assign):
+        if isinstance(node, (cst.Global, cst.Nonlocal)):
+            shared.update(item.name.value for item in node.names)
+        elif isinstance(node, cst.Assign):
             for target in node.targets:
-                if isinstance(target.target, cst.Name) and target.target.value == name:
-                    found = True
-                    values.append(node.value)
-                elif name in binding_names(target.target):
-                    found = True
-                    values.append(None)
-        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)) and name in binding_names(node.target):
-            found = True
-            if isinstance(node, cst.AnnAssign):
-                values.append(node.value)
-            else:
-                values.append(node.value if _is_scalar(node.value) else None)
-        elif isinstance(node, (cst.For, cst.CompFor, cst.NamedExpr)) and name in binding_names(node.target):
-            found = True
-            values.append(None)
-        elif isinstance(node, cst.AsName) and name in binding_names(node.name):
-            found = True
-            values.append(None)
-        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not function and node.name.value == name:
-            found = True
-            values.append(None)
-    return values if found else None
+                if isinstance(target.target, cst.Name):
+                    bind((target.target.value,), node.value)
+                else:
+                    bind(binding_names(target.target), None)
+        elif isinstance(node, cst.AnnAssign):
+            bind(binding_names(node.target), node.value)
+        elif isinstance(node, cst.AugAssign):
+            bind(binding_names(node.target), node.value if _is_scalar(node.value) else None)
+        elif isinstance(node, (cst.For, cst.CompFor, cst.NamedExpr)):
+            bind(binding_names(node.target), None)
+        elif isinstance(node, cst.AsName):
+            bind(binding_names(node.name), None)
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not function:
+            bind((node.name.value,), None)
+    return _FunctionBindings(values, shared)
 
 
 def _is_scalar(value: cst.BaseExpression | None) -> bool:

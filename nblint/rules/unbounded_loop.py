@@ -14,7 +14,6 @@ from nblint.rules._flow import (
     callee_name,
     enclosing_class,
     enclosing_function,
-    is_generator,
 )
 from nblint.rules._code_text import source_text
 from nblint.rules.base import CodeRule, Invalid
@@ -184,7 +183,7 @@ class UnboundedLoop(ControlStack, CodeRule):
         exits = body_exits(node.body, self.context)
         if exits.leaves or exits.yields:
             return
-        if function is not None and is_generator(function):
+        if function is not None and self.is_generator_function(function):
             return
         is_method = function is not None and enclosing_class(self.context, function) is not None
         self.candidates.append(_Candidate(node, header, function, is_method, exits.callees))
