@@ -167,8 +167,22 @@ def read_number(node: Any, context: "CodeContext") -> float | int | None:
     return value
 
 
+def range_arguments(values: list) -> tuple:
+    """(start, stop, step) of `range(*values)` / `arange(*values)`, for one to three values."""
+    return (0, values[0], 1) if len(values) == 1 else (*values, 1)[:3]
+
+
+def int_range_length(start: int, stop: int, step: int) -> int | None:
+    """len(range(start, stop, step)), in integers: len() itself overflows past sys.maxsize."""
+    if step == 0:
+        return None
+    if step > 0:
+        return max(0, (stop - start + step - 1) // step)
+    return max(0, (start - stop - step - 1) // -step)
+
+
 def range_length(start: float, stop: float, step: float) -> int | None:
-    """The number of elements `arange(start, stop, step)` produces."""
+    """The number of elements `arange(start, stop, step)` produces (floats allowed)."""
     if step == 0:
         return None
     try:
@@ -187,8 +201,7 @@ def _range_bounds(call: cst.Call, context: "CodeContext") -> tuple[int | None, b
     values = [read_number(a, context) for a in args]
     if any(v is None for v in values):
         return None
-    start, stop, step = (0, values[0], 1) if len(values) == 1 else (*values, 1)[:3]
-    return range_length(start, stop, step), all(isinstance(v, int) for v in values)
+    return range_length(*range_arguments(values)), all(isinstance(v, int) for v in values)
 
 
 def _matrix_shape(call: cst.Call, context: "CodeContext", rows_keyword: str,
@@ -588,13 +601,7 @@ def range_call_length(node: cst.BaseExpression, context: "CodeContext") -> int |
     values = [read_number(a, context) for a in args]
     if any(not isinstance(v, int) for v in values):
         return None
-    start, stop, step = (0, values[0], 1) if len(values) == 1 else (*values, 1)[:3]
-    if step == 0:
-        return None
-    # len(range(...)) in integers: len() itself overflows past sys.maxsize
-    if step > 0:
-        return max(0, (stop - start + step - 1) // step)
-    return max(0, (start - stop - step - 1) // -step)
+    return int_range_length(*range_arguments(values))
 
 
 def estimate_comprehension(node: cst.ListComp, context: "CodeContext",

@@ -21,6 +21,7 @@ from nblint.rules._flow import (
     ControlStack,
     body_exits,
 )
+from nblint.rules._sizes import int_range_length, range_arguments, range_length
 from nblint.rules.base import CodeRule, Invalid
 from nblint.symbols import UNKNOWN
 from nblint.wording import listing
@@ -140,6 +141,8 @@ class OutputFlood(ControlStack, CodeRule):
         "from tqdm import tqdm\nfor i in tqdm(range(100000)):\n    work(i)\n",
         "from tqdm.auto import trange\nfor i in trange(100000):\n    pbar_note(i)\n",
         "def train(num_iterations=100000):\n    for i in range(num_iterations):\n        print(i)\n",
+        # bounds whose span overflows a float: the count is unknown (it used to be an internal error)
+        "import numpy as np\nfor x in np.arange(-1e308, 1e308, 1e300):\n    print(x)\n",
         # the coursera pattern: print_cost and i % 100 == 0
         "def model(X, Y, num_iterations=10000, print_cost=False):\n    for i in range(0, num_iterations):\n        cost = step(X, Y)\n        if print_cost and i % 100 == 0:\n            print(f'Cost after iteration {i}: {cost}')\n",
         # look-alikes from the corpus: an epoch loop printing once per epoch; a loop over a list
@@ -478,10 +481,7 @@ def _range_length(values: list) -> int | None:
         value is UNKNOWN or not isinstance(value, int) or isinstance(value, bool) for value in values
     ):
         return None
-    start, stop, step = (0, values[0], 1) if len(values) == 1 else (values[0], values[1], values[2] if len(values) == 3 else 1)
-    if step == 0:
-        return None
-    return max(0, -((start - stop) // step)) if step > 0 else max(0, -((stop - start) // -step))
+    return int_range_length(*range_arguments(values))
 
 
 def _arange_length(values: list) -> int | None:
@@ -489,8 +489,5 @@ def _arange_length(values: list) -> int | None:
         value is UNKNOWN or not isinstance(value, (int, float)) or isinstance(value, bool) for value in values
     ):
         return None
-    start, stop, step = (0, values[0], 1) if len(values) == 1 else (values[0], values[1], values[2] if len(values) == 3 else 1)
-    if step == 0:
-        return None
-    length = math.ceil((stop - start) / step)
-    return max(0, length) if length < 10**15 else None
+    length = range_length(*range_arguments(values))  # None when the step is 0 or the bounds overflow
+    return length if length is not None and length < 10**15 else None
