@@ -92,12 +92,13 @@ class Secret(NotebookRule):
     Revoke the credential at its issuer first (it is in the history), then read it at run time and keep
     it out of outputs:
 
-        import os, getpass
+        import os
         openai.api_key = os.environ["OPENAI_API_KEY"]
-        password = getpass.getpass("Database password: ")
+        password = os.environ["PGPASSWORD"]
 
-    and clear outputs that printed one: `nblint strip notebook.ipynb`. A fake that a test needs can be
-    marked on its line with `# noqa: NB704`.
+    and clear outputs that printed one: `nblint strip notebook.ipynb`. `getpass.getpass()` also keeps
+    the secret out of the file, but only when someone is at the keyboard: unattended runs block on it
+    (NB403). A fake that a test needs can be marked on its line with `# noqa: NB704`.
     """
 
     code = "NB704"
