@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 
@@ -23,7 +22,7 @@ def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".nblint-tmp", dir=folder)
+    handle, temporary = _create_temporary(folder, path.name)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
@@ -38,6 +37,20 @@ def write_bytes_atomic(path: Path, data: bytes, durable: bool = True) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _create_temporary(folder: Path, name: str) -> tuple[int, str]:
+    """A new file `.NAME.<random>.nblint-tmp` in `folder`, opened for writing, readable by us alone
+    until the chmod above: what tempfile.mkstemp does, without importing tempfile (and shutil and
+    random with it: 3 ms of the start of every run that writes a cache entry)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        temporary = os.path.join(folder, f".{name}.{os.urandom(6).hex()}.nblint-tmp")
+        try:
+            return os.open(temporary, flags, 0o600), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {name} in {folder}")
 
 
 def write_text_atomic(path: Path, text: str) -> None:
