@@ -240,6 +240,16 @@ def imported_name(alias: cst.ImportAlias) -> str | None:
     return node.value if isinstance(node, cst.Name) else None
 
 
+def imported_names(statement: cst.Import | cst.ImportFrom) -> Iterator[str]:
+    """Every name an import statement binds (none for `from m import *`)."""
+    if isinstance(statement.names, cst.ImportStar):
+        return
+    for alias in statement.names:
+        name = imported_name(alias)
+        if name is not None:
+            yield name
+
+
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Every node under `node` (itself included), iteratively, so deep code cannot overflow the stack."""
     # nblint.cstwalk reads the children from the node's fields (node.children rebuilds the node).

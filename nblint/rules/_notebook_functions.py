@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from nblint.symbols import binding_names, imported_name
+from nblint.symbols import binding_names, imported_names
 
 if TYPE_CHECKING:
     from nblint.context import CodeContext
@@ -71,12 +71,8 @@ class NotebookFunctions:
             self._bound_otherwise(name)
 
     def imported(self, node: cst.Import | cst.ImportFrom) -> None:
-        if isinstance(node.names, cst.ImportStar):
-            return
-        for alias in node.names:
-            name = imported_name(alias)
-            if name is not None:
-                self._bound_otherwise(name)
+        for name in imported_names(node):
+            self._bound_otherwise(name)
 
     # -- questions --------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from nblint.findings import Severity
 from nblint.rules._code_text import source_text
 from nblint.rules._spark_trace import LARGE_LIMIT, SOURCE, UNKNOWN, SparkTrace
 from nblint.rules.base import CodeRule, Invalid
-from nblint.symbols import imported_name
+from nblint.symbols import imported_names
 
 _SINKS = ("toPandas", "collect")
 
@@ -179,12 +179,8 @@ class CollectToDriver(CodeRule):
         self._imported(node)
 
     def _imported(self, node: cst.Import | cst.ImportFrom) -> None:
-        if isinstance(node.names, cst.ImportStar):
-            return
-        for alias in node.names:
-            name = imported_name(alias)
-            if name is not None:
-                self.trace.bind_name(name, None)
+        for name in imported_names(node):
+            self.trace.bind_name(name, None)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
