@@ -5,8 +5,10 @@ The flow of a run:
 1. Plan (main process): each file gets a Profile, the codes enabled for it (after per-file-ignores) and
    the rule options, found once per configuration by the ConfigResolver. Workers receive the profiles
    rather than rediscovering configuration files.
-2. Cache (main process, when a Cache is given): each notebook's bytes are hashed and looked up; a hit
-   is the stored result, with no JSON parsing, libcst or rules. A warm run ends here, without a pool.
+2. Cache (when a Cache is given): each notebook's bytes are hashed and looked up; a hit is the stored
+   result, with no JSON parsing, libcst or rules. A run that would stay in process anyway (below)
+   looks up and checks each notebook with one read; a bigger run looks everything up in the main
+   process first, so a warm run ends there, without a pool, and only the misses go on.
 3. Check what is left, in process or in a pool of worker processes:
    - in process when `jobs` is 1, when one file is left, or (jobs unset) when fewer than
      POOL_MIN_FILES are left: a pool costs start-up that a handful of notebooks does not repay;
@@ -80,28 +82,33 @@ def check_one(path: Path, resolver: ConfigResolver) -> FileResult:
 def check_files(files: list[Path], resolver: ConfigResolver, jobs: int | None = None, cache=None) -> list[FileResult]:
     """Check `files`; `jobs` None chooses (see the module docstring); `cache` is an nblint.cache.Cache."""
     tasks, profiles = plan(files, resolver)
-    results: list[FileResult] = []
     if cache is not None and not cache.prepare():
         cache = None  # an unwritable project folder: check without a cache rather than fail
-    if cache is not None:
-        pending = []
-        for task in tasks:
-            hit = _lookup(task, profiles[task.profile], cache)
-            if hit is None:
-                pending.append(task)
-            else:
-                results.append(hit)
+    if choose_workers(jobs, len(tasks)) <= 1:
+        # In process whatever the cache holds: each notebook is read once, looked up, checked on a miss.
+        results = _check_in_process(tasks, profiles, cache, look_up=True)
     else:
-        pending = tasks
-
-    workers = choose_workers(jobs, len(pending))
-    if workers <= 1:
-        with fewer_collections():
-            results.extend(call_with_deep_stack(lambda: [_check_task(task, profiles[task.profile], cache) for task in pending]))
-    else:
-        _check_in_pool(pending, profiles, cache, workers, results.append)
+        results, pending = [], tasks
+        if cache is not None:  # hits first, in this process: a warm run never starts a pool
+            pending = []
+            for task in tasks:
+                hit = _lookup(task, profiles[task.profile], cache)
+                if hit is None:
+                    pending.append(task)
+                else:
+                    results.append(hit)
+        workers = choose_workers(jobs, len(pending))
+        if workers <= 1:
+            results.extend(_check_in_process(pending, profiles, cache, look_up=False))
+        else:
+            _check_in_pool(pending, profiles, cache, workers, results.append)
     results.sort(key=lambda result: result.path)
     return results
+
+
+def _check_in_process(tasks: list[Task], profiles: list[Profile], cache, look_up: bool) -> list[FileResult]:
+    with fewer_collections():
+        return call_with_deep_stack(lambda: [_check_task(task, profiles[task.profile], cache, look_up) for task in tasks])
 
 
 @contextmanager
@@ -165,22 +172,30 @@ def _lookup(task: Task, profile: Profile, cache) -> FileResult | None:
     return cache.load(cache.entry_path(task.path, profile.fingerprint), content_digest(raw), task.shown)
 
 
-def _check_task(task: Task, profile: Profile, cache) -> FileResult:
-    """Check one notebook (on the caller's deep-stack thread) and store the result in the cache."""
+def _check_task(task: Task, profile: Profile, cache, look_up: bool = False) -> FileResult:
+    """Check one notebook (on the caller's deep-stack thread) and store the result in the cache; with
+    `look_up`, return the cached result instead when there is one (one read of the file either way)."""
     path = Path(task.path)
     try:
         raw = path.read_bytes()
     except OSError:
         raw = None  # check_file reads it again and reports why it cannot (NB002); nothing to cache
+    digest = entry = None
+    if cache is not None and raw is not None:
+        from nblint.cache import content_digest
+
+        digest, entry = content_digest(raw), cache.entry_path(task.path, profile.fingerprint)
+        if look_up:
+            hit = cache.load(entry, digest, task.shown)
+            if hit is not None:
+                return hit
     with recording() as sizes:
         result = check_file(path, profile.enabled, profile.options, display_path=task.shown, raw=raw)
     result.dependencies = dict(sizes)
     result.findings.sort(key=lambda finding: finding.sort_key())
-    if cache is not None and raw is not None and not any(f.code == "NB000" for f in result.findings):
-        # NB000 (an internal error) may be passing (memory, a bug fixed next release): never keep it.
-        from nblint.cache import content_digest
-
-        cache.store(cache.entry_path(task.path, profile.fingerprint), content_digest(raw), result)
+    # NB000 (an internal error) may be passing (memory, a bug fixed next release): never keep it.
+    if entry is not None and not any(f.code == "NB000" for f in result.findings):
+        cache.store(entry, digest, result)
     return result
 
 
