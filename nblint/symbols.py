@@ -221,6 +221,16 @@ def dotted_name(node: cst.CSTNode) -> str | None:
     return ".".join(reversed(parts))
 
 
+def last_name(node: cst.CSTNode) -> str | None:
+    """`c` for `a.b.c`, `f` for `f`; None for anything else. A cheap first test on a called function,
+    before resolving where the name comes from."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Name):
+        return node.value
+    return None
+
+
 def binding_names(target: cst.CSTNode) -> Iterator[str]:
     """Names bound by an assignment target (`a`, `a, (b, *c)`); attributes and subscripts bind none."""
     if isinstance(target, cst.Name):

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Iterator
 import libcst as cst
 
 from nblint.cstwalk import children
+from nblint.symbols import last_name
 
 if TYPE_CHECKING:
     from nblint.context import CodeContext
@@ -58,12 +59,7 @@ def walk_own(root: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, bool]]:
 
 def callee_name(call: cst.Call) -> str | None:
     """`f` for `f(...)`, `method` for `obj.method(...)`."""
-    func = call.func
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return None
+    return last_name(call.func)
 
 
 def is_exit_call(call: cst.Call, context: "CodeContext") -> bool:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import libcst as cst
 
 from nblint.options import format_size
-from nblint.symbols import UNKNOWN
+from nblint.symbols import UNKNOWN, last_name
 
 if TYPE_CHECKING:
     from nblint.context import CodeContext
@@ -484,14 +484,6 @@ _FAMILIES: dict[str, Callable] = {
     "torch": _torch,
     "tensorflow": _tensorflow,
 }
-
-
-def last_name(func: cst.BaseExpression) -> str | None:
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return None
 
 
 def estimate_array(call: cst.Call, context: "CodeContext") -> ArrayEstimate | None:

@@ -8,6 +8,7 @@ from nblint.findings import Severity
 from nblint.rules._code_text import code_of
 from nblint.rules._notebook_functions import Function, TracksNotebookFunctions
 from nblint.rules.base import CodeRule, Invalid
+from nblint.symbols import last_name
 
 # Qualified names of the calls that wait for someone at a keyboard.
 _PROMPTS = {"getpass.getpass": "getpass.getpass()", "builtins.input": "builtins.input()", "__builtin__.raw_input": "raw_input()"}
@@ -167,7 +168,7 @@ class BlockingInput(TracksNotebookFunctions, CodeRule):
             self.calls_in_functions.append((caller, func.value, list(self.context.scopes.stack)))
 
     def _prompt(self, func: cst.BaseExpression) -> str | None:
-        last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        last = last_name(func)
         # cheap test first (this runs for every call of the notebook); an imported name may be an alias
         if last not in _PROMPT_NAMES and not (isinstance(func, cst.Name) and last in self.context.symbols.imports):
             return None

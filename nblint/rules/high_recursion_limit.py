@@ -9,6 +9,7 @@ from nblint.options import Option, parse_int
 from nblint.rules._code_text import source_text
 from nblint.rules._sizes import argument, format_count, read_count
 from nblint.rules.base import CodeRule, Invalid
+from nblint.symbols import last_name
 
 MAX_RECURSION_LIMIT = Option(
     "max-recursion-limit",
@@ -100,7 +101,7 @@ class HighRecursionLimit(CodeRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        name = last_name(func)
         if name == "setrecursionlimit":
             if self.context.qualified_name(func) == "sys.setrecursionlimit":
                 limit = read_count(argument(node, 0, "limit"), self.context)

@@ -9,6 +9,7 @@ from nblint.options import Option, parse_number
 from nblint.rules._code_text import source_text
 from nblint.rules._sizes import argument, read_number
 from nblint.rules.base import CodeRule, Invalid
+from nblint.symbols import last_name
 
 MAX_SLEEP = Option(
     "max-sleep",
@@ -113,7 +114,7 @@ class LongSleep(CodeRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        name = last_name(func)
         if name == "sleep" and self.context.qualified_name(func) == "time.sleep":
             seconds = read_number(argument(node, 0, "secs"), self.context)
             if seconds is not None and seconds > self.option(MAX_SLEEP):

@@ -23,7 +23,7 @@ from nblint.rules._flow import (
 )
 from nblint.rules._sizes import int_range_length, range_arguments, range_length
 from nblint.rules.base import CodeRule, Invalid
-from nblint.symbols import UNKNOWN
+from nblint.symbols import UNKNOWN, last_name
 from nblint.wording import listing
 
 MAX_PRINTED_LINES = Option(
@@ -291,7 +291,7 @@ class OutputFlood(ControlStack, CodeRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        last = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+        last = last_name(func)
         if last is None:
             return
         if last not in _OUTPUT_NAMES:

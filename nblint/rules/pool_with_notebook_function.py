@@ -8,6 +8,7 @@ from nblint.findings import Severity
 from nblint.rules._code_text import code_of, source_text
 from nblint.rules._notebook_functions import TracksNotebookFunctions
 from nblint.rules.base import CodeRule, Invalid
+from nblint.symbols import last_name
 
 PROCESS_POOLS = frozenset(
     {
@@ -254,7 +255,7 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        last = last_name(func)
         if last == "set_start_method" and self.context.qualified_name(func) == SET_START_METHOD and self.functions.function() is None:
             method = self.context.evaluate(node.args[0].value) if node.args else None
             self.fork_everywhere = method == FORK
@@ -281,7 +282,7 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
             return NOT_A_POOL
         func = node.func
         # cheap test first (every assigned call passes here); an imported name may be an alias
-        last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
+        last = last_name(func)
         if last not in _POOL_NAMES and not (isinstance(func, cst.Name) and last in self.context.symbols.imports):
             return NOT_A_POOL
         qualified = self.context.qualified_name(func)

@@ -13,7 +13,7 @@ from nblint.rules._code_text import source_text
 from nblint.rules._local_paths import absolute_dirs, find_local, has_glob, local_part, path_value, remote_scheme
 from nblint.rules._sizes import format_budget
 from nblint.rules.base import CodeRule, Invalid, Valid
-from nblint.symbols import UNKNOWN
+from nblint.symbols import UNKNOWN, last_name
 
 GiB = 2**30
 MiB = 2**20
@@ -336,7 +336,7 @@ class UnchunkedRead(CodeRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        short = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        short = last_name(func) or ""
         if not short.startswith("read_"):
             return
         reader = self._reader(node)
