@@ -87,6 +87,8 @@ def test_missing_path_is_exit_2_and_the_others_are_still_checked(tmp_path, nb):
     assert "nope.ipynb: no such file or folder" in result.stderr
     assert "NB001" in result.stdout
     assert "Traceback" not in result.stderr
+    alone = run_nblint("check", str(tmp_path / "nope.ipynb"))
+    assert alone.returncode == 2 and alone.stdout == "" and alone.stderr.count("\n") == 1
 
 
 def test_folder_without_notebooks_warns_and_exits_0(tmp_path):

@@ -72,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"nblint: error: {exc}", file=sys.stderr)
         return 2
 
+    if found.missing and not found.files:
+        return 2  # nothing was checked: a summary would only say so beside the error
+
     run_result = RunResult(checked=len(results))
     for result in results:
         run_result.findings.extend(sorted(result.findings, key=lambda f: f.sort_key()))

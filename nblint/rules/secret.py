@@ -194,7 +194,7 @@ class Secret(NotebookRule):
             if match.kind == "private key":
                 how = f'load it at run time from a file kept out of the repository: open(os.environ["{match.env}"])'
             else:
-                how = f'read it at run time: os.environ["{match.env}"] or getpass.getpass()'
+                how = f'read it at run time from the environment: os.environ["{match.env}"]'
             self.report_at(
                 f"{match.kind} `{match.masked}` in the source; revoke it (it stays in the git history), then {how}",
                 fix=f'os.environ["{match.env}"]  # and revoke the one that was committed',
