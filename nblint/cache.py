@@ -106,10 +106,10 @@ class Cache:
         try:
             if not (self.root / _TAG_NAME).is_file():
                 self.root.mkdir(parents=True, exist_ok=True)
-                from nblint.atomic import write_text_atomic
+                from nblint.atomic import write_bytes_atomic
 
-                write_text_atomic(self.root / ".gitignore", "# Created by nblint automatically.\n*\n")
-                write_text_atomic(self.root / _TAG_NAME, CACHEDIR_TAG)
+                write_bytes_atomic(self.root / ".gitignore", b"# Created by nblint automatically.\n*\n", durable=False)
+                write_bytes_atomic(self.root / _TAG_NAME, CACHEDIR_TAG.encode(), durable=False)
             self.folder.mkdir(exist_ok=True)
             return os.access(self.folder, os.W_OK)
         except OSError:
