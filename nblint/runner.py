@@ -15,8 +15,8 @@ The flow of a run:
    - otherwise `jobs` workers (default: the CPUs this process may use). The biggest files go first so
      no large notebook starts last and runs alone; at most IN_FLIGHT_PER_WORKER tasks per worker are
      queued at a time, and results stream back as they finish: no process holds every notebook.
-   Each notebook is checked on a deep-stack thread (nblint.deepstack), in process or in a worker, and
-   a worker stores its own cache entries. Workers start with fork where that is the platform's norm
+   Notebooks are checked on a deep-stack thread (nblint.deepstack): one for the whole run in process,
+   one per worker in a pool, and a worker stores its own cache entries. Workers start with fork where that is the platform's norm
    (Linux: cheapest start) and spawn elsewhere; they get everything through their initializer's
    arguments, never through state inherited by fork (NBLINT_START_METHOD=spawn tests that).
    A worker that dies (a segfault, the OOM killer) never ends the run: the tasks it may have held are
@@ -212,16 +212,20 @@ def _internal_error(task: Task, profile: Profile, message: str) -> FileResult:
 
 # -- the pool -------------------------------------------------------------------------------------
 
-# A worker's share of the run, set by its initializer.
+# A worker's share of the run, set by its initializer, and the one deep-stack thread it checks on.
 _worker_profiles: list[Profile] = []
 _worker_cache = None
+_worker_thread = None
 
 
 def _init_worker(profiles: list[Profile], cache) -> None:
-    global _worker_profiles, _worker_cache
+    global _worker_profiles, _worker_cache, _worker_thread
     import signal
 
+    from nblint.deepstack import DeepStackThread
+
     _worker_profiles, _worker_cache = profiles, cache
+    _worker_thread = DeepStackThread()  # one for all the worker's notebooks: a thread each cost 10% more
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle: it ends us
     import gc
 
@@ -230,7 +234,7 @@ def _init_worker(profiles: list[Profile], cache) -> None:
 
 
 def _run_in_worker(task: Task) -> FileResult:
-    result = call_with_deep_stack(_check_task, task, _worker_profiles[task.profile], _worker_cache)
+    result = _worker_thread.call(_check_task, task, _worker_profiles[task.profile], _worker_cache)
     result.dependencies = {}  # stored by the worker already; no need to ship them back
     return result
 
