@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import REPO, run_nblint
@@ -50,7 +52,17 @@ def test_main_is_callable_in_process(tmp_path, capsys):
 
 
 def test_sample_notebooks_are_reported():
-    result = run_nblint("check", str(REPO / "sample_notebooks"))
+    """The README's first command: at least five findings, the kernel killers among them, none in clean.ipynb."""
+    result = run_nblint("check", "--no-cache", "--format", "json", str(REPO / "sample_notebooks"))
     assert result.returncode == 1
-    assert "merge_conflict.ipynb" in result.stdout
-    assert "clean.ipynb" not in result.stdout
+    findings = json.loads(result.stdout)
+    assert len(findings) >= 5
+    by_file: dict[str, set[str]] = {}
+    for finding in findings:
+        by_file.setdefault(finding["path"].split("/")[-1], set()).add(finding["code"])
+    assert "clean.ipynb" not in by_file
+    assert {"NB101", "NB201", "NB203", "NB204", "NB403"} <= by_file["kernel_killers.ipynb"]
+    assert {"NB501", "NB502", "NB503", "NB601", "NB703", "NB704"} <= by_file["hygiene.ipynb"]
+    assert by_file["merge_conflict.ipynb"] == {"NB003"}
+    text = run_nblint("check", "--no-cache", str(REPO / "sample_notebooks")).stdout
+    assert "ghp_4fT9" not in text  # the sample token is shown masked
