@@ -20,52 +20,17 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from nblint.testing import make_notebook, notebook_text  # noqa: E402
-
-
-def many_cells(n: int) -> dict:
-    cells = []
-    for i in range(n):
-        if i % 5 == 0:
-            cells.append({"cell_type": "markdown", "source": f"## Step {i}\n"})
-        else:
-            cells.append(f"import numpy as np\nx{i} = np.zeros(({i % 97}, 3))\nfor j in range(10):\n    print(x{i}[j % 3])\n")
-    return make_notebook(cells)
+from nblint.testing import big_outputs_notebook, long_cell_notebook, many_cells_notebook, notebook_text  # noqa: E402
 
 
 def big_outputs(megabytes: float) -> dict:
-    # PNG-like base64 payloads and long text streams, as a notebook with plots and logs carries them
-    chunk = "iVBORw0KGgo" + "A" * (1024 * 1024 - 11)
-    count = max(1, int(megabytes))
-    cells = []
-    for i in range(count):
-        cells.append({
-            "cell_type": "code",
-            "source": f"plot({i})\n",
-            "execution_count": i + 1,
-            "outputs": [
-                {"output_type": "display_data", "metadata": {}, "data": {"image/png": chunk, "text/plain": ["<Figure>"]}},
-                {"output_type": "stream", "name": "stdout", "text": [f"step {k}\n" for k in range(200)]},
-            ],
-        })
-    return make_notebook(cells)
-
-
-def long_cell(lines: int) -> dict:
-    body = []
-    for i in range(lines):
-        if i % 4 == 0:
-            body.append(f"def f{i}(a, b=1):")
-            body.append(f"    return a * b + {i}")
-        else:
-            body.append(f"v{i} = f{(i // 4) * 4}({i}) if {i} % 3 else [{i}, {i + 1}]")
-    return make_notebook(["import pandas as pd\n" + "\n".join(body) + "\n"])
+    return big_outputs_notebook(max(1, int(megabytes)), image_bytes=1024 * 1024)
 
 
 CASES = {
-    "cells": (many_cells, 1250, "code+markdown cells"),
+    "cells": (many_cells_notebook, 1250, "code+markdown cells"),
     "outputs": (big_outputs, 50, "MB of outputs"),
-    "lines": (long_cell, 5000, "lines in one cell"),
+    "lines": (long_cell_notebook, 5000, "lines in one cell"),
 }
 
 

@@ -89,3 +89,45 @@ def run_example(rule: type[Rule], example: Valid | Any, folder: Path) -> list[Fi
         options[key] = all_options()[key].parse(value)
     result = check_file(path, {rule.code}, options)
     return [finding for finding in result.findings if finding.code == rule.code]
+
+
+# -- large notebooks, for the scaling tests and bench/large_inputs.py ------------------------------
+
+
+def many_cells_notebook(n: int) -> dict:
+    """n cells, one in five markdown, the rest small numpy code with a loop."""
+    cells: list = []
+    for i in range(n):
+        if i % 5 == 0:
+            cells.append({"cell_type": "markdown", "source": f"## Step {i}\n"})
+        else:
+            cells.append(f"import numpy as np\nx{i} = np.zeros(({i % 97}, 3))\nfor j in range(10):\n    print(x{i}[j % 3])\n")
+    return make_notebook(cells)
+
+
+def big_outputs_notebook(n: int, image_bytes: int = 256 * 1024) -> dict:
+    """n cells, each with a PNG-like base64 payload of image_bytes and a 200-line stream, as plots and logs."""
+    image = "iVBORw0KGgo" + "A" * (image_bytes - 11)
+    cells = []
+    for i in range(n):
+        cells.append({
+            "cell_type": "code",
+            "source": f"plot({i})\n",
+            "execution_count": i + 1,
+            "outputs": [
+                {"output_type": "display_data", "metadata": {}, "data": {"image/png": image, "text/plain": ["<Figure>"]}},
+                {"output_type": "stream", "name": "stdout", "text": [f"step {k}\n" for k in range(200)]},
+            ],
+        })
+    return make_notebook(cells)
+
+
+def long_cell_notebook(n: int) -> dict:
+    """One code cell of about n lines: small functions and conditional expressions calling them."""
+    lines = []
+    for i in range(n):
+        if i % 4 == 0:
+            lines.append(f"def f{i}(a, b=1):\n    return a * b + {i}")
+        else:
+            lines.append(f"v{i} = f{(i // 4) * 4}({i}) if {i} % 3 else [{i}, {i + 1}]")
+    return make_notebook(["import pandas as pd\n" + "\n".join(lines) + "\n"])

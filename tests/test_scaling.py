@@ -17,46 +17,9 @@ import pytest
 from nblint.deepstack import call_with_deep_stack
 from nblint.engine import check_file
 from nblint.rules import ALL_RULES, all_options
-from nblint.testing import make_notebook, notebook_text
+from nblint.testing import big_outputs_notebook, long_cell_notebook, make_notebook, many_cells_notebook, notebook_text
 
 LINEAR_BOUND = 9.0  # 4x the input: ~4x the work when linear, ~16x when quadratic
-
-
-def many_cells(n: int) -> dict:
-    cells = []
-    for i in range(n):
-        if i % 5 == 0:
-            cells.append({"cell_type": "markdown", "source": f"## Step {i}\n"})
-        else:
-            cells.append(f"import numpy as np\nx{i} = np.zeros(({i % 97}, 3))\nfor j in range(10):\n    print(x{i}[j % 3])\n")
-    return make_notebook(cells)
-
-
-def big_outputs(n: int) -> dict:
-    """n cells, each with a 256 KiB image and a 200-line stream: n/4 MB of outputs."""
-    image = "iVBORw0KGgo" + "A" * (256 * 1024 - 11)
-    cells = []
-    for i in range(n):
-        cells.append({
-            "cell_type": "code",
-            "source": f"plot({i})\n",
-            "execution_count": i + 1,
-            "outputs": [
-                {"output_type": "display_data", "metadata": {}, "data": {"image/png": image, "text/plain": ["<Figure>"]}},
-                {"output_type": "stream", "name": "stdout", "text": [f"step {k}\n" for k in range(200)]},
-            ],
-        })
-    return make_notebook(cells)
-
-
-def long_cell(n: int) -> dict:
-    lines = []
-    for i in range(n):
-        if i % 4 == 0:
-            lines.append(f"def f{i}(a, b=1):\n    return a * b + {i}")
-        else:
-            lines.append(f"v{i} = f{(i // 4) * 4}({i}) if {i} % 3 else [{i}, {i + 1}]")
-    return make_notebook(["import pandas as pd\n" + "\n".join(lines) + "\n"])
 
 
 def with_findings(n: int) -> dict:
@@ -66,9 +29,9 @@ def with_findings(n: int) -> dict:
 
 
 CASES = {
-    "many cells": (many_cells, 150),
-    "big outputs": (big_outputs, 40),
-    "one long cell": (long_cell, 600),
+    "many cells": (many_cells_notebook, 150),
+    "big outputs": (big_outputs_notebook, 40),
+    "one long cell": (long_cell_notebook, 600),
     "many findings": (with_findings, 100),
 }
 
