@@ -16,8 +16,9 @@ from __future__ import annotations
 import threading
 
 import libcst as cst
-from libcst._nodes.base import CSTNode
 
+# cst.CSTNode is the same class as libcst._nodes.base.CSTNode; the public name survives a reorganisation.
+CSTNode = cst.CSTNode
 _ORIGINAL = CSTNode.__dict__.get("__post_init__")
 _lock = threading.Lock()  # the class attribute is process-wide: one parse at a time swaps it
 
