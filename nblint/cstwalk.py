@@ -282,6 +282,8 @@ def _walk_with(root: cst.CSTNode, methods: Mapping[str, list[VisitorMethod]]) ->
             method(node)
         if leave:
             push((node, leave))
+        # The child-pushing below is written out twice (with and without per-field visitor methods)
+        # rather than shared through a helper: it runs for every node, and a call per child costs more.
         if field_methods is None:
             for field in fields:  # reversed: the first field's first child is popped first
                 value = getattr(node, field)
