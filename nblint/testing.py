@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from nblint.engine import check_file
-from nblint.findings import Finding
+from nblint.engine.pipeline import check_file
+from nblint.engine.findings import Finding
 from nblint.rules import all_options
 from nblint.rules.base import Rule, Valid
 

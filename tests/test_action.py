@@ -1,5 +1,5 @@
 """The GitHub Action: action.yml parsed and checked for script injection, and its check step
-(`python -m nblint.action`) run as GitHub runs it, with the environment variables GitHub sets, in a real
+(`python -m nblint.integrations.action`) run as GitHub runs it, with the environment variables GitHub sets, in a real
 git repository holding a base and a head commit.
 """
 
@@ -69,7 +69,7 @@ def test_the_install_step_installs_the_actions_own_checkout_with_the_diff_extra(
     assert install["env"]["NBLINT_ACTION_PATH"] == "${{ github.action_path }}"
     assert '"$NBLINT_ACTION_PATH[diff]"' in install["run"]
     assert "-m venv" in install["run"]
-    assert steps["Check notebooks"]["run"].strip("'\" ").endswith("-m nblint.action")
+    assert steps["Check notebooks"]["run"].strip("'\" ").endswith("-m nblint.integrations.action")
 
 
 # ----------------------------------------------------------------------------------- the check step
@@ -95,7 +95,7 @@ class Runner:
                    GITHUB_WORKSPACE=str(self.repo.root))
         for name, value in inputs.items():
             env[f"NBLINT_{name.upper()}"] = value
-        return subprocess.run([sys.executable, "-m", "nblint.action"], cwd=self.repo.root, env=env,
+        return subprocess.run([sys.executable, "-m", "nblint.integrations.action"], cwd=self.repo.root, env=env,
                               capture_output=True, text=True, timeout=300)
 
     def outputs(self) -> dict[str, str]:

@@ -33,7 +33,7 @@ def entries(cache_dir: Path) -> list[Path]:
 
 
 def test_cold_warm_and_uncached_runs_report_the_same_in_every_format(project, tmp_path):
-    from nblint.cache import _source_stamp
+    from nblint.engine.cache import _source_stamp
 
     source_before = _source_stamp()  # an edit of nblint itself mid-test (a shared work tree) starts a new cache
     cache_dir = tmp_path / "cache"
@@ -221,9 +221,9 @@ def test_clean_removes_the_cache_and_nothing_else(tmp_path):
 
 
 def test_the_runner_keeps_a_stable_order(tmp_path):
-    from nblint.cache import Cache
-    from nblint.config import ConfigResolver
-    from nblint.runner import check_files
+    from nblint.engine.cache import Cache
+    from nblint.engine.config import ConfigResolver
+    from nblint.engine.runner import check_files
 
     files = [write_notebook(tmp_path / f"{name}.ipynb", ["import time\ntime.sleep(86400)\ntime.sleep(99999)\n"])
              for name in ("c", "a", "b")]

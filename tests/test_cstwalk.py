@@ -1,4 +1,4 @@
-"""nblint.cstwalk must see exactly what libcst sees: the same children, the same visit order, the same calls.
+"""nblint.engine.code.cstwalk must see exactly what libcst sees: the same children, the same visit order, the same calls.
 
 Compared against libcst itself on the standard library's own sources (every construct the grammar has)
 and, where present, on the code cells of the shared corpus of real notebooks.
@@ -13,8 +13,8 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from nblint import cstwalk
-from nblint.deepstack import call_with_deep_stack
+from nblint.engine.code import cstwalk
+from nblint.engine.deepstack import call_with_deep_stack
 
 from conftest import CORPUS
 

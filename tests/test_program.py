@@ -6,10 +6,10 @@ import libcst as cst
 import pytest
 
 from conftest import write_notebook
-from nblint.context import CodeContext
-from nblint.notebook import read_notebook
-from nblint.program import build_program
-from nblint.symbols import UNKNOWN
+from nblint.engine.code.context import CodeContext
+from nblint.engine.read.notebook import read_notebook
+from nblint.engine.code.program import build_program
+from nblint.engine.code.symbols import UNKNOWN
 
 
 def _program(tmp_path, cells, metadata=None):

@@ -35,7 +35,7 @@ def forbidden_in(modules: set[str], forbidden: tuple[str, ...]) -> list[str]:
 def test_version_imports_no_engine(tmp_path):
     modules = imported_modules("--version", cwd=tmp_path)
     assert "nblint.cli" in modules
-    assert forbidden_in(modules, FORBIDDEN_FOR_CHECK + ("libcst", "nblint.engine", "nblint.rules")) == []
+    assert forbidden_in(modules, FORBIDDEN_FOR_CHECK + ("libcst", "nblint.engine.pipeline", "nblint.rules")) == []
 
 
 def test_checking_one_valid_notebook_imports_only_what_it_uses(tmp_path):
@@ -46,7 +46,7 @@ def test_checking_one_valid_notebook_imports_only_what_it_uses(tmp_path):
     ])
     for extra in ((), ("--no-cache",), ("--format", "full")):
         modules = imported_modules("check", *extra, "one.ipynb", cwd=tmp_path)
-        assert "nblint.engine" in modules and "libcst" in modules  # the check did run
+        assert "nblint.engine.pipeline" in modules and "libcst" in modules  # the check did run
         assert forbidden_in(modules, FORBIDDEN_FOR_CHECK) == [], extra
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, run_nblint
-from nblint.jsonlayout import detect
-from nblint.strip_options import StripOptions
+from nblint.engine.read.jsonlayout import detect
+from nblint.integrations.strip_options import StripOptions
 from nblint.testing import notebook_text
 
 # Small and varied notebooks of the shared corpus: nbformat 2, 3, 4.4 and 4.5, nbformat's layout and
@@ -628,7 +628,7 @@ SHORTCUT_OPTIONS = [
 def test_clean_shortcut_never_hides_a_change():
     """Notebooks judged clean from their JSON alone (without importing nbformat and nbstripout) are
     exactly those strip_output leaves as they are: checked on every notebook of the corpus."""
-    from nblint import strip
+    from nblint.integrations import strip
 
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus is not at {CORPUS}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conftest import json_findings, run_nblint, write_notebook
 
-from nblint.context import CodeContext
+from nblint.engine.code.context import CodeContext
 from nblint.rules._local_paths import find_local
 
 GiB = 2**30

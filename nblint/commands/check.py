@@ -41,10 +41,10 @@ def _jobs(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nblint.config import ConfigError, ConfigResolver, Overrides, check_selectors
-    from nblint.discovery import discover
+    from nblint.engine.config import ConfigError, ConfigResolver, Overrides, check_selectors
+    from nblint.engine.discovery import discover
     from nblint.reporters import RunResult, render
-    from nblint.runner import check_files
+    from nblint.engine.runner import check_files
 
     try:
         for flag in ("select", "ignore", "extend_select"):
@@ -60,12 +60,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"nblint: warning: {name}: no notebooks found", file=sys.stderr)
         cache = None
         if not args.no_cache:
-            from nblint.cache import Cache, location_for
+            from nblint.engine.cache import Cache, location_for
 
             cache = Cache(location_for(resolver, args.cache_dir))
         results = check_files(found.files, resolver, jobs=args.jobs, cache=cache)
         if args.diff_base is not None:
-            from nblint.diffbase import only_new
+            from nblint.integrations.diffbase import only_new
 
             results = only_new(results, args.diff_base, resolver)
     except ConfigError as exc:

@@ -31,7 +31,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nblint.githooks import HookError, find_repository, install_filter, install_hook, nblint_executable
+    from nblint.integrations.githooks import HookError, find_repository, install_filter, install_hook, nblint_executable
 
     try:
         repo = find_repository()

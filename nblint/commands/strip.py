@@ -54,9 +54,9 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nblint.config import ConfigError, ConfigResolver, Overrides
-    from nblint.discovery import discover
-    from nblint.strip_options import StripOptionError, options_from_arguments, options_from_table
+    from nblint.engine.config import ConfigError, ConfigResolver, Overrides
+    from nblint.engine.discovery import discover
+    from nblint.integrations.strip_options import StripOptionError, options_from_arguments, options_from_table
 
     if args.stdin:
         return _strip_stdin(args)
@@ -105,7 +105,7 @@ class _Tally:
 
 def _strip_all(plan, write: bool, detail: bool) -> _Tally:
     from nblint.atomic import write_bytes_atomic
-    from nblint.strip import NotStrippable, strip_notebook
+    from nblint.integrations.strip import NotStrippable, strip_notebook
 
     tally = _Tally()
     for path, options in plan:
@@ -145,9 +145,9 @@ def _fail(tally: _Tally, path: Path, reason: str) -> None:
 def _strip_stdin(args: argparse.Namespace) -> int:
     """One notebook from stdin to stdout, as a git clean filter must: whatever happens, stdout gets a whole
     notebook (the input itself when it cannot be stripped), so `git add` never stores half a file."""
-    from nblint.config import ConfigError, ConfigResolver, Overrides
-    from nblint.strip import NotStrippable, strip_notebook
-    from nblint.strip_options import StripOptionError, options_from_arguments, options_from_table
+    from nblint.engine.config import ConfigError, ConfigResolver, Overrides
+    from nblint.integrations.strip import NotStrippable, strip_notebook
+    from nblint.integrations.strip_options import StripOptionError, options_from_arguments, options_from_table
 
     data = sys.stdin.buffer.read()
     name = args.paths[0] if args.paths else None

@@ -22,7 +22,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nblint.githooks import HookError, find_repository, uninstall
+    from nblint.integrations.githooks import HookError, find_repository, uninstall
 
     try:
         repo = find_repository()

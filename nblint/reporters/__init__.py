@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-from nblint.findings import Finding
+from nblint.engine.findings import Finding
 
 FORMATS = ("text", "full", "json", "github", "sarif")
 

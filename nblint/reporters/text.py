@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nblint.findings import Finding
+from nblint.engine.findings import Finding
 from nblint.reporters import RunResult
 from nblint.wording import plural
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from nblint.options import MEMORY_BUDGET, Option
+from nblint.engine.options import MEMORY_BUDGET, Option
 from nblint.rules.base import CodeRule, EngineRule, NotebookRule, Rule
 
 RULE_MODULES = sorted(

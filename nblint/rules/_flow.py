@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Iterator
 
 import libcst as cst
 
-from nblint.cstwalk import children
-from nblint.symbols import last_name
+from nblint.engine.code.cstwalk import children
+from nblint.engine.code.symbols import last_name
 
 if TYPE_CHECKING:
-    from nblint.context import CodeContext
+    from nblint.engine.code.context import CodeContext
 
 SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 LOOPS = (cst.For, cst.While)

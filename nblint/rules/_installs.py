@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import Iterator
 from urllib.parse import urlsplit
 
-from nblint.magics import cell_magic
-from nblint.notebook import Notebook
+from nblint.engine.code.magics import cell_magic
+from nblint.engine.read.notebook import Notebook
 
 # The magics IPython provides for installers: they run in the kernel's own environment.
 MAGIC_OF_TOOL = {"pip": "%pip", "conda": "%conda", "mamba": "%mamba", "micromamba": "%micromamba"}

@@ -23,10 +23,10 @@ from urllib.parse import unquote, urlparse
 
 import libcst as cst
 
-from nblint.symbols import UNKNOWN
+from nblint.engine.code.symbols import UNKNOWN
 
 if TYPE_CHECKING:
-    from nblint.context import CodeContext
+    from nblint.engine.code.context import CodeContext
 
 _PATH_CLASSES = frozenset(
     f"pathlib.{name}" for name in ("Path", "PurePath", "PosixPath", "PurePosixPath", "WindowsPath", "PureWindowsPath")

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from nblint.symbols import binding_names, imported_names
+from nblint.engine.code.symbols import binding_names, imported_names
 
 if TYPE_CHECKING:
-    from nblint.context import CodeContext
+    from nblint.engine.code.context import CodeContext
 
 Function = cst.CSTNode  # a FunctionDef or a Lambda
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from nblint.notebook import Cell, Notebook
+from nblint.engine.read.notebook import Cell, Notebook
 
 # The tags with which nbsphinx, nbval, papermill and Jupyter Book mark a cell whose error is expected.
 EXPECTED_ERROR_TAGS = frozenset({"raises-exception", "nbval-raises-exception"})

@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
 
-from nblint.options import format_size
-from nblint.symbols import UNKNOWN, last_name
+from nblint.engine.options import format_size
+from nblint.engine.code.symbols import UNKNOWN, last_name
 
 if TYPE_CHECKING:
-    from nblint.context import CodeContext
+    from nblint.engine.code.context import CodeContext
 
 
 # -- dtypes ------------------------------------------------------------------------------------------

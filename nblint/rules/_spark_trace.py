@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 if TYPE_CHECKING:
-    from nblint.context import CodeContext
+    from nblint.engine.code.context import CodeContext
 
 SESSION = "session"
 SQLCONTEXT = "sqlcontext"

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence, Union
 
 import libcst as cst
 
-from nblint.findings import Severity
-from nblint.options import Option
+from nblint.engine.findings import Severity
+from nblint.engine.options import Option
 
 if TYPE_CHECKING:
-    from nblint.context import CodeContext
-    from nblint.notebook import Notebook
+    from nblint.engine.code.context import CodeContext
+    from nblint.engine.read.notebook import Notebook
 
 # An example notebook: a str is one code cell; a list holds cells (str = code cell, dict = a whole
 # nbformat cell such as {"cell_type": "markdown", "source": "..."}); a dict is the whole notebook JSON.

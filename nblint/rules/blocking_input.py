@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nblint.findings import Severity
+from nblint.engine.findings import Severity
 from nblint.rules._code_text import code_of
 from nblint.rules._notebook_functions import Function, TracksNotebookFunctions
 from nblint.rules.base import CodeRule, Invalid
-from nblint.symbols import last_name
+from nblint.engine.code.symbols import last_name
 
 # Qualified names of the calls that wait for someone at a keyboard.
 _PROMPTS = {"getpass.getpass": "getpass.getpass()", "builtins.input": "builtins.input()", "__builtin__.raw_input": "raw_input()"}

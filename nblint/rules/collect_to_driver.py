@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nblint.findings import Severity
+from nblint.engine.findings import Severity
 from nblint.rules._code_text import source_text
 from nblint.rules._spark_trace import LARGE_LIMIT, SOURCE, UNKNOWN, SparkTrace
 from nblint.rules.base import CodeRule, Invalid
-from nblint.symbols import imported_names
+from nblint.engine.code.symbols import imported_names
 
 _SINKS = ("toPandas", "collect")
 

@@ -1,6 +1,6 @@
 """The findings the engine itself reports while reading and parsing a notebook."""
 
-from nblint.findings import Severity
+from nblint.engine.findings import Severity
 from nblint.rules.base import EngineRule, Invalid
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from nblint.findings import Severity
-from nblint.notebook import Notebook
+from nblint.engine.findings import Severity
+from nblint.engine.read.notebook import Notebook
 from nblint.rules._outputs import EXPECTED_ERROR_TAGS, joined, one_line, saved_outputs
 from nblint.rules._secrets import mask_secrets
 from nblint.rules.base import Invalid, NotebookRule

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from nblint.findings import Severity
-from nblint.notebook import Notebook
+from nblint.engine.findings import Severity
+from nblint.engine.read.notebook import Notebook
 from nblint.rules.base import Invalid, NotebookRule
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nblint.findings import Severity
-from nblint.options import MEMORY_BUDGET
+from nblint.engine.findings import Severity
+from nblint.engine.options import MEMORY_BUDGET
 from nblint.rules._code_text import source_text
 from nblint.rules._sizes import ArrayEstimate, estimate_array, format_budget, format_count
 from nblint.rules.base import CodeRule, Invalid
-from nblint.options import format_size
+from nblint.engine.options import format_size
 
 # Constructors whose memory np.memmap can stand for (zeros and empty: a new memmap is zero-filled).
 _MEMMAP_FRIENDLY = {"zeros", "empty"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nblint.findings import Severity
-from nblint.options import Option, parse_int
+from nblint.engine.findings import Severity
+from nblint.engine.options import Option, parse_int
 from nblint.rules._sizes import format_count
 from nblint.rules.base import CodeRule, Invalid
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nblint.findings import Severity
-from nblint.options import MEMORY_BUDGET, format_size
+from nblint.engine.findings import Severity
+from nblint.engine.options import MEMORY_BUDGET, format_size
 from nblint.rules._code_text import source_text
 from nblint.rules._sizes import (
     ContainerEstimate,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from nblint.findings import Severity
-from nblint.notebook import Notebook
+from nblint.engine.findings import Severity
+from nblint.engine.read.notebook import Notebook
 from nblint.rules._installs import InstallCommand, MAGIC_OF_TOOL, install_commands, pinned_rewrite, versions_in_outputs
 from nblint.rules.base import Invalid, NotebookRule
 from nblint.wording import listing

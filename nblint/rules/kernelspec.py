@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import re
 
-from nblint.findings import Severity
-from nblint.notebook import Notebook
-from nblint.options import Option, parse_optional_str_list
+from nblint.engine.findings import Severity
+from nblint.engine.read.notebook import Notebook
+from nblint.engine.options import Option, parse_optional_str_list
 from nblint.rules.base import Invalid, NotebookRule, Valid
 
 PYTHON_KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from nblint.findings import Severity
-from nblint.notebook import Notebook
-from nblint.options import Option, format_size, parse_size
+from nblint.engine.findings import Severity
+from nblint.engine.read.notebook import Notebook
+from nblint.engine.options import Option, format_size, parse_size
 from nblint.rules._outputs import SavedOutput, joined, json_weight, saved_outputs, size_by_part
 from nblint.rules.base import Invalid, NotebookRule, Valid
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nblint.findings import Severity
-from nblint.options import Option, parse_number
+from nblint.engine.findings import Severity
+from nblint.engine.options import Option, parse_number
 from nblint.rules._code_text import source_text
 from nblint.rules._sizes import argument, read_number
 from nblint.rules.base import CodeRule, Invalid
-from nblint.symbols import last_name
+from nblint.engine.code.symbols import last_name
 
 MAX_SLEEP = Option(
     "max-sleep",

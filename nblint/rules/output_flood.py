@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from nblint.findings import Severity
-from nblint.options import Option, parse_int
+from nblint.engine.findings import Severity
+from nblint.engine.options import Option, parse_int
 from nblint.rules._flow import (
     COMPREHENSION,
     CONDITIONAL,
@@ -23,7 +23,7 @@ from nblint.rules._flow import (
 )
 from nblint.rules._sizes import int_range_length, range_arguments, range_length
 from nblint.rules.base import CodeRule, Invalid
-from nblint.symbols import UNKNOWN, last_name
+from nblint.engine.code.symbols import UNKNOWN, last_name
 from nblint.wording import listing
 
 MAX_PRINTED_LINES = Option(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from nblint.findings import Severity
-from nblint.notebook import Cell, Notebook
-from nblint.options import Option, parse_bool
+from nblint.engine.findings import Severity
+from nblint.engine.read.notebook import Cell, Notebook
+from nblint.engine.options import Option, parse_bool
 from nblint.rules._outputs import code_cells
 from nblint.rules.base import Invalid, NotebookRule, Valid
 from nblint.wording import plural

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nblint.findings import Severity
+from nblint.engine.findings import Severity
 from nblint.rules._code_text import code_of, source_text
 from nblint.rules._notebook_functions import TracksNotebookFunctions
 from nblint.rules.base import CodeRule, Invalid
-from nblint.symbols import last_name
+from nblint.engine.code.symbols import last_name
 
 PROCESS_POOLS = frozenset(
     {

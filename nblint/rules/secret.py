@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from nblint.findings import Severity
-from nblint.notebook import Cell, Notebook
+from nblint.engine.findings import Severity
+from nblint.engine.read.notebook import Cell, Notebook
 from nblint.rules._outputs import output_texts, saved_outputs
 from nblint.rules._secrets import SecretMatch, find_secrets, mask
 from nblint.rules.base import Invalid, NotebookRule

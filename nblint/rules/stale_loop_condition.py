@@ -7,7 +7,7 @@ from typing import Callable
 
 import libcst as cst
 
-from nblint.findings import Severity
+from nblint.engine.findings import Severity
 from nblint.rules._flow import (
     ControlStack,
     DefinedFunctions,
@@ -17,7 +17,7 @@ from nblint.rules._flow import (
 )
 from nblint.rules._code_text import source_text
 from nblint.rules.base import CodeRule, Invalid
-from nblint.symbols import UNKNOWN, binding_names, imported_name, walk
+from nblint.engine.code.symbols import UNKNOWN, binding_names, imported_name, walk
 
 # Leaves and operators a condition may be built from; anything else (a call, an attribute, a subscript,
 # a walrus, an await) may change between two tests without the body touching a name, so is not judged.

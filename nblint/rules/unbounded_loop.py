@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from nblint.findings import Severity
+from nblint.engine.findings import Severity
 from nblint.rules._flow import (
     ControlStack,
     DefinedFunctions,

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from nblint.findings import Severity
-from nblint.options import MEMORY_BUDGET, Option, format_size, parse_bool, parse_str_list
+from nblint.engine.findings import Severity
+from nblint.engine.options import MEMORY_BUDGET, Option, format_size, parse_bool, parse_str_list
 from nblint.rules._code_text import source_text
 from nblint.rules._local_paths import absolute_dirs, find_local, has_glob, local_part, path_value, remote_scheme
 from nblint.rules._sizes import format_budget
 from nblint.rules.base import CodeRule, Invalid, Valid
-from nblint.symbols import UNKNOWN, last_name
+from nblint.engine.code.symbols import UNKNOWN, last_name
 
 GiB = 2**30
 MiB = 2**20

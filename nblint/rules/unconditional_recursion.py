@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from nblint.cstwalk import children
-from nblint.findings import Severity
+from nblint.engine.code.cstwalk import children
+from nblint.engine.findings import Severity
 from nblint.rules._flow import (
     DefinedFunctions,
     callee_name,
@@ -19,7 +19,7 @@ from nblint.rules._flow import (
 )
 from nblint.rules._code_text import source_text
 from nblint.rules.base import CodeRule, Invalid
-from nblint.symbols import binding_names, imported_name
+from nblint.engine.code.symbols import binding_names, imported_name
 
 # Decorators that keep a self-call a self-call (the wrapper calls the function straight through).
 # Any other decorator may add a base case of its own (a depth guard, a pre-seeded cache): not judged.

@@ -6,7 +6,7 @@ import re
 
 import libcst as cst
 
-from nblint.findings import Severity
+from nblint.engine.findings import Severity
 from nblint.rules.base import CodeRule, Invalid
 
 # A user name as a path component: no separators, no placeholders or run-time fillers.

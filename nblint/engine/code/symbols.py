@@ -14,8 +14,8 @@ from typing import Any, Iterator
 
 import libcst as cst
 
-from nblint.cstwalk import walk as _walk
-from nblint.cstwalk import walk_code
+from nblint.engine.code.cstwalk import walk as _walk
+from nblint.engine.code.cstwalk import walk_code
 
 UNKNOWN: Any = object()
 

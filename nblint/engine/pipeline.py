@@ -12,10 +12,11 @@ from typing import Any, Iterable, Mapping
 
 import libcst as cst
 
-from nblint import cstwalk, dependencies, suppressions
-from nblint.findings import Finding
-from nblint.notebook import Notebook, Unreadable, parse_notebook, read_notebook
-from nblint.program import Program, build_program
+from nblint.engine import dependencies, suppressions
+from nblint.engine.code import cstwalk
+from nblint.engine.findings import Finding
+from nblint.engine.read.notebook import Notebook, Unreadable, parse_notebook, read_notebook
+from nblint.engine.code.program import Program, build_program
 from nblint.rules import ALL_RULES
 from nblint.rules.base import CodeRule, NotebookRule, Report, Rule
 
@@ -69,7 +70,7 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
 
     if notebook.schema_error is not None and "NB004" in enabled:
         message, json_path, json_line = notebook.schema_error
-        from nblint.schema import format_path
+        from nblint.engine.read.schema import format_path
 
         rule = ALL_RULES["NB004"]
         findings.append(
@@ -110,7 +111,7 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
 
 
 def run_code_rules(program: Program, code_rules: list[type[CodeRule]], options, notebook: Notebook) -> list[Report]:
-    from nblint.context import CodeContext
+    from nblint.engine.code.context import CodeContext
 
     context = CodeContext(program.module, notebook.path.parent)
     rules = [rule_class(context, _options_for(rule_class, options)) for rule_class in code_rules]

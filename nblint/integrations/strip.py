@@ -3,7 +3,7 @@
 The result equals what `nbstripout --keep-id` (plus the same options) writes, with these deliberate
 differences:
 - the file keeps its own JSON layout (indent, key order, ensure_ascii, line endings, trailing newline;
-  see nblint.jsonlayout), where nbstripout rewrites every changed file in nbformat's layout. For a file
+  see nblint.engine.read.jsonlayout), where nbstripout rewrites every changed file in nbformat's layout. For a file
   already in nbformat's layout (what Jupyter writes) the bytes are the same.
 - `drop_tagged_cells` drops the cells carrying ANY of the tags; nbstripout's honours only the last tag
   (its filters are lambdas that all see the loop variable's final value).
@@ -30,8 +30,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from nblint.jsonlayout import detect
-from nblint.strip_options import StripOptions
+from nblint.engine.read.jsonlayout import detect
+from nblint.integrations.strip_options import StripOptions
 from nblint.wording import plural
 
 # What nbformat's readers and writers drop (nbformat/v4/rwbase.py and v3/rwbase.py `strip_transient`).

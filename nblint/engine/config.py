@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from nblint.options import OptionError
+from nblint.engine.options import OptionError
 
 if sys.version_info >= (3, 11):
     import tomllib

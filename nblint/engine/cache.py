@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from nblint import __version__
-from nblint.dependencies import unchanged
+from nblint.engine.dependencies import unchanged
 
 CACHE_DIR_NAME = ".nblint_cache"
 ENV_VAR = "NBLINT_CACHE_DIR"
@@ -58,7 +58,7 @@ def default_location(config_file: Path | None, explicit: str | os.PathLike | Non
 def location_for(resolver, explicit: str | os.PathLike | None = None) -> Path:
     """default_location() for a run: the configuration in use is the one found from the current folder
     (or given with --config); a broken one there is reported where it applies, not here."""
-    from nblint.config import ConfigError
+    from nblint.engine.config import ConfigError
 
     try:
         config_file = resolver.default().path
@@ -164,8 +164,8 @@ def _finding_to_dict(finding) -> dict[str, Any]:
 
 
 def _result_from(data: dict, shown: str):
-    from nblint.engine import FileResult
-    from nblint.findings import Finding
+    from nblint.engine.pipeline import FileResult
+    from nblint.engine.findings import Finding
 
     unreadable = data["unreadable"]
     if not isinstance(unreadable, bool):
@@ -202,7 +202,7 @@ def _package_versions() -> str:
 
 
 def _source_stamp() -> str:
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # the whole nblint package: rules decide findings too
     stamps = []
     for folder, dirs, files in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")

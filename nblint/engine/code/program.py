@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from nblint.cstparse import parse_module
-from nblint.magics import PYTHON_CELL_MAGICS, cell_magic, mask_lines
-from nblint.notebook import Cell, MagicLine, Notebook
+from nblint.engine.code.cstparse import parse_module
+from nblint.engine.code.magics import PYTHON_CELL_MAGICS, cell_magic, mask_lines
+from nblint.engine.read.notebook import Cell, MagicLine, Notebook
 
 
 @dataclass

@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from nblint.config import ConfigResolver
-from nblint.deepstack import call_with_deep_stack
-from nblint.dependencies import recording
-from nblint.engine import FileResult, check_file
+from nblint.engine.config import ConfigResolver
+from nblint.engine.deepstack import call_with_deep_stack
+from nblint.engine.dependencies import recording
+from nblint.engine.pipeline import FileResult, check_file
 
 # Below this many notebooks to check (jobs unset) the run stays in process. Measured on the 2-core
 # machine with fork (bench/pool_threshold.py, median of 5): with the corpus's larger notebooks (85th
@@ -163,7 +163,7 @@ def plan(files: Iterable[Path], resolver: ConfigResolver) -> tuple[list[Task], l
 
 
 def _lookup(task: Task, profile: Profile, cache) -> FileResult | None:
-    from nblint.cache import content_digest
+    from nblint.engine.cache import content_digest
 
     try:
         raw = Path(task.path).read_bytes()
@@ -182,7 +182,7 @@ def _check_task(task: Task, profile: Profile, cache, look_up: bool = False) -> F
         raw = None  # check_file reads it again and reports why it cannot (NB002); nothing to cache
     digest = entry = None
     if cache is not None and raw is not None:
-        from nblint.cache import content_digest
+        from nblint.engine.cache import content_digest
 
         digest, entry = content_digest(raw), cache.entry_path(task.path, profile.fingerprint)
         if look_up:
@@ -200,7 +200,7 @@ def _check_task(task: Task, profile: Profile, cache, look_up: bool = False) -> F
 
 
 def _internal_error(task: Task, profile: Profile, message: str) -> FileResult:
-    from nblint.findings import Finding
+    from nblint.engine.findings import Finding
     from nblint.rules import ALL_RULES
 
     result = FileResult(task.shown)
@@ -222,7 +222,7 @@ def _init_worker(profiles: list[Profile], cache) -> None:
     global _worker_profiles, _worker_cache, _worker_thread
     import signal
 
-    from nblint.deepstack import DeepStackThread
+    from nblint.engine.deepstack import DeepStackThread
 
     _worker_profiles, _worker_cache = profiles, cache
     _worker_thread = DeepStackThread()  # one for all the worker's notebooks: a thread each cost 10% more

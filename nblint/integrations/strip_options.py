@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Any, Iterable
 
-from nblint.options import OptionError, parse_size
+from nblint.engine.options import OptionError, parse_size
 
 # The keys nbstripout 0.9.1's command line strips by default (its `main()`, not `strip_output`).
 DEFAULT_EXTRA_KEYS = (

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from nblint.config import ConfigError, ConfigResolver
-from nblint.engine import FileResult, check_file
-from nblint.findings import Finding
-from nblint.notebook import Notebook, Unreadable, parse_notebook
+from nblint.engine.config import ConfigError, ConfigResolver
+from nblint.engine.pipeline import FileResult, check_file
+from nblint.engine.findings import Finding
+from nblint.engine.read.notebook import Notebook, Unreadable, parse_notebook
 
 INSTALL_HINT = "pip install nbdime, or install nblint with its `diff` extra (pip install \".[diff]\" in the nblint checkout)"
 
@@ -326,7 +326,7 @@ def _new_findings(result: FileResult, old_data: bytes | None, ref: str, resolver
 
 def _findings_at_ref(path: Path, old_data: bytes, resolver: ConfigResolver) -> list[Finding]:
     """The notebook at REF through the same engine and settings: what was already reported then."""
-    from nblint.deepstack import call_with_deep_stack
+    from nblint.engine.deepstack import call_with_deep_stack
 
     settings = resolver.for_path(path)
     return call_with_deep_stack(check_file, path, settings.rules_for(path), settings.options, str(path), old_data).findings

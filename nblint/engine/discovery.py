@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nblint.config import DEFAULT_EXCLUDE, ConfigResolver
+from nblint.engine.config import DEFAULT_EXCLUDE, ConfigResolver
 
 _DEFAULT_EXCLUDE = frozenset(DEFAULT_EXCLUDE)
 

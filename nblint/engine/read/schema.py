@@ -103,7 +103,7 @@ def first_error(data: dict, fallback: Problem) -> Problem | None:
     """nbformat's own first schema error with its JSON path (None when it finds the notebook valid);
     the quick check's finding when the validator itself cannot run."""
     try:
-        from nblint.nbformat_import import import_nbformat
+        from nblint.engine.read.nbformat_import import import_nbformat
 
         import_nbformat()
         from nbformat.validator import iter_validate

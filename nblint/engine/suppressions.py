@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from nblint.findings import Finding
-from nblint.notebook import Notebook
+from nblint.engine.findings import Finding
+from nblint.engine.read.notebook import Notebook
 
 ALL = "ALL"
 _CODES = r"\[\s*([A-Za-z0-9_,\s]*)\]"

@@ -13,8 +13,8 @@ from typing import Any
 
 import libcst as cst
 
-from nblint.cstwalk import walk_code
-from nblint.symbols import UNKNOWN, SymbolTable, binding_names, literal_number, safe_binary, walk
+from nblint.engine.code.cstwalk import walk_code
+from nblint.engine.code.symbols import UNKNOWN, SymbolTable, binding_names, literal_number, safe_binary, walk
 
 _SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.ClassDef)
 

@@ -14,8 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from nblint import schema
-from nblint.jsonlocator import locate_lines
+from nblint.engine.read import schema
+from nblint.engine.read.jsonlocator import locate_lines
 
 # git writes conflict markers at the start of a line: "<<<<<<< HEAD", "=======", ">>>>>>> branch".
 _CONFLICT_START = re.compile(r"^<{7}(?: |$)", re.M)
@@ -278,7 +278,7 @@ def _upgrade(data: dict, major: int) -> tuple[list[Cell], dict]:
 
     logging.disable(logging.WARNING)  # nbformat logs the schema problems of old notebooks to stderr
     try:
-        from nblint.nbformat_import import import_nbformat
+        from nblint.engine.read.nbformat_import import import_nbformat
 
         nbformat = import_nbformat()
         from nbformat import versions
