@@ -26,9 +26,11 @@ import libcst as cst
 
 from nblint.engine.options import format_size
 from nblint.engine.code.symbols import UNKNOWN, last_name
+from nblint.rules._code_text import source_text
 
 if TYPE_CHECKING:
     from nblint.engine.code.context import CodeContext
+    from nblint.engine.code.facts import Facts
 
 
 # -- dtypes ------------------------------------------------------------------------------------------
@@ -621,3 +623,35 @@ def format_budget(size: int) -> str:
 
 def format_count(count: int) -> str:
     return f"{count:,}"
+
+
+# -- what is known of an input: the one size model ----------------------------------------------------
+
+
+def facts_of(node: cst.BaseExpression, context: "CodeContext") -> "Facts | None":
+    """The Facts of an expression used as an input (nblint.engine.code.facts): live ones where the guard
+    supplies them, else what a constructor call, or the single constructor assigned to a notebook-level
+    name, allocates. None when nothing is known."""
+    from nblint.engine.code.facts import Facts
+
+    if isinstance(node, cst.Name):
+        if context.scopes.is_local(node.value):
+            return None
+        if context.live is not None:
+            live = context.live.facts(node.value)
+            if live is not None:
+                return live
+        values = context.symbols.assigned_values(node.value)
+        if not values or len(values) != 1 or not isinstance(values[0], cst.Call):
+            return None
+        estimate = estimate_array(values[0], context)
+        evidence = f"{node.value} = {source_text(values[0])}"
+    elif isinstance(node, cst.Call):
+        estimate = estimate_array(node, context)
+        evidence = source_text(node)
+    else:
+        return None
+    if estimate is None:
+        return None
+    return Facts("array", shape=estimate.shape, dtype=estimate.dtype, length=estimate.shape[0] if estimate.shape else None,
+                 nbytes=estimate.nbytes, evidence=evidence)

@@ -14,6 +14,7 @@ from typing import Any
 import libcst as cst
 
 from nblint.engine.code.cstwalk import walk_code
+from nblint.engine.code.facts import ValueSource
 from nblint.engine.code.symbols import UNKNOWN, SymbolTable, binding_names, literal_number, safe_binary, walk
 
 _SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.ClassDef)
@@ -92,8 +93,11 @@ def _bound_names(scope: cst.CSTNode) -> set[str]:
 class CodeContext:
     """Handed to every code rule of one notebook."""
 
-    def __init__(self, module: cst.Module | None, notebook_dir: Path | None = None) -> None:
+    def __init__(self, module: cst.Module | None, notebook_dir: Path | None = None,
+                 live: "ValueSource | None" = None) -> None:
         self.symbols = SymbolTable(module)
+        # The kernel's namespace under the guard (nblint.engine.code.facts); None for static runs.
+        self.live = live
         self.scopes = ScopeTracker()
         self.notebook_dir = notebook_dir
         # Files whose size a rule read while checking this notebook (absolute path -> size in bytes, None
