@@ -24,6 +24,9 @@ def test_rules_lists_every_rule():
         line = next(line for line in result.stdout.splitlines() if line.startswith(code))
         assert rule.name in line and rule.severity.value in line
         assert (" on " if rule.default_enabled else " off ") in line
+    off = [code for code, rule in ALL_RULES.items() if not rule.default_enabled]
+    assert {"NB501", "NB502", "NB601", "NB602", "NB607"} <= set(off)
+    assert f"{len(ALL_RULES) - len(off)} of {len(ALL_RULES)} rules are on by default" in result.stdout
 
 
 def test_explain_by_code_and_by_name():
@@ -62,7 +65,11 @@ def test_sample_notebooks_are_reported():
         by_file.setdefault(finding["path"].split("/")[-1], set()).add(finding["code"])
     assert "clean.ipynb" not in by_file
     assert {"NB101", "NB201", "NB203", "NB204", "NB403"} <= by_file["kernel_killers.ipynb"]
-    assert {"NB501", "NB502", "NB503", "NB601", "NB703", "NB704"} <= by_file["hygiene.ipynb"]
+    # the default selection: what is almost always worth fixing; the install and metadata opinions are opt-in
+    assert by_file["hygiene.ipynb"] == {"NB503", "NB504", "NB703", "NB704"}
     assert by_file["merge_conflict.ipynb"] == {"NB003"}
+    opted_in = run_nblint("check", "--no-cache", "--format", "json", "--extend-select", "NB501,NB502,NB601",
+                          str(REPO / "sample_notebooks" / "hygiene.ipynb"))
+    assert {f["code"] for f in json.loads(opted_in.stdout)} >= {"NB501", "NB601"}
     text = run_nblint("check", "--no-cache", str(REPO / "sample_notebooks")).stdout
     assert "ghp_4fT9" not in text  # the sample token is shown masked

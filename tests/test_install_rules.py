@@ -174,15 +174,32 @@ def run(tmp_path, cells, select="NB501,NB502", *extra):
     return check_notebook(tmp_path, cells, select, *extra)
 
 
-def test_cli_reports_both_rules_at_the_line_with_fixes(tmp_path):
+def test_cli_reports_an_unpinned_shell_install_once_with_the_fix_for_both(tmp_path):
     findings = run(tmp_path, ["import os\n", "x = 1\n!pip install -q seaborn matplotlib==3.9.2\n"])
-    assert [(f["code"], f["cell"], f["line"], f["column"]) for f in findings] == [("NB501", 1, 2, 1), ("NB502", 1, 2, 1)]
-    unpinned, shell = findings
+    # one finding per line: NB501's rewrite is already the %pip magic NB502 asks for
+    assert [(f["code"], f["cell"], f["line"], f["column"]) for f in findings] == [("NB501", 1, 2, 1)]
+    [unpinned] = findings
     assert unpinned["message"].startswith("`!pip install -q seaborn matplotlib==3.9.2` installs seaborn without a version")
+    assert "(as %pip, which installs into the kernel's own environment)" in unpinned["message"]
     assert unpinned["fix"] == "%pip install -q seaborn==<version> matplotlib==3.9.2"
-    assert shell["fix"] == "%pip install -q seaborn matplotlib==3.9.2"
     lines = (tmp_path / "nb.ipynb").read_text().splitlines()
     assert lines[unpinned["json_line"] - 1].strip() == '"!pip install -q seaborn matplotlib==3.9.2\\n"'
+
+
+def test_cli_each_rule_alone_still_reports_the_line(tmp_path):
+    [shell] = run(tmp_path, ["!pip install -q seaborn matplotlib==3.9.2\n"], "NB502")
+    assert shell["code"] == "NB502" and shell["fix"] == "%pip install -q seaborn matplotlib==3.9.2"
+    [unpinned] = run(tmp_path, ["!pip install -q seaborn\n"], "NB501")
+    assert unpinned["code"] == "NB501"
+    # a pinned shell install is NB502's alone; silencing NB501 on a line brings NB502 back
+    assert [f["code"] for f in run(tmp_path, ["!pip install seaborn==0.13.2\n"])] == ["NB502"]
+    assert [f["code"] for f in run(tmp_path, ["!pip install seaborn  # noqa: NB501\n"])] == ["NB502"]
+
+
+def test_installs_are_off_by_default(tmp_path):
+    write_notebook(tmp_path / "nb.ipynb", ["!pip install seaborn\n"])
+    result = run_nblint("check", "--no-cache", "nb.ipynb", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
 
 
 def test_cli_pins_to_the_version_the_saved_output_shows(tmp_path):
@@ -208,8 +225,9 @@ def test_cli_clean_installs_and_look_alikes_report_nothing(tmp_path):
 
 def test_cli_reads_bash_cells(tmp_path):
     findings = run(tmp_path, ["%%bash\ncd /tmp\npip install gdown --no-use-pep517\n"])
-    assert [(f["code"], f["cell"], f["line"]) for f in findings] == [("NB501", 0, 3), ("NB502", 0, 3)]
-    assert "in a %%bash cell" in findings[1]["message"]
+    assert [(f["code"], f["cell"], f["line"]) for f in findings] == [("NB501", 0, 3)]
+    [shell] = run(tmp_path, ["%%bash\ncd /tmp\npip install gdown --no-use-pep517\n"], "NB502")
+    assert (shell["line"], "in a %%bash cell" in shell["message"]) == (3, True)
 
 
 def test_cli_suppression_comment_silences_the_line(tmp_path):

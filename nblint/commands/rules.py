@@ -28,4 +28,10 @@ def run(args: argparse.Namespace) -> int:
     header = ("code", "name", "severity", "default", "what it does")
     for row in [header, *rows]:
         print("  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)).rstrip())
+    off = [row[0] for row in rows if row[3] == "off"]
+    print(
+        f"\n{len(rows) - len(off)} of {len(rows)} rules are on by default: what is almost always worth fixing."
+        f" Turn on others with `extend-select` (for example extend-select = [\"{off[0] if off else 'NB'}\"])"
+        " or select = [\"ALL\"]."
+    )
     return 0

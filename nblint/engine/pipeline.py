@@ -107,7 +107,19 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
         reports.extend(run_code_rules(program, code_rules, options, notebook))
 
     findings.extend(_to_findings(reports, notebook, program, shown))
-    return suppressions.apply(_mask_credentials(findings), notebook)
+    return _one_per_line(suppressions.apply(_mask_credentials(findings), notebook))
+
+
+def _one_per_line(findings: list[Finding]) -> list[Finding]:
+    """Drop a finding whose rule yields to another rule reported on the same line (Rule.yields_to):
+    `!pip install x` is one finding, NB501's, whose rewrite is already the `%pip` magic NB502 asks for.
+    After suppressions, so silencing the kept finding brings the other back."""
+    yielding = [f for f in findings if ALL_RULES[f.code].yields_to is not None and f.line is not None]
+    if not yielding:
+        return findings
+    reported = {(f.code, f.cell, f.line) for f in findings}
+    return [f for f in findings
+            if f.line is None or (ALL_RULES[f.code].yields_to, f.cell, f.line) not in reported]
 
 
 def run_code_rules(program: Program, code_rules: list[type[CodeRule]], options, notebook: Notebook) -> list[Report]:

@@ -91,6 +91,9 @@ class Rule:
     name: ClassVar[str]
     severity: ClassVar[Severity]
     default_enabled: ClassVar[bool] = True
+    # One finding per line: the code of a rule whose finding on the same line (after suppressions) makes
+    # this rule's finding there redundant, because its rewrite fixes both. None: always reported.
+    yields_to: ClassVar[str | None] = None
     options: ClassVar[tuple[Option, ...]] = ()
     VALID: ClassVar[Sequence[ExampleSource | Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()

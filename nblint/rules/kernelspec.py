@@ -83,6 +83,9 @@ class MissingKernelspec(NotebookRule):
     code = "NB601"
     name = "missing-kernelspec"
     severity = Severity.WARNING
+    # Opt-in: Jupyter asks for a kernel once and goes on; it matters to papermill users, who select it.
+    # On ../shared/corpus all 14 findings were notebooks written by scripts and test fixtures.
+    default_enabled = False
 
     VALID = [
         _notebook(PYTHON_KERNELSPEC, _PYTHON_LANGUAGE_INFO),
@@ -138,6 +141,8 @@ class IncompleteKernelspec(NotebookRule):
     code = "NB602"
     name = "incomplete-kernelspec"
     severity = Severity.WARNING
+    # Opt-in: the schema requires both keys, so NB004 (on by default) already reports the same notebook.
+    default_enabled = False
 
     VALID = [
         _notebook(PYTHON_KERNELSPEC),

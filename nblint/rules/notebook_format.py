@@ -124,6 +124,8 @@ class OldNbformat(NotebookRule):
     code = "NB607"
     name = "old-nbformat"
     severity = Severity.INFO
+    # Opt-in: Jupyter opens and converts the old formats; a preference about the file's age, not a defect.
+    default_enabled = False
 
     VALID = [
         _v4([_code("x = 1\n", "a1b2c3")]),
