@@ -29,7 +29,7 @@ def test_text_format(sample):
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"{sample}:cell 3:3:")
     assert " NB001 cell 3 is not valid Python" in lines[0]
-    assert lines[-1] == "Found 1 finding in 1 notebook."
+    assert lines[-1] == "Found 1 finding in 1 notebook (1 checked)."
 
 
 def test_full_format_shows_the_line_and_a_caret(sample):
@@ -102,3 +102,54 @@ def test_clean_run_exits_0_with_a_summary(tmp_path):
     assert result.returncode == 0
     assert result.stdout.strip() == "All checks passed: 1 notebook checked."
     assert json.loads(run_nblint("check", "--format", "json", str(path)).stdout) == []
+
+
+def _many_findings(folder: Path) -> None:
+    """Two clean notebooks and one with 30 findings of two codes (26 NB703 tracebacks, 4 NB001)."""
+    write_notebook(folder / "a_clean.ipynb", ["x = 1\n"])
+    write_notebook(folder / "b_clean.ipynb", ["y = 2\n"])
+    error = {"output_type": "error", "ename": "KeyError", "evalue": "'k'", "traceback": ["KeyError: 'k'"]}
+    cells = [{"cell_type": "code", "source": f"d[{i}]\n", "execution_count": None, "outputs": [error]}
+             for i in range(26)] + ["print 'x'\n"] * 4
+    write_notebook(folder / "c_noisy.ipynb", cells)
+
+
+def test_summary_counts_the_notebooks_checked_and_a_long_report_ends_with_counts_by_code(tmp_path):
+    _many_findings(tmp_path)
+    result = run_nblint("check", "--no-cache", str(tmp_path))
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1
+    assert lines[-1] == "Found 30 findings in 1 notebook (3 checked)."
+    assert lines[-4:-1] == ["By code:", "  26  NB703  error-output", "   4  NB001  syntax-error"]
+    full = run_nblint("check", "--no-cache", "--format", "full", str(tmp_path)).stdout
+    assert "\n\nBy code:\n  26  NB703  error-output\n   4  NB001  syntax-error\n\nFound 30 findings" in full
+    # a short report has no tail
+    short = run_nblint("check", "--no-cache", str(tmp_path / "a_clean.ipynb"), str(tmp_path / "c_noisy.ipynb"),
+                       "--ignore", "NB703").stdout
+    assert "By code:" not in short and short.splitlines()[-1] == "Found 4 findings in 1 notebook (2 checked)."
+
+
+def test_statistics_flag_counts_per_code_instead_of_listing(tmp_path):
+    _many_findings(tmp_path)
+    result = run_nblint("check", "--no-cache", "--statistics", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "26  NB703  error-output",
+        " 4  NB001  syntax-error",
+        "Found 30 findings in 1 notebook (3 checked).",
+    ]
+    as_json = run_nblint("check", "--no-cache", "--statistics", "--format", "json", str(tmp_path))
+    assert json.loads(as_json.stdout) == [
+        {"code": "NB703", "name": "error-output", "count": 26},
+        {"code": "NB001", "name": "syntax-error", "count": 4},
+    ]
+    refused = run_nblint("check", "--no-cache", "--statistics", "--format", "sarif", str(tmp_path))
+    assert refused.returncode == 2 and refused.stdout == "" and "--statistics works with" in refused.stderr
+
+
+def test_a_folder_without_notebooks_says_nothing_was_found_to_check(tmp_path):
+    (tmp_path / "emptydir").mkdir()
+    result = run_nblint("check", "emptydir", cwd=tmp_path)
+    assert result.returncode == 0  # as ruff on a folder without Python files: a warning, not an error
+    assert result.stdout == "No notebooks found to check.\n"
+    assert result.stderr == "nblint: warning: emptydir: no notebooks found\n"

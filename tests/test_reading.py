@@ -64,7 +64,7 @@ def test_bad_file_is_one_finding_and_left_untouched(tmp_path, name):
     assert _snapshot(path) == before
     text = run_nblint("check", "--select", "NB0", str(path))
     assert text.stdout.count(str(path)) == 1  # one line naming the file
-    assert "1 notebook unreadable" in text.stdout
+    assert "(1 checked, 1 unreadable)" in text.stdout
     assert "Traceback" not in text.stderr
 
 
@@ -97,7 +97,7 @@ def test_folder_without_notebooks_warns_and_exits_0(tmp_path):
     result = run_nblint("check", str(tmp_path / "empty"))
     assert result.returncode == 0
     assert "no notebooks found" in result.stderr
-    assert "0 notebooks checked" in result.stdout
+    assert result.stdout == "No notebooks found to check.\n"
 
 
 def test_merge_conflict_names_the_line(tmp_path):

@@ -21,6 +21,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--ignore", type=_codes, default=(), metavar="CODES", help="comma-separated codes or prefixes to disable")
     parser.add_argument("--extend-select", type=_codes, default=(), metavar="CODES", help="codes or prefixes to enable on top of the selection")
     parser.add_argument("--config", type=Path, metavar="FILE", help="use this pyproject.toml or nblint.toml for every notebook")
+    parser.add_argument("--statistics", action="store_true", help="print the number of findings per code instead of the findings (text, full or json format)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when something is reported")
     parser.add_argument("--output-file", "-o", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
     parser.add_argument("--diff-base", metavar="REF", help="report only findings in cells added or changed since git revision REF (needs the `diff` extra: nbdime)")
@@ -43,9 +44,12 @@ def _jobs(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from nblint.engine.config import ConfigError, ConfigResolver, Overrides, check_selectors
     from nblint.engine.discovery import discover
-    from nblint.reporters import RunResult, render
+    from nblint.reporters import STATISTICS_FORMATS, RunResult, render, render_statistics
     from nblint.engine.runner import check_files
 
+    if args.statistics and args.format not in STATISTICS_FORMATS:
+        print(f"nblint: error: --statistics works with --format {', '.join(STATISTICS_FORMATS)}, not {args.format}", file=sys.stderr)
+        return 2
     try:
         for flag in ("select", "ignore", "extend_select"):
             value = getattr(args, flag)
@@ -79,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     for result in results:
         run_result.findings.extend(sorted(result.findings, key=lambda f: f.sort_key()))
         run_result.unreadable += result.unreadable
-    output = render(args.format, run_result)
+    output = render_statistics(args.format, run_result) if args.statistics else render(args.format, run_result)
     if args.output_file is not None:
         from nblint.atomic import write_text_atomic
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from nblint.engine.findings import Finding
 
 FORMATS = ("text", "full", "json", "github", "sarif")
+STATISTICS_FORMATS = ("text", "full", "json")  # `--statistics`: a table, or JSON; annotations have no place for it
 
 
 @dataclass
@@ -20,7 +21,28 @@ class RunResult:
     def notebooks_with_findings(self) -> int:
         return len({f.path for f in self.findings})
 
+    def by_code(self) -> list[tuple[str, str, int]]:
+        """(code, name, count) of each code reported, the most frequent first (ruff's --statistics order)."""
+        counts: dict[str, int] = {}
+        names: dict[str, str] = {}
+        for finding in self.findings:
+            counts[finding.code] = counts.get(finding.code, 0) + 1
+            names[finding.code] = finding.name
+        return sorted(((code, names[code], n) for code, n in counts.items()), key=lambda row: (-row[2], row[0]))
+
 
 def render(format_name: str, run: RunResult) -> str:
     module = importlib.import_module(f"nblint.reporters.{format_name}")
     return module.render(run)
+
+
+def render_statistics(format_name: str, run: RunResult) -> str:
+    """`--statistics`: the count of findings per code instead of the findings, as ruff's."""
+    if format_name == "json":
+        import json
+
+        rows = [{"code": code, "name": name, "count": count} for code, name, count in run.by_code()]
+        return json.dumps(rows, indent=2) + "\n"
+    from nblint.reporters.text import statistics_lines, summary
+
+    return "\n".join([*statistics_lines(run), summary(run)]) + "\n"

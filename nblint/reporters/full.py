@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nblint.reporters import RunResult
-from nblint.reporters.text import line_for, summary
+from nblint.reporters.text import line_for, summary, tail
 
 
 def render(run: RunResult) -> str:
@@ -25,5 +25,7 @@ def render(run: RunResult) -> str:
         if finding.fix:
             block.append(f"  = help: {finding.fix}")
         blocks.append("\n".join(block))
+    if tail(run):
+        blocks.append("\n".join(tail(run)[1:]))
     blocks.append(summary(run))
     return "\n\n".join(blocks) + "\n"

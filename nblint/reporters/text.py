@@ -1,10 +1,17 @@
-"""`path:cell N:line:col: CODE message`, one line each (N counts cells from 1, as people do), and a summary."""
+"""`path:cell N:line:col: CODE message`, one line each (N counts cells from 1, as people do), and a summary.
+
+A long report ends with a count per code above the summary, so what dominates it shows without scrolling.
+"""
 
 from __future__ import annotations
 
 from nblint.engine.findings import Finding
 from nblint.reporters import RunResult
 from nblint.wording import plural
+
+# From this many findings on, the text formats end with the per-code counts (`--statistics` alone prints
+# only those): a screenful of findings is where a reader stops seeing which codes make it up.
+TAIL_FROM = 25
 
 
 def location(finding: Finding) -> str:
@@ -22,16 +29,33 @@ def line_for(finding: Finding) -> str:
 
 
 def summary(run: RunResult) -> str:
-    unreadable = f" ({plural(run.unreadable, 'notebook')} unreadable)" if run.unreadable else ""
+    unreadable = f", {run.unreadable} unreadable" if run.unreadable else ""
+    if run.checked == 0:
+        return "No notebooks found to check."
     if not run.findings:
-        return f"All checks passed: {plural(run.checked, 'notebook')} checked.{unreadable}"
+        return f"All checks passed: {plural(run.checked, 'notebook')} checked{unreadable}."
     return (
         f"Found {plural(len(run.findings), 'finding')} in {plural(run.notebooks_with_findings, 'notebook')}"
-        f"{unreadable}."
+        f" ({run.checked} checked{unreadable})."
     )
+
+
+def statistics_lines(run: RunResult) -> list[str]:
+    """ruff's --statistics table: count, code, name; the most frequent code first."""
+    rows = run.by_code()
+    width = max((len(str(count)) for _, _, count in rows), default=1)
+    return [f"{count:>{width}}  {code}  {name}" for code, name, count in rows]
+
+
+def tail(run: RunResult) -> list[str]:
+    """The per-code counts that close a long report (nothing for a short one)."""
+    if len(run.findings) < TAIL_FROM:
+        return []
+    return ["", "By code:", *("  " + line for line in statistics_lines(run))]
 
 
 def render(run: RunResult) -> str:
     lines = [line_for(finding) for finding in run.findings]
+    lines += tail(run)
     lines.append(summary(run))
     return "\n".join(lines) + "\n"
