@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable, Sequence
 
 
 def plural(count: int, word: str) -> str:
@@ -15,3 +15,20 @@ def listing(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """' (did you mean memory-budget?)' for the nearest known word, or '' when none is near. Case and
+    `_` against `-` do not count: `memory_budget` finds `memory-budget`, `nb2o1` finds `NB201`."""
+    import difflib
+
+    by_form = {_form(candidate): candidate for candidate in known}
+    spelled = _form(word)
+    if spelled in by_form and by_form[spelled] != word:
+        return f" (did you mean {by_form[spelled]}?)"
+    nearest = difflib.get_close_matches(spelled, list(by_form), n=1, cutoff=0.6)
+    return f" (did you mean {by_form[nearest[0]]}?)" if nearest else ""
+
+
+def _form(word: str) -> str:
+    return word.replace("_", "-").lower()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import json_findings, run_nblint, write_notebook
 
 PY2 = ["print 'x'\n"]
@@ -121,3 +123,55 @@ def test_default_excludes_skip_checkpoints_git_and_virtualenvs(tmp_path):
     (tmp_path / "myenv" / "pyvenv.cfg").write_text("home = /usr\n")
     findings = json_findings(run_nblint("check", "--format", "json", str(tmp_path)))
     assert [f["path"].split("/")[-1] for f in findings] == ["a.ipynb"]
+
+
+@pytest.mark.parametrize("value", ["2", '"2"', "1.5"])
+def test_a_size_without_a_unit_is_an_error_showing_the_form(tmp_path, value):
+    (tmp_path / "nblint.toml").write_text(f"memory-budget = {value}\n")
+    write_notebook(tmp_path / "a.ipynb", ["x = 1\n"])
+    result = run_nblint("check", "--no-cache", str(tmp_path))
+    assert result.returncode == 2 and result.stdout == ""
+    assert "nblint.toml: memory-budget: expected a size with its unit, such as \"2 GiB\"" in result.stderr
+    assert "without a unit" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_size_with_a_unit_or_zero_is_read(tmp_path):
+    write_notebook(tmp_path / "a.ipynb", ["import numpy as np\nx = np.zeros((1000, 1000))\n"])  # 7.6 MiB
+    for budget, codes in (('"2 GiB"', []), ('"1 MiB"', ["NB101"]), ("0", ["NB101"])):
+        (tmp_path / "nblint.toml").write_text(f"memory-budget = {budget}\n")
+        assert _codes(run_nblint("check", "--no-cache", "--format", "json", str(tmp_path))) == codes, budget
+
+
+@pytest.mark.parametrize("table, key, suggestion", [
+    ("[tool.nblint]\nmemory_budget = \"2 GiB\"\n", "memory_budget", "memory-budget"),
+    ("[tool.nblint]\nmax-printed-line = 10\n", "max-printed-line", "max-printed-lines"),
+    ("[tool.nblint]\nextend_select = [\"NB501\"]\n", "extend_select", "extend-select"),
+    ("[tool.nblint.strip]\nkeep_output = true\n", "keep_output", "keep-output"),
+    ("[tool.nblint.strip]\nextra-key = [\"metadata.foo\"]\n", "extra-key", "extra-keys"),
+])
+def test_an_unknown_key_suggests_the_nearest(tmp_path, table, key, suggestion):
+    (tmp_path / "pyproject.toml").write_text(table)
+    write_notebook(tmp_path / "a.ipynb", ["x = 1\n"])
+    for command in (("check", "--no-cache"), ("strip", "--check")):  # both read the whole table alike
+        result = run_nblint(*command, str(tmp_path))
+        assert result.returncode == 2, (command, result.stdout)
+        assert f"unknown key '{key}'" in result.stderr and f"(did you mean {suggestion}?)" in result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_check_refuses_a_strip_table_strip_would_refuse(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.nblint.strip]\nkeep-output = \"yes\"\n")
+    write_notebook(tmp_path / "a.ipynb", ["x = 1\n"])
+    for command in (("check", "--no-cache"), ("strip", "--check")):
+        result = run_nblint(*command, str(tmp_path))
+        assert result.returncode == 2
+        assert "strip.keep-output: expected true or false, got 'yes'" in result.stderr
+
+
+def test_an_unknown_code_suggests_the_code_of_a_rule_named_or_the_nearest(tmp_path):
+    write_notebook(tmp_path / "a.ipynb", ["x = 1\n"])
+    (tmp_path / "nblint.toml").write_text('per-file-ignores = { "*.ipynb" = ["unbounded-loop"] }\n')
+    result = run_nblint("check", str(tmp_path))
+    assert result.returncode == 2 and "(did you mean NB201, the code of unbounded-loop?)" in result.stderr
+    result = run_nblint("check", "--select", "NB2O1", str(tmp_path))
+    assert result.returncode == 2 and "unknown rule code or prefix 'NB2O1' (did you mean NB201?)" in result.stderr

@@ -128,7 +128,7 @@ def test_max_output_size_raises_and_lowers_the_limit(tmp_path):
     assert "over the 100 KiB limit" in finding["message"]
     big = [{"execution_count": 1, "source": "show()\n", "outputs": [image(1_300_000)]}]
     assert check(tmp_path, "NB702", big, 'max-output-size = "2 MiB"\n') == []
-    assert check(tmp_path, "NB702", big, "max-output-size = 2000000\n") == []  # a plain number of bytes
+    assert check(tmp_path, "NB702", big, 'max-output-size = "2000000 B"\n') == []  # bytes, with the unit said
 
 
 def test_each_output_is_judged_alone(tmp_path):
@@ -160,7 +160,7 @@ def test_nbstripout_max_size_removes_exactly_what_nb702_reports(tmp_path):
     # At the boundary: a stream weighs its text plus "stream" and "stdout" (12 characters).
     cells.append({"execution_count": 5, "source": "log()\n", "outputs": [stream("x" * (limit - 12))]})  # == limit: kept
     cells.append({"execution_count": 6, "source": "log()\n", "outputs": [stream("x" * (limit - 11))]})  # limit + 1
-    findings = check(tmp_path, "NB702", cells, f"max-output-size = {limit}\n")
+    findings = check(tmp_path, "NB702", cells, f'max-output-size = "{limit} B"\n')
     reported = {f["cell"] for f in findings}
     assert reported == {1, 2, 5}
     subprocess.run([nbstripout, "--keep-id", "--max-size", str(limit), str(tmp_path / "nb.ipynb")], check=True)

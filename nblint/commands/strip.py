@@ -56,7 +56,7 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from nblint.engine.config import ConfigError, ConfigResolver, Overrides
     from nblint.engine.discovery import discover
-    from nblint.integrations.strip_options import StripOptionError, options_from_arguments, options_from_table
+    from nblint.integrations.strip_options import StripOptionError, options_from_arguments
 
     if args.stdin:
         return _strip_stdin(args)
@@ -70,8 +70,7 @@ def run(args: argparse.Namespace) -> int:
         for path in found.files:
             settings = resolver.for_path(path)
             if id(settings) not in by_settings:
-                where = str(settings.path) if settings.path is not None else "configuration"
-                by_settings[id(settings)] = options_from_table(settings.strip, where).merged(command_line)
+                by_settings[id(settings)] = settings.strip.merged(command_line)
             plan.append((path, by_settings[id(settings)]))
     except (ConfigError, StripOptionError) as exc:
         print(f"nblint: error: {exc}", file=sys.stderr)
@@ -147,7 +146,7 @@ def _strip_stdin(args: argparse.Namespace) -> int:
     notebook (the input itself when it cannot be stripped), so `git add` never stores half a file."""
     from nblint.engine.config import ConfigError, ConfigResolver, Overrides
     from nblint.integrations.strip import NotStrippable, strip_notebook
-    from nblint.integrations.strip_options import StripOptionError, options_from_arguments, options_from_table
+    from nblint.integrations.strip_options import StripOptionError, options_from_arguments
 
     data = sys.stdin.buffer.read()
     name = args.paths[0] if args.paths else None
@@ -160,8 +159,7 @@ def _strip_stdin(args: argparse.Namespace) -> int:
         if name and settings.is_excluded(Path(name)):
             sys.stdout.buffer.write(data)  # `exclude` names it: left as it is, as a folder run would
             return 0
-        where = str(settings.path) if settings.path is not None else "configuration"
-        options = options_from_table(settings.strip, where).merged(options_from_arguments(args))
+        options = settings.strip.merged(options_from_arguments(args))
         outcome = strip_notebook(data, options)
     except (ConfigError, StripOptionError) as exc:
         sys.stdout.buffer.write(data)

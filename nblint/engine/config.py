@@ -60,7 +60,7 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
-    strip: dict[str, Any] = field(default_factory=dict)
+    strip: Any = None  # nblint.integrations.strip_options.StripOptions, from [tool.nblint.strip]
     enabled: frozenset[str] = frozenset()
 
     def rules_for(self, notebook: Path) -> frozenset[str]:
@@ -156,8 +156,20 @@ def check_selectors(selectors, where: str) -> tuple[str, ...]:
         raise ConfigError(f"{where}: expected a list of rule codes such as [\"NB101\", \"NB2\"]")
     for selector in selectors:
         if selector != "ALL" and not any(code.startswith(selector) for code in ALL_RULES):
-            raise ConfigError(f"{where}: unknown rule code or prefix '{selector}' (see `nblint rules`)")
+            raise ConfigError(f"{where}: unknown rule code or prefix '{selector}'{_nearest_code(selector)}")
     return tuple(selectors)
+
+
+def _nearest_code(selector: str) -> str:
+    """A hint for an unknown selector: the code of a rule named instead of coded (`unbounded-loop`), or
+    the nearest code (`NB2O1`)."""
+    from nblint.rules import ALL_RULES, RULES_BY_NAME
+    from nblint.wording import did_you_mean
+
+    rule = RULES_BY_NAME.get(selector.lower().replace("_", "-"))
+    if rule is not None:
+        return f" (did you mean {rule.code}, the code of {rule.name}?)"
+    return did_you_mean(selector.upper(), ALL_RULES) or " (see `nblint rules`)"
 
 
 def load_file(path: Path) -> dict[str, Any] | None:
@@ -187,7 +199,10 @@ def settings_from_table(table: dict[str, Any], path: Path | None, overrides: Ove
     options_known = all_options()
     unknown = [key for key in table if key not in _KNOWN_KEYS and key not in options_known]
     if unknown:
-        raise ConfigError(f"{where}: unknown key '{unknown[0]}' in {section} (see `nblint rules` and the README)")
+        from nblint.wording import did_you_mean
+
+        hint = did_you_mean(unknown[0], [*_KNOWN_KEYS, *options_known]) or " (see `nblint rules` and the README)"
+        raise ConfigError(f"{where}: unknown key '{unknown[0]}' in {section}{hint}")
 
     settings = Settings(path=path, root=(path.parent if path is not None else Path.cwd()).resolve())
     if "select" in table:
@@ -210,7 +225,13 @@ def settings_from_table(table: dict[str, Any], path: Path | None, overrides: Ove
     strip = table.get("strip", {})
     if not isinstance(strip, dict):
         raise ConfigError(f"{where}: [tool.nblint.strip] must be a table")
-    settings.strip = strip
+    # Read (and so checked) here, for every command: `check` refuses what `strip` would refuse.
+    from nblint.integrations.strip_options import StripOptionError, options_from_table
+
+    try:
+        settings.strip = options_from_table(strip, where)
+    except StripOptionError as exc:
+        raise ConfigError(str(exc)) from None
 
     raw_options = {key: value for key, value in table.items() if key in options_known}
     raw_options.update(dict(overrides.options))

@@ -34,18 +34,22 @@ class OptionError(ValueError):
 
 
 def parse_size(value: Any) -> int:
-    """'1 GiB', '512MB', '2g' or a plain number of bytes -> bytes."""
+    """'1 GiB', '512MB', '2g', '500 B' -> bytes. A number without a unit is refused (0 aside): is
+    `memory-budget = 2` two bytes or two gigabytes? Whichever we guessed, someone would be surprised."""
+    expected = 'a size with its unit, such as "2 GiB", "512 MiB" or "500 MB"'
     if isinstance(value, bool):
-        raise OptionError(f"expected a size such as \"1 GiB\", got {value!r}")
+        raise OptionError(f"expected {expected}, got {value!r}")
     if isinstance(value, (int, float)):
-        if value < 0:
-            raise OptionError(f"a size cannot be negative, got {value!r}")
-        return int(value)
+        if value == 0:
+            return 0
+        raise OptionError(f"expected {expected}, got {value!r}: a number without a unit; write \"{value:g} GiB\" or \"{value:g} B\"")
     if isinstance(value, str):
         match = _SIZE_RE.match(value)
         if match and match.group(2).lower() in _SIZE_UNITS:
+            if not match.group(2) and float(match.group(1)) != 0:
+                raise OptionError(f"expected {expected}, got {value!r}: a number without a unit")
             return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).lower()])
-    raise OptionError(f"expected a size such as \"1 GiB\" or \"500 MB\", got {value!r}")
+    raise OptionError(f"expected {expected}, got {value!r}")
 
 
 def format_size(size: float) -> str:

@@ -91,6 +91,8 @@ def parse_max_size(value: Any, where: str) -> int:
         match = _NBSTRIPOUT_SIZE.match(value.strip())
         if match:
             return int(match.group(1)) * _NBSTRIPOUT_UNITS[match.group(2).upper()]
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value  # nbstripout's --max-size is a number of bytes when it has no unit
     try:
         return parse_size(value)
     except OptionError:
@@ -121,9 +123,10 @@ def options_from_table(table: dict[str, Any], where: str) -> StripOptions:
     """Check and read a `[tool.nblint.strip]` table; `where` names the file for messages."""
     unknown = [key for key in table if key not in KNOWN_KEYS]
     if unknown:
-        raise StripOptionError(
-            f"{where}: unknown key '{unknown[0]}' in [tool.nblint.strip] (known: {', '.join(KNOWN_KEYS)})"
-        )
+        from nblint.wording import did_you_mean
+
+        hint = did_you_mean(unknown[0], KNOWN_KEYS) or f" (known: {', '.join(KNOWN_KEYS)})"
+        raise StripOptionError(f"{where}: unknown key '{unknown[0]}' in [tool.nblint.strip]{hint}")
     values: dict[str, Any] = {}
     for key, value in table.items():
         attribute = key.replace("-", "_")
