@@ -34,3 +34,41 @@ def test_cell_suppressions_by_comment_and_tag(tmp_path):
 def test_notebook_suppression_in_metadata(tmp_path):
     metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3"}, "nblint": {"ignore": ["NB001"]}}
     assert _cells(tmp_path, ["print 'a'\n"], metadata) == []
+
+
+def test_prefixes_suppress_the_codes_they_select_as_in_the_configuration(tmp_path):
+    assert _cells(tmp_path, ["while True:  # nblint: ignore[NB2]\n    pass\n"]) == []
+    assert _cells(tmp_path, ["while True:  # noqa: NB20\n    pass\n"]) == []
+    assert _cells(tmp_path, ["# nblint: ignore-cell[NB2]\nwhile True:\n    pass\n"]) == []
+    tagged = {"cell_type": "code", "source": "while True:\n    pass\n", "metadata": {"tags": ["nblint-ignore[NB2]"]}}
+    assert _cells(tmp_path, [tagged]) == []
+    assert _cells(tmp_path, ["while True:\n    pass\n"], {"nblint": {"ignore": ["NB2"]}}) == []
+    # a prefix of another family, or a longer code, does not
+    assert _cells(tmp_path, ["while True:  # nblint: ignore[NB1, NB2011]\n    pass\n"]) == [("NB201", 0)]
+    assert _cells(tmp_path, ["while True:\n    pass\n"], {"nblint": {"ignore": ["NB20", "NB1"]}}) == []
+
+
+def _run(tmp_path, metadata, *extra):
+    path = write_notebook(tmp_path / "s.ipynb", ["while True:\n    pass\n"], metadata)
+    return run_nblint("check", "--format", "json", *extra, str(path), cwd=tmp_path)
+
+
+def test_a_string_in_the_metadata_ignore_is_honoured_with_a_warning_naming_the_notebook(tmp_path):
+    for extra in ((), ()):  # the second run is served from the cache, and warns all the same
+        result = _run(tmp_path, {"nblint": {"ignore": "NB201"}}, *extra)
+        assert json_findings(result) == [] and result.returncode == 0
+        assert result.stderr == (
+            f'nblint: warning: {tmp_path / "s.ipynb"}: metadata "nblint": "ignore" is the string \'NB201\', '
+            'not a list; honoured as ["NB201"], which is how to write it\n'
+        )
+    assert list((tmp_path / ".nblint_cache").rglob("*.json"))  # the second run did read the cache
+
+
+def test_metadata_ignore_nblint_cannot_read_is_a_warning_and_suppresses_nothing(tmp_path):
+    for metadata, what in (({"nblint": {"ignore": 201}}, '"ignore" is a number'),
+                           ({"nblint": {"ignore": [201]}}, '"ignore" is a list holding something other than codes'),
+                           ({"nblint": ["NB201"]}, 'metadata "nblint" is a list')):
+        result = _run(tmp_path, metadata, "--no-cache")
+        assert [f["code"] for f in json_findings(result)] == ["NB201"] and result.returncode == 1
+        assert result.stderr.count("\n") == 1 and what in result.stderr and "s.ipynb" in result.stderr
+        assert "nothing suppressed" in result.stderr

@@ -81,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
 
     run_result = RunResult(checked=len(results))
     for result in results:
+        for warning in result.warnings:
+            print(f"nblint: warning: {result.path}: {warning}", file=sys.stderr)
         run_result.findings.extend(sorted(result.findings, key=lambda f: f.sort_key()))
         run_result.unreadable += result.unreadable
     output = render_statistics(args.format, run_result) if args.statistics else render(args.format, run_result)

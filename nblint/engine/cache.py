@@ -33,7 +33,7 @@ from nblint.engine.dependencies import unchanged
 
 CACHE_DIR_NAME = ".nblint_cache"
 ENV_VAR = "NBLINT_CACHE_DIR"
-FORMAT = 1  # of an entry; bump when its layout changes
+FORMAT = 2  # of an entry; bump when its layout changes (2: warnings)
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -145,6 +145,7 @@ class Cache:
             "content": digest,
             "unreadable": result.unreadable,
             "dependencies": result.dependencies,
+            "warnings": result.warnings,
             "findings": [_finding_to_dict(finding) for finding in result.findings],
         }
         try:
@@ -167,11 +168,11 @@ def _result_from(data: dict, shown: str):
     from nblint.engine.pipeline import FileResult
     from nblint.engine.findings import Finding
 
-    unreadable = data["unreadable"]
-    if not isinstance(unreadable, bool):
+    unreadable, warnings = data["unreadable"], data["warnings"]
+    if not isinstance(unreadable, bool) or not (isinstance(warnings, list) and all(isinstance(w, str) for w in warnings)):
         raise ValueError("bad entry")
     findings = [Finding.from_dict({**item, "path": shown}) for item in data["findings"]]
-    return FileResult(shown, findings, unreadable=unreadable, dependencies=data["dependencies"])
+    return FileResult(shown, findings, unreadable=unreadable, dependencies=data["dependencies"], warnings=warnings)
 
 
 _ENGINE: str | None = None

@@ -29,6 +29,9 @@ class FileResult:
     # Files the rules sized besides the notebook (absolute path -> size, None when absent), filled by the
     # runner from nblint.dependencies: the cache re-checks them before reusing these findings.
     dependencies: dict[str, int | None] = field(default_factory=dict)
+    # Problems with the notebook's own nblint settings (a metadata suppression nblint cannot read), for
+    # one line each on stderr: not findings, since no rule was broken, but never silence.
+    warnings: list[str] = field(default_factory=list)
 
 
 def check_file(
@@ -53,8 +56,9 @@ def check_file(
                             column=problem.column, json_line=problem.line)
                 )
             return result
-        findings = analyse(notebook, enabled, options, shown)
-        return FileResult(shown, findings)
+        warnings: list[str] = []
+        findings = analyse(notebook, enabled, options, shown, warnings)
+        return FileResult(shown, findings, warnings=warnings)
     except Exception as exc:  # one broken notebook must never stop a run over many
         rule = ALL_RULES["NB000"]
         return FileResult(
@@ -64,7 +68,8 @@ def check_file(
         )
 
 
-def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, Any], shown: str) -> list[Finding]:
+def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, Any], shown: str,
+            warnings: list[str]) -> list[Finding]:
     reports: list[Report] = []
     findings: list[Finding] = []
 
@@ -107,7 +112,7 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
         reports.extend(run_code_rules(program, code_rules, options, notebook))
 
     findings.extend(_to_findings(reports, notebook, program, shown))
-    return _one_per_line(suppressions.apply(_mask_credentials(findings), notebook))
+    return _one_per_line(suppressions.apply(_mask_credentials(findings), notebook, warnings))
 
 
 def _one_per_line(findings: list[Finding]) -> list[Finding]:

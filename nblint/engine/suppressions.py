@@ -5,7 +5,9 @@
   tag `nblint-ignore` / `nblint-ignore[NB101]`;
 - a whole notebook: `"nblint": {"ignore": ["NB601"]}` in the notebook metadata.
 
-An unknown code or a suppression nothing needed is not an error.
+Codes may be prefixes (`NB2` covers NB201-NB204), as in the configuration's `select` and `ignore`. An
+unknown code or a suppression nothing needed is not an error; a metadata `ignore` nblint cannot read as a
+list of codes is a warning naming the notebook (a string is honoured as the codes it holds).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def _codes(text: str | None) -> set[str]:
 
 
 def _covers(codes: set[str], code: str) -> bool:
-    return ALL in codes or code in codes
+    """A suppression's codes cover a code when one of them is it or a prefix of it (`NB2`, `NB20`)."""
+    return ALL in codes or any(code.startswith(prefix) for prefix in codes)
 
 
 def line_suppressions(line: str) -> set[str]:
@@ -56,19 +59,54 @@ def cell_suppressions(notebook: Notebook, cell_index: int) -> set[str]:
     return found
 
 
-def notebook_suppressions(notebook: Notebook) -> set[str]:
+def notebook_suppressions(notebook: Notebook, warnings: list[str]) -> set[str]:
+    """The codes `metadata.nblint.ignore` suppresses; what cannot be read as codes adds to `warnings`."""
     section = notebook.metadata.get("nblint")
-    if isinstance(section, dict):
-        ignore = section.get("ignore")
-        if isinstance(ignore, list):
-            return {str(code).upper() for code in ignore}
-        if ignore is True:
-            return {ALL}
+    if section is None:
+        return set()
+    if not isinstance(section, dict):
+        warnings.append(f'metadata "nblint" is {_json_type(section)}, not an object such as {_EXAMPLE}; nothing suppressed')
+        return set()
+    ignore = section.get("ignore")
+    if ignore is None or ignore == []:
+        return set()
+    if ignore is True:
+        return {ALL}
+    if isinstance(ignore, list) and all(isinstance(code, str) for code in ignore):
+        return {code.strip().upper() for code in ignore if code.strip()}
+    if isinstance(ignore, str) and ignore.strip():
+        codes = sorted(_codes(ignore))
+        warnings.append(
+            f'metadata "nblint": "ignore" is the string {ignore!r}, not a list; honoured as '
+            f'{_json_list(codes)}, which is how to write it'
+        )
+        return set(codes)
+    warnings.append(f'metadata "nblint": "ignore" is {_json_type(ignore)}, not a list of codes such as {_EXAMPLE}; nothing suppressed')
     return set()
 
 
-def apply(findings: list[Finding], notebook: Notebook) -> list[Finding]:
-    whole = notebook_suppressions(notebook)
+_EXAMPLE = '{"ignore": ["NB601"]}'
+
+
+def _json_list(codes: list[str]) -> str:
+    return "[" + ", ".join(f'"{code}"' for code in codes) + "]"
+
+
+def _json_type(value) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "an empty string" if not value.strip() else "a string"
+    if isinstance(value, list):
+        return "a list holding something other than codes"
+    return "an object" if isinstance(value, dict) else type(value).__name__
+
+
+def apply(findings: list[Finding], notebook: Notebook, warnings: list[str]) -> list[Finding]:
+    """The findings no suppression covers; problems with the notebook's own suppression go to `warnings`."""
+    whole = notebook_suppressions(notebook, warnings)
     by_cell: dict[int, set[str]] = {}
     kept = []
     for finding in findings:

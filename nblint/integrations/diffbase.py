@@ -259,7 +259,7 @@ def only_new(results: list[FileResult], ref: str, resolver: ConfigResolver, stde
         data = old_bytes.get((repository.top, old_relative))
         kept = _new_findings(result, data, ref, resolver, stderr)
         hidden += len(result.findings) - len(kept)
-        filtered.append(FileResult(result.path, kept, result.unreadable))
+        filtered.append(FileResult(result.path, kept, result.unreadable, warnings=result.warnings))
     if hidden:
         print(f"nblint: {hidden} finding{'s' if hidden != 1 else ''} in cells unchanged since {ref} not shown (--diff-base)",
               file=stderr)
