@@ -153,3 +153,38 @@ def test_a_folder_without_notebooks_says_nothing_was_found_to_check(tmp_path):
     assert result.returncode == 0  # as ruff on a folder without Python files: a warning, not an error
     assert result.stdout == "No notebooks found to check.\n"
     assert result.stderr == "nblint: warning: emptydir: no notebooks found\n"
+
+
+def _sarif_validator():
+    """jsonschema's validator for the SARIF 2.1.0 schema, with a format checker that knows uri-reference."""
+    if not SARIF_SCHEMA.exists():
+        pytest.skip(f"the SARIF 2.1.0 schema is not at {SARIF_SCHEMA} on this machine")
+    jsonschema = pytest.importorskip("jsonschema")
+    checker = jsonschema.FormatChecker()
+    if "uri-reference" not in checker.checkers:
+        pytest.skip("jsonschema cannot check the uri-reference format here (install jsonschema[format-nongpl])")
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    return jsonschema.Draft7Validator(schema, format_checker=checker), checker
+
+
+def test_sarif_uris_are_rfc_3986_references(tmp_path):
+    validator, checker = _sarif_validator()
+    names = ["my notebooks/a b.ipynb", "x:y%z.ipynb", "caf\u00e9 #1?.ipynb"]
+    for name in names:
+        write_notebook(tmp_path / name, ["print 'x'\n"])
+    result = run_nblint("check", "--no-cache", "--format", "sarif", *names, cwd=tmp_path)
+    document = json.loads(result.stdout)
+    errors = [error.message for error in validator.iter_errors(document)]
+    assert errors == []
+    uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"])
+    assert uris == ["caf%C3%A9%20%231%3F.ipynb", "my%20notebooks/a%20b.ipynb", "x%3Ay%25z.ipynb"]
+    from urllib.parse import unquote, urlsplit
+
+    for uri in uris:
+        assert urlsplit(uri).scheme == "" and unquote(uri) in names  # a relative reference to the very file
+    # an absolute path becomes a file:// URI
+    absolute = run_nblint("check", "--no-cache", "--format", "sarif", str(tmp_path / "x:y%z.ipynb"))
+    [only] = json.loads(absolute.stdout)["runs"][0]["results"]
+    uri = only["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == (tmp_path / "x:y%z.ipynb").as_uri() and uri.endswith("/x%3Ay%25z.ipynb")
+    assert checker.conforms(uri, "uri-reference")

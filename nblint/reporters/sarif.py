@@ -7,6 +7,8 @@ the cell, its id and the line within the cell travel in each result's properties
 from __future__ import annotations
 
 import json
+import os
+from urllib.parse import quote
 
 from nblint import __version__
 from nblint.reporters import RunResult
@@ -14,6 +16,23 @@ from nblint.rules import ALL_RULES
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+# RFC 3986 pchar, less ":": sub-delims and "@" may stay as they are; everything else is percent-encoded.
+# A ":" is encoded wherever it is, because in the first segment it would make the name read as a scheme
+# (`x:y.ipynb` is the URI `y.ipynb` of scheme `x`).
+_PATH_SAFE = "/!$&'()*+,;=@"
+
+
+def artifact_uri(path: str) -> str:
+    """The notebook's path as SARIF's `artifactLocation.uri`: a relative path as an RFC 3986 relative
+    reference (spaces, `%`, `:`, `#`, `?` and non-ASCII percent-encoded, as UTF-8), an absolute one as a
+    `file://` URI, which code scanning makes relative to the checkout."""
+    if os.path.isabs(path):
+        from pathlib import Path
+
+        return Path(path).as_uri()
+    return quote(path.replace(os.sep, "/"), safe=_PATH_SAFE)
 
 
 def _rule_descriptor(rule) -> dict:
@@ -43,7 +62,7 @@ def render(run: RunResult) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": finding.path.replace("\\", "/")},
+                        "artifactLocation": {"uri": artifact_uri(finding.path)},
                         "region": region,
                     }
                 }
