@@ -689,3 +689,25 @@ def test_stdin_filter_mode(tmp_path):
     broken = run_nblint("strip", "--stdin", "nb.ipynb", cwd=tmp_path, input='{"cells": [')
     assert (broken.returncode, broken.stdout) == (2, '{"cells": [')
     assert broken.stderr.startswith("nb.ipynb: not a notebook: not JSON")
+
+
+def test_a_byte_order_mark_is_read_as_check_reads_it_and_kept(tmp_path):
+    """A notebook saved with a UTF-8 byte-order mark (some Windows editors write one): `check` reads it,
+    so `strip` does too, and the mark stays, as the rest of the file's layout does."""
+    text = notebook_text(rich_notebook())
+    plain, marked = tmp_path / "plain.ipynb", tmp_path / "marked.ipynb"
+    plain.write_text(text, encoding="utf-8")
+    marked.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    checked = run_nblint("check", "--no-cache", "--format", "json", "marked.ipynb", cwd=tmp_path)
+    assert "NB002" not in {f["code"] for f in json.loads(checked.stdout)}
+    would = run_nblint("strip", "--check", "marked.ipynb", cwd=tmp_path)
+    assert would.returncode == 1 and "marked.ipynb" in would.stdout
+    assert would.stderr == "1 notebook would be stripped, 0 already clean\n"
+    result = run_nblint("strip", ".", cwd=tmp_path)
+    assert result.returncode == 1 and "left unchanged" not in result.stderr, result.stderr
+    assert marked.read_bytes() == b"\xef\xbb\xbf" + plain.read_bytes()  # the same strip, mark kept
+    assert run_nblint("strip", "marked.ipynb", cwd=tmp_path).returncode == 0  # and nothing more to do
+    # git's clean filter: the same bytes
+    filtered = subprocess.run([sys.executable, "-m", "nblint", "strip", "--stdin", "marked.ipynb"], cwd=tmp_path,
+                              input=b"\xef\xbb\xbf" + text.encode("utf-8"), capture_output=True)
+    assert (filtered.returncode, filtered.stdout) == (0, marked.read_bytes())

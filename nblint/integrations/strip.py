@@ -26,6 +26,7 @@ clean notebooks never pays for them.
 from __future__ import annotations
 
 import json
+from codecs import BOM_UTF8
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -38,6 +39,9 @@ from nblint.wording import plural
 _TRANSIENT_NOTEBOOK_KEYS = {4: ("metadata.orig_nbformat", "metadata.orig_nbformat_minor", "metadata.signature"),
                             3: ("orig_nbformat", "orig_nbformat_minor")}
 _TRANSIENT_CELL_KEYS = {4: ("metadata.trusted",), 3: ("metadata.trusted", "trusted")}
+
+
+_UTF8_BOM = BOM_UTF8
 
 
 class NotStrippable(Exception):
@@ -85,21 +89,25 @@ class StripOutcome:
 
 
 def strip_notebook(data: bytes, options: StripOptions) -> StripOutcome:
-    """Strip the bytes of one notebook file. Raises NotStrippable with a one-line reason."""
-    text = _decode(data)
+    """Strip the bytes of one notebook file. Raises NotStrippable with a one-line reason.
+
+    A file that starts with a UTF-8 byte-order mark is read as `check` reads it (utf-8-sig) and keeps
+    its mark when written, as it keeps the rest of its layout: a strip changes outputs, not encodings."""
+    bom = _UTF8_BOM if data.startswith(_UTF8_BOM) else b""
+    text = _decode(data[len(bom):])
     raw = _parse(text)
     major = _check_structure(raw)
     if _certainly_clean(raw, major, options):
         return StripOutcome(data, False, StripSummary())
     try:
-        return _strip(data, text, raw, major, options)
+        return _strip(data, bom, text, raw, major, options)
     except RecursionError:
         raise NotStrippable("cannot strip: JSON nested too deeply") from None
     except UnicodeEncodeError:
         raise NotStrippable("cannot strip: a string escape (a lone surrogate) cannot be written back as UTF-8") from None
 
 
-def _strip(data: bytes, text: str, raw: dict, major: int, options: StripOptions) -> StripOutcome:
+def _strip(data: bytes, bom: bytes, text: str, raw: dict, major: int, options: StripOptions) -> StripOutcome:
     from nbformat.notebooknode import from_dict
     from nbstripout import MetadataError, strip_output
 
@@ -129,7 +137,7 @@ def _strip(data: bytes, text: str, raw: dict, major: int, options: StripOptions)
     if notebook == raw:
         return StripOutcome(data, False, StripSummary())
     _strip_transient(notebook, major)
-    new_data = _serialise(text, raw, notebook, major).encode("utf-8")
+    new_data = bom + _serialise(text, raw, notebook, major).encode("utf-8")
     if new_data == data:
         return StripOutcome(data, False, StripSummary())
     return StripOutcome(new_data, True, census.summary(notebook))
@@ -140,8 +148,6 @@ def _decode(data: bytes) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise NotStrippable(f"not a notebook: not UTF-8 text (byte {exc.start})") from None
-    if text.startswith("\ufeff"):
-        raise NotStrippable("not a notebook: starts with a byte-order mark, which JSON notebooks must not")
     return text
 
 
