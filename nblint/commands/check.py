@@ -26,6 +26,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--output-file", "-o", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
     parser.add_argument("--diff-base", metavar="REF", help="report only findings in cells added or changed since git revision REF (needs the `diff` extra: nbdime)")
     parser.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="check in N worker processes (default: one per CPU; 1 checks in this process; small runs stay in process)")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="show notebooks done / total and the slow one on stderr (default: on a terminal only, not under CI)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache (.nblint_cache/)")
     parser.add_argument("--cache-dir", metavar="DIR", help="keep the result cache in DIR (default: .nblint_cache/ beside the configuration file, else in the current folder; or $NBLINT_CACHE_DIR)")
     parser.set_defaults(run=run)
@@ -41,11 +43,23 @@ def _jobs(text: str) -> int:
     return value
 
 
+def _check_with_progress(files, resolver, args: argparse.Namespace, cache):
+    from nblint.engine.runner import check_files
+    from nblint.progress import Progress, wanted
+
+    if not files or not wanted(args.progress, sys.stderr):
+        return check_files(files, resolver, jobs=args.jobs, cache=cache)
+    progress = Progress(len(files), sys.stderr)
+    try:
+        return check_files(files, resolver, jobs=args.jobs, cache=cache, progress=progress)
+    finally:
+        progress.close()
+
+
 def run(args: argparse.Namespace) -> int:
     from nblint.engine.config import ConfigError, ConfigResolver, Overrides, check_selectors
     from nblint.engine.discovery import discover
     from nblint.reporters import STATISTICS_FORMATS, RunResult, render, render_statistics
-    from nblint.engine.runner import check_files
 
     if args.statistics and args.format not in STATISTICS_FORMATS:
         print(f"nblint: error: --statistics works with --format {', '.join(STATISTICS_FORMATS)}, not {args.format}", file=sys.stderr)
@@ -67,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
             from nblint.engine.cache import Cache, location_for
 
             cache = Cache(location_for(resolver, args.cache_dir))
-        results = check_files(found.files, resolver, jobs=args.jobs, cache=cache)
+        results = _check_with_progress(found.files, resolver, args, cache)
         if args.diff_base is not None:
             from nblint.integrations.diffbase import only_new
 

@@ -38,6 +38,7 @@ from nblint.engine.config import ConfigResolver
 from nblint.engine.deepstack import call_with_deep_stack
 from nblint.engine.dependencies import recording
 from nblint.engine.pipeline import FileResult, check_file
+from nblint.progress import Silent
 
 # Below this many notebooks to check (jobs unset) the run stays in process. Measured on the 2-core
 # machine with fork (bench/pool_threshold.py, median of 5): with the corpus's larger notebooks (85th
@@ -79,14 +80,17 @@ def check_one(path: Path, resolver: ConfigResolver) -> FileResult:
     return check_file(path, settings.rules_for(path), settings.options, display_path=str(path))
 
 
-def check_files(files: list[Path], resolver: ConfigResolver, jobs: int | None = None, cache=None) -> list[FileResult]:
-    """Check `files`; `jobs` None chooses (see the module docstring); `cache` is an nblint.cache.Cache."""
+def check_files(files: list[Path], resolver: ConfigResolver, jobs: int | None = None, cache=None,
+                progress=None) -> list[FileResult]:
+    """Check `files`; `jobs` None chooses (see the module docstring); `cache` is an nblint.cache.Cache;
+    `progress` (an nblint.progress.Progress) hears when each notebook starts and finishes."""
+    progress = progress if progress is not None else Silent()
     tasks, profiles = plan(files, resolver)
     if cache is not None and not cache.prepare():
         cache = None  # an unwritable project folder: check without a cache rather than fail
     if choose_workers(jobs, len(tasks)) <= 1:
         # In process whatever the cache holds: each notebook is read once, looked up, checked on a miss.
-        results = _check_in_process(tasks, profiles, cache, look_up=True)
+        results = _check_in_process(tasks, profiles, cache, look_up=True, progress=progress)
     else:
         results, pending = [], tasks
         if cache is not None:  # hits first, in this process: a warm run never starts a pool
@@ -97,18 +101,32 @@ def check_files(files: list[Path], resolver: ConfigResolver, jobs: int | None = 
                     pending.append(task)
                 else:
                     results.append(hit)
+                    progress.finished(task.shown)
         workers = choose_workers(jobs, len(pending))
         if workers <= 1:
-            results.extend(_check_in_process(pending, profiles, cache, look_up=False))
+            results.extend(_check_in_process(pending, profiles, cache, look_up=False, progress=progress))
         else:
-            _check_in_pool(pending, profiles, cache, workers, results.append)
+
+            def on_result(result: FileResult) -> None:
+                results.append(result)
+                progress.finished(result.path)
+
+            _check_in_pool(pending, profiles, cache, workers, on_result, progress)
     results.sort(key=lambda result: result.path)
     return results
 
 
-def _check_in_process(tasks: list[Task], profiles: list[Profile], cache, look_up: bool) -> list[FileResult]:
+def _check_in_process(tasks: list[Task], profiles: list[Profile], cache, look_up: bool, progress) -> list[FileResult]:
+    def check_all() -> list[FileResult]:
+        results = []
+        for task in tasks:
+            progress.started(task.shown)
+            results.append(_check_task(task, profiles[task.profile], cache, look_up))
+            progress.finished(task.shown)
+        return results
+
     with fewer_collections():
-        return call_with_deep_stack(lambda: [_check_task(task, profiles[task.profile], cache, look_up) for task in tasks])
+        return call_with_deep_stack(check_all)
 
 
 @contextmanager
@@ -247,12 +265,13 @@ def _start_context():
 
 
 def _check_in_pool(tasks: list[Task], profiles: list[Profile], cache, workers: int,
-                   on_result: Callable[[FileResult], None]) -> None:
+                   on_result: Callable[[FileResult], None], progress=None) -> None:
+    progress = progress if progress is not None else Silent()
     queue = sorted(tasks, key=lambda task: task.size, reverse=True)
     while queue:
-        suspects, queue = _run_pool(queue, profiles, cache, workers, on_result)
+        suspects, queue = _run_pool(queue, profiles, cache, workers, on_result, progress)
         for task in suspects:  # each alone, so the one that kills a worker is known
-            died_again, _ = _run_pool([task], profiles, cache, 1, on_result)
+            died_again, _ = _run_pool([task], profiles, cache, 1, on_result, progress)
             if died_again:
                 on_result(_internal_error(
                     task, profiles[task.profile],
@@ -262,7 +281,7 @@ def _check_in_pool(tasks: list[Task], profiles: list[Profile], cache, workers: i
 
 
 def _run_pool(queue: list[Task], profiles: list[Profile], cache, workers: int,
-              on_result: Callable[[FileResult], None]) -> tuple[list[Task], list[Task]]:
+              on_result: Callable[[FileResult], None], progress) -> tuple[list[Task], list[Task]]:
     """Run `queue` in one pool. Returns ([], []) when every task finished, else, when a worker died,
     (the tasks that were in flight: one of them killed it, the rest were not started yet)."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -284,6 +303,9 @@ def _run_pool(queue: list[Task], profiles: list[Profile], cache, workers: int,
                     return
                 try:
                     in_flight[executor.submit(_run_in_worker, task)] = task
+                    # Queued in a worker rather than started, but the oldest in flight is the one a
+                    # worker is on: what the progress line names.
+                    progress.started(task.shown)
                 except BrokenProcessPool:
                     broken = True
                     unsent.append(task)
