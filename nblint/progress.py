@@ -3,10 +3,12 @@ checked the longest (the slow notebook a user waits on).
 
 On a terminal the line is redrawn in place and erased at the end, and nothing is drawn before
 FIRST_DRAW seconds, so a quick run shows nothing. Elsewhere (a pipe, a CI log) nothing is shown unless
-asked for with `--progress`; then a plain line every PLAIN_INTERVAL seconds, as logs want.
+asked for with `--progress`; then a plain line every PLAIN_INTERVAL seconds (the first after as long),
+as logs want.
 
 The runner calls `started(name)` and `finished(name)` (from any thread); a daemon thread draws, so a
-single slow notebook still shows its time ticking.
+single slow notebook still shows its time ticking, except while libcst's native parser holds the GIL
+(one parse of a very large notebook): the line catches up when it returns.
 """
 
 from __future__ import annotations
@@ -78,9 +80,9 @@ class Progress:
         return text
 
     def _run(self) -> None:
-        if self._stop.wait(FIRST_DRAW):
-            return
         interval = TERMINAL_INTERVAL if self._terminal else PLAIN_INTERVAL
+        if self._stop.wait(FIRST_DRAW if self._terminal else PLAIN_INTERVAL):
+            return
         while True:
             self._draw()
             if self._stop.wait(interval):
