@@ -119,8 +119,7 @@ def _one_per_line(findings: list[Finding]) -> list[Finding]:
     """Drop a finding whose rule yields to another rule reported on the same line (Rule.yields_to):
     `!pip install x` is one finding, NB501's, whose rewrite is already the `%pip` magic NB502 asks for.
     After suppressions, so silencing the kept finding brings the other back."""
-    yielding = [f for f in findings if ALL_RULES[f.code].yields_to is not None and f.line is not None]
-    if not yielding:
+    if not any(ALL_RULES[f.code].yields_to is not None for f in findings):
         return findings
     reported = {(f.code, f.cell, f.line) for f in findings}
     return [f for f in findings
