@@ -70,11 +70,11 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
 
     if notebook.schema_error is not None and "NB004" in enabled:
         message, json_path, json_line = notebook.schema_error
-        from nblint.engine.read.schema import format_path
+        from nblint.engine.read.schema import describe_path
 
         rule = ALL_RULES["NB004"]
         findings.append(
-            Finding(rule.code, rule.name, f"notebook does not match the nbformat schema at {format_path(json_path)}: {message}",
+            Finding(rule.code, rule.name, f"notebook does not match the nbformat schema at {describe_path(json_path)}: {message}",
                     rule.severity, shown, json_line=json_line)
         )
 

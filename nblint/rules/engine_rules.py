@@ -160,8 +160,9 @@ class MergeConflict(EngineRule):
 class SchemaViolation(EngineRule):
     """
     ## What it does
-    Reports a notebook whose JSON does not match the nbformat schema, naming nbformat's first error and
-    its JSON path (for example `outputs` on a markdown cell, as some exports write).
+    Reports a notebook whose JSON does not match the nbformat schema, naming nbformat's first error,
+    the cell it is in (counted from 1) and its JSON path (0-based, `cells[18]` is cell 19), for example
+    `outputs` on a markdown cell, as some exports write.
 
     ## Why it hurts
     Jupyter may refuse to open it or silently drop parts of it; `nbformat.validate` fails in CI, and tools
@@ -183,6 +184,6 @@ class SchemaViolation(EngineRule):
             ["x = 1\n", {"cell_type": "markdown", "source": "# Title", "metadata": {}, "outputs": []}],
             cell=None,
             line=None,
-            message="cells[1]",
+            message="at cell 2 (cells[1]): ",  # cells counted from 1, as every message counts them
         )
     ]

@@ -244,7 +244,7 @@ def parse_notebook(path: Path, raw: bytes) -> Notebook:
         fatal = schema.fatal_problem(data)
         if fatal is not None:
             raise Unreadable(
-                "NB004", f"notebook does not match the nbformat schema: {fatal[0]} (at {schema.format_path(fatal[1])})"
+                "NB004", f"notebook does not match the nbformat schema at {schema.describe_path(fatal[1])}: {fatal[0]}"
             )
         problem = schema.quick_check(data)
         if problem is not None:
