@@ -187,3 +187,97 @@ def test_the_shipped_hook_is_the_one_in_hooks_folder():
     # hooks/pre-commit (for people who copy hooks by hand) is the packaged file itself.
     assert (REPO / "hooks" / "pre-commit").resolve() == (REPO / "nblint" / "hooks" / "pre-commit").resolve()
     assert os.access(REPO / "nblint" / "hooks" / "pre-commit", os.X_OK)
+
+
+# -- what the hook judges: the changed cells (the default) or whole notebooks ---------------------------
+
+
+def test_the_hook_judges_only_the_cells_a_commit_changes(repo):
+    # An old notebook with a finding and saved outputs, committed before the hook existed.
+    repo.notebook("old.ipynb", [LOOP, with_outputs("print(1)\n")])
+    repo.commit("before the hook")
+    installed = nblint(repo, "install-hooks")
+    assert installed.returncode == 0 and "only the cells each commit changes" in installed.stdout, installed.stdout
+
+    # A commit that only strips the outputs is not refused for the old loop in a cell it did not touch.
+    assert run_nblint("strip", "old.ipynb", cwd=repo.root, env=repo.env).returncode == 1
+    done = commit(repo, "old.ipynb")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 finding in cells unchanged since HEAD not shown" in done.stderr
+
+    # Nor one that edits another cell; a new loop in the cell it changes is refused.
+    repo.notebook("old.ipynb", [LOOP, "print(2)\n"])
+    assert_commit(repo, "old.ipynb", ok=True)
+    repo.notebook("old.ipynb", [LOOP, "while True:\n    print(2)\n"])
+    refused = commit(repo, "old.ipynb")
+    assert refused.returncode != 0 and "old.ipynb:cell 2:1:1: NB201" in refused.stderr, refused.stderr
+    assert "old.ipynb:cell 1:" not in refused.stderr
+
+    # A notebook new in the commit is judged whole, even a copy of an old one; a renamed one is judged
+    # against its old self.
+    repo.notebook("old.ipynb", [LOOP, "print(2)\n"])
+    repo.notebook("copy.ipynb", [LOOP, "print(2)\n"])
+    refused = commit(repo, "copy.ipynb")
+    assert refused.returncode != 0 and "copy.ipynb:cell 1:1:1: NB201" in refused.stderr, refused.stderr
+    repo.git("rm", "-q", "--cached", "copy.ipynb")
+    repo.git("mv", "old.ipynb", "moved.ipynb")
+    repo.notebook("moved.ipynb", [LOOP, "print(3)\n"])
+    assert_commit(repo, "moved.ipynb", ok=True)
+
+
+def test_commit_all_judges_the_changed_cells_of_the_index_git_builds(repo):
+    # `git commit -a` hands the hook an index of its own (GIT_INDEX_FILE): the hook reads that one.
+    repo.notebook("nb.ipynb", [LOOP, CLEAN])
+    repo.commit("before the hook")
+    assert nblint(repo, "install-hooks").returncode == 0
+    repo.notebook("nb.ipynb", [LOOP, "x = 2\n"])
+    done = subprocess.run(["git", "commit", "-a", "-m", "edit"], cwd=repo.root, env=repo.env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    repo.notebook("nb.ipynb", [LOOP, "while True:\n    x = 3\n"])
+    done = subprocess.run(["git", "commit", "-a", "-m", "edit"], cwd=repo.root, env=repo.env, capture_output=True, text=True)
+    assert done.returncode != 0 and "nb.ipynb:cell 2:1:1: NB201" in done.stderr, done.stderr
+    # The hook left git's own index as it was: the refused change is still unstaged, nothing else moved.
+    assert repo.git("status", "--porcelain").stdout == " M nb.ipynb\n"
+
+
+def test_whole_notebooks_judges_every_cell(repo):
+    repo.notebook("old.ipynb", [LOOP, CLEAN])
+    repo.commit("before the hook")
+    installed = nblint(repo, "install-hooks", "--whole-notebooks")
+    assert installed.returncode == 0 and "every cell of the staged notebooks" in installed.stdout
+    assert "NBLINT_JUDGE=whole\n" in (repo.root / ".git" / "hooks" / "pre-commit").read_text()
+    repo.notebook("old.ipynb", [LOOP, "x = 2\n"])
+    refused = commit(repo, "old.ipynb")
+    assert refused.returncode != 0 and "old.ipynb:cell 1:1:1: NB201" in refused.stderr, refused.stderr
+    # Installing again without the flag switches the hook to the changed cells.
+    again = nblint(repo, "install-hooks")
+    assert again.returncode == 0 and again.stdout.startswith("updated .git/hooks/pre-commit"), again.stdout
+    assert_commit(repo, "old.ipynb", ok=True)
+
+
+def test_the_refusal_names_what_a_strip_would_change(repo):
+    # keep-output: outputs may stay, but the cell metadata nbstripout drops may not; the refusal says which.
+    repo.write("pyproject.toml", "[tool.nblint.strip]\nkeep-output = true\nkeep-count = true\n")
+    assert nblint(repo, "install-hooks").returncode == 0
+    cell = with_outputs("print(1)\n")
+    cell["metadata"] = {"collapsed": True}
+    repo.notebook("nb.ipynb", [cell])
+    refused = commit(repo, "pyproject.toml", "nb.ipynb")
+    assert refused.returncode != 0
+    assert "nb.ipynb: would drop cell.metadata.collapsed (1 cell)" in refused.stderr, refused.stderr
+
+
+def test_the_strip_filter_says_how_to_strip_notebooks_already_in_git(repo):
+    repo.notebook("tracked.ipynb", [with_outputs("print(1)\n")])
+    repo.commit("outputs and all")
+    installed = nblint(repo, "install-hooks", "--strip-filter")
+    assert installed.returncode == 0, installed.stderr
+    assert "the 1 notebook already in git is stripped only when staged again: run `git add --renormalize .`" in installed.stdout
+    # What it says is so: the filter alone leaves the committed notebook as it was; renormalizing strips it.
+    assert json.loads(repo.git("show", ":tracked.ipynb").stdout)["cells"][0]["outputs"] != []
+    repo.git("add", "--renormalize", ".")
+    assert json.loads(repo.git("show", ":tracked.ipynb").stdout)["cells"][0]["outputs"] == []
+    # In a repository with no notebooks yet there is nothing to say about them.
+    other = GitRepo(repo.root.parent / "empty")
+    fresh = run_nblint("install-hooks", "--strip-filter", cwd=other.root, env=other.env)
+    assert fresh.returncode == 0 and "renormalize" not in fresh.stdout

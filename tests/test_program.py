@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from conftest import write_notebook
+from conftest import json_findings, run_nblint, write_notebook
 from nblint.engine.code.context import CodeContext
 from nblint.engine.read.notebook import read_notebook
 from nblint.engine.code.program import build_program
@@ -94,6 +94,39 @@ def test_leading_indent_is_stripped_as_ipython_does(tmp_path):
 def test_pep_701_fstrings_are_not_syntax_errors(tmp_path):
     _, program = _program(tmp_path, ['d = {"a": 1}\nprint(f"{d["a"]}")\n'])
     assert program.syntax_errors == []
+
+
+def test_python_312_syntax_is_judged_by_libcsts_grammar(tmp_path):
+    # `type` statements and type parameters (PEP 695) are newer than the Python 3.11 `ast` may be
+    _, program = _program(tmp_path, ["type Vector = list[float]\nclass Box[T]:\n    item: T\n", "x = 1\n"])
+    assert program.syntax_errors == [] and len(program.cells) == 2 and program.module is not None
+
+
+@pytest.mark.parametrize(
+    "source, stripped",
+    [
+        (">>> x = 1\n>>> if x:\n...     y = 2\n...\n", "x = 1\nif x:\n    y = 2\n\n"),
+        ("\n>>> print(1)\n1\n", "\nprint(1)\n1\n"),  # leading blank lines do not hide the prompt
+        ("In [1]: x = 1\n\nIn [2]: for i in range(x):\n   ...:     print(i)\n", "x = 1\n\nfor i in range(x):\n    print(i)\n"),
+    ],
+)
+def test_pasted_session_prompts_are_stripped_as_ipython_does(tmp_path, source, stripped):
+    _, program = _program(tmp_path, [source])
+    assert program.syntax_errors == []
+    assert program.cells[0].text == stripped
+
+
+def test_a_prompt_after_the_second_line_is_a_syntax_error(tmp_path):
+    # IPython looks for a session on the first two lines only; the third line's `>>>` stays and fails
+    _, program = _program(tmp_path, ["x = 1\ny = 2\n>>> z = 3\n"])
+    assert [(p.line, p.column) for p in program.syntax_errors] == [(3, 1)]
+
+
+def test_findings_in_a_pasted_session_point_at_the_code_after_the_prompt(tmp_path):
+    path = write_notebook(tmp_path / "nb.ipynb", [">>> n = 0\n>>> while True:\n...     n += 1\n"])
+    result = run_nblint("check", "--no-cache", "--select", "NB201,NB001", "--format", "json", str(path))
+    findings = json_findings(result)
+    assert [(f["code"], f["line"], f["column"]) for f in findings] == [("NB201", 2, 5)], findings
 
 
 def _context(tmp_path, cells):

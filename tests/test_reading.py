@@ -187,6 +187,17 @@ def test_schema_violation_is_reported_and_the_notebook_still_analysed(tmp_path):
     assert lines[nb004["json_line"]].strip() == '"cell_type": "markdown",'
 
 
+def test_schema_messages_count_cells_from_1_and_keep_the_json_path(tmp_path):
+    cells = [{"cell_type": "code", "source": "x = 1\n", "metadata": {}, "outputs": [], "execution_count": None}] * 18
+    broken = {"cell_type": "code", "source": 42, "metadata": {}, "outputs": [], "execution_count": None}
+    path = tmp_path / "nineteenth.ipynb"
+    path.write_text(json.dumps({"cells": [*cells, broken], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}))
+    result, findings = _check_json(path)
+    assert [f["code"] for f in findings] == ["NB004"]
+    assert "at cell 19 (cells[18].source): " in findings[0]["message"], findings[0]["message"]
+    assert "cell 18 " not in findings[0]["message"]
+
+
 def test_non_python_notebooks_are_not_parsed(tmp_path, nb):
     path = nb(["x <- c(1, 2, 3)\nprint(x)\n"], metadata={"kernelspec": {"name": "ir", "display_name": "R", "language": "R"},
                                                          "language_info": {"name": "R"}})

@@ -75,11 +75,11 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
 
     if notebook.schema_error is not None and "NB004" in enabled:
         message, json_path, json_line = notebook.schema_error
-        from nblint.engine.read.schema import format_path
+        from nblint.engine.read.schema import describe_path
 
         rule = ALL_RULES["NB004"]
         findings.append(
-            Finding(rule.code, rule.name, f"notebook does not match the nbformat schema at {format_path(json_path)}: {message}",
+            Finding(rule.code, rule.name, f"notebook does not match the nbformat schema at {describe_path(json_path)}: {message}",
                     rule.severity, shown, json_line=json_line)
         )
 
@@ -94,10 +94,12 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
             rule = ALL_RULES["NB001"]
             for problem in program.syntax_errors:
                 cell = problem.cell
+                if rule.EXPECTED_TAG in cell.tags:
+                    continue  # the cell shows an error on purpose
+                message, severity = rule.describe(cell.index, problem.line, problem.message, notebook.python_version)
                 findings.append(
-                    Finding(rule.code, rule.name,
-                            f"cell {cell.index + 1} is not valid Python: {problem.message} (line {problem.line})",
-                            rule.severity, shown, cell=cell.index, cell_id=cell.id, line=problem.line,
+                    Finding(rule.code, rule.name, message,
+                            severity, shown, cell=cell.index, cell_id=cell.id, line=problem.line,
                             column=problem.column, json_line=notebook.source_json_line(cell, problem.line),
                             source_line=_line_of(cell.lines, problem.line))
                 )
@@ -162,9 +164,9 @@ def _to_findings(reports: list[Report], notebook: Notebook, program: Program | N
             where = positions[report.node]
             code_cell, line = program.locate(where.start.line)
             cell_index = code_cell.cell.index
-            column = where.start.column + 1 + code_cell.dedent
+            column = where.start.column + 1 + code_cell.column_shift(line)
             end_cell, end_line = program.locate(where.end.line)
-            end_column = where.end.column + 1 + code_cell.dedent
+            end_column = where.end.column + 1 + code_cell.column_shift(end_line)
             if end_cell is not code_cell:  # a node never spans cells, but be safe
                 end_line, end_column = line, column
         cell = notebook.cells[cell_index] if cell_index is not None and 0 <= cell_index < len(notebook.cells) else None

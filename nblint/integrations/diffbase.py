@@ -11,7 +11,10 @@ filters the findings afterwards:
 - a notebook that did not exist at REF, or was not a notebook there, is judged whole.
 
 The notebook at REF comes from git (`git cat-file --batch`, one process per repository), under its old
-name when git's rename detection (`git diff -M REF`) says it was renamed. Changed cells come from nbdime's
+name when git's rename detection (`git diff -M REF`) says it was renamed. nblint's git hook checks
+copies of the staged notebooks (in a folder it hands git as the work tree) and sets
+NBLINT_DIFF_BASE_STAGED=1: renames then come from the index (`git diff --cached`), since the copy holds
+only the staged notebooks and every other tracked file would look deleted. Changed cells come from nbdime's
 notebook diff, imported only here: nbdime brings jupyter_server and a slow `import jsonschema`, so it is
 the optional extra `diff` and never loaded by a plain `nblint check`.
 """
@@ -56,6 +59,9 @@ def _first_line(data: bytes) -> str:
     return text.splitlines()[0] if text else ""
 
 
+STAGED_VARIABLE = "NBLINT_DIFF_BASE_STAGED"
+
+
 @dataclass
 class Repository:
     """One git work tree, the commit REF names in it, and what it held there."""
@@ -71,7 +77,8 @@ class Repository:
         if found.returncode != 0:
             raise DiffBaseError(f"--diff-base {self.ref}: no such commit in the git repository at {self.top}")
         self.commit = found.stdout.decode().strip()
-        listing = _git(["diff", "--name-status", "-M", "-z", "--no-relative", self.commit, "--"], self.top)
+        staged = ["--cached"] if os.environ.get(STAGED_VARIABLE) == "1" else []
+        listing = _git(["diff", *staged, "--name-status", "-M", "-z", "--no-relative", self.commit, "--"], self.top)
         if listing.returncode != 0:
             raise DiffBaseError(f"--diff-base {self.ref}: git diff failed in {self.top}: {_first_line(listing.stderr)}")
         fields = listing.stdout.decode("utf-8", "surrogateescape").split("\0")

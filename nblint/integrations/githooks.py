@@ -2,8 +2,9 @@
 
 - The pre-commit hook is the shell script shipped in the package (nblint/hooks/pre-commit, also at
   hooks/pre-commit in the checkout). Installing it writes the absolute path of this interpreter's
-  `nblint` into it, so the hook works whatever PATH git runs it with. An existing hook is never
-  overwritten unless it is nblint's own (its marker line says so).
+  `nblint` into it, so the hook works whatever PATH git runs it with, and what it judges: only the
+  cells each commit changes (`--diff-base HEAD`, as pre-commit users configure it) or whole notebooks.
+  An existing hook is never overwritten unless it is nblint's own (its marker line says so).
 - The strip filter is a git clean filter, as `nbstripout --install` sets up: `filter.nblint.clean` in
   the repository's .git/config runs `nblint strip --stdin %f` on every notebook `git add` stages, and
   `*.ipynb filter=nblint` in the top-level .gitattributes applies it. The filter is not `required`: a
@@ -27,6 +28,8 @@ from pathlib import Path
 HOOK_NAME = "pre-commit"
 HOOK_MARKER = "# nblint pre-commit hook."
 HOOK_PATH_LINE = "NBLINT_INSTALLED=nblint"
+HOOK_JUDGE_LINE = "NBLINT_JUDGE=changed"
+CHANGED_CELLS, WHOLE_NOTEBOOKS = "changed", "whole"
 FILTER_NAME = "nblint"
 FILTER_ARGUMENTS = "strip --stdin %f"  # git replaces %f with the (quoted) path of the file being added
 ATTRIBUTES_LINE = f"*.ipynb filter={FILTER_NAME}"
@@ -89,11 +92,20 @@ def nblint_executable() -> Path:
     raise HookError(f"cannot find the nblint command of {sys.executable}; install nblint into that environment")
 
 
-def hook_text(nblint: Path) -> str:
+def hook_text(nblint: Path, judge: str = CHANGED_CELLS) -> str:
     template = resources.files("nblint").joinpath("hooks", HOOK_NAME).read_text(encoding="utf-8")
-    if template.count(HOOK_PATH_LINE + "\n") != 1:
-        raise RuntimeError("the packaged pre-commit hook has lost its NBLINT_INSTALLED line")
-    return template.replace(HOOK_PATH_LINE + "\n", f"NBLINT_INSTALLED={shlex.quote(str(nblint))}\n")
+    for line in (HOOK_PATH_LINE, HOOK_JUDGE_LINE):
+        if template.count(line + "\n") != 1:
+            raise RuntimeError(f"the packaged pre-commit hook has lost its {line.split('=')[0]} line")
+    return template.replace(HOOK_PATH_LINE + "\n", f"NBLINT_INSTALLED={shlex.quote(str(nblint))}\n").replace(
+        HOOK_JUDGE_LINE + "\n", f"NBLINT_JUDGE={judge}\n")
+
+
+def can_judge_changed_cells() -> bool:
+    """Whether this environment has nbdime, which `nblint check --diff-base` needs."""
+    import importlib.util
+
+    return importlib.util.find_spec("nbdime") is not None
 
 
 def is_nblint_hook(path: Path) -> bool:
@@ -107,24 +119,27 @@ def is_nblint_hook(path: Path) -> bool:
 # -------------------------------------------------------------------------------------------- install
 
 
-def install_hook(repo: Repository, nblint: Path) -> tuple[bool, str]:
+def install_hook(repo: Repository, nblint: Path, judge: str = CHANGED_CELLS) -> tuple[bool, str]:
     """(installed, message). Never overwrites a hook that is not nblint's."""
     hook = repo.hook
-    text = hook_text(nblint)
+    text = hook_text(nblint, judge)
+    what = ("only the cells each commit changes (--diff-base HEAD)" if judge == CHANGED_CELLS
+            else "every cell of the staged notebooks")
     if os.path.lexists(hook):
         if not is_nblint_hook(hook):
             return False, (f"{repo.shown(hook)} already exists and is not nblint's; left as it is. Add a line running "
                            f"'{nblint} check' on your notebooks to it, or move it away and run nblint install-hooks again")
         if hook.read_text(encoding="utf-8", errors="replace") == text:
-            return True, f"{repo.shown(hook)} is already nblint's hook, running {nblint}"
+            return True, f"{repo.shown(hook)} is already nblint's hook, running {nblint} on {what}"
         _write_executable(hook, text, replace=True)
-        return True, f"updated {repo.shown(hook)} (nblint's hook) to run {nblint}"
+        return True, f"updated {repo.shown(hook)} (nblint's hook) to run {nblint} on {what}"
     hook.parent.mkdir(parents=True, exist_ok=True)
     try:
         _write_executable(hook, text, replace=False)
     except FileExistsError:  # appeared since we looked: still never overwrite it
         return False, f"{repo.shown(hook)} already exists; left as it is"
-    return True, f"installed {repo.shown(hook)}: checks staged notebooks with {nblint} check and strip --check"
+    return True, (f"installed {repo.shown(hook)}: {nblint} check judges {what}; strip --dry-run refuses "
+                  "notebooks with outputs left in")
 
 
 def _write_executable(path: Path, text: str, replace: bool) -> None:
@@ -152,6 +167,13 @@ def install_filter(repo: Repository, nblint: Path) -> list[str]:
         if done.returncode != 0:
             raise HookError(f"git config {key} failed: {done.stderr.strip()}")
     messages.append(f"set filter.{FILTER_NAME} in the repository's git config: `git add` strips notebooks with {nblint} strip")
+    # git applies a new clean filter only to what it stages from now on; tracked notebooks keep their
+    # outputs in the index (and in the next commits) until they are staged again.
+    tracked = _git(["ls-files", "--", "*.ipynb"], repo.top)
+    if tracked.returncode == 0 and tracked.stdout.strip():
+        count = len(tracked.stdout.splitlines())
+        messages.append(f"the {count} notebook{'s' if count != 1 else ''} already in git {'are' if count != 1 else 'is'} "
+                        "stripped only when staged again: run `git add --renormalize .` and commit to strip them all now")
     lines = _attribute_lines(repo.attributes)
     if ATTRIBUTES_LINE in (line.strip() for line in lines):
         messages.append(f"{repo.shown(repo.attributes)} already applies it ({ATTRIBUTES_LINE})")

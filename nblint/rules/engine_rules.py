@@ -1,5 +1,7 @@
 """The findings the engine itself reports while reading and parsing a notebook."""
 
+import sys
+
 from nblint.engine.findings import Severity
 from nblint.rules.base import EngineRule, Invalid
 
@@ -28,12 +30,21 @@ class InternalError(EngineRule):
 class SyntaxErrorInCell(EngineRule):
     """
     ## What it does
-    Reports a code cell that is not valid Python once IPython magics and shell escapes are set aside,
-    naming the cell, line and column of the error.
+    Reports a code cell that is not valid Python once IPython syntax is set aside, naming the cell,
+    line and column of the error and the parser's reason.
+
+    Set aside, as IPython does before it runs a cell: magics and shell escapes (`%timeit`, `!pip`),
+    help lines (`df?`), and the prompts of a pasted session (`>>> x` / `... y`, `In [1]: x`). Syntax is
+    judged by the grammar of libcst, which knows newer Python than the interpreter nblint may run on
+    (`type X = int`, Python 3.12, is valid when nblint runs on 3.11). Not reported: cells of other
+    languages (`%%bash`, `%%html`), and cells tagged `raises-exception`, the tag Jupyter Book, nbsphinx
+    and nbval read as "this cell fails on purpose". When a cell does not parse and the notebook's
+    `language_info.version` is newer than the Python nblint runs on, the finding is a warning that
+    says so rather than calling the cell invalid.
 
     ## Why it hurts
     The cell raises SyntaxError when run, so Run All stops there; and nblint cannot check that cell for
-    the patterns that kill kernels. Cells of other languages (`%%bash`, `%%html`) are skipped, not reported.
+    the patterns that kill kernels.
 
     ## Example
         print "hello"
@@ -45,11 +56,46 @@ class SyntaxErrorInCell(EngineRule):
     code = "NB001"
     name = "syntax-error"
     severity = Severity.ERROR
-    VALID = ["%matplotlib inline\nx = 1\n", "!pip install numpy==1.26.4\n", "%%bash\necho $HOME\n", "df?\n"]
+    EXPECTED_TAG = "raises-exception"
+    VALID = [
+        "%matplotlib inline\nx = 1\n", "!pip install numpy==1.26.4\n", "%%bash\necho $HOME\n", "df?\n",
+        # a pasted doctest / REPL session, and an IPython one: IPython strips the prompts
+        ">>> import torch\n>>> pipe = make_pipe()\n>>> for x in range(3):\n...     pipe.to('cuda')\n",
+        "In [1]: x = [1, 2]\n\nIn [2]: for i in x:\n   ...:     print(i)\n",
+        # newer syntax than this interpreter's parser: libcst's grammar reads it
+        "type Vector = list[float]\ndef first[T](items: list[T]) -> T:\n    return items[0]\n",
+        # a cell that fails on purpose, as the tag says
+        {"source": "print 'this is Python 2'\n", "metadata": {"tags": ["raises-exception"]}},
+    ]
     INVALID = [
         Invalid("x = 1\nprint 'hello'\n", line=2, message="cell 1"),
         Invalid(["x = 1\n", "def f(:\n    pass\n"], cell=1, line=1),
+        # the line is said once, not twice
+        Invalid("x = 1\ns = 'abc\n", line=2, message="cell 1 is not valid Python at line 2: unterminated string literal"),
+        # prompts are stripped only where IPython strips them (a prompt on the first or second line)
+        Invalid("x = 1\ny = 2\n>>> z = 3\n", line=3),
+        # another tag does not excuse it
+        Invalid([{"source": "print 'x'\n", "metadata": {"tags": ["hide-input"]}}]),
+        # saved with a newer Python than nblint runs on: said so, as a warning
+        Invalid({"cells": [{"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
+                            "source": ["x = 1 +\n"]}],
+                 "metadata": {"language_info": {"name": "python", "version": "3.99.0"}}, "nbformat": 4, "nbformat_minor": 5},
+                message="the notebook was saved with Python 3.99"),
     ]
+
+    @classmethod
+    def describe(cls, index: int, line: int, reason: str, saved_with: tuple[int, int] | None) -> tuple[str, Severity]:
+        """The message and severity for a syntax error at `line` of the cell at `index` (0-based)."""
+        reason = reason.replace(f" (detected at line {line})", "")  # the line is said once
+        running = sys.version_info[:2]
+        if saved_with is not None and saved_with > running:
+            return (
+                f"cell {index + 1} does not parse as Python {running[0]}.{running[1]} at line {line} ({reason}); "
+                f"the notebook was saved with Python {saved_with[0]}.{saved_with[1]}, so this may be newer syntax "
+                "than nblint's parser knows rather than an error: run the cell on that Python to tell",
+                Severity.WARNING,
+            )
+        return f"cell {index + 1} is not valid Python at line {line}: {reason}", cls.severity
 
 
 class InvalidJson(EngineRule):
@@ -114,8 +160,9 @@ class MergeConflict(EngineRule):
 class SchemaViolation(EngineRule):
     """
     ## What it does
-    Reports a notebook whose JSON does not match the nbformat schema, naming nbformat's first error and
-    its JSON path (for example `outputs` on a markdown cell, as some exports write).
+    Reports a notebook whose JSON does not match the nbformat schema, naming nbformat's first error,
+    the cell it is in (counted from 1) and its JSON path (0-based, `cells[18]` is cell 19), for example
+    `outputs` on a markdown cell, as some exports write.
 
     ## Why it hurts
     Jupyter may refuse to open it or silently drop parts of it; `nbformat.validate` fails in CI, and tools
@@ -137,6 +184,6 @@ class SchemaViolation(EngineRule):
             ["x = 1\n", {"cell_type": "markdown", "source": "# Title", "metadata": {}, "outputs": []}],
             cell=None,
             line=None,
-            message="cells[1]",
+            message="at cell 2 (cells[1]): ",  # cells counted from 1, as every message counts them
         )
     ]

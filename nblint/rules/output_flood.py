@@ -24,7 +24,7 @@ from nblint.rules._flow import (
 from nblint.rules._sizes import int_range_length, range_arguments, range_length
 from nblint.rules.base import CodeRule, Invalid
 from nblint.engine.code.symbols import UNKNOWN, last_name
-from nblint.wording import listing
+from nblint.wording import listing, plural
 
 MAX_PRINTED_LINES = Option(
     "max-printed-lines",
@@ -53,16 +53,20 @@ _SETUP_NAMES = frozenset(("basicConfig", "setLevel"))
 @dataclass
 class _Output:
     label: str  # "print()", "logger.info()"
-    lines: int  # how many times it runs
+    counts: tuple[int, ...]  # iterations of each loop around it that multiplies its output, outermost first
     # logging calls are counted only if the notebook's logging configuration shows them
     logging_level: int | None = None
     logger: str | None = None  # the receiver name of `logger.info(...)`, to check it is a logging.Logger
+
+    @property
+    def lines(self) -> int:
+        """How many lines it writes: once per iteration of every loop around it."""
+        return math.prod(self.counts)
 
 
 @dataclass
 class _Flood:
     loop: cst.CSTNode  # the outermost loop whose iterations multiply the output
-    counts: list[int]  # iterations of each counted loop, outermost first
     outputs: list[_Output] = field(default_factory=list)
 
 
@@ -71,17 +75,20 @@ class OutputFlood(ControlStack, CodeRule):
     ## What it does
     Flags output on every step of a loop too long to read.
 
-    That is `print()`, `display()`, `sys.stdout.write()`, `pprint()` and logging calls (`logging.info`,
-    `logger.warning`, with `logger = logging.getLogger(...)`) that run on every iteration of loops whose
-    iteration count the code states (`range(N)` with N a literal or a notebook constant, `enumerate`,
-    `zip`, `itertools.product`, `np.arange`, comprehensions; nested loops multiply) when the estimated
-    number of lines exceeds `max-printed-lines`. The message gives the estimate.
+    That is `print()`, `display()`, `pprint()`, `sys.stdout.write()` / `sys.stderr.write()` of text
+    with a line break in it, and logging calls (`logging.info`, `logger.warning`, with
+    `logger = logging.getLogger(...)`) that run on every iteration of loops whose iteration count the
+    code states (`range(N)` with N a literal or a notebook constant, `enumerate`, `zip`,
+    `itertools.product`, `np.arange`, comprehensions; nested loops multiply) when the estimated number
+    of lines exceeds `max-printed-lines`. The message gives the estimate and how it adds up (output
+    calls x iterations, for each depth of loop).
 
     Not reported: output under any `if` (or `except`, conditional expression, `and` / `or`, `match`
     case) inside the loop, which is how rate limiting is written (`if step % 1000 == 0:`); loops with a
     `break`, `continue`, `return` or `raise` (they may stop or skip early); loops that call
     `clear_output()` (the output is replaced, not piled up); `print(..., file=f)` to a file;
-    `print(..., end="")` or `end="\\r"` (one line that grows or is rewritten, the progress-dots idiom); output
+    `print(..., end="")` or `end="\\r"`, and `.write()` of text with no line break nblint can see
+    (one line that grows or is rewritten: progress dots, a typewriter effect); output
     inside `with redirect_stdout(...)` / `capture_output()`; loops whose count is not stated (`for x in
     data`, `while`, `tqdm(range(N))`: the progress bar is the rate-limited way to show progress). Logging
     calls count only at levels the notebook's configuration shows (WARNING and above by default, as
@@ -162,6 +169,10 @@ class OutputFlood(ControlStack, CodeRule):
         "for i in range(50):\n    for j in range(50):\n        print(i, j)\n",
         "from IPython.display import display\nfor i in range(10):\n    display(i)\n",
         {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
+        # characters written one by one make one line, not one line each (the typewriter effect)
+        "import sys\nfor step in range(20000):\n    for c in 'working':\n        sys.stdout.write(c)\n        sys.stdout.flush()\n",
+        "import sys\nfor line in range(50000):\n    sys.stdout.write(str(line))\n",
+        "import sys\nfor i in range(50000):\n    sys.stdout.write(r'\\n' + f'{i}' + rf'\\n')\n",
     ]
     INVALID = [
         Invalid("for i in range(100000):\n    print(i)\n", line=1, column=1,
@@ -175,7 +186,12 @@ class OutputFlood(ControlStack, CodeRule):
         Invalid("from IPython.display import display\nfor i, x in enumerate(range(20000)):\n    display(x)\n", line=2,
                 message="display()"),
         Invalid("for i in range(20000):\n    display(i)\n", line=1, message="display()"),
-        Invalid("import sys\nfor line in range(50000):\n    sys.stdout.write(str(line))\n", line=2),
+        Invalid("import sys\nfor line in range(50000):\n    sys.stdout.write(str(line) + '\\n')\n", line=2,
+                message="~50,000 lines of output (50,000 iterations)"),
+        Invalid("import sys\nfor line in range(50000):\n    sys.stderr.write(f'{line}\\n')\n", line=2),
+        # calls at different depths: the terms add up to the total shown
+        Invalid("for i in range(59):\n    print(i)\n    print(i)\n    for j in range(1000):\n        print(j)\n", line=1,
+                message="~59,118 lines of output (2 output calls x 59 iterations + 1 output call x 59 x 1,000 iterations)"),
         Invalid("import numpy as np\nfor x in np.arange(0, 1, 0.00001):\n    print(x)\n", line=2, message="100,000"),
         Invalid("import itertools\nfor i, j in itertools.product(range(200), range(200)):\n    print(i, j)\n", line=2,
                 message="40,000"),
@@ -327,9 +343,9 @@ class OutputFlood(ControlStack, CodeRule):
         anchor = counted[-1][0]
         flood = self.floods.get(id(anchor))
         if flood is None:
-            flood = self.floods[id(anchor)] = _Flood(anchor, [factor for _, factor in reversed(counted)])
+            flood = self.floods[id(anchor)] = _Flood(anchor)
         label, level, logger = output
-        flood.outputs.append(_Output(label, math.prod(factor for _, factor in counted), level, logger))
+        flood.outputs.append(_Output(label, tuple(factor for _, factor in reversed(counted)), level, logger))
 
     def _output(self, call: cst.Call) -> tuple[str, int | None, str | None] | None:
         """(label, logging level or None, logger receiver name or None) when `call` writes output."""
@@ -355,6 +371,8 @@ class OutputFlood(ControlStack, CodeRule):
             if origin in _DISPLAY:
                 return ("display()", None, None)
             if origin in _WRITERS:
+                if origin.endswith(".write") and not (call.args and self._breaks_line(call.args[0].value)):
+                    return None  # `sys.stdout.write(char)`: characters on one line, not lines
                 return (_WRITERS[origin], None, None)
             module, _, method = origin.rpartition(".")
             if module == "logging" and (method in _LEVEL_METHODS or method == "log"):
@@ -372,6 +390,30 @@ class OutputFlood(ControlStack, CodeRule):
             if isinstance(receiver, cst.Call) and context.qualified_name(receiver.func) == "logging.getLogger":
                 return (f"logging.getLogger().{method}()", level, None)
         return None
+
+    def _breaks_line(self, text: cst.BaseExpression) -> bool:
+        """Whether a string handed to .write() holds a line break, as far as its literal parts show:
+        `"done\\n"`, `f"{x}\\n"`, `str(x) + "\\n"`, `"%d\\n" % x`, `"{}\\n".format(x)`, `"\\n".join(rows)`."""
+        value = self.context.evaluate(text)
+        if isinstance(value, str):
+            return "\n" in value
+        if isinstance(text, cst.FormattedString):
+            raw = "r" in text.prefix.lower()
+            return any(
+                isinstance(part, cst.FormattedStringText) and ("\n" in part.value or (not raw and "\\n" in part.value))
+                for part in text.parts
+            )
+        if isinstance(text, cst.ConcatenatedString):
+            return self._breaks_line(text.left) or self._breaks_line(text.right)
+        if isinstance(text, cst.BinaryOperation):
+            if isinstance(text.operator, cst.Add):
+                return self._breaks_line(text.left) or self._breaks_line(text.right)
+            if isinstance(text.operator, cst.Modulo):
+                return self._breaks_line(text.left)
+            return False
+        if isinstance(text, cst.Call) and isinstance(text.func, cst.Attribute) and text.func.attr.value in ("format", "join"):
+            return self._breaks_line(text.func.value)
+        return False
 
     def _level(self, call: cst.Call, method: str) -> int | None:
         if method != "log":
@@ -464,16 +506,30 @@ class OutputFlood(ControlStack, CodeRule):
                 continue
             labels = list(dict.fromkeys(output.label for output in shown))
             what = listing(labels)
-            counts = " x ".join(f"{count:,}" for count in flood.counts)
-            per_iteration = f"{len(shown)} output calls x " if len(shown) > 1 else ""
             self.report(
                 flood.loop,
-                f"{what} in this loop writes ~{total:,} lines of output ({per_iteration}{counts} iterations), "
+                f"{what} in this loop writes ~{total:,} lines of output ({_arithmetic(shown)}), "
                 f"over max-printed-lines ({limit:,}): the browser tab freezes, Jupyter drops output past its "
                 "IOPub rate limit and the saved notebook bloats; print every N-th step "
                 "(if step % 1000 == 0: ...), or show progress with tqdm",
                 fix=f"if step % 1000 == 0:\n    {shown[0].label.replace('()', '(...)')}",
             )
+
+
+def _arithmetic(outputs: list[_Output]) -> str:
+    """How the total is made, so that it adds up: calls x iterations for each nesting of loops,
+    `2 output calls x 59 iterations + 1 output call x 59 x 1,000 iterations`."""
+    calls: dict[tuple[int, ...], int] = {}
+    for output in outputs:
+        calls[output.counts] = calls.get(output.counts, 0) + 1
+    terms = []
+    for counts, number in calls.items():
+        iterations = " x ".join(f"{count:,}" for count in counts) + " iterations"
+        if len(calls) == 1 and number == 1:
+            terms.append(iterations)
+        else:
+            terms.append(f"{plural(number, 'output call')} x {iterations}")
+    return " + ".join(terms)
 
 
 def _range_length(values: list) -> int | None:

@@ -3,6 +3,10 @@
 Only cells that fail to parse are masked, and only their IPython lines: `%matplotlib inline`,
 `!pip install x`, `files = !ls`, `df.head?`, automagic `pip install x`. Each becomes a Python line of the
 same indent (`pass`, or `files = None` to keep the binding), so line and column numbers survive.
+
+Before that, the prompts of pasted sessions go, as IPython's own clean-up does: `>>> ` / `... ` (a
+doctest, the Python REPL) and `In [3]: ` / `   ...: ` (IPython). Only their width is removed from each
+line, so lines keep their numbers and columns shift by the width stripped.
 """
 
 from __future__ import annotations
@@ -24,6 +28,35 @@ _MAGIC_LINE = re.compile(r"^(\s*)(?:[%!]|\?{1,2}\s*[\w.])")
 _HELP_LINE = re.compile(r"^(\s*)[^#'\"]*[\w.)\]]\?{1,2}\s*$")
 _ASSIGNED_MAGIC = re.compile(r"^(\s*)([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w]*)*)\s*=\s*[%!]")
 _AUTOMAGIC_LINE = re.compile(rf"^(\s*)(?:{_AUTOMAGICS})(?:\s+(?![=(\[,:]|\.\w|(?:in|is|and|or|if|for|not)\b)\S.*)?\s*$")
+
+
+# IPython's classic and IPython prompt strippers (IPython.core.inputtransformer2): a cell is a pasted
+# session when its first line starts with the first prompt, or its second line with any prompt; then the
+# prompt is removed from every line that has one. `...` alone is valid Python (Ellipsis), so it never
+# makes a cell a session on the first line.
+_CLASSIC_FIRST = re.compile(r"^>>>(?: |$)")
+_CLASSIC_ANY = re.compile(r"^(?:>>>|\.\.\.)(?: |$)")
+_IPYTHON_ANY = re.compile(r"^(?:In \[\d+\]: |\s*\.{3,}: ?)")
+
+
+def strip_prompts(lines: list[str]) -> tuple[list[str], list[int]]:
+    """The lines without the prompts of a pasted session, and the width stripped from each line (all
+    zeros, and the lines unchanged, when the cell is not a pasted session)."""
+    widths = [0] * len(lines)
+    # IPython drops leading blank lines before it looks for prompts
+    start = next((number for number, line in enumerate(lines) if line.strip()), len(lines))
+    for first, any_prompt in ((_CLASSIC_FIRST, _CLASSIC_ANY), (_IPYTHON_ANY, _IPYTHON_ANY)):
+        head = lines[start:start + 2]
+        if not head or not (first.match(head[0]) or (len(head) > 1 and any_prompt.match(head[1]))):
+            continue
+        stripped = []
+        for number, line in enumerate(lines):
+            match = any_prompt.match(line)
+            width = match.end() if match else 0
+            stripped.append(line[width:])
+            widths[number] += width
+        lines = stripped
+    return lines, widths
 
 
 def cell_magic(source: str) -> str | None:

@@ -3,8 +3,10 @@
 Cells run in one namespace, so they are joined into one module (as ruff does) and parsed once with
 libcst. Each cell is first checked with `ast` (ten times faster than libcst) so a cell that is not
 Python is reported as NB001 and left out rather than failing the whole parse; a cell that only fails
-because of IPython syntax is masked line for line (see magics.py). A bisect over each cell's first
-line maps a line of the joined module back to (cell, line in cell).
+because of IPython syntax is masked line for line (see magics.py). Syntax is judged by libcst's
+grammar (Python 3.0 to 3.14 in libcst 1.9), not only by the running interpreter's: a cell `ast` rejects
+but libcst reads (`type X = int` checked on Python 3.11) is analysed, not reported. A bisect over each
+cell's first line maps a line of the joined module back to (cell, line in cell).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from nblint.engine.code.cstparse import parse_module
-from nblint.engine.code.magics import PYTHON_CELL_MAGICS, cell_magic, mask_lines
+from nblint.engine.code.magics import PYTHON_CELL_MAGICS, cell_magic, mask_lines, strip_prompts
 from nblint.engine.read.notebook import Cell, MagicLine, Notebook
 
 
@@ -29,6 +31,12 @@ class CodeCell:
     line_count: int = 0
     # IPython strips a leading indent common to the cell; columns of dedented lines are shifted back by it.
     dedent: int = 0
+    # ... and the prompts of a pasted session (`>>> `): the width stripped from each line, when any was.
+    prompts: list[int] = field(default_factory=list)
+
+    def column_shift(self, line: int) -> int:
+        """How far IPython moved this 1-based line of the cell to the left before running it."""
+        return self.dedent + (self.prompts[line - 1] if 0 < line <= len(self.prompts) else 0)
 
 
 @dataclass
@@ -83,24 +91,27 @@ def _prepare_cell(cell: Cell, notebook: Notebook, program: Program) -> CodeCell 
 
     text = "\n".join(lines) + "\n"
     error = _syntax_error(text)
+    prompts: list[int] = []
     if error is not None:
+        lines, prompts = strip_prompts(lines)
         masked, found = mask_lines(lines)
         for number, original in found:
             notebook.magic_lines.append(
-                MagicLine(cell.index, number + 1, len(original) - len(original.lstrip()) + 1 + dedent, original.strip())
+                MagicLine(cell.index, number + 1, len(original) - len(original.lstrip()) + 1 + dedent + prompts[number],
+                          original.strip())
             )
-        if found:
+        if found or any(prompts):
             text = "\n".join(masked) + "\n"
             error = _syntax_error(text)
-            if error is not None and error[2].startswith("f-string") and _libcst_accepts(text):
-                error = None  # PEP 701 f-strings (Python 3.12) that this interpreter's `ast` predates
-        elif error[2].startswith("f-string") and _libcst_accepts(text):
-            error = None
+        if error is not None and error[3] and _libcst_accepts(text):
+            error = None  # newer syntax than this interpreter's `ast` knows (PEP 695, PEP 701...)
         if error is not None:
-            line, column, message = error
-            program.syntax_errors.append(SyntaxProblem(cell, line, column + (dedent if column else 0), message))
+            line, column, message, _ = error
+            if column:
+                column += dedent + (prompts[line - 1] if 0 < line <= len(prompts) else 0)
+            program.syntax_errors.append(SyntaxProblem(cell, line, column, message))
             return None
-    return CodeCell(cell, text, line_count=text.count("\n"), dedent=dedent)
+    return CodeCell(cell, text, line_count=text.count("\n"), dedent=dedent, prompts=prompts if any(prompts) else [])
 
 
 def _libcst_accepts(text: str) -> bool:
@@ -118,15 +129,18 @@ def _leading_indent(lines: list[str]) -> int:
     return 0
 
 
-def _syntax_error(text: str) -> tuple[int, int, str] | None:
+def _syntax_error(text: str) -> tuple[int, int, str, bool] | None:
+    """(line, column, message, whether libcst's grammar may still accept it) of the first syntax error."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like are not ours to report
             ast.parse(text)
     except SyntaxError as exc:
-        return (exc.lineno or 1, exc.offset or 1, exc.msg or "invalid syntax")
+        message = exc.msg or "invalid syntax"
+        # Past the tokenizer's nesting limit libcst's own recursion is no safer: not worth asking it.
+        return (exc.lineno or 1, exc.offset or 1, message, not message.startswith("too many nested"))
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes; nesting beyond the parser's stack
-        return (1, 1, str(exc) or type(exc).__name__)
+        return (1, 1, str(exc) or type(exc).__name__, False)
     return None
 
 

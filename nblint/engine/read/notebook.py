@@ -153,6 +153,18 @@ class Notebook:
         return isinstance(spec, dict) and spec.get("name") == "python2"
 
     @cached_property
+    def python_version(self) -> tuple[int, int] | None:
+        """(major, minor) of the Python the notebook was last run with, as `language_info.version` says."""
+        info = self.metadata.get("language_info")
+        version = info.get("version") if isinstance(info, dict) else None
+        if not isinstance(version, str):
+            return None
+        parts = version.split(".")
+        if len(parts) < 2 or not parts[0].isdigit() or not parts[1].isdigit():
+            return None
+        return int(parts[0]), int(parts[1])
+
+    @cached_property
     def _json_lines(self) -> dict:
         return locate_lines(self.text, max_depth=6 if self.original_major < 4 else 4)
 
@@ -232,7 +244,7 @@ def parse_notebook(path: Path, raw: bytes) -> Notebook:
         fatal = schema.fatal_problem(data)
         if fatal is not None:
             raise Unreadable(
-                "NB004", f"notebook does not match the nbformat schema: {fatal[0]} (at {schema.format_path(fatal[1])})"
+                "NB004", f"notebook does not match the nbformat schema at {schema.describe_path(fatal[1])}: {fatal[0]}"
             )
         problem = schema.quick_check(data)
         if problem is not None:

@@ -40,9 +40,9 @@ def fatal_problem(data: dict) -> Problem | None:
         return ("'cells' is not a list", ("cells",))
     for index, cell in enumerate(cells):
         if not isinstance(cell, dict):
-            return (f"cell {index} is not an object", ("cells", index))
+            return ("the cell is not an object", ("cells", index))
         if "source" in cell and not _is_source(cell["source"]):
-            return (f"cell {index}: 'source' is neither a string nor a list of strings", ("cells", index, "source"))
+            return ("'source' is neither a string nor a list of strings", ("cells", index, "source"))
     return None
 
 
@@ -123,3 +123,11 @@ def format_path(path: tuple) -> str:
     if not path:
         return "the top level"
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+def describe_path(path: tuple) -> str:
+    """Where a JSON path points, for a message: a cell counted from 1 as every message counts cells,
+    then the JSON path itself (0-based, as jq and nbformat read it): `cell 19 (cells[18].id)`."""
+    if len(path) >= 2 and path[0] == "cells" and isinstance(path[1], int):
+        return f"cell {path[1] + 1} ({format_path(path)})"
+    return format_path(path)
