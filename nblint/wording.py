@@ -15,3 +15,8 @@ def listing(items: Sequence[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    """`text` cut to `limit` characters with '...' (a line of a million-element literal in a report)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
