@@ -282,11 +282,11 @@ def _emit(literal: tuple[str, int, int], statement: _Statement) -> None:
 
 def _finish(statement: _Statement, end: int, text: str, found: list[Oversized]) -> None:
     if statement.tokens > MAX_TOKENS:
-        reason = f"about {statement.tokens:,} tokens (over {MAX_TOKENS:,})"
+        reason = f"about {statement.tokens:,} tokens, over {MAX_TOKENS:,}"
     elif statement.chain > MAX_CHAIN:
-        reason = f"a chain of {statement.chain + 1:,} operands (over {MAX_CHAIN:,})"
+        reason = f"a chain of {statement.chain + 1:,} operands, over {MAX_CHAIN:,}"
     elif statement.trail > MAX_CHAIN:
-        reason = f"a chain of {statement.trail:,} attribute lookups, calls or subscripts (over {MAX_CHAIN:,})"
+        reason = f"a chain of {statement.trail:,} attribute lookups, calls or subscripts, over {MAX_CHAIN:,}"
     else:
         return
     line = text.count("\n", 0, statement.start) + 1

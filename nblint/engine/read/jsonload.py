@@ -80,6 +80,8 @@ def _children(value: Any):
 
 def _find(data: Any, wanted) -> tuple[tuple, Any] | None:
     """The path of the first value (in file order) for which `wanted` is true, without recursion."""
+    if wanted(data):
+        return (), data
     path: list = []
     stack = [_children(data)]
     while stack:
