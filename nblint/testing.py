@@ -131,3 +131,17 @@ def long_cell_notebook(n: int) -> dict:
         else:
             lines.append(f"v{i} = f{(i // 4) * 4}({i}) if {i} % 3 else [{i}, {i + 1}]")
     return make_notebook(["import pandas as pd\n" + "\n".join(lines) + "\n"])
+
+
+# The extreme cells of issue 11, each one statement: (what it is, its source for a size n).
+EXTREME_CELLS = {
+    "list of numbers": lambda n: "xs = [" + ", ".join(str(i % 1000) for i in range(n)) + "]\n",
+    "dict of items": lambda n: "d = {" + ", ".join(f"{i}: {i % 7}" for i in range(n)) + "}\n",
+    "nested lists": lambda n: "m = [" + ", ".join("[" + ", ".join(["1.5"] * 100) + "]" for _ in range(n // 100)) + "]\n",
+    "sum chain": lambda n: "s = " + " + ".join(f"a{i % 10}" for i in range(n)) + "\n",
+    "attribute chain": lambda n: "v = a" + ".b" * n + "\n",
+    "call chain": lambda n: "v = f" + "()" * n + "\n",
+    "nested defs": lambda n: "".join("    " * i + f"def f{i}():\n" for i in range(n)) + "    " * n + "pass\n",
+}
+EXTREME_FULL_SIZE = {"list of numbers": 1_000_000, "dict of items": 100_000, "nested lists": 1_000_000,
+                     "sum chain": 10_000, "attribute chain": 10_000, "call chain": 10_000, "nested defs": 1_000}

@@ -32,3 +32,8 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
 
 def _form(word: str) -> str:
     return word.replace("_", "-").lower()
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    """`text` cut to `limit` characters with '...' (a line of a million-element literal in a report)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."

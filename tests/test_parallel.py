@@ -83,6 +83,32 @@ def test_a_worker_killed_mid_run_does_not_lose_a_notebook(tmp_path):
     assert out == expected.stdout
 
 
+@pytest.mark.slow
+def test_a_notebook_that_kills_its_worker_every_time_is_named_and_the_run_goes_on(tmp_path):
+    """A real cell that ends its worker: ten statements of 19,000 elements each (each just under the
+    screen's limit, so libcst parses them all: several CPU seconds) under a CPU-time limit of 3 s per
+    process, which the kernel enforces with SIGXCPU as the OOM killer would with SIGKILL."""
+    import resource
+
+    project = tmp_path / "p"
+    bomb = "".join(f"x{i} = [" + ", ".join(["1"] * 19_000) + "]\n" for i in range(10))
+    write_notebook(project / "a_bomb.ipynb", [bomb])
+    for index in range(4):
+        write_notebook(project / f"nb{index}.ipynb", [f"import time\ntime.sleep({86400 + index})\n"])
+
+    def limit_cpu() -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, (3, resource.getrlimit(resource.RLIMIT_CPU)[1]))
+
+    result = subprocess.run([sys.executable, "-m", "nblint", "check", ".", "--no-cache", "--jobs", "2",
+                             "--format", "json"], cwd=project, capture_output=True, text=True, timeout=300,
+                            preexec_fn=limit_cpu)
+    findings = json_findings(result)
+    assert result.returncode == 1, result.stderr
+    assert sorted((f["path"], f["code"]) for f in findings) == [
+        ("a_bomb.ipynb", "NB000"), *((f"nb{index}.ipynb", "NB405") for index in range(4))]
+    assert "the worker process checking this notebook died" in findings[0]["message"]
+
+
 def _imported(*args: str, cwd: Path) -> set[str]:
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "nblint", *args], cwd=cwd,
                             capture_output=True, text=True)

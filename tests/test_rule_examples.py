@@ -75,5 +75,5 @@ def test_codes_and_names_are_unique():
 
 def test_engine_rules_are_the_reading_family():
     engine = sorted(code for code, rule in ALL_RULES.items() if issubclass(rule, EngineRule))
-    assert engine == ["NB000", "NB001", "NB002", "NB003", "NB004"]
+    assert engine == ["NB000", "NB001", "NB002", "NB003", "NB004", "NB005"]
     assert not issubclass(ALL_RULES["NB000"], (CodeRule, NotebookRule))

@@ -107,6 +107,8 @@ def _strip_all(plan, write: bool, detail: bool) -> _Tally:
     from nblint.integrations.strip import NotStrippable, strip_notebook
 
     tally = _Tally()
+    if write:  # --check and --dry-run change nothing
+        _remove_leftovers({path.parent for path, _ in plan})
     for path, options in plan:
         try:
             data = path.read_bytes()
@@ -134,6 +136,16 @@ def _strip_all(plan, write: bool, detail: bool) -> _Tally:
         else:
             print(path, flush=True)
     return tally
+
+
+def _remove_leftovers(folders) -> None:
+    """Temporary files of a strip that was killed mid-write (nblint.atomic), beside the notebooks: removed,
+    so `git status` does not show them for ever."""
+    from nblint.atomic import remove_stale_temporaries
+
+    for folder in sorted(folders):
+        for removed in remove_stale_temporaries(folder):
+            print(f"nblint: removed {removed}, a temporary file left by an interrupted run", file=sys.stderr)
 
 
 def _fail(tally: _Tally, path: Path, reason: str) -> None:

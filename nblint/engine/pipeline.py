@@ -19,6 +19,7 @@ from nblint.engine.read.notebook import Notebook, Unreadable, parse_notebook, re
 from nblint.engine.code.program import Program, build_program
 from nblint.rules import ALL_RULES
 from nblint.rules.base import CodeRule, NotebookRule, Report, Rule
+from nblint.wording import shorten
 
 
 @dataclass
@@ -110,8 +111,10 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
             rule.check(notebook)
             reports.extend(rule.reports)
 
-    if program is not None and program.module is not None and code_rules:
+    if program is not None and (program.module is not None or program.set_aside) and code_rules:
         reports.extend(run_code_rules(program, code_rules, options, notebook))
+    if program is not None and "NB005" in enabled:
+        findings.extend(_set_aside_findings(program, notebook, shown))
 
     findings.extend(_to_findings(reports, notebook, program, shown))
     return _one_per_line(suppressions.apply(_mask_credentials(findings), notebook, warnings))
@@ -133,14 +136,39 @@ def run_code_rules(program: Program, code_rules: list[type[CodeRule]], options, 
 
     context = CodeContext(program.module, notebook.path.parent)
     rules = [rule_class(context, _options_for(rule_class, options)) for rule_class in code_rules]
-    # libcst's visit_batched rebuilds every node as it goes; cstwalk calls the same methods in the same order.
-    cstwalk.visit_batched(program.module, [context.scopes, *rules])
+    if program.module is not None:
+        # libcst's visit_batched rebuilds every node as it goes; cstwalk calls the same methods in the same order.
+        cstwalk.visit_batched(program.module, [context.scopes, *rules])
     reports: list[Report] = []
     for rule in rules:
+        for set_aside in program.set_aside:
+            rule.check_set_aside(set_aside)
         rule.finish()
         reports.extend(rule.reports)
     dependencies.record(context.files_stat)
     return reports
+
+
+def _set_aside_findings(program: Program, notebook: Notebook, shown: str) -> list[Finding]:
+    """NB005: what the screen left out of the parse, and why."""
+    rule = ALL_RULES["NB005"]
+    findings = []
+    for set_aside in program.set_aside:
+        cell = set_aside.cell
+        for statement in set_aside.statements:
+            where = (f"line {statement.line}" if statement.line == statement.end_line
+                     else f"lines {statement.line}-{statement.end_line}")
+            rest = ("the rest of the cell is not analysed either (without the statement it is not valid Python)"
+                    if set_aside.whole_cell else "the rest of the cell is analysed as usual")
+            findings.append(Finding(
+                rule.code, rule.name,
+                f"cell {cell.index + 1}, {where}: a statement too big to analyse ({statement.reason}) is checked for "
+                f"huge literals (NB102) only; {rest}; keep data in a file, build long expressions in a loop",
+                rule.severity, shown, cell=cell.index, cell_id=cell.id, line=statement.line, column=1,
+                json_line=notebook.source_json_line(cell, statement.line),
+                source_line=shorten(_line_of(cell.lines, statement.line) or ""),
+            ))
+    return findings
 
 
 def _options_for(rule_class: type[Rule], options: Mapping[str, Any]) -> dict[str, Any]:

@@ -152,8 +152,14 @@ def _decode(data: bytes) -> str:
 
 
 def _parse(text: str) -> Any:
+    from nblint.engine.read.jsonload import TooBigInteger, load_json
+    from nblint.engine.read.schema import format_path
+
     try:
-        return json.loads(text)
+        return load_json(text)
+    except TooBigInteger as exc:
+        raise NotStrippable(f"not a notebook Jupyter can read: an integer of {exc.digits:,} digits at "
+                            f"{format_path(exc.path)} is over Python's limit for reading integers") from None
     except json.JSONDecodeError as exc:
         if any(line.startswith(("<<<<<<< ", "=======", ">>>>>>> ")) for line in text.splitlines()):
             raise NotStrippable("not a notebook: it holds git merge conflict markers; resolve the merge first") from None

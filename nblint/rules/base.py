@@ -25,6 +25,7 @@ from nblint.engine.findings import Severity
 from nblint.engine.options import Option
 
 if TYPE_CHECKING:
+    from nblint.engine.code.program import SetAside
     from nblint.engine.code.context import CodeContext
     from nblint.engine.read.notebook import Notebook
 
@@ -166,6 +167,10 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
 
     def finish(self) -> None:
         """Called once after the traversal."""
+
+    def check_set_aside(self, set_aside: "SetAside") -> None:
+        """Code left out of the parse as too big for libcst (nblint.engine.code.screen): a rule that can
+        judge it from the screen's cheap reading (the elements of its literals) reports it here."""
 
     def get_visitors(self):
         # libcst's own get_visitors inspects ~1,000 methods per instance; the names depend only on the class.

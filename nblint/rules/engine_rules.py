@@ -187,3 +187,40 @@ class SchemaViolation(EngineRule):
             message="at cell 2 (cells[1]): ",  # cells counted from 1, as every message counts them
         )
     ]
+
+
+class UnanalysedCode(EngineRule):
+    """
+    ## What it does
+    Reports a statement too big for nblint to parse: over 40,000 tokens (a literal of ~20,000 numbers
+    pasted into a cell), or a chain of more than 1,000 operators (`a + b + ...`), attribute lookups, calls
+    or subscripts (`x.a.b...`, `f()()...`). Such a statement is found from the cell's text before any
+    parse, checked for huge literals (NB102, with their element count) and otherwise left out; the rest
+    of the cell and of the notebook is analysed as usual. The message says which limit it passed.
+
+    ## Why it hurts
+    nblint's parser (libcst) needs seconds and hundreds of MB for such a statement and grows faster than
+    linearly on long chains; analysing it would make one notebook hold up or kill a whole run. The
+    kernel pays too: CPython builds a syntax tree for it on every run of the cell, and very long chains
+    can exhaust the compiler's stack. Whatever else the statement does is not checked.
+
+    ## Example
+        palette = [255]*8 + [245] + [255]*8 + [245] + ...  # 2,000 terms
+
+    ## Use instead
+    Keep data in a file and load it; build long expressions in a loop:
+
+        palette = []
+        for block in blocks:
+            palette += block
+    """
+
+    code = "NB005"
+    name = "unanalysed-code"
+    severity = Severity.INFO
+    VALID = ["total = " + " + ".join(["a"] * 1_000) + "\n"]  # 999 operators: within the limit
+    INVALID = [
+        Invalid("x = 1\ntotal = " + " + ".join(["a"] * 1_002) + "\n", line=2, column=1,
+                message="a chain of 1,002 operands"),
+        Invalid("y = f" + "()" * 1_001 + "\n", message="1,001 attribute lookups, calls or subscripts"),
+    ]

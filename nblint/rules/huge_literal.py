@@ -7,6 +7,7 @@ import libcst as cst
 from nblint.engine.findings import Severity
 from nblint.engine.options import Option, parse_int
 from nblint.rules._sizes import format_count
+from nblint.wording import shorten
 from nblint.rules.base import CodeRule, Invalid
 
 MAX_LITERAL_ELEMENTS = Option(
@@ -38,6 +39,14 @@ def count_elements(literal: cst.CSTNode, nested: set[int]) -> int:
     return count
 
 
+_FIX = "data = json.load(open('data.json'))  # with the literal saved to data.json"
+
+
+def _message(kind: str, count: int, limit: int) -> str:
+    return (f"{kind} literal of {format_count(count)} elements (counted through nesting) is over "
+            f"max-literal-elements {limit}; keep the data in a file and load it (np.load, json.load, pd.read_csv)")
+
+
 class HugeLiteral(CodeRule):
     """
     ## What it does
@@ -57,6 +66,9 @@ class HugeLiteral(CodeRule):
     Keep the data in a file next to the notebook and load it:
 
         weights = np.load("weights.npy")          # or json.load, pd.read_csv
+
+    A statement too big for nblint's parser (see NB005) is counted from a cheap reading of its text, so a
+    literal of a million numbers is still reported, in about a second.
 
     ## Options
     - `max-literal-elements` (default `10000`): how many elements a literal may hold before it is reported.
@@ -112,13 +124,18 @@ class HugeLiteral(CodeRule):
         limit = self.option(MAX_LITERAL_ELEMENTS)
         count = count_elements(node, self._nested)
         if count > limit:
-            kind = _KIND[type(node)]
-            self.report(
-                node,
-                f"{kind} literal of {format_count(count)} elements (counted through nesting) is over "
-                f"max-literal-elements {limit}; keep the data in a file and load it (np.load, json.load, pd.read_csv)",
-                fix="data = json.load(open('data.json'))  # with the literal saved to data.json",
-            )
+            self.report(node, _message(_KIND[type(node)], count, limit), fix=_FIX)
+
+    def check_set_aside(self, set_aside) -> None:
+        """A statement too big for the parser is read by the screen, which counts its literals' elements
+        the same way (through nesting): a million-element literal is reported without a parse."""
+        limit = self.option(MAX_LITERAL_ELEMENTS)
+        for statement in set_aside.statements:
+            for literal in statement.literals:
+                if literal.elements > limit:
+                    self.report_at(_message(literal.kind, literal.elements, limit), fix=_FIX,
+                                   cell=set_aside.cell.index, line=literal.line, column=literal.column + set_aside.dedent,
+                                   source_line=shorten(set_aside.cell.lines[literal.line - 1]))
 
     def visit_List(self, node: cst.List) -> None:
         self._check(node)

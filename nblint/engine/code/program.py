@@ -20,6 +20,7 @@ import libcst as cst
 
 from nblint.engine.code.cstparse import parse_module
 from nblint.engine.code.magics import PYTHON_CELL_MAGICS, cell_magic, mask_lines, strip_prompts
+from nblint.engine.code.screen import Oversized, mask_statements, screen
 from nblint.engine.read.notebook import Cell, MagicLine, Notebook
 
 
@@ -48,9 +49,21 @@ class SyntaxProblem:
 
 
 @dataclass
+class SetAside:
+    """Code left out of the parse because it is too big for libcst (nblint.engine.code.screen): the
+    statements masked in a cell, or the whole cell when masking them did not leave valid Python."""
+
+    cell: Cell
+    statements: list[Oversized]
+    dedent: int = 0
+    whole_cell: bool = False
+
+
+@dataclass
 class Program:
     cells: list[CodeCell] = field(default_factory=list)
     syntax_errors: list[SyntaxProblem] = field(default_factory=list)
+    set_aside: list[SetAside] = field(default_factory=list)
     module: cst.Module | None = None
     _starts: list[int] = field(default_factory=list)
 
@@ -90,6 +103,15 @@ def _prepare_cell(cell: Cell, notebook: Notebook, program: Program) -> CodeCell 
         lines = [line[dedent:] if line[:dedent].isspace() else line for line in lines]
 
     text = "\n".join(lines) + "\n"
+    oversized = screen(text)  # before `ast`, which needs ~1 GB for a list of a million numbers
+    if oversized:
+        lines = mask_statements(lines, oversized)
+        text = "\n".join(lines) + "\n"
+        set_aside = SetAside(cell, oversized, dedent)
+        program.set_aside.append(set_aside)
+        if _syntax_error(text) is not None:  # a masked `for` header, say: the error would be ours, not the cell's
+            set_aside.whole_cell = True
+            return None
     error = _syntax_error(text)
     prompts: list[int] = []
     if error is not None:

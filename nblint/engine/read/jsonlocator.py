@@ -32,12 +32,17 @@ def locate_lines(text: str, max_depth: int = 4) -> dict[JsonPath, int]:
         return line
 
     def value_started(pos: int) -> JsonPath | None:
-        """Record an array element as it starts; return the path of the value that starts here."""
+        """Record an array element as it starts; return the path of the value that starts here (None
+        below max_depth, where nothing is recorded: a path per level would cost the square of the depth)."""
         if not stack:
             return ()
         frame = stack[-1]
+        if frame[1] is None:
+            return None
         path = frame[1] + (frame[2],)
-        if not frame[0] and len(path) <= max_depth:
+        if len(path) > max_depth:
+            return None
+        if not frame[0]:
             lines.setdefault(path, line_at(pos))
         return path
 
@@ -68,9 +73,8 @@ def locate_lines(text: str, max_depth: int = 4) -> dict[JsonPath, int]:
                 return lines
             frame[2] = key
             frame[3] = False
-            path = frame[1] + (key,)
-            if len(path) <= max_depth:
-                lines.setdefault(path, line_at(match.start()))
+            if frame[1] is not None and len(frame[1]) < max_depth:
+                lines.setdefault(frame[1] + (key,), line_at(match.start()))
         else:
             value_started(match.start())
     return lines
@@ -82,3 +86,36 @@ def _decode_key(token: str) -> str:
     import json
 
     return json.loads(token)
+
+
+def path_deeper_than(text: str, limit: int) -> tuple | None:
+    """The JSON path of the first value nested more than `limit` levels deep, read from the text (for
+    JSON too deep for the json module to load); memory follows the depth. None when there is none."""
+    path: list = []  # keys and indexes of the open containers' current values
+    kinds: list[bool] = []  # is_object per open container
+    expecting_key = False
+    for match in _TOKEN.finditer(text):
+        first = match.group()[0]
+        if first == "{" or first == "[":
+            if len(kinds) >= limit:
+                return tuple(path)
+            kinds.append(first == "{")
+            path.append(0)
+            expecting_key = first == "{"
+        elif first == "}" or first == "]":
+            if kinds:
+                kinds.pop()
+                path.pop()
+            expecting_key = False
+        elif first == ",":
+            if kinds and kinds[-1]:
+                expecting_key = True
+            elif kinds:
+                path[-1] += 1
+        elif first != ":" and expecting_key:
+            try:
+                path[-1] = _decode_key(match.group())
+            except ValueError:
+                return None
+            expecting_key = False
+    return None

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from nblint.engine.read import schema
-from nblint.engine.read.jsonlocator import locate_lines
+from nblint.engine.read import jsonload, schema
+from nblint.engine.read.jsonlocator import locate_lines, path_deeper_than
 
 # git writes conflict markers at the start of a line: "<<<<<<< HEAD", "=======", ">>>>>>> branch".
 _CONFLICT_START = re.compile(r"^<{7}(?: |$)", re.M)
@@ -170,12 +171,7 @@ class Notebook:
 
     def json_line(self, path: tuple) -> int | None:
         """The file line of a JSON path, or of its nearest recorded ancestor."""
-        lines = self._json_lines
-        while path:
-            if path in lines:
-                return lines[path]
-            path = path[:-1]
-        return None
+        return _nearest_line(self._json_lines, path)
 
     def source_json_line(self, cell: Cell, line: int) -> int | None:
         """The file line holding `line` (1-based) of the cell's source."""
@@ -220,17 +216,29 @@ def parse_notebook(path: Path, raw: bytes) -> Notebook:
         raise Unreadable("NB002", "binary file, not a notebook")
 
     try:
-        data = json.loads(text)
+        data = jsonload.load_json(text)
     except json.JSONDecodeError as exc:
         raise Unreadable("NB002", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", exc.lineno, exc.colno) from None
+    except jsonload.TooBigInteger as exc:
+        raise Unreadable(
+            "NB002", f"an integer of {exc.digits:,} digits at {schema.format_path(exc.path)} is over Python's limit of "
+            f"{sys.get_int_max_str_digits():,} digits for reading integers, so Jupyter cannot open this notebook; "
+            "store the value as a string", _line_of_path(text, exc.path),
+        ) from None
     except RecursionError:
-        raise Unreadable("NB002", "JSON nested too deeply to read, not a notebook") from None
+        too_deep = path_deeper_than(text, jsonload.MAX_DEPTH)
+        if too_deep is None:
+            raise Unreadable("NB002", "JSON nested too deeply to read, not a notebook") from None
+        raise _too_deep(text, too_deep) from None
 
     if not isinstance(data, dict):
         raise Unreadable("NB004", f"not a notebook: the top level is a JSON {_json_type(data)}, not an object")
     major = data.get("nbformat")
     if not isinstance(major, int) or isinstance(major, bool):
         raise Unreadable("NB004", "not a notebook: no integer 'nbformat' version at the top level")
+    too_deep = jsonload.deepest(data)  # before anything walks it
+    if too_deep is not None:
+        raise _too_deep(text, too_deep)
 
     if major < 4:
         cells, data = _upgrade(data, major)
@@ -259,6 +267,27 @@ def parse_notebook(path: Path, raw: bytes) -> Notebook:
         message, json_path = schema_error
         notebook.schema_error = (message, json_path, notebook.json_line(json_path))
     return notebook
+
+
+def _too_deep(text: str, path: tuple) -> Unreadable:
+    return Unreadable(
+        "NB004", f"JSON nested more than {jsonload.MAX_DEPTH:,} levels deep at {schema.format_path(path)}: Python's json "
+        "reader, which Jupyter uses, gives up near 1,000 levels, so Jupyter cannot open this notebook",
+        _line_of_path(text, path),
+    )
+
+
+def _line_of_path(text: str, path: tuple) -> int | None:
+    return _nearest_line(locate_lines(text), path)
+
+
+def _nearest_line(lines: dict, path: tuple) -> int | None:
+    """The file line of `path`, or of its nearest recorded ancestor (the locator records a few levels)."""
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return None
 
 
 def _make_cell(index: int, cell: dict, json_path: tuple, source_key: str) -> Cell:

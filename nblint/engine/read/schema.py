@@ -68,7 +68,7 @@ def quick_check(data: dict) -> Problem | None:
     for index, cell in enumerate(data["cells"]):
         path = ("cells", index)
         kind = cell.get("cell_type")
-        if kind not in _CELL_KEYS:
+        if not isinstance(kind, str) or kind not in _CELL_KEYS:  # a list there is not hashable
             return (f"unknown cell_type {kind!r}", path + ("cell_type",))
         required, optional = _CELL_KEYS[kind]
         missing = required - set(cell)
@@ -91,7 +91,8 @@ def quick_check(data: dict) -> Problem | None:
             if not isinstance(outputs, list):
                 return ("'outputs' is not a list", path + ("outputs",))
             for j, output in enumerate(outputs):
-                if not isinstance(output, dict) or output.get("output_type") not in _OUTPUT_KEYS:
+                if not isinstance(output, dict) or not isinstance(output.get("output_type"), str) \
+                        or output["output_type"] not in _OUTPUT_KEYS:
                     return ("unknown output_type", path + ("outputs", j))
                 needed = _OUTPUT_KEYS[output["output_type"]]
                 if needed - set(output):
@@ -119,9 +120,14 @@ def first_error(data: dict, fallback: Problem) -> Problem | None:
         return fallback
 
 
-def format_path(path: tuple) -> str:
+def format_path(path: tuple, keep: int = 8) -> str:
+    """`cells[0].outputs[1].data`; a path longer than `keep` steps (JSON nested thousands of levels deep)
+    shows its first and last steps around `...`."""
     if not path:
         return "the top level"
+    if len(path) > keep:
+        head, tail = path[: keep // 2], path[-(keep // 2):]
+        return f"{format_path(head)}...{format_path(tail)}"
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
