@@ -1,0 +1,142 @@
+"""The guard in a real kernel (ipykernel through jupyter_client): refused, warned, suppressed, left alone.
+
+Sizes are far beyond this machine (tens of TiB), so a refused cell could never allocate; cells that must
+run keep their big allocations behind conditions that are false at run time.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("ipykernel", reason="the guard's tests need ipykernel (the test extra)")
+pytest.importorskip("numpy", reason="the guard's tests size real NumPy arrays (the test extra)")
+
+from kernel import run, start_kernel  # noqa: E402
+
+BIG = "np.zeros((len(rows), 50, 4096 * 1000))"  # ~73 TiB with 47,912 rows
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("guard-kernel")
+    manager, client = start_kernel(folder)
+    try:
+        setup = run(client, "%load_ext nblint\nimport numpy as np\nrows = list(range(47_912))\n")
+        assert setup.status == "ok", setup.shown
+        yield client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def test_a_cell_that_cannot_fit_is_refused_in_one_line_and_the_kernel_keeps_its_variables(kernel):
+    refused = run(kernel, f"before = 1\nx = {BIG}\n")
+    assert refused.status == "error" and refused.ename == "CellRefused"
+    assert len(refused.traceback) == 1, refused.traceback
+    line = refused.traceback[0]
+    assert "NB101 refused: np.zeros((len(rows), 50, 4096 * 1000)) allocates ~" in line
+    assert "rows has 47,912 items" in line and "available to this kernel" in line
+    assert 'add "# nblint: ignore[NB101]" to run it anyway' in line
+    assert "Traceback" not in refused.shown and "nblint/" not in refused.shown
+    after = run(kernel, "print(len(rows), 'before' in dir(), 'x' in dir())\n")
+    assert after.status == "ok" and after.stdout.strip() == "47912 False False", after.shown
+
+
+def test_look_alikes_run_without_a_word(kernel):
+    cell = ("small = np.zeros((len(rows), 2))\n"
+            "class Model:\n    def zeros(self, shape):\n        return shape\n"
+            "print(small.shape, Model().zeros((len(rows), 50, 4096 * 1000)))\n")
+    result = run(kernel, cell)
+    assert result.status == "ok", result.shown
+    assert result.stdout.strip() == "(47912, 2) (47912, 50, 4096000)" and result.stderr == ""
+
+
+def test_a_likely_blow_up_under_what_is_available_is_a_warning_and_the_cell_runs(kernel):
+    result = run(kernel, "if len(rows) < 0:\n    y = np.zeros((len(rows), 50, 200))\nprint('ran')\n")
+    assert result.status == "ok" and result.stdout.strip() == "ran"
+    assert result.stderr.count("NB101 warning") == 1 and "over the 1 GiB budget" in result.stderr
+    assert "rows has 47,912 items" in result.stderr
+
+
+@pytest.mark.parametrize("how, metadata", [
+    ("    x = BIG  # nblint: ignore[NB101]\n", None),
+    ("    x = BIG  # noqa: NB101\n", None),
+    ("    x = BIG\n# nblint: ignore-cell[NB101]\n", None),
+    ("    x = BIG\n", {"tags": ["nblint-ignore[NB101]"]}),  # a frontend that sends the cell's tags
+])
+def test_a_suppressed_cell_runs(kernel, how, metadata):
+    cell = "if len(rows) < 0:\n" + how.replace("BIG", BIG) + "print('ran')\n"
+    result = run(kernel, cell, metadata=metadata)
+    assert result.status == "ok" and result.stdout.strip() == "ran", result.shown
+    assert "NB101" not in result.stderr
+    unsuppressed = run(kernel, "if len(rows) < 0:\n    x = " + BIG + "\nprint('ran')\n")
+    assert unsuppressed.status == "error" and "NB101 refused" in unsuppressed.shown
+
+
+def test_objects_that_raise_on_every_read_never_stop_a_cell(kernel):
+    define = run(kernel, """
+class Exotic:
+    def __getattr__(self, name):
+        raise RuntimeError('attribute ' + name)
+    def __len__(self):
+        raise RuntimeError('len')
+    @property
+    def shape(self):
+        raise RuntimeError('shape')
+    @property
+    def __class__(self):
+        raise RuntimeError('__class__')
+
+class Odd(np.ndarray):
+    @property
+    def shape(self):
+        raise RuntimeError('shape of a subclass')
+
+exotic = Exotic()
+odd = np.zeros(47_912).view(Odd)
+""")
+    assert define.status == "ok", define.shown
+    result = run(kernel, "z = np.zeros((len(exotic), 4096 * 1000)) if False else 0\n"
+                         "w = exotic.shape if False else 1\nprint('exotic ran', z, w)\n")
+    assert result.status == "ok" and result.stdout.strip() == "exotic ran 0 1", result.shown
+    assert "RuntimeError" not in result.shown
+    # the subclass's own `shape` never runs: the guard reads numpy's, and refuses
+    refused = run(kernel, "big = np.zeros((len(odd), 50, 4096 * 1000))\n")
+    assert refused.ename == "CellRefused" and "odd is a 47,912 float64 array" in refused.traceback[0]
+
+
+def test_the_nblint_magic_reports_and_switches(kernel):
+    status = run(kernel, "%nblint\n")
+    assert status.status == "ok"
+    assert "nblint guard on" in status.stdout and "memory available to this kernel:" in status.stdout
+    assert ", from " in status.stdout and "memory-budget" in status.stdout
+    lazy = "if len(rows) < 0:\n    x = " + BIG + "\nprint('ran')\n"
+    try:
+        assert "never refused" in run(kernel, "%nblint check\n").stdout
+        warned = run(kernel, lazy)
+        assert warned.status == "ok" and warned.stdout.strip() == "ran" and "NB101 warning" in warned.stderr
+        assert "off" in run(kernel, "%nblint off\n").stdout
+        quiet = run(kernel, lazy)
+        assert quiet.status == "ok" and quiet.stderr == ""
+        assert "unknown argument" in run(kernel, "%nblint sideways\n").stderr
+    finally:
+        assert "nblint guard on" in run(kernel, "%nblint on\n").stdout
+    assert run(kernel, lazy).status == "error"
+
+
+def test_cells_that_are_not_python_are_left_alone_and_magics_are_masked(kernel):
+    bash = run(kernel, f"%%bash\necho 'x = {BIG}'\n")
+    assert bash.status == "ok" and "x = np.zeros" in bash.stdout and bash.stderr == ""
+    magic = run(kernel, f"%time n = len(rows)\nif n < 0:\n    x = {BIG}\n")
+    assert magic.status == "error" and "NB101 refused" in magic.shown
+    timed = run(kernel, f"%%time\nif len(rows) < 0:\n    x = {BIG}  # nblint: ignore[NB101]\nprint('timed')\n")
+    assert timed.status == "ok" and "timed" in timed.stdout
+
+
+def test_imports_from_earlier_cells_and_live_constants_size_later_cells(kernel):
+    assert run(kernel, "from numpy import ones\nN = 50_000\n").status == "ok"
+    result = run(kernel, "grid = ones((N, N, 1000), dtype='int8')\n")
+    assert result.ename == "CellRefused" and "N is 50,000" in result.traceback[0], result.shown
+    # rebinding the name in the cell itself: the live value is stale and is not used
+    result = run(kernel, "N = 3\ngrid = ones((N, N))\nprint(grid.shape)\n")
+    assert result.status == "ok" and result.stdout.strip() == "(3, 3)", result.shown
