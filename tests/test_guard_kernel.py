@@ -140,3 +140,18 @@ def test_imports_from_earlier_cells_and_live_constants_size_later_cells(kernel):
     # rebinding the name in the cell itself: the live value is stale and is not used
     result = run(kernel, "N = 3\ngrid = ones((N, N))\nprint(grid.shape)\n")
     assert result.status == "ok" and result.stdout.strip() == "(3, 3)", result.shown
+
+
+def test_a_merge_that_multiplies_rows_is_refused_from_the_key_counts_and_one_on_unique_keys_runs(kernel):
+    pytest.importorskip("pandas", reason="NB110 counts keys of real pandas frames (a test extra)")
+    setup = run(kernel, "import pandas as pd\n"
+                        "left = pd.DataFrame({'key': [0, 1] * 100_000, 'a': 1.0})\n"
+                        "right = pd.DataFrame({'key': [0, 1] * 100_000, 'b': 2.0})\n"
+                        "ids = pd.DataFrame({'key': range(200_000), 'c': 3.0})\n")
+    assert setup.status == "ok", setup.shown
+    refused = run(kernel, "merged = left.merge(right, on='key')\n")
+    assert refused.ename == "CellRefused", refused.shown
+    assert "NB110 refused: left.merge(right, on='key') makes ~20,000,000,000 rows" in refused.traceback[0]
+    assert "repeats up to 100,000 times in left and 100,000 in right" in refused.traceback[0]
+    fine = run(kernel, "merged = ids.merge(ids, on='key')\nprint(len(merged))\n")
+    assert fine.status == "ok" and fine.stdout.strip() == "200000" and fine.stderr == "", fine.shown

@@ -54,6 +54,10 @@ class RecordingValues:
             self.evidence.setdefault(name, f"{name} is {value:,}")
         return value
 
+    def __getattr__(self, name: str) -> Any:
+        # the key counting of LiveValues (distinct_counts, merge_rows, unstack_cells), passed through
+        return getattr(self._live, name)
+
     def facts(self, name: str) -> Facts | None:
         found = self._live.facts(name)
         if found is not None and found.evidence:

@@ -42,6 +42,33 @@ class LiveValues:
         self._namespace = namespace
         self._imports = imports or {}
         self._facts: dict[str, Facts | None] = {}
+        self._counter = None
+
+    # -- counting keys (the row blow-up rule) --------------------------------------------------------
+
+    def _count(self, method: str, *args) -> Any:
+        from nblint.guard.counting import Counter
+
+        if self._counter is None:
+            self._counter = Counter()
+        try:
+            return getattr(self._counter, method)(*args)
+        except Exception:  # an odd frame: unknown
+            return None
+
+    def distinct_counts(self, name: str, columns, categorical_only: bool) -> dict[str, int] | None:
+        value = self._get(name)
+        return None if value is _MISSING else self._count("distinct", value, columns, categorical_only)
+
+    def merge_rows(self, left: str, right: str, left_keys, right_keys, how: str):
+        left_value, right_value = self._get(left), self._get(right)
+        if left_value is _MISSING or right_value is _MISSING:
+            return None
+        return self._count("merge_rows", left_value, right_value, left_keys, right_keys, how)
+
+    def unstack_cells(self, name: str, level) -> tuple[int, int] | None:
+        value = self._get(name)
+        return None if value is _MISSING else self._count("unstack_cells", value, level)
 
     def _get(self, name: str) -> Any:
         try:
