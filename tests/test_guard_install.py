@@ -71,4 +71,3 @@ def test_a_profile_gets_its_own_file(tmp_path):
     assert result.returncode == 0
     assert (ipython_dir / "profile_big" / "startup" / "50-nblint-guard.py").is_file()
     assert not (ipython_dir / "profile_default").exists()
-    assert "nblint guard on" in _ipython(ipython_dir, "%nblint", profile="big").stdout

@@ -6,6 +6,8 @@ run keep their big allocations behind conditions that are false at run time.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytest.importorskip("ipykernel", reason="the guard's tests need ipykernel (the test extra)")
@@ -155,3 +157,63 @@ def test_a_merge_that_multiplies_rows_is_refused_from_the_key_counts_and_one_on_
     assert "repeats up to 100,000 times in left and 100,000 in right" in refused.traceback[0]
     fine = run(kernel, "merged = ids.merge(ids, on='key')\nprint(len(merged))\n")
     assert fine.status == "ok" and fine.stdout.strip() == "200000" and fine.stderr == "", fine.shown
+
+
+# -- static and live agree: NB101's INVALID examples, with their sizes written in the code (`nblint check`)
+# and the same sizes held by live objects in the kernel under the guard ------------------------------------
+
+_SIZE = re.compile(r"~[\d.]+ [KMGT]iB")
+_BIG_INT = re.compile(r"(?<![\w.])\d[\d_]{3,}(?![\w.])")  # 100_000, 50000: not 0.5, 1e9, int8
+
+
+def _size_rule_examples():
+    from nblint.rules import ALL_RULES
+
+    for code in ("NB101",):
+        for number, example in enumerate(ALL_RULES[code].INVALID):
+            yield code, number, example
+
+
+def _hoisted(source: str) -> tuple[str, str]:
+    """The cell with its large integer literals replaced by live names, and the cell that defines them."""
+    names: list[str] = []
+
+    def replace(match):
+        names.append(f"{match.group(0)}")
+        return f"_size{len(names) - 1}"
+
+    cell = _BIG_INT.sub(replace, source)
+    return cell, "".join(f"_size{i} = {value}\n" for i, value in enumerate(names))
+
+
+def test_size_rules_give_the_same_code_and_size_statically_and_live(kernel, tmp_path):
+    from conftest import json_findings, run_nblint, write_notebook
+
+    cases = list(_size_rule_examples())
+    for code, number, example in cases:
+        cells = [example.source] if isinstance(example.source, str) else list(example.source)
+        write_notebook(tmp_path / f"{code}-{number}.ipynb", cells)
+    static = json_findings(run_nblint("check", "--no-cache", "--select", "NB1", "--format", "json", ".", cwd=tmp_path))
+    compared = 0
+    for code, number, example in cases:
+        if example.options:
+            continue  # another budget: the guard's comes from the configuration
+        mine = [f for f in static if f["path"] == f"{code}-{number}.ipynb" and f["code"] == code]
+        assert mine, (code, number)
+        cells = [example.source] if isinstance(example.source, str) else list(example.source)
+        earlier = [run(kernel, cell) for cell in cells[:-1]]
+        if any(result.status != "ok" for result in earlier):
+            continue  # a library this machine does not have
+        cell, sizes = _hoisted(cells[-1])
+        assert run(kernel, sizes).status == "ok"
+        verdict = run(kernel, "from nblint.guard.extension import _GUARDS\n"
+                              f"_v = next(iter(_GUARDS.values())).check({cell!r})\n"
+                              "print('\\n'.join(_v.refused + _v.warnings))\n")
+        assert verdict.status == "ok", verdict.shown
+        live_lines = verdict.stdout.strip().splitlines()
+        assert any(line.startswith(f"{code} refused") or f" {code} warning" in line for line in live_lines), \
+            (code, number, cell, verdict.shown)
+        size = _SIZE.search(mine[0]["message"])
+        assert size and any(size.group(0) in line for line in live_lines), (mine[0]["message"], live_lines)
+        compared += 1
+    assert compared >= 15, compared
