@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from nblint.engine import suppressions
 from nblint.engine.code.facts import Facts
@@ -33,6 +33,7 @@ class Verdict:
     refused: list[str] = field(default_factory=list)  # one line each, ready to print
     warnings: list[str] = field(default_factory=list)
     module: Any = None  # the cell's libcst module (for the imports it records), None when not Python
+    available: int | None = None  # the memory figure, when one was read
 
 
 class RecordingValues:
@@ -82,10 +83,14 @@ def cell_findings(notebook: Notebook, program, rules, options: Mapping[str, Any]
     return suppressions.apply(_to_findings(reports, notebook, program, SHOWN_PATH), notebook)
 
 
-def check_cell(source: str, live, rules: list, options: Mapping[str, Any], available: int | None,
-               tags: Iterable[str] = (), refuse: bool = True) -> Verdict:
-    """`rules`: the enabled CodeRule classes; `available`: bytes the kernel can still allocate (None:
-    unknown, nothing is refused); `refuse=False` turns refusals into warnings (`%nblint check`)."""
+def check_cell(source: str, live, rules: list, options: Mapping[str, Any],
+               available: "Callable[[], int | None]", tags: Iterable[str] = (), refuse: bool = True,
+               floor: int | None = None) -> Verdict:
+    """`rules`: the enabled CodeRule classes; `available()`: the bytes the kernel can still allocate
+    (None: unknown, nothing is refused), asked only when a size rule reported something (reading the
+    cgroup and /proc costs more than most checks); `floor`: the last figure seen, which lowers the
+    first pass's budget in a container smaller than the budget; `refuse=False` turns refusals into
+    warnings (`%nblint check`)."""
     from nblint.engine.code.program import build_program
 
     notebook = one_cell_notebook(source, tags)
@@ -95,20 +100,22 @@ def check_cell(source: str, live, rules: list, options: Mapping[str, Any], avail
         return verdict
     recording = RecordingValues(live)
     budget = options[MEMORY_BUDGET.key]
-    if available is not None:
-        budget = min(budget, available)  # a small container: what cannot fit is over budget too
+    if floor is not None:
+        budget = min(budget, floor)  # a small container: what cannot fit is over budget too
     findings = cell_findings(notebook, program, rules, {**options, MEMORY_BUDGET.key: budget}, recording)
     if not findings:
         return verdict
     refusals: dict[tuple, Finding] = {}
     sized = {rule.code for rule in rules if MEMORY_BUDGET in rule.options}
-    if refuse and available is not None and any(f.code in sized for f in findings):
+    free = available() if refuse and any(f.code in sized for f in findings) else None
+    verdict.available = free
+    if free is not None:
         size_rules = [rule for rule in rules if rule.code in sized]
-        again = cell_findings(notebook, program, size_rules, {**options, MEMORY_BUDGET.key: available}, recording)
+        again = cell_findings(notebook, program, size_rules, {**options, MEMORY_BUDGET.key: free}, recording)
         refusals = {_where(f): f for f in again}
     for finding in findings:
         if _where(finding) in refusals:
-            verdict.refused.append(refusal_line(refusals[_where(finding)], available, recording.evidence))
+            verdict.refused.append(refusal_line(refusals[_where(finding)], free, recording.evidence))
         else:
             verdict.warnings.append(warning_line(finding, recording.evidence))
     return verdict

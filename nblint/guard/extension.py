@@ -57,6 +57,9 @@ class Guard:
         self._pending: Any = None  # the ExecutionInfo of the cell about to run
         self._checked_module = None
         self.last_seconds = 0.0
+        from nblint.guard.memory import available_bytes
+
+        self.last_available: int | None = available_bytes()  # refreshed whenever a size rule reports
         self.settings_note = ""
         self._load_settings()
         self.transformer = _Transformer(self)
@@ -146,16 +149,17 @@ class Guard:
 
     def check(self, raw: str, tags: list[str] = ()):
         from nblint.guard.check import check_cell
-        from nblint.guard.memory import available_memory
+        from nblint.guard.memory import available_bytes
         from nblint.guard.values import LiveValues
 
         started = time.perf_counter()
         try:
-            figure, _ = available_memory()
             live = LiveValues(self.shell.user_ns, self.imports)
             rules = self.rules if not self._has_stdin() else [r for r in self.rules if r.code not in STDIN_RULES]
-            verdict = check_cell(raw, live, rules, self.options, figure.available if figure else None,
-                                 tags, refuse=self.mode == "on")
+            verdict = check_cell(raw, live, rules, self.options, available_bytes, tags,
+                                 refuse=self.mode == "on", floor=self.last_available)
+            if verdict.available is not None:
+                self.last_available = verdict.available
             self._checked_module = verdict.module
             return verdict
         finally:

@@ -36,6 +36,11 @@ def available_memory() -> tuple[Figure | None, list[Figure]]:
     return min(figures, key=lambda f: f.available), figures
 
 
+def available_bytes() -> int | None:
+    figure, _ = available_memory()
+    return figure.available if figure is not None else None
+
+
 def gpu_free_memory() -> Figure | None:
     """Free memory of the current CUDA device, only when torch is imported and CUDA already in use
     (initialising CUDA from the guard would take seconds and memory)."""
