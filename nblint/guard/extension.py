@@ -63,6 +63,11 @@ class Guard:
         self.settings_note = ""
         self._load_settings()
         self.transformer = _Transformer(self)
+        # The engine is imported now, with the extension, rather than in the first cell it checks.
+        import nblint.engine.code.program  # noqa: F401
+        import nblint.engine.pipeline  # noqa: F401
+        import nblint.guard.check  # noqa: F401
+        import nblint.guard.values  # noqa: F401
 
     # -- settings -------------------------------------------------------------------------------
 
