@@ -101,8 +101,10 @@ class RowBlowup(CodeRule):
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
+        # Key counts come from the guard's LiveValues (nblint.guard.values); a ValueSource without
+        # them (or no live values at all, as in `nblint check`) leaves this rule silent.
         live = self.context.live
-        if live is None or last_name(node.func) not in _METHODS:
+        if live is None or last_name(node.func) not in _METHODS or not hasattr(live, "merge_rows"):
             return
         method = last_name(node.func)
         found = None
