@@ -217,3 +217,18 @@ def test_size_rules_give_the_same_code_and_size_statically_and_live(kernel, tmp_
         assert size and any(size.group(0) in line for line in live_lines), (mine[0]["message"], live_lines)
         compared += 1
     assert compared >= 15, compared
+
+
+def test_an_error_inside_the_guard_lets_the_cell_run_with_one_line(kernel):
+    # break the guard's own check from inside the kernel: the cell must still run, and say so once
+    broken = run(kernel, "import nblint.guard.check as _check\n_saved = _check.check_cell\n"
+                         "_check.check_cell = lambda *args, **kwargs: 1 / 0\n")
+    assert broken.status == "ok"
+    try:
+        result = run(kernel, "print('still runs')\n")
+        assert result.status == "ok" and result.stdout.strip() == "still runs"
+        assert result.stderr.strip() == "nblint guard skipped this cell: ZeroDivisionError: division by zero"
+        assert run(kernel, "print(1)\n").stderr.count("skipped") == 1  # the transformer stays registered
+    finally:
+        assert run(kernel, "_check.check_cell = _saved\n").status == "ok"
+    assert run(kernel, f"x = {BIG}\n").ename == "CellRefused"
