@@ -159,33 +159,92 @@ def test_a_merge_that_multiplies_rows_is_refused_from_the_key_counts_and_one_on_
     assert fine.status == "ok" and fine.stdout.strip() == "200000" and fine.stderr == "", fine.shown
 
 
-# -- static and live agree: NB101's INVALID examples, with their sizes written in the code (`nblint check`)
-# and the same sizes held by live objects in the kernel under the guard ------------------------------------
+# -- static and live agree: the size rules' INVALID examples, with their sizes written in the code
+# (`nblint check`) and the same sizes held by live objects in the kernel under the guard -----------------
 
 _SIZE = re.compile(r"~[\d.]+ [KMGT]iB")
 _BIG_INT = re.compile(r"(?<![\w.])\d[\d_]{3,}(?![\w.])")  # 100_000, 50000: not 0.5, 1e9, int8
 
 
 def _size_rule_examples():
+    """Every static size rule (NB1xx with memory-budget; NB110 is live only) and its INVALID examples."""
+    from nblint.engine.options import MEMORY_BUDGET
     from nblint.rules import ALL_RULES
 
-    for code in ("NB101",):
-        for number, example in enumerate(ALL_RULES[code].INVALID):
-            yield code, number, example
+    for code, rule in ALL_RULES.items():
+        if code.startswith("NB1") and MEMORY_BUDGET in rule.options and not any(e.live for e in rule.INVALID):
+            for number, example in enumerate(rule.INVALID):
+                if not example.options:  # another budget: the guard's comes from the configuration
+                    yield code, number, example
 
 
 def _hoisted(source: str) -> tuple[str, str]:
     """The cell with its large integer literals replaced by live names, and the cell that defines them."""
-    names: list[str] = []
+    values: list[str] = []
 
     def replace(match):
-        names.append(f"{match.group(0)}")
-        return f"_size{len(names) - 1}"
+        values.append(match.group(0))
+        return f"_size{len(values) - 1}"
 
-    cell = _BIG_INT.sub(replace, source)
-    return cell, "".join(f"_size{i} = {value}\n" for i, value in enumerate(names))
+    return _BIG_INT.sub(replace, source), "".join(f"_size{i} = {value}\n" for i, value in enumerate(values))
 
 
+def _live_setup(earlier: str) -> str | None:
+    """Code giving the kernel what `earlier` binds: its imports as written, its constants, and each array
+    or sparse matrix as an object of the same shape and dtype that holds no memory (a zero-stride view,
+    an empty sparse matrix). None when a binding cannot be reproduced."""
+    import libcst as cst
+
+    from nblint.engine.code.context import CodeContext
+    from nblint.engine.code.cstparse import parse_module
+    from nblint.engine.code.symbols import UNKNOWN
+    from nblint.rules._sizes import facts_of
+
+    try:
+        module = parse_module(earlier)
+    except cst.ParserSyntaxError:  # IPython syntax (%matplotlib inline): not reproduced
+        return None
+    context = CodeContext(module)
+    lines = [module.code_for_node(statement) for statement in module.body
+             if isinstance(statement, cst.SimpleStatementLine)
+             and all(isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body)]
+    for name in context.symbols._bindings:
+        if name in context.symbols.imports:
+            continue
+        value = context.symbols.constant(name, context._evaluate_global)
+        if value is not UNKNOWN:
+            lines.append(f"{name} = {value!r}\n")
+            continue
+        facts = facts_of(cst.Name(name), context)
+        if facts is None or facts.shape is None or facts.kind not in ("array", "sparse"):
+            return None
+        dtype = facts.dtype or "uint8"
+        if facts.kind == "array":
+            lines.append(f"{name} = __import__('numpy').lib.stride_tricks.as_strided("
+                         f"__import__('numpy').zeros(1, dtype='{dtype}'), shape={facts.shape}, "
+                         f"strides={(0,) * len(facts.shape)})\n")
+        else:
+            lines.append(f"{name} = __import__('scipy.sparse', fromlist=['csr_matrix']).csr_matrix("
+                         f"{facts.shape}, dtype='{dtype}')\n")
+    return "".join(lines)
+
+
+def _split(cells: list[str], cell: int, line: int) -> tuple[str, str]:
+    """(the code before the finding, the code from the finding's line on): one notebook, cut where the
+    static finding is, so what comes before can be turned into live objects."""
+    import ast
+
+    lines = cells[cell].splitlines(keepends=True)
+    before, rest = "".join(lines[:line - 1]), "".join(lines[line - 1:])
+    try:
+        ast.parse(before)
+        ast.parse(rest)
+    except SyntaxError:
+        before, rest = "", cells[cell]
+    return "".join(cells[:cell]) + before, rest
+
+
+@pytest.mark.slow  # ~7 s: every example through `nblint check` and the kernel
 def test_size_rules_give_the_same_code_and_size_statically_and_live(kernel, tmp_path):
     from conftest import json_findings, run_nblint, write_notebook
 
@@ -194,29 +253,28 @@ def test_size_rules_give_the_same_code_and_size_statically_and_live(kernel, tmp_
         cells = [example.source] if isinstance(example.source, str) else list(example.source)
         write_notebook(tmp_path / f"{code}-{number}.ipynb", cells)
     static = json_findings(run_nblint("check", "--no-cache", "--select", "NB1", "--format", "json", ".", cwd=tmp_path))
-    compared = 0
+    compared: dict[str, int] = {}
     for code, number, example in cases:
-        if example.options:
-            continue  # another budget: the guard's comes from the configuration
         mine = [f for f in static if f["path"] == f"{code}-{number}.ipynb" and f["code"] == code]
         assert mine, (code, number)
         cells = [example.source] if isinstance(example.source, str) else list(example.source)
-        earlier = [run(kernel, cell) for cell in cells[:-1]]
-        if any(result.status != "ok" for result in earlier):
-            continue  # a library this machine does not have
-        cell, sizes = _hoisted(cells[-1])
+        earlier, checked = _split(cells, mine[0]["cell"], mine[0]["line"])
+        setup = _live_setup(earlier)
+        if setup is None or run(kernel, setup).status != "ok":
+            continue  # a library this machine does not have, or a binding that cannot be reproduced
+        checked, sizes = _hoisted(checked)
         assert run(kernel, sizes).status == "ok"
         verdict = run(kernel, "from nblint.guard.extension import _GUARDS\n"
-                              f"_v = next(iter(_GUARDS.values())).check({cell!r})\n"
+                              f"_v = next(iter(_GUARDS.values())).check({checked!r})\n"
                               "print('\\n'.join(_v.refused + _v.warnings))\n")
         assert verdict.status == "ok", verdict.shown
         live_lines = verdict.stdout.strip().splitlines()
         assert any(line.startswith(f"{code} refused") or f" {code} warning" in line for line in live_lines), \
-            (code, number, cell, verdict.shown)
+            (code, number, setup, checked, verdict.shown)
         size = _SIZE.search(mine[0]["message"])
         assert size and any(size.group(0) in line for line in live_lines), (mine[0]["message"], live_lines)
-        compared += 1
-    assert compared >= 15, compared
+        compared[code] = compared.get(code, 0) + 1
+    assert compared.get("NB101", 0) >= 15 and compared.get("NB103", 0) >= 3, compared
 
 
 def test_an_error_inside_the_guard_lets_the_cell_run_with_one_line(kernel):
