@@ -61,6 +61,9 @@ def _remember(module, namespace: dict, imports: dict) -> None:
             namespace[name] = value
 
 
+said: list[tuple[str, str]] = []  # (notebook, the line the guard printed), for reading
+
+
 def per_cell(corpus: Path) -> tuple[list[float], list[float]]:
     from nblint.engine.options import MEMORY_BUDGET
     from nblint.engine.read.notebook import Unreadable, read_notebook
@@ -76,6 +79,7 @@ def per_cell(corpus: Path) -> tuple[list[float], list[float]]:
     assert MEMORY_BUDGET.key in options
     times: list[float] = []
     cpu_times: list[float] = []
+    said.clear()
     floor = available_bytes()
     for path in sorted(corpus.rglob("*.ipynb")):
         try:
@@ -97,6 +101,9 @@ def per_cell(corpus: Path) -> tuple[list[float], list[float]]:
                 verdict = None  # the guard would print one line and let the cell run
             times.append(time.perf_counter() - started)
             cpu_times.append(time.process_time() - cpu)
+            if verdict is not None:
+                for line in verdict.refused + verdict.warnings:
+                    said.append((str(path.relative_to(corpus)), line))
             if verdict is not None and verdict.module is not None:
                 _remember(verdict.module, namespace, imports)
     return times, cpu_times
@@ -147,6 +154,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-notebook", action="store_true")
     parser.add_argument("--skip-cells", action="store_true")
+    parser.add_argument("--show", action="store_true", help="print every refusal and warning, to read them")
     args = parser.parse_args(argv)
 
     import os
@@ -160,6 +168,17 @@ def main(argv=None) -> int:
               f"{statistics.median(values) * 1000:.2f} ms, 95th percentile {percentile(values, 0.95) * 1000:.2f} ms, "
               f"99th {percentile(values, 0.99) * 1000:.1f} ms, max {max(values) * 1000:.0f} ms "
               f"(targets: median < 5 ms, 95th < 25 ms)")
+    if times and not said:
+        print("what the guard said: nothing (no refusal, no warning)")
+    if said:
+        import collections
+        import re
+
+        kinds = collections.Counter(re.match(r"(?:nblint )?(NB\d+) (refused|warning)", line).groups() for _, line in said)
+        print("what the guard said:", ", ".join(f"{code} {kind} {count}" for (code, kind), count in sorted(kinds.items())))
+        if args.show:
+            for notebook, line in said:
+                print(f"  {notebook}: {line}")
     print(f"load average (1 min) before: {load:.2f}, after: {os.getloadavg()[0]:.2f}, on {os.cpu_count()} CPUs")
 
     if not args.skip_notebook:
