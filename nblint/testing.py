@@ -83,12 +83,31 @@ def run_example(rule: type[Rule], example: Valid | Any, folder: Path) -> list[Fi
     """The findings of `rule` alone on one example."""
     if not isinstance(example, Valid):
         example = Valid(example)
-    path = write_example(example, folder)
     options = {key: option.parsed_default() for key, option in all_options().items()}
     for key, value in example.options.items():
         options[key] = all_options()[key].parse(value)
+    if example.live:
+        return run_live_example(rule, example, options)
+    path = write_example(example, folder)
     result = check_file(path, {rule.code}, options)
     return [finding for finding in result.findings if finding.code == rule.code]
+
+
+def run_live_example(rule: type[Rule], example: Valid, options: Mapping[str, Any]) -> list[Finding]:
+    """A one-cell example checked as the guard checks a cell, in a namespace that `example.live` builds
+    (it may need the test extras: pandas, numpy)."""
+    from nblint.engine.code.program import build_program
+    from nblint.guard.check import cell_findings, one_cell_notebook
+    from nblint.guard.values import LiveValues
+
+    namespace: dict[str, Any] = {}
+    exec(compile(example.live, f"<live values for {rule.code}>", "exec"), namespace)
+    notebook = one_cell_notebook(example.source)
+    program = build_program(notebook)
+    if program.module is None:
+        return []
+    findings = cell_findings(notebook, program, [rule], options, LiveValues(namespace))
+    return [finding for finding in findings if finding.code == rule.code]
 
 
 # -- large notebooks, for the scaling tests and bench/large_inputs.py ------------------------------

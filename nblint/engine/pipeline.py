@@ -131,10 +131,12 @@ def _one_per_line(findings: list[Finding]) -> list[Finding]:
             if f.line is None or (ALL_RULES[f.code].yields_to, f.cell, f.line) not in reported]
 
 
-def run_code_rules(program: Program, code_rules: list[type[CodeRule]], options, notebook: Notebook) -> list[Report]:
+def run_code_rules(program: Program, code_rules: list[type[CodeRule]], options, notebook: Notebook,
+                   live=None) -> list[Report]:
+    """`live`: the kernel's values under the guard (nblint.engine.code.facts.ValueSource), else None."""
     from nblint.engine.code.context import CodeContext
 
-    context = CodeContext(program.module, notebook.path.parent)
+    context = CodeContext(program.module, notebook.path.parent, live=live)
     rules = [rule_class(context, _options_for(rule_class, options)) for rule_class in code_rules]
     if program.module is not None:
         # libcst's visit_batched rebuilds every node as it goes; cstwalk calls the same methods in the same order.

@@ -637,10 +637,9 @@ def facts_of(node: cst.BaseExpression, context: "CodeContext") -> "Facts | None"
     if isinstance(node, cst.Name):
         if context.scopes.is_local(node.value):
             return None
-        if context.live is not None:
-            live = context.live.facts(node.value)
-            if live is not None:
-                return live
+        live = context.live_facts(node.value)
+        if live is not None:
+            return live
         values = context.symbols.assigned_values(node.value)
         if not values or len(values) != 1 or not isinstance(values[0], cst.Call):
             return None

@@ -44,6 +44,9 @@ class Valid:
     raw: bool = False
     # Files to create beside the notebook: relative path -> size in bytes (for rules that read files).
     files: Mapping[str, int] = field(default_factory=dict)
+    # Live-only rules: Python code whose namespace stands for the kernel's; the example (one cell) is
+    # then checked as the guard checks a cell, with those live values.
+    live: str = ""
 
 
 @dataclass(frozen=True)

@@ -183,7 +183,7 @@ class HugeAllocation(CodeRule):
         head = node.func
         while isinstance(head, cst.Attribute):
             head = head.value
-        if isinstance(head, cst.Name) and self.context.symbols.origin(head.value) == "numpy":
+        if isinstance(head, cst.Name) and self.context.qualified_name(head) == "numpy":
             return head.value
         return "numpy"
 

@@ -14,7 +14,7 @@ from typing import Any
 import libcst as cst
 
 from nblint.engine.code.cstwalk import walk_code
-from nblint.engine.code.facts import ValueSource
+from nblint.engine.code.facts import Facts, ValueSource
 from nblint.engine.code.symbols import UNKNOWN, SymbolTable, binding_names, literal_number, safe_binary, walk
 
 _SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.ClassDef)
@@ -115,6 +115,8 @@ class CodeContext:
         if not isinstance(node, cst.Name) or self.scopes.is_local(node.value):
             return None
         origin = self.symbols.origin(node.value)
+        if origin is None and self._live_applies(node.value):
+            origin = self.live.origin(node.value)
         if origin is None:
             return None
         return ".".join([origin, *reversed(parts)])
@@ -126,7 +128,19 @@ class CodeContext:
             and node.value == name
             and not self.scopes.is_local(name)
             and name not in self.symbols._bindings
+            and not (self.live is not None and self.live.binds(name))
         )
+
+    # -- live values (the guard) ---------------------------------------------------------------
+
+    def _live_applies(self, name: str) -> bool:
+        """A live value stands for `name` only where the code being checked does not bind it itself:
+        the kernel still holds the value from before this cell ran."""
+        return self.live is not None and name not in self.symbols._bindings and not self.scopes.is_local(name)
+
+    def live_facts(self, name: str) -> "Facts | None":
+        """The Facts of the kernel's object named `name`, under the guard; None otherwise."""
+        return self.live.facts(name) if self._live_applies(name) else None
 
     # -- values --------------------------------------------------------------------------------
 
@@ -142,6 +156,8 @@ class CodeContext:
                 return {"True": True, "False": False, "None": None}[node.value]
             if self.scopes.is_local(node.value):
                 return UNKNOWN
+            if self._live_applies(node.value):
+                return self.live.constant(node.value)
             return self.symbols.constant(node.value, self._evaluate_global)
         if isinstance(node, cst.SimpleString):
             try:
@@ -178,6 +194,14 @@ class CodeContext:
             if right is UNKNOWN:
                 return UNKNOWN
             return safe_binary(node.operator, left, right)
+        if isinstance(node, cst.Call) and self.live is not None and self.is_builtin(node.func, "len"):
+            # len(rows) of a live list, frame or array: its length, read without running user code
+            if len(node.args) == 1 and node.args[0].keyword is None and not node.args[0].star \
+                    and isinstance(node.args[0].value, cst.Name):
+                facts = self.live_facts(node.args[0].value.value)
+                if facts is not None and facts.length is not None:
+                    return facts.length
+            return UNKNOWN
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in ("int", "float"):
             if len(node.args) == 1 and node.args[0].keyword is None and not node.args[0].star:
                 value = self.evaluate(node.args[0].value)

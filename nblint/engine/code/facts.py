@@ -48,3 +48,12 @@ class ValueSource(Protocol):
         """The value of `name` when it is a plain int, float, bool, str, None or a tuple of those;
         nblint.engine.code.symbols.UNKNOWN otherwise."""
         ...
+
+    def origin(self, name: str) -> str | None:
+        """The dotted name a module or function held by `name` is known by ("numpy", "numpy.zeros"),
+        as an import in an earlier cell would have told the static engine; None otherwise."""
+        ...
+
+    def binds(self, name: str) -> bool:
+        """True when the namespace holds `name` (so a builtin of that name is shadowed)."""
+        ...

@@ -1,0 +1,176 @@
+"""Counting keys in live pandas objects, for the row blow-up rule (NB110), within a size threshold and a
+time limit.
+
+Sizes alone cannot tell what `pd.get_dummies(df["user"])`, `df.pivot_table(index=..., columns=...)` or
+`left.merge(right, on="key")` make: that depends on how many distinct values the keys hold and how often
+each repeats. Counting them runs pandas' own hashing over the column, which costs time:
+
+- only where the worst case, known from sizes alone, is over the budget (rows x rows for dummies, the
+  product of the row counts for a merge): small frames are never counted;
+- only within COUNT_SECONDS per cell, predicted from the rows before each count and measured after;
+- only on pandas' own DataFrame and Series (not subclasses) and on columns whose values pandas hashes
+  itself (numbers, booleans, dates, categories, strings): hashing arbitrary objects would run their
+  `__hash__` and `__eq__`.
+
+Everything returns None when it cannot answer: unknown, never guessed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+COUNT_SECONDS = 0.5  # the most one cell's checks may spend counting
+SECONDS_PER_ROW = 1e-7  # a conservative rate for value_counts / nunique (measured ~20-60 ns per row here)
+MAX_ROWS = 20_000_000
+
+
+@dataclass(frozen=True)
+class MergeCount:
+    rows: int
+    left_most: int  # the most rows one key value has on each side (0 for a cross join)
+    right_most: int
+
+
+class Counter:
+    """One cell's counting allowance."""
+
+    def __init__(self, seconds: float = COUNT_SECONDS) -> None:
+        self.remaining = seconds
+
+    def _afford(self, rows: int) -> bool:
+        return rows <= MAX_ROWS and rows * SECONDS_PER_ROW <= self.remaining
+
+    def _spend(self, started: float) -> None:
+        self.remaining -= time.perf_counter() - started
+
+    # -- distinct values ----------------------------------------------------------------------------
+
+    def distinct(self, obj: Any, columns: Sequence[str] | None, categorical_only: bool) -> dict[str, int] | None:
+        """Distinct values per column (a Series counts as one column named ""); `columns` None: every
+        column, or with `categorical_only` those get_dummies encodes (object, string, category)."""
+        pandas = sys.modules.get("pandas")
+        if pandas is None:
+            return None
+        if type(obj) is pandas.Series:
+            series = {"": obj}
+        elif type(obj) is pandas.DataFrame:
+            names = list(obj.columns) if columns is None else list(columns)
+            if any(name not in obj.columns for name in names) or obj.columns.has_duplicates:
+                return None
+            series = {str(name): obj[name] for name in names}
+            if categorical_only and columns is None:
+                series = {k: v for k, v in series.items() if _dtype_kind(v) in ("object", "string", "category")}
+        else:
+            return None
+        counts = {}
+        for name, column in series.items():
+            count = self._distinct(column)
+            if count is None:
+                return None
+            counts[name] = count
+        return counts
+
+    def _distinct(self, column: Any) -> int | None:
+        kind = _dtype_kind(column)
+        if kind == "category":
+            return len(column.cat.categories)  # get_dummies makes a column for every category, used or not
+        if kind is None or not self._afford(len(column)):
+            return None
+        started = time.perf_counter()
+        try:
+            return int(column.nunique(dropna=True))
+        finally:
+            self._spend(started)
+
+    # -- merges ---------------------------------------------------------------------------------------
+
+    def merge_rows(self, left: Any, right: Any, left_keys: Sequence[str] | None, right_keys: Sequence[str] | None,
+                   how: str) -> MergeCount | None:
+        """Rows of `left.merge(right, ...)` from the key counts of both sides; keys None: the index."""
+        pandas = sys.modules.get("pandas")
+        if pandas is None or type(left) is not pandas.DataFrame or type(right) is not pandas.DataFrame:
+            return None
+        if how == "cross":
+            return MergeCount(len(left) * len(right), 0, 0)
+        if how not in ("inner", "left", "right", "outer"):
+            return None
+        if not self._afford(len(left) + len(right)):
+            return None
+        started = time.perf_counter()
+        try:
+            left_counts = _key_counts(left, left_keys, pandas)
+            right_counts = _key_counts(right, right_keys, pandas)
+            if left_counts is None or right_counts is None:
+                return None
+            matched = right_counts.reindex(left_counts.index).fillna(0)
+            inner = int((left_counts * matched).sum())
+            rows = inner
+            if how in ("left", "outer"):
+                rows += int(left_counts[matched == 0].sum())
+            if how in ("right", "outer"):
+                rows += int(right_counts[~right_counts.index.isin(left_counts.index)].sum())
+            return MergeCount(rows, int(left_counts.max()) if len(left_counts) else 0,
+                              int(right_counts.max()) if len(right_counts) else 0)
+        finally:
+            self._spend(started)
+
+    # -- unstack --------------------------------------------------------------------------------------
+
+    def unstack_cells(self, obj: Any, level: Any) -> tuple[int, int] | None:
+        """(rows, columns) of `obj.unstack(level)` for each column: distinct rows of the other levels,
+        distinct values of `level`."""
+        pandas = sys.modules.get("pandas")
+        if pandas is None or type(obj) not in (pandas.Series, pandas.DataFrame):
+            return None
+        index = obj.index
+        if type(index) is not pandas.MultiIndex or not self._afford(len(index)):
+            return None
+        started = time.perf_counter()
+        try:
+            if type(level) is int and -index.nlevels <= level < index.nlevels:
+                number = level % index.nlevels
+            elif type(level) is str and list(index.names).count(level) == 1:
+                number = list(index.names).index(level)
+            else:
+                return None
+            columns = index.get_level_values(number).nunique(dropna=False)
+            rows = index.droplevel(number).nunique(dropna=False)
+        finally:
+            self._spend(started)
+        return int(rows), int(columns)
+
+
+def _dtype_kind(column: Any) -> str | None:
+    """How pandas hashes the column's values: None where it would hash arbitrary Python objects."""
+    dtype = column.dtype
+    name = str(dtype)
+    if name == "category":
+        return "category"
+    if name in ("string", "str") or name.startswith("string["):
+        return "string"
+    kind = getattr(dtype, "kind", None)
+    if kind in ("b", "i", "u", "f", "M", "m"):
+        return "number"
+    if kind == "O":
+        pandas = sys.modules.get("pandas")
+        inferred = pandas.api.types.infer_dtype(column, skipna=True)  # one C scan of the values' types
+        return "object" if inferred in ("string", "empty") else None
+    return None
+
+
+def _key_counts(frame: Any, keys: Sequence[str] | None, pandas) -> Any:
+    if keys is None:
+        index = frame.index
+        if type(index) is pandas.MultiIndex:
+            return None
+        return index.value_counts(dropna=False) if _dtype_kind(index.to_series()) else None
+    if any(key not in frame.columns for key in keys):
+        return None
+    if any(_dtype_kind(frame[key]) is None for key in keys):
+        return None
+    if len(keys) == 1:
+        return frame[keys[0]].value_counts(dropna=False)
+    return frame[list(keys)].value_counts(dropna=False)

@@ -1,0 +1,246 @@
+"""The IPython extension: check each cell with the kernel's live values just before it runs.
+
+How it hooks in (IPython's documented extension points):
+- a `pre_run_cell` callback keeps the raw cell (magics and all) and the metadata the frontend sent;
+- an AST transformer (`shell.ast_transformers`) runs the check when IPython transforms that cell, after
+  parsing and before anything executes. Raising `InputRejected` there is IPython's own way to refuse
+  an input: the cell does not run, the execution ends as an error (so "Run All" stops there) and the
+  exception's `_render_traceback_` is shown instead of a traceback. Any other exception inside the
+  guard is caught here, the cell runs, and one line says the guard skipped it;
+- a `post_run_cell` callback records the imports of a cell that ran, so `np.zeros` in a later cell is
+  known as numpy's even when `np` was imported before the guard was loaded... or after.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from IPython.core.error import InputRejected
+
+MODES = ("on", "off", "check")
+GUARDED_FAMILIES = ("NB1", "NB2", "NB3", "NB4")
+# input()/getpass() hang only where the kernel has no stdin (papermill, nbclient, "Run All" in some UIs).
+STDIN_RULES = ("NB403",)
+
+
+class CellRefused(InputRejected):
+    """The cell cannot fit in the memory this kernel has; shown as one line, not a traceback."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"\x1b[0;31m{line}\x1b[0m" for line in self.lines]
+
+
+class _Transformer(ast.NodeTransformer):
+    """IPython calls `visit(module)` on each transformer; this one looks at the cell and never edits it."""
+
+    def __init__(self, guard: "Guard") -> None:
+        self.guard = guard
+
+    def visit(self, node: ast.AST) -> ast.AST:
+        self.guard.before_execution()
+        return node
+
+
+class Guard:
+    def __init__(self, shell) -> None:
+        self.shell = shell
+        self.mode = "on"
+        self.imports: dict[str, tuple[str, Any]] = {}
+        self._pending: Any = None  # the ExecutionInfo of the cell about to run
+        self._checked_module = None
+        self.last_seconds = 0.0
+        from nblint.guard.memory import available_bytes
+
+        self.last_available: int | None = available_bytes()  # refreshed whenever a size rule reports
+        self.settings_note = ""
+        self._load_settings()
+        self.transformer = _Transformer(self)
+        # The engine is imported now, with the extension, rather than in the first cell it checks.
+        import nblint.engine.code.program  # noqa: F401
+        import nblint.engine.pipeline  # noqa: F401
+        import nblint.guard.check  # noqa: F401
+        import nblint.guard.values  # noqa: F401
+
+    # -- settings -------------------------------------------------------------------------------
+
+    def _load_settings(self) -> None:
+        from nblint.engine.config import ConfigError, ConfigResolver
+        from nblint.engine.options import MEMORY_BUDGET
+        from nblint.rules import ALL_RULES, all_options
+        from nblint.rules.base import CodeRule
+
+        try:
+            settings = ConfigResolver().for_dir(Path.cwd())
+            enabled, options = settings.enabled, dict(settings.options)
+            self.settings_note = f"from {settings.path}" if settings.path else "nblint's defaults"
+        except ConfigError as exc:
+            enabled = None
+            options = {key: option.parsed_default() for key, option in all_options().items()}
+            self.settings_note = f"nblint's defaults (configuration ignored: {exc})"
+        # The kernel-killer families only (NB1xx-NB4xx): hygiene (home paths, installs) is `nblint check`'s.
+        self.rules = [rule for code, rule in ALL_RULES.items()
+                      if issubclass(rule, CodeRule) and code[:3] in GUARDED_FAMILIES
+                      and (enabled is None or code in enabled)]
+        self.options = options
+        self.budget = options[MEMORY_BUDGET.key]
+
+    # -- IPython events -------------------------------------------------------------------------
+
+    def register(self) -> None:
+        shell = self.shell
+        shell.events.register("pre_run_cell", self.pre_run_cell)
+        shell.events.register("post_run_cell", self.post_run_cell)
+        if self.transformer not in shell.ast_transformers:
+            shell.ast_transformers.append(self.transformer)
+        shell.register_magic_function(self.magic, magic_kind="line", magic_name="nblint")
+
+    def unregister(self) -> None:
+        shell = self.shell
+        for event, callback in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
+            try:
+                shell.events.unregister(event, callback)
+            except ValueError:
+                pass
+        if self.transformer in shell.ast_transformers:
+            shell.ast_transformers.remove(self.transformer)
+
+    def pre_run_cell(self, info) -> None:
+        self._pending = info
+        self._checked_module = None
+
+    def post_run_cell(self, result) -> None:
+        module, self._checked_module = self._checked_module, None
+        self._pending = None
+        if module is None or not getattr(result, "success", False):
+            return
+        try:
+            from nblint.engine.code.symbols import SymbolTable
+
+            namespace = self.shell.user_ns
+            for name, origin in SymbolTable(module).imports.items():
+                if origin is not None and name in namespace:
+                    self.imports[name] = (origin, namespace[name])
+        except Exception:
+            pass
+
+    def before_execution(self) -> None:
+        """Called by the AST transformer: check the cell about to run once (a `%%time` body or a
+        `%timeit` statement transformed again later is not checked twice)."""
+        info, self._pending = self._pending, None
+        if info is None or self.mode == "off":
+            return
+        raw = getattr(info, "raw_cell", None)
+        if not isinstance(raw, str) or not raw.strip() or raw.lstrip().startswith("%nblint"):
+            return
+        try:
+            verdict = self.check(raw, _tags(getattr(info, "cell_meta", None)))
+        except Exception as exc:  # the guard never breaks a kernel: the cell runs
+            print(f"nblint guard skipped this cell: {_describe(exc)}", file=sys.stderr)
+            return
+        for line in verdict.warnings:
+            print(line, file=sys.stderr)
+        if verdict.refused:
+            raise CellRefused(verdict.refused)
+
+    # -- the check ------------------------------------------------------------------------------
+
+    def check(self, raw: str, tags: list[str] = ()):
+        from nblint.guard.check import check_cell
+        from nblint.guard.memory import available_bytes
+        from nblint.guard.values import LiveValues
+
+        started = time.perf_counter()
+        try:
+            live = LiveValues(self.shell.user_ns, self.imports)
+            rules = self.rules if not self._has_stdin() else [r for r in self.rules if r.code not in STDIN_RULES]
+            verdict = check_cell(raw, live, rules, self.options, available_bytes, tags,
+                                 refuse=self.mode == "on", floor=self.last_available)
+            if verdict.available is not None:
+                self.last_available = verdict.available
+            self._checked_module = verdict.module
+            return verdict
+        finally:
+            self.last_seconds = time.perf_counter() - started
+
+    def _has_stdin(self) -> bool:
+        kernel = getattr(self.shell, "kernel", None)
+        if kernel is None:  # terminal IPython: the person is at the keyboard
+            return True
+        return getattr(kernel, "_allow_stdin", False) is True
+
+    # -- %nblint --------------------------------------------------------------------------------
+
+    def magic(self, line: str = "") -> None:
+        """%nblint [on|off|check]: the guard's state, or switch it (check: warn, never refuse)."""
+        word = line.strip().lower()
+        if word and word not in MODES:
+            print(f"nblint: unknown argument {word!r}; use %nblint, %nblint on, %nblint off or %nblint check",
+                  file=sys.stderr)
+            return
+        if word:
+            self.mode = word
+        print(self.status())
+
+    def status(self) -> str:
+        from nblint.engine.options import format_size
+        from nblint.guard.memory import available_memory, gpu_free_memory
+
+        state = {"on": "on: cells that cannot fit in memory are refused",
+                 "off": "off: cells run unchecked",
+                 "check": "check: cells are checked and warned about, never refused"}[self.mode]
+        lines = [f"nblint guard {state}"]
+        figure, figures = available_memory()
+        if figure is None:
+            lines.append("memory available: unknown (no cgroup, MEM_LIMIT, psutil or /proc/meminfo figure): nothing is refused")
+        else:
+            lines.append(f"memory available to this kernel: {format_size(figure.available)}, from {figure.source}")
+            for other in figures:
+                if other is not figure:
+                    lines.append(f"  also: {format_size(other.available)} from {other.source}")
+        gpu = gpu_free_memory()
+        if gpu is not None:
+            lines.append(f"GPU memory free: {format_size(gpu.available)}, from {gpu.source}")
+        lines.append(f"memory-budget (warnings above it): {format_size(self.budget)}, {self.settings_note}")
+        lines.append(f"{len(self.rules)} code rules; last check took {self.last_seconds * 1000:.1f} ms")
+        return "\n".join(lines)
+
+
+def _tags(cell_meta) -> list[str]:
+    """Cell tags, where the frontend sends them with the execute request (JupyterLab and Notebook 7
+    send only the cell's id; a client that sends `{"tags": [...]}` in the request's metadata gets them
+    honoured)."""
+    if isinstance(cell_meta, dict):
+        tags = cell_meta.get("tags")
+        if isinstance(tags, list):
+            return [t for t in tags if isinstance(t, str)]
+    return []
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:160]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+_GUARDS: dict[int, Guard] = {}
+
+
+def load(shell) -> Guard:
+    guard = _GUARDS.get(id(shell))
+    if guard is None:
+        guard = _GUARDS[id(shell)] = Guard(shell)
+        guard.register()
+    return guard
+
+
+def unload(shell) -> None:
+    guard = _GUARDS.pop(id(shell), None)
+    if guard is not None:
+        guard.unregister()
