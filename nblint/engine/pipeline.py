@@ -113,7 +113,8 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
 def run_code_rules(program: Program, code_rules: list[type[CodeRule]], options, notebook: Notebook) -> list[Report]:
     from nblint.engine.code.context import CodeContext
 
-    context = CodeContext(program.module, notebook.path.parent)
+    context = CodeContext(program.module, notebook.path.parent,
+                          magic_lines=[magic.text for magic in notebook.magic_lines])
     rules = [rule_class(context, _options_for(rule_class, options)) for rule_class in code_rules]
     # libcst's visit_batched rebuilds every node as it goes; cstwalk calls the same methods in the same order.
     cstwalk.visit_batched(program.module, [context.scopes, *rules])
