@@ -136,7 +136,8 @@ def run_code_rules(program: Program, code_rules: list[type[CodeRule]], options, 
     """`live`: the kernel's values under the guard (nblint.engine.code.facts.ValueSource), else None."""
     from nblint.engine.code.context import CodeContext
 
-    context = CodeContext(program.module, notebook.path.parent, live=live)
+    context = CodeContext(program.module, notebook.path.parent, live=live,
+                          magic_lines=[magic.text for magic in notebook.magic_lines])
     rules = [rule_class(context, _options_for(rule_class, options)) for rule_class in code_rules]
     if program.module is not None:
         # libcst's visit_batched rebuilds every node as it goes; cstwalk calls the same methods in the same order.

@@ -19,19 +19,18 @@ repetition merely shares (`[0] * N` holds N pointers to one 0) are not counted: 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
 
-from nblint.engine.options import format_size
+from nblint.engine.code.facts import Facts
 from nblint.engine.code.symbols import UNKNOWN, last_name
+from nblint.engine.options import format_size
 from nblint.rules._code_text import source_text
 
 if TYPE_CHECKING:
     from nblint.engine.code.context import CodeContext
-    from nblint.engine.code.facts import Facts
-
 
 # -- dtypes ------------------------------------------------------------------------------------------
 
@@ -627,30 +626,116 @@ def format_count(count: int) -> str:
 
 # -- what is known of an input: the one size model ----------------------------------------------------
 
+# scipy.sparse classes that take `(M, N)` (an empty matrix) or data with `shape=(M, N)`.
+_SPARSE_CLASSES = frozenset(
+    f"{layout}_{kind}" for layout in ("csr", "csc", "coo", "lil", "dok", "bsr", "dia") for kind in ("matrix", "array")
+)
+_SPARSE_FUNCTIONS = frozenset({"random", "rand", "random_array", "eye", "identity", "eye_array"})
+# Following names through assignments (`Xt = X.T`, `X = Y`) stops this deep: a cycle cannot loop.
+_MAX_NAME_HOPS = 8
+_INT32_MAX = 2**31 - 1
 
-def facts_of(node: cst.BaseExpression, context: "CodeContext") -> "Facts | None":
+
+def facts_of(node: cst.BaseExpression, context: "CodeContext") -> Facts | None:
     """The Facts of an expression used as an input (nblint.engine.code.facts): live ones where the guard
-    supplies them, else what a constructor call, or the single constructor assigned to a notebook-level
-    name, allocates. None when nothing is known."""
-    from nblint.engine.code.facts import Facts
+    supplies them, else what the code says: an array constructor (NumPy, PyTorch, TensorFlow, JAX), a
+    scipy.sparse constructor, `.T` / `.transpose()` of a known input, `.toarray()` / `.todense()` of a
+    known sparse input, or any of these assigned once to a notebook-level name. None when nothing is known."""
+    return _facts(node, context, 0)
 
+
+def _facts(node: cst.BaseExpression, context: "CodeContext", hops: int) -> Facts | None:
     if isinstance(node, cst.Name):
-        if context.scopes.is_local(node.value):
+        if context.scopes.is_local(node.value) or hops >= _MAX_NAME_HOPS:
             return None
         live = context.live_facts(node.value)
         if live is not None:
             return live
         values = context.symbols.assigned_values(node.value)
-        if not values or len(values) != 1 or not isinstance(values[0], cst.Call):
+        if not values or len(values) != 1:
             return None
-        estimate = estimate_array(values[0], context)
-        evidence = f"{node.value} = {source_text(values[0])}"
-    elif isinstance(node, cst.Call):
-        estimate = estimate_array(node, context)
-        evidence = source_text(node)
+        value = values[0]
+        found = _facts(value, context, hops + 1)
+        if found is None:
+            return None
+        # the constructor itself is the evidence; through a rename or a transpose, the chain to it
+        evidence = f"{node.value} = {source_text(value)}"
+        if not isinstance(value, cst.Call) or found.evidence != source_text(value):
+            evidence = f"{evidence}; {found.evidence}"
+        return replace(found, evidence=evidence)
+    if isinstance(node, cst.Attribute) and node.attr.value == "T":
+        return _transposed(_facts(node.value, context, hops))
+    if not isinstance(node, cst.Call):
+        return None
+    method = node.func.attr.value if isinstance(node.func, cst.Attribute) else None
+    if method == "transpose" and not node.args:
+        return _transposed(_facts(node.func.value, context, hops))
+    if method in ("toarray", "todense") and not node.args:
+        inner = _facts(node.func.value, context, hops)
+        if inner is None or inner.kind != "sparse" or inner.shape is None:
+            return None
+        return Facts("array", shape=inner.shape, dtype=inner.dtype, length=inner.shape[0],
+                     nbytes=dense_bytes(inner.shape, inner.dtype), evidence=inner.evidence)
+    estimate = estimate_array(node, context)
+    if estimate is not None:
+        return Facts("array", shape=estimate.shape, dtype=estimate.dtype,
+                     length=estimate.shape[0] if estimate.shape else None, nbytes=estimate.nbytes,
+                     evidence=source_text(node))
+    return _sparse_constructor(node, context)
+
+
+def _transposed(facts: Facts | None) -> Facts | None:
+    if facts is None or facts.shape is None or facts.kind not in ("array", "sparse", "tensor"):
+        return None
+    shape = tuple(reversed(facts.shape))
+    return replace(facts, shape=shape, length=shape[0] if shape else None)
+
+
+def dense_bytes(shape: tuple[int, ...], dtype: str | None) -> int:
+    """Bytes of a dense array of `shape`; an unknown dtype counts 1 byte per element (a floor)."""
+    return math.prod(shape) * (ITEMSIZE[dtype] if dtype else 1)
+
+
+def _sparse_constructor(call: cst.Call, context: "CodeContext") -> Facts | None:
+    """scipy.sparse: `csr_matrix((M, N))`, `csr_matrix(data, shape=(M, N))`, `sparse.random(M, N,
+    density=...)`, `sparse.random_array((M, N), ...)`, `sparse.eye(N)`, `sparse.identity(N)`."""
+    name = last_name(call.func)
+    if name not in _SPARSE_CLASSES and name not in _SPARSE_FUNCTIONS:
+        return None
+    qualified = context.qualified_name(call.func)
+    if qualified is None or not qualified.startswith("scipy.sparse."):
+        return None
+    nnz: int | None = None
+    if name in _SPARSE_CLASSES:
+        first = argument(call, 0, "arg1")
+        given = read_shape(first, context)
+        if given is not None and len(given) == 2:  # csr_matrix((M, N)): empty
+            shape, nnz, dtype = given, 0, _dtype_argument(call, None, "float64", context)
+        else:
+            shape = read_shape(argument(call, None, "shape"), context)
+            dtype = _dtype_argument(call, None, None, context)
+    elif name in ("random", "rand", "random_array"):
+        if name == "random_array":
+            shape = read_shape(argument(call, 0, "shape"), context)
+            density_node = argument(call, 1, "density")
+        else:
+            rows, columns = (read_count(argument(call, i, k), context) for i, k in ((0, "m"), (1, "n")))
+            shape = (rows, columns) if rows is not None and columns is not None else None
+            density_node = argument(call, 2, "density")
+        density = 0.01 if density_node is None else read_number(density_node, context)
+        if shape is not None and density is not None and 0 <= density <= 1:
+            nnz = int(density * math.prod(shape))
+        dtype = _dtype_argument(call, None, "float64", context)
     else:
+        rows_keyword = "n" if name == "identity" else "m"
+        shape = _matrix_shape(call, context, rows_keyword, None if name == "identity" else "n")
+        nnz = min(shape) if shape is not None else None
+        dtype = _dtype_argument(call, None, "float64", context)
+    if shape is None or len(shape) != 2:
         return None
-    if estimate is None:
-        return None
-    return Facts("array", shape=estimate.shape, dtype=estimate.dtype, length=estimate.shape[0] if estimate.shape else None,
-                 nbytes=estimate.nbytes, evidence=evidence)
+    nbytes = None
+    if nnz is not None and dtype is not None:
+        index = 4 if max(nnz, *shape) <= _INT32_MAX else 8
+        nbytes = nnz * (ITEMSIZE[dtype] + index) + (shape[0] + 1) * index  # CSR: data, indices, indptr
+    return Facts("sparse", shape=tuple(shape), dtype=dtype, length=shape[0], nbytes=nbytes, nnz=nnz,
+                 evidence=source_text(call))

@@ -9,7 +9,7 @@ scope binds are computed only when a rule asks about a name inside it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import libcst as cst
 
@@ -94,12 +94,15 @@ class CodeContext:
     """Handed to every code rule of one notebook."""
 
     def __init__(self, module: cst.Module | None, notebook_dir: Path | None = None,
-                 live: "ValueSource | None" = None) -> None:
+                 live: "ValueSource | None" = None, magic_lines: Sequence[str] = ()) -> None:
         self.symbols = SymbolTable(module)
         # The kernel's namespace under the guard (nblint.engine.code.facts); None for static runs.
         self.live = live
         self.scopes = ScopeTracker()
         self.notebook_dir = notebook_dir
+        # The IPython lines the engine masked before parsing, as written (`%config InlineBackend...`):
+        # settings a code rule cannot see in the Python that stands in for them.
+        self.magic_lines = tuple(magic_lines)
         # Files whose size a rule read while checking this notebook (absolute path -> size in bytes, None
         # when absent): what is reported depends on them, so a result cache must re-check them too.
         self.files_stat: dict[str, int | None] = {}
