@@ -146,7 +146,7 @@ def judge(command: ShellCommand, magic: str | None) -> Wait | None:
         if command.stdout_redirected or any(w.partition("=")[0] in _LESS_QUITS for w in arguments):
             return None
         return Wait("pages its input and waits at \"(END)\" for `q`", _PRINT_INSTEAD)
-    if program == "htop" or (program == "top" and not any(set(_short_flags(w)) & set("bn") for w in arguments)):
+    if program == "htop" or (program == "top" and not any(re.match(r"^-[A-Za-z]*[bn]", w) for w in arguments)):
         return Wait(f"`{program}` redraws the screen until someone presses `q`", _PRINT_INSTEAD)
     if program == "ssh":
         return _judge_ssh(arguments)

@@ -98,6 +98,8 @@ class LoopSkipsTarget(ControlStack, CodeRule):
         # a generator: the consumer decides when to stop
         "def counter():\n    n = 1\n    while n != 100:\n        yield n\n        n += 7\n",
         # the target is what a function declares global and changes
+        # look-alike from the corpus (tensorflow docs, autograph): the step depends on the value
+        "def collatz(x):\n    n = 0\n    while x != 1:\n        n += 1\n        if x % 2 == 0:\n            x = x // 2\n        else:\n            x = 3 * x + 1\n    return n\n",
         "N = 100\nn = 1\ndef bump():\n    global n\n    n = 100\nwhile n != N:\n    n += 7\n    bump()\n",
     ]
     INVALID = [

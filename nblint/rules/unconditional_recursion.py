@@ -186,6 +186,9 @@ class UnconditionalRecursion(CodeRule):
         "class Grid:\n    def __getitem__(self, key):\n        return self.cells[key]\n",
         "class Vector:\n    def __eq__(self, other):\n        if not isinstance(other, Vector):\n            return NotImplemented\n        return self == other\n",
         "class Name:\n    def __str__(self):\n        return f'{self:>10}'\n",
+        # look-alikes from the corpus (tensorflow docs)
+        "class FruitTraceType:\n    def __eq__(self, other):\n        return type(other) is FruitTraceType and self.fruit_type == other.fruit_type\n",
+        "class WindowGenerator:\n    def __repr__(self):\n        return '\\n'.join([f'Total window size: {self.total_window_size}'])\n",
     ]
     INVALID = [
         Invalid("def factorial(n):\n    return n * factorial(n - 1)\n", line=2, column=16,
