@@ -7,6 +7,7 @@ import libcst as cst
 from nblint.engine.findings import Severity
 from nblint.engine.code.cstwalk import children
 from nblint.rules._code_text import code_of, source_text
+from nblint.rules._sizes import argument
 from nblint.rules._notebook_functions import TracksNotebookFunctions
 from nblint.rules.base import CodeRule, Invalid
 from nblint.engine.code.symbols import last_name
@@ -35,6 +36,8 @@ DILL_POOLS = frozenset(
 )
 GET_CONTEXT = frozenset({"multiprocessing.get_context", "torch.multiprocessing.get_context", "multiprocess.get_context"})
 SET_START_METHOD = frozenset({"multiprocessing.set_start_method", "torch.multiprocessing.set_start_method"})
+# Functions that start worker processes with spawn and send them a function, like a pool does.
+TORCH_SPAWN = frozenset({"torch.multiprocessing.spawn", "torch.multiprocessing.start_processes"})
 # Keywords through which a library receives a pool (or its map) and maps a function over it itself:
 # emcee.EnsembleSampler(..., log_prob, pool=pool), dynesty, scipy's differential_evolution(workers=pool.map).
 HANDING_KEYWORDS = frozenset({"pool", "workers", "map_fn", "mapper", "map_func"})
@@ -69,7 +72,8 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
     lambda of the notebook (also inside `functools.partial`).
 
     `torch.multiprocessing.Pool` counts as `multiprocessing.Pool` (it is the same module with tensor
-    sharing added). A pool handed to a library that maps the function itself counts too:
+    sharing added), and `torch.multiprocessing.spawn(train, nprocs=...)` as a pool that uses spawn (it
+    always does: the usual way to start DistributedDataParallel workers, which fails from a notebook). A pool handed to a library that maps the function itself counts too:
     `emcee.EnsembleSampler(nwalkers, ndim, log_prob, pool=pool)`, or `workers=pool.map` (scipy's
     `differential_evolution`), with a notebook function among the call's arguments. When the notebook
     asks for the spawn or forkserver start method (`set_start_method("spawn")`,
@@ -166,6 +170,8 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
         "with ThreadPool(4) as pool:\n    sampler = emcee.EnsembleSampler(32, 5, log_prob, pool=pool)\n",
         "import emcee\ndef log_prob(theta):\n    return -0.5 * theta @ theta\nsampler = emcee.EnsembleSampler(32, 5, log_prob, pool=None)\n",
         "from scipy.optimize import differential_evolution\ndef cost(x):\n    return x @ x\nresult = differential_evolution(cost, bounds, workers=1)\n",
+        "import torch.multiprocessing as mp\nfrom trainer import train\nmp.spawn(train, args=(2,), nprocs=2)\n",
+        "import torch.multiprocessing as mp\ndef train(rank):\n    print(rank)\nmp.start_processes(train, nprocs=2, start_method='fork')\n",
         # joblib and loky pickle notebook functions by value (cloudpickle)
         "from joblib import Parallel, delayed\nimport numpy as np\ndef work(x):\n    return np.sqrt(x)\nout = Parallel(n_jobs=4, backend='loky')(delayed(work)(i) for i in range(10))\n",
         "from loky import get_reusable_executor\ndef work(x):\n    return x\nout = list(get_reusable_executor(4).map(work, range(3)))\n",
@@ -264,6 +270,12 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
         # torch.multiprocessing is multiprocessing
         Invalid("import torch.multiprocessing as mp\ndef work(x):\n    return x\nwith mp.Pool(2) as pool:\n    pool.map(work, [1])\n",
                 line=5, message="Can't get attribute 'work'"),
+        # torch.multiprocessing.spawn always spawns: DistributedDataParallel workers started from a notebook
+        Invalid(
+            "import torch.multiprocessing as mp\ndef train(rank, world_size):\n    print(rank)\n"
+            "mp.spawn(train, args=(2,), nprocs=2, join=True)\n",
+            line=4, column=1, message="Linux included",
+        ),
         # spawn asked for: certain on Linux too
         Invalid(
             ["import multiprocessing as mp\nmp.set_start_method('spawn')\n", "def work(x):\n    return x\n",
@@ -346,6 +358,9 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
         if last == "set_start_method" and self.context.qualified_name(func) in SET_START_METHOD and self.functions.function() is None:
             method = self.context.evaluate(node.args[0].value) if node.args else None
             self.start_method_everywhere = FORK if method == FORK else SPAWN if method in ("spawn", "forkserver") else None
+            return
+        if last in ("spawn", "start_processes") and self.context.qualified_name(func) in TORCH_SPAWN:
+            self._torch_spawn(node)
             return
         if any(arg.keyword is not None and arg.keyword.value in HANDING_KEYWORDS for arg in node.args):
             self._handed_pool(node)
@@ -448,6 +463,15 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
                 argument = arg.value
                 break
         return self._notebook_function(argument)
+
+    def _torch_spawn(self, node: cst.Call) -> None:
+        """`torch.multiprocessing.spawn(train, nprocs=2)`: processes started with spawn, always."""
+        method = argument(node, 5, "start_method")  # start_processes(fn, args, nprocs, join, daemon, start_method)
+        if method is not None and not (isinstance(method, cst.BaseExpression) and self.context.evaluate(method) != FORK):
+            return  # start_method="fork" (or something nblint cannot read)
+        sent = self._sent_function(node)
+        if sent is not None:
+            self.candidates.append((node, SPAWN, sent, None))
 
     def _handed_pool(self, node: cst.Call) -> None:
         """`emcee.EnsembleSampler(nwalkers, ndim, log_prob, pool=pool)`: a library given a pool (or its
