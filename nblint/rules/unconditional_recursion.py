@@ -236,6 +236,7 @@ class UnconditionalRecursion(CodeRule):
         Invalid("class Config:\n    def __setattr__(self, name, value):\n        print(name)\n        self.name = value\n",
                 line=4, message="super().__setattr__"),
         Invalid("class Grid:\n    def __getitem__(self, key):\n        return self[key]\n", line=3),
+        Invalid("class Bag:\n    def __len__(self):\n        return self.__len__()\n", line=3),
     ]
 
     def __init__(self, context, options) -> None:
@@ -565,8 +566,8 @@ class _SelfReference:
         """Is `node`, read, the function referring to itself?"""
         if self.kind == FUNCTION:
             return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == self.name
-        if self.reentry is not None:
-            return self.reentry.reads(node)
+        if self.reentry is not None:  # a special method: `len(self)` in __len__, and `self.__len__()` as any method
+            return self.reentry.reads(node) or (isinstance(node, cst.Call) and self._receiver_attribute(node.func))
         if self.kind == METHOD:
             return isinstance(node, cst.Call) and self._receiver_attribute(node.func)
         if self.kind == GETTER:
