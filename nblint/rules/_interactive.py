@@ -76,14 +76,14 @@ def _short_flags(word: str) -> str:
     return word[1:] if re.match(r"^-[A-Za-z]+$", word) else ""
 
 
-def _has_answer(arguments: list[str], answers: set[str], yes_letter: str | None = "y") -> bool:
-    """An option among `answers`, also inside a short cluster (`-qy`); apt's `-q -q` counts as `-qq`."""
+def _has_answer(arguments: list[str], answers: set[str]) -> bool:
+    """An option among `answers`, or `-y` inside a short cluster (`-qy`); apt's `-q -q` counts as `-qq`."""
     quiet = 0
     for word in arguments:
         if word.partition("=")[0] in answers:
             return True
         letters = _short_flags(word)
-        if yes_letter is not None and yes_letter in letters:
+        if "y" in letters:
             return True
         quiet += letters.count("q")
     return "-qq" in answers and quiet >= 2

@@ -225,15 +225,20 @@ class LoopSkipsTarget(ControlStack, CodeRule):
             evidence = _evidence(candidate.start, candidate.step, candidate.target, candidate.name)
             if evidence is None:
                 continue
-            comparison = "<" if candidate.step > 0 else ">"
+            name, target_text = candidate.name, source_text(_tested_name(candidate.loop.test)[1], 30)
+            if (candidate.target - candidate.start) * candidate.step < 0:
+                towards = "+=" if candidate.target > candidate.start else "-="
+                fix = f"{name} {towards} {abs(candidate.step)!r}"
+                way_out = f"step towards it: {fix}"
+            else:
+                fix = f"while {name} {'<' if candidate.step > 0 else '>'} {target_text}:"
+                way_out = f"test with an ordering: {fix}"
             self.report(
                 candidate.loop,
                 f"`while {source_text(candidate.loop.test, 60)}:` never ends: {evidence}, so the condition stays "
-                f"true for ever (In [*] forever); test with an ordering: while {candidate.name} {comparison} "
-                f"{source_text(_tested_name(candidate.loop.test)[1], 30)}:",
-                fix=f"while {candidate.name} {comparison} {source_text(_tested_name(candidate.loop.test)[1], 30)}:",
+                f"true for ever (In [*] forever); {way_out}",
+                fix=fix,
             )
-
 
 def _tested_name(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression] | None:
     """(`n`, the expression for N) for `n != N` or `N != n`."""
