@@ -1,11 +1,14 @@
-"""Shell commands that wait for someone to type, for NB407 (`!` lines) and NB408 (subprocess calls).
+"""Shell commands that wait for someone to type, for NB407 (`!` lines and the installer magics).
 
-A command waits when it reads an answer, a script or keys that nobody will give: an interpreter or shell
-with nothing to run, an installer that asks before changing anything, an editor, a pager or `top` on a
-terminal, `ssh host` with no command, `git commit` with no message. Where its standard input is decides
-the rest: on a terminal (IPython's `!`, a pseudo-terminal) pagers and editors wait for keys even when
-their input is fed; on the kernel's own standard input (subprocess, os.system) only programs that read
-it wait, and anything fed to it answers them.
+IPython runs a `!` line in a pseudo-terminal and types nothing into it. A command waits there when it
+reads an answer, a script or keys: an interpreter or shell with nothing to run, an installer that asks
+before changing anything, an editor, `less` or `top`, `ssh host` with no command, `git commit` with no
+message. Input fed to it (`yes | ...`, `< answers.txt`) answers a question, but pagers, editors and `top`
+read keys from the terminal itself.
+
+Not for subprocess.run / os.system: a kernel started by jupyter_client (the notebook server, papermill,
+nbclient) has its standard input closed, so a child reading it gets end-of-file at once and stops (an
+install aborts, a REPL exits); it does not wait.
 """
 
 from __future__ import annotations
@@ -115,15 +118,12 @@ def _waits_at_prompt(kind: str, arguments: list[str]) -> bool:
     return True
 
 
-def judge(command: ShellCommand, magic: str | None, on_terminal: bool = True) -> Wait | None:
-    """Why `command` waits for someone at a keyboard, or None. `magic` is the installer magic that runs
-    it (`pip` for `%pip`), None for a `!` line. `on_terminal` False: the command runs on the kernel's own
-    standard input (subprocess, os.system), a pipe nobody writes to, with no terminal at all."""
+def judge(command: ShellCommand, magic: str | None) -> Wait | None:
+    """Why `command`, run on a terminal nobody types into, waits for someone at a keyboard, or None.
+    `magic` is the installer magic that runs it (`pip` for `%pip`), None for a `!` line."""
     words = command.words
-    if command.stdin_fed and (not on_terminal or not _reads_the_terminal(words)):
+    if command.stdin_fed and not _reads_the_terminal(words):
         return None  # `yes | ...`, `... < answers.txt`: something answers
-    if not on_terminal and _needs_a_terminal(words):
-        return None  # less and more print, top and su refuse to start: nothing waits
     if magic is not None:
         return _judge_installer(magic, words, magic=True)
     head = command_head(words)
@@ -171,13 +171,6 @@ def judge(command: ShellCommand, magic: str | None, on_terminal: bool = True) ->
     if found is not None:
         return _judge_installer(found[0], found[3], magic=False)
     return None
-
-
-def _needs_a_terminal(words: list[str]) -> bool:
-    """Programs that behave otherwise without a terminal: pagers print, top and su stop with an error."""
-    head = command_head(words)
-    program = re.split(r"[\\/]", words[head])[-1] if head < len(words) else ""
-    return program in ("less", "top", "htop", "su") or (head >= len(words) and bool(words) and words[0] == "sudo")
 
 
 def _reads_the_terminal(words: list[str]) -> bool:
