@@ -15,12 +15,12 @@ Two things live here:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import libcst as cst
 
 from nblint.engine.code.cstwalk import children
-from nblint.engine.code.symbols import last_name
+from nblint.engine.code.symbols import imported_name, last_name, walk
 
 if TYPE_CHECKING:
     from nblint.engine.code.context import CodeContext
@@ -34,6 +34,16 @@ EXIT_BUILTINS = ("exit", "quit")
 
 # Methods that raise once their container or iterator runs dry: an exception is then the loop's exit
 # (deque.popleft() -> IndexError, it.__next__() -> StopIteration, queue.get_nowait() -> queue.Empty).
+# Calls that can rebind any name: code that runs them may change any variable.
+_NAMESPACE_CALLS = ("exec", "eval", "globals", "locals", "vars", "setattr", "delattr", "__import__")
+
+# Builtins that never change what they are given: passing a name to them is not a way to update it.
+READ_ONLY_BUILTINS = frozenset((
+    "len", "int", "float", "str", "bool", "abs", "round", "ord", "chr", "hash", "sum", "pow",
+    "print", "repr", "format", "isinstance", "type", "id", "min", "max", "sorted",
+    "list", "tuple", "set", "frozenset", "dict", "range", "enumerate", "zip", "divmod", "hex", "bin", "oct",
+))
+
 _RAISE_WHEN_EMPTY = {"popleft", "popitem", "get_nowait", "__next__", "send"}
 
 
@@ -89,6 +99,12 @@ def is_raising_when_empty(call: cst.Call, context: "CodeContext") -> bool:
             if (keyword == "block" or (keyword is None and number == 0)) and context.evaluate(arg.value) is False:
                 return True
     return False
+
+
+def is_read_only_call(call: cst.Call, context: "CodeContext") -> bool:
+    """`print(n)`, `len(xs)`: a builtin (not rebound by the notebook) that never changes its arguments."""
+    func = call.func
+    return isinstance(func, cst.Name) and func.value in READ_ONLY_BUILTINS and context.is_builtin(func, func.value)
 
 
 @dataclass
@@ -192,6 +208,58 @@ class DefinedFunctions:
                 break
         self._can_raise[name] = result
         return result
+
+
+def root_names(target: cst.CSTNode) -> set[str]:
+    """`a` for `a`, `a.b`, `a[0]`, `a.b[c].d`; every root of a tuple of targets."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        roots: set[str] = set()
+        for element in target.elements:
+            roots |= root_names(element.value)
+        return roots
+    if isinstance(target, cst.StarredElement):
+        return root_names(target.value)
+    while isinstance(target, (cst.Attribute, cst.Subscript)):
+        target = target.value
+    return {target.value} if isinstance(target, cst.Name) else set()
+
+
+def changes_any(body: cst.CSTNode, names: set[str], is_read_only: Callable[[cst.Call], bool]) -> bool:
+    """True when something in `body` (nested defs included: conservative) may rebind or mutate one of
+    `names`: an assignment of any kind, a method call on it, an item or attribute store, passing it to
+    a call (other than print() and the like), `del`, an import or def of that name, or exec() /
+    globals() / setattr()."""
+    for node in walk(body):
+        touched: set[str] = set()
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Name) and func.value in _NAMESPACE_CALLS:
+                return True
+            if isinstance(func, cst.Attribute):
+                touched |= root_names(func.value)
+            if not is_read_only(node):
+                for arg in node.args:
+                    touched.update(sub.value for sub in walk(arg.value) if isinstance(sub, cst.Name))
+        elif isinstance(node, cst.AssignTarget):
+            touched = root_names(node.target)
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr, cst.Del)):
+            touched = root_names(node.target)
+        elif isinstance(node, cst.AsName):
+            touched = root_names(node.name)
+        elif isinstance(node, cst.ImportAlias):
+            imported = imported_name(node)
+            touched = {imported} if imported is not None else set()
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            touched = {node.name.value}
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            touched = {item.name.value for item in node.names}
+        elif isinstance(node, (cst.MatchAs, cst.MatchStar)):
+            touched = {node.name.value} if node.name is not None else set()
+        elif isinstance(node, cst.MatchMapping):
+            touched = {node.rest.value} if node.rest is not None else set()
+        if touched & names:
+            return True
+    return False
 
 
 # -- the stack of enclosing control structures, kept during the batched traversal -----------------

@@ -169,15 +169,25 @@ _LINE_MAGIC = re.compile(r"^%(pip|conda|mamba|micromamba)(?=\s|$)")
 _AUTOMAGIC = re.compile(r"^(pip|conda|mamba|micromamba)\s")
 
 
-def _from_magic_line(cell: int, line: int, column: int, text: str) -> list[InstallCommand]:
+def magic_shell_text(text: str) -> tuple[str, str | None] | None:
+    """What a masked IPython line hands to the shell, and the installer magic that runs it (`pip` for
+    `%pip ...` and automagic `pip ...`, None for a `!` line); None for a line that runs no shell."""
     body = _ASSIGNED.sub("", text, count=1)
     magic = _LINE_MAGIC.match(body) or _AUTOMAGIC.match(body)
     if magic:
         # %pip runs `python -m pip <rest>` through the shell; anything after `&&` is plain shell.
-        return _commands_in(cell, line, column, body[magic.end():], text, "magic", magic_tool=magic.group(1))
+        return body[magic.end():], magic.group(1)
     if body.startswith("!"):
-        return _commands_in(cell, line, column, body.lstrip("!"), text, "shell")
-    return []
+        return body.lstrip("!"), None
+    return None
+
+
+def _from_magic_line(cell: int, line: int, column: int, text: str) -> list[InstallCommand]:
+    found = magic_shell_text(text)
+    if found is None:
+        return []
+    shell_text, magic_tool = found
+    return _commands_in(cell, line, column, shell_text, text, "magic" if magic_tool else "shell", magic_tool=magic_tool)
 
 
 def _commands_in(
@@ -188,7 +198,7 @@ def _commands_in(
         if number == 0 and magic_tool is not None:
             found = (magic_tool, f"%{magic_tool}", True, words)
         else:
-            found = _installer(words)
+            found = installer(words)
             if found is None:
                 continue
             if origin == "magic":
@@ -206,11 +216,23 @@ def _commands_in(
 
 
 _SEPARATORS = {";", "&&", "||", "|", "&", "|&", "(", ")", ";;"}
+_PIPES = {"|", "|&"}
 
 
-def split_commands(text: str) -> list[list[str]]:
-    """The simple commands of a shell line as word lists; redirections and comments dropped.
-    A line the shell itself could not split (an unclosed quote) gives no commands."""
+@dataclass
+class ShellCommand:
+    """One simple command of a shell line: its words, and whether its standard input or output is
+    not the terminal (`yes | cmd`, `cmd < answers.txt`, `cmd | head`, `cmd > log.txt`)."""
+
+    words: list[str]
+    stdin_fed: bool = False
+    stdout_redirected: bool = False
+
+
+def shell_commands(text: str) -> list[ShellCommand]:
+    """The simple commands of a shell line, split as a POSIX shell splits them (quotes, `&&`, `;`,
+    `|`); redirections and comments dropped from the words. A line the shell itself could not split
+    (an unclosed quote) gives no commands."""
     lexer = shlex.shlex(text, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
     lexer.commenters = ""  # `#` starts a comment only at the start of a word: handled below
@@ -218,38 +240,55 @@ def split_commands(text: str) -> list[list[str]]:
         tokens = list(lexer)
     except ValueError:
         return []
-    commands: list[list[str]] = []
-    words: list[str] = []
+    commands: list[ShellCommand] = []
+    current = ShellCommand([])
     skip_next = False
     for token in tokens:
         if skip_next:
             skip_next = False
             continue
         if token in _SEPARATORS:
-            if words:
-                commands.append(words)
-            words = []
+            if current.words:
+                commands.append(current)
+            if token in _PIPES and commands:
+                commands[-1].stdout_redirected = True  # its output goes into the next command
+            current = ShellCommand([], stdin_fed=token in _PIPES)
             continue
         if token and set(token) <= set("<>&|") and ("<" in token or ">" in token):
-            if words and words[-1].isdigit():
-                words.pop()  # the `2` of `2>&1`
+            descriptor = current.words.pop() if current.words and current.words[-1].isdigit() else None  # `2>&1`
+            if "<" in token:
+                current.stdin_fed = current.stdin_fed or descriptor in (None, "0")
+            elif descriptor in (None, "1") or token.startswith("&"):
+                current.stdout_redirected = True
             skip_next = True  # the redirection's target
             continue
         if token.startswith("#"):
             break
-        words.append(token)
-    if words:
-        commands.append(words)
+        current.words.append(token)
+    if current.words:
+        commands.append(current)
     return commands
 
 
-def _installer(words: list[str]) -> tuple[str, str, bool, list[str]] | None:
-    """(tool, how it is invoked, runs in the kernel's environment, words after the installer) or None."""
+def split_commands(text: str) -> list[list[str]]:
+    """The simple commands of a shell line as word lists (see shell_commands)."""
+    return [command.words for command in shell_commands(text)]
+
+
+def command_head(words: list[str]) -> int:
+    """The index of the program a command runs, past `sudo`, `env`, `time`, `nohup`... and `VAR=value`
+    assignments (len(words) when there is none)."""
     index = 0
     while index < len(words) and (words[index] in _WRAPPERS or _ASSIGNMENT.match(words[index])):
         index += 1
         while index < len(words) and words[index].startswith("-"):  # sudo -H, env -i
             index += 1
+    return index
+
+
+def installer(words: list[str]) -> tuple[str, str, bool, list[str]] | None:
+    """(tool, how it is invoked, runs in the kernel's environment, words after the installer) or None."""
+    index = command_head(words)
     if index >= len(words):
         return None
     head = words[index]

@@ -142,10 +142,11 @@ class RuleRunner:
         end_column: int | None = None,
         json_path: tuple | None = None,
         source_line: str | None = None,
+        severity: Severity | None = None,
     ) -> None:
         self.reports.append(
             Report(type(self), message, fix, None, cell, line, column, end_line, end_column, json_path,
-                   source_line=source_line)
+                   severity=severity, source_line=source_line)
         )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import libcst as cst
 
 from nblint.engine.findings import Severity
+from nblint.engine.code.cstwalk import children
 from nblint.rules._code_text import code_of, source_text
+from nblint.rules._sizes import argument
 from nblint.rules._notebook_functions import TracksNotebookFunctions
 from nblint.rules.base import CodeRule, Invalid
 from nblint.engine.code.symbols import last_name
@@ -16,21 +18,45 @@ PROCESS_POOLS = frozenset(
         "multiprocessing.pool.Pool",
         "concurrent.futures.ProcessPoolExecutor",
         "concurrent.futures.process.ProcessPoolExecutor",
+        # torch.multiprocessing is multiprocessing with tensor sharing: the same pickling by reference
+        "torch.multiprocessing.Pool",
     }
 )
-GET_CONTEXT = "multiprocessing.get_context"
-SET_START_METHOD = "multiprocessing.set_start_method"
+# multiprocess (and pathos on top of it) pickles with dill: a notebook function travels by value, but
+# its globals are pickled as a reference to the worker's own __main__, where notebook imports and other
+# notebook functions do not exist under spawn (NameError).
+DILL_POOLS = frozenset(
+    {
+        "multiprocess.Pool",
+        "multiprocess.pool.Pool",
+        "pathos.multiprocessing.ProcessingPool",
+        "pathos.multiprocessing.ProcessPool",
+        "pathos.pools.ProcessPool",
+    }
+)
+GET_CONTEXT = frozenset({"multiprocessing.get_context", "torch.multiprocessing.get_context", "multiprocess.get_context"})
+SET_START_METHOD = frozenset({"multiprocessing.set_start_method", "torch.multiprocessing.set_start_method"})
+# Functions that start worker processes with spawn and send them a function, like a pool does.
+TORCH_SPAWN = frozenset({"torch.multiprocessing.spawn", "torch.multiprocessing.start_processes"})
+# Keywords through which a library receives a pool (or its map) and maps a function over it itself:
+# emcee.EnsembleSampler(..., log_prob, pool=pool), dynesty, scipy's differential_evolution(workers=pool.map).
+HANDING_KEYWORDS = frozenset({"pool", "workers", "map_fn", "mapper", "map_func"})
 # Methods that send a function to the workers (Pool's and ProcessPoolExecutor's).
 SENDING_METHODS = frozenset(
     {"map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async", "apply", "apply_async", "submit"}
 )
 PARTIAL = "functools.partial"
 # The last name of every pool constructor: a cheap test before resolving where a called name comes from.
-_POOL_NAMES = frozenset(name.rpartition(".")[2] for name in PROCESS_POOLS)
+_POOL_NAMES = frozenset(name.rpartition(".")[2] for name in PROCESS_POOLS | DILL_POOLS)
 
-# What a pool's start method is: "fork" (workers inherit the notebook's __main__) or anything else.
+# What a pool's start method is: "fork" (workers inherit the notebook's __main__), "spawn" (asked for:
+# spawn or forkserver, so certain on every platform) or the platform's default.
 FORK = "fork"
+SPAWN = "spawn"
 OTHER = "spawn-or-default"
+# A dill pool (multiprocess, pathos): the start method of the platform, as OTHER.
+DILL = "dill"
+DILL_FORK = "dill-fork"
 NOT_A_POOL = None
 
 
@@ -45,11 +71,25 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
     `apply_async`..., `executor.submit(f, x)` and `executor.map(f, xs)`, where `f` is a `def` or a
     lambda of the notebook (also inside `functools.partial`).
 
+    `torch.multiprocessing.Pool` counts as `multiprocessing.Pool` (it is the same module with tensor
+    sharing added), and `torch.multiprocessing.spawn(train, nprocs=...)` as a pool that uses spawn (it
+    always does: the usual way to start DistributedDataParallel workers, which fails from a notebook). A pool handed to a library that maps the function itself counts too:
+    `emcee.EnsembleSampler(nwalkers, ndim, log_prob, pool=pool)`, or `workers=pool.map` (scipy's
+    `differential_evolution`), with a notebook function among the call's arguments. When the notebook
+    asks for the spawn or forkserver start method (`set_start_method("spawn")`,
+    `get_context("spawn")`, `ProcessPoolExecutor(mp_context=...)`), the message says the failure is
+    certain on Linux too.
+
+    `multiprocess.Pool` and pathos pools pickle with dill, which sends a notebook function by value but
+    not the notebook names it reads: they are flagged (as a warning) only when the function reads a
+    notebook-level name (an import, another function, a variable), which a spawned worker does not have.
+
     Not flagged: functions imported from modules (`from workers import work`), builtins, methods of
-    objects, thread pools (`ThreadPool`, `multiprocessing.dummy.Pool`, `ThreadPoolExecutor`), pools of
-    libraries that pickle by value (`multiprocess`, `pathos`, `joblib`), and a `def` given to a pool
-    that uses the fork start method explicitly (`get_context("fork")`, `set_start_method("fork")`):
-    a lambda or a function nested in another function fails even then.
+    objects, thread pools (`ThreadPool`, `multiprocessing.dummy.Pool`, `ThreadPoolExecutor`),
+    joblib and loky (cloudpickle sends a notebook function by value with the globals it reads), a
+    self-contained function given to a dill pool, and a `def` given to a pool that uses the fork start
+    method explicitly (`get_context("fork")`, `set_start_method("fork")`): a lambda or a function
+    nested in another function fails even then.
 
     ## Why it kills the kernel
     A process pool pickles the function by reference (`__main__.f`) and each worker imports it.
@@ -119,6 +159,22 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
         "from multiprocessing import Pool\ndef work(x):\n    return x\nfrom workers import work\nwith Pool() as p:\n    p.map(work, [1])\n",
         # Pool-level calls that send no function.
         "from multiprocessing import Pool\npool = Pool(4)\npool.close()\npool.join()\n",
+        # torch.multiprocessing with fork asked for; a dill pool given a self-contained function, or fork
+        "import torch.multiprocessing as tmp\ndef work(x):\n    return x\nwith tmp.get_context('fork').Pool(2) as pool:\n    pool.map(work, [1])\n",
+        "import numpy as np\nfrom multiprocess import Pool\ndef work(x):\n    import math\n    return math.sqrt(x)\nwith Pool(4) as pool:\n    out = pool.map(work, range(10))\n",
+        "import numpy as np\nimport multiprocess as mp\ndef work(x):\n    return np.sqrt(x)\nwith mp.get_context('fork').Pool(4) as pool:\n    out = pool.map(work, range(10))\n",
+        "from pathos.multiprocessing import ProcessingPool\ndef work(x, k=2):\n    return x * k\nout = ProcessingPool(4).map(work, [1, 2])\n",
+        # a pool handed on, with an imported function, a thread pool, or a serial map
+        "import emcee\nfrom multiprocessing import Pool\nfrom model import log_prob\nwith Pool() as pool:\n    sampler = emcee.EnsembleSampler(32, 5, log_prob, pool=pool)\n",
+        "import emcee\nfrom multiprocessing.pool import ThreadPool\ndef log_prob(theta):\n    return -0.5 * theta @ theta\n"
+        "with ThreadPool(4) as pool:\n    sampler = emcee.EnsembleSampler(32, 5, log_prob, pool=pool)\n",
+        "import emcee\ndef log_prob(theta):\n    return -0.5 * theta @ theta\nsampler = emcee.EnsembleSampler(32, 5, log_prob, pool=None)\n",
+        "from scipy.optimize import differential_evolution\ndef cost(x):\n    return x @ x\nresult = differential_evolution(cost, bounds, workers=1)\n",
+        "import torch.multiprocessing as mp\nfrom trainer import train\nmp.spawn(train, args=(2,), nprocs=2)\n",
+        "import torch.multiprocessing as mp\ndef train(rank):\n    print(rank)\nmp.start_processes(train, nprocs=2, start_method='fork')\n",
+        # joblib and loky pickle notebook functions by value (cloudpickle)
+        "from joblib import Parallel, delayed\nimport numpy as np\ndef work(x):\n    return np.sqrt(x)\nout = Parallel(n_jobs=4, backend='loky')(delayed(work)(i) for i in range(10))\n",
+        "from loky import get_reusable_executor\ndef work(x):\n    return x\nout = list(get_reusable_executor(4).map(work, range(3)))\n",
     ]
     INVALID = [
         Invalid(
@@ -211,6 +267,48 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
             cell=1,
             line=3,
         ),
+        # torch.multiprocessing is multiprocessing
+        Invalid("import torch.multiprocessing as mp\ndef work(x):\n    return x\nwith mp.Pool(2) as pool:\n    pool.map(work, [1])\n",
+                line=5, message="Can't get attribute 'work'"),
+        # torch.multiprocessing.spawn always spawns: DistributedDataParallel workers started from a notebook
+        Invalid(
+            "import torch.multiprocessing as mp\ndef train(rank, world_size):\n    print(rank)\n"
+            "mp.spawn(train, args=(2,), nprocs=2, join=True)\n",
+            line=4, column=1, message="Linux included",
+        ),
+        # spawn asked for: certain on Linux too
+        Invalid(
+            ["import multiprocessing as mp\nmp.set_start_method('spawn')\n", "def work(x):\n    return x\n",
+             "with mp.Pool(2) as pool:\n    pool.map(work, [1])\n"],
+            cell=2, line=2, message="Linux included",
+        ),
+        Invalid(
+            "import multiprocessing as mp\nfrom concurrent.futures import ProcessPoolExecutor\ndef work(x):\n    return x\n"
+            "with ProcessPoolExecutor(mp_context=mp.get_context('forkserver')) as ex:\n    out = list(ex.map(work, range(3)))\n",
+            line=6, message="Linux included",
+        ),
+        # a pool handed to a library that maps the notebook's function over it (emcee, scipy)
+        Invalid(
+            ["import emcee\nfrom multiprocessing import Pool\n", "def log_prob(theta):\n    return -0.5 * theta @ theta\n",
+             "with Pool() as pool:\n    sampler = emcee.EnsembleSampler(32, 5, log_prob, pool=pool)\n    sampler.run_mcmc(p0, 100)\n"],
+            cell=2, line=2, column=15, message="pool=pool hands the pool",
+        ),
+        Invalid(
+            "from multiprocessing import Pool\nfrom scipy.optimize import differential_evolution\ndef cost(x):\n    return x @ x\n"
+            "pool = Pool(4)\nresult = differential_evolution(cost, [(0, 1)], workers=pool.map)\n",
+            line=6, message="workers=pool.map",
+        ),
+        # multiprocess (dill) sends the function but not the notebook names it reads
+        Invalid(
+            "import numpy as np\nfrom multiprocess import Pool\ndef work(x):\n    return np.sqrt(x)\n"
+            "with Pool(4) as pool:\n    out = pool.map(work, range(10))\n",
+            line=6, message="(np)",
+        ),
+        Invalid(
+            ["import multiprocess as mp\n", "def helper(x):\n    return x + 1\ndef work(x):\n    return helper(x)\n",
+             "pool = mp.Pool(2)\nout = pool.map(work, [1, 2])\n"],
+            cell=2, line=2, message="NameError",
+        ),
     ]
 
     def __init__(self, context, options) -> None:
@@ -223,7 +321,8 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
         self.values: dict[tuple[int | None, str], list[cst.BaseExpression | None]] = {}
         # (call, receiver: a pool kind or a name with the scopes to look it up in, what is sent)
         self.candidates: list[tuple[cst.Call, object, tuple[str, str, str]]] = []
-        self.fork_everywhere = False
+        # the start method set_start_method() chose at notebook level (FORK, SPAWN or None)
+        self.start_method_everywhere: str | None = None
 
     # -- traversal --------------------------------------------------------------------------------
 
@@ -256,10 +355,15 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         last = last_name(func)
-        if last == "set_start_method" and self.context.qualified_name(func) == SET_START_METHOD and self.functions.function() is None:
+        if last == "set_start_method" and self.context.qualified_name(func) in SET_START_METHOD and self.functions.function() is None:
             method = self.context.evaluate(node.args[0].value) if node.args else None
-            self.fork_everywhere = method == FORK
+            self.start_method_everywhere = FORK if method == FORK else SPAWN if method in ("spawn", "forkserver") else None
             return
+        if last in ("spawn", "start_processes") and self.context.qualified_name(func) in TORCH_SPAWN:
+            self._torch_spawn(node)
+            return
+        if any(arg.keyword is not None and arg.keyword.value in HANDING_KEYWORDS for arg in node.args):
+            self._handed_pool(node)
         if not isinstance(func, cst.Attribute) or func.attr.value not in SENDING_METHODS:
             return
         sent = self._sent_function(node)
@@ -269,11 +373,11 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
         if isinstance(receiver, cst.Name):
             scopes = self._scope_chain()
             self.order += 1
-            self.candidates.append((node, (receiver.value, scopes, self.order), sent))
+            self.candidates.append((node, (receiver.value, scopes, self.order), sent, None))
         else:
             kind = self._pool_kind(receiver)
             if kind is not NOT_A_POOL:
-                self.candidates.append((node, kind, sent))
+                self.candidates.append((node, kind, sent, None))
 
     # -- what is a pool ---------------------------------------------------------------------------
 
@@ -286,6 +390,8 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
         if last not in _POOL_NAMES and not (isinstance(func, cst.Name) and last in self.context.symbols.imports):
             return NOT_A_POOL
         qualified = self.context.qualified_name(func)
+        if qualified in DILL_POOLS:
+            return DILL
         if qualified in PROCESS_POOLS:
             for arg in node.args:
                 if arg.keyword is not None and arg.keyword.value == "mp_context":
@@ -293,7 +399,9 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
             return OTHER
         if isinstance(func, cst.Attribute) and func.attr.value == "Pool":
             method = self._context_method(func.value)
-            return method if method is not NOT_A_POOL else NOT_A_POOL
+            if method is not NOT_A_POOL and self._context_library(func.value) == "multiprocess":
+                return DILL_FORK if method == FORK else DILL
+            return method
         return NOT_A_POOL
 
     def _context_method(self, node: cst.BaseExpression) -> str | None:
@@ -302,10 +410,21 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
             values = self.context.symbols.assigned_values(node.value)
             if values and len(values) == 1:
                 node = values[0]
-        if isinstance(node, cst.Call) and self.context.qualified_name(node.func) == GET_CONTEXT:
+        if isinstance(node, cst.Call) and self.context.qualified_name(node.func) in GET_CONTEXT:
             method = self.context.evaluate(node.args[0].value) if node.args else None
-            return FORK if method == FORK else OTHER
+            return FORK if method == FORK else SPAWN if method in ("spawn", "forkserver") else OTHER
         return NOT_A_POOL
+
+    def _context_library(self, node: cst.BaseExpression) -> str | None:
+        """`multiprocess` for `multiprocess.get_context(...)` (or a name assigned one)."""
+        if isinstance(node, cst.Name):
+            values = self.context.symbols.assigned_values(node.value)
+            if values and len(values) == 1:
+                node = values[0]
+        if isinstance(node, cst.Call):
+            qualified = self.context.qualified_name(node.func) or ""
+            return qualified.partition(".")[0]
+        return None
 
     def _bind(self, target: cst.BaseExpression, kind: str | None, value: cst.BaseExpression | None = None) -> None:
         function = self.functions.function()
@@ -331,8 +450,8 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
 
     # -- what is sent -----------------------------------------------------------------------------
 
-    def _sent_function(self, node: cst.Call) -> tuple[str, str, str] | None:
-        """(kind, name, where) of a notebook function given as the call's function argument."""
+    def _sent_function(self, node: cst.Call) -> tuple | None:
+        """(kind, name, where, the def or lambda) of a notebook function given as the call's function argument."""
         argument = None
         for arg in node.args:
             if arg.star:
@@ -343,12 +462,48 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
             if arg.keyword.value in ("func", "fn"):
                 argument = arg.value
                 break
+        return self._notebook_function(argument)
+
+    def _torch_spawn(self, node: cst.Call) -> None:
+        """`torch.multiprocessing.spawn(train, nprocs=2)`: processes started with spawn, always."""
+        method = argument(node, 5, "start_method")  # start_processes(fn, args, nprocs, join, daemon, start_method)
+        if method is not None and not (isinstance(method, cst.BaseExpression) and self.context.evaluate(method) != FORK):
+            return  # start_method="fork" (or something nblint cannot read)
+        sent = self._sent_function(node)
+        if sent is not None:
+            self.candidates.append((node, SPAWN, sent, None))
+
+    def _handed_pool(self, node: cst.Call) -> None:
+        """`emcee.EnsembleSampler(nwalkers, ndim, log_prob, pool=pool)`: a library given a pool (or its
+        `map`) and a notebook function maps the function over the pool itself."""
+        receiver = sent = None
+        handed = ""
+        for arg in node.args:
+            if arg.star:
+                return
+            value = arg.value
+            if arg.keyword is not None and arg.keyword.value in HANDING_KEYWORDS:
+                if isinstance(value, cst.Attribute) and value.attr.value in SENDING_METHODS:
+                    value = value.value  # workers=pool.map
+                if isinstance(value, cst.Name):
+                    self.order += 1
+                    receiver = (value.value, self._scope_chain(), self.order)
+                else:
+                    kind = self._pool_kind(value)
+                    receiver = kind if kind is not NOT_A_POOL else None
+                handed = f"{arg.keyword.value}={source_text(arg.value, 30)}"
+            elif sent is None:
+                sent = self._notebook_function(value)
+        if receiver is not None and sent is not None:
+            self.candidates.append((node, receiver, sent, handed))
+
+    def _notebook_function(self, argument: cst.BaseExpression | None) -> tuple | None:
         if isinstance(argument, cst.Name) and not self.functions.is_notebook_function(argument.value):
             argument = self._partial_behind(argument.value) or argument
         if isinstance(argument, cst.Call) and self.context.qualified_name(argument.func) == PARTIAL and argument.args:
             argument = argument.args[0].value
         if isinstance(argument, cst.Lambda):
-            return ("lambda", "a lambda", "")
+            return ("lambda", "a lambda", "", argument)
         if not isinstance(argument, cst.Name) or not self.functions.is_notebook_function(argument.value):
             return None
         name = argument.value
@@ -356,10 +511,10 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
         defined = self.functions.resolve(name, caller)
         parent = self.functions.parents.get(id(defined[-1]))
         if isinstance(defined[-1], cst.Lambda):
-            return ("lambda", name, "")
+            return ("lambda", name, "", defined[-1])
         if parent is not None:
-            return ("nested", name, self.functions.names.get(id(parent), "another function"))
-        return ("notebook", name, "")
+            return ("nested", name, self.functions.names.get(id(parent), "another function"), defined[-1])
+        return ("notebook", name, "", defined[-1])
 
     def _partial_behind(self, name: str) -> cst.Call | None:
         """`G = functools.partial(work, k=2)` then `pool.map(G, xs)`: the partial G is bound to, when
@@ -380,14 +535,50 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
     # -- decision ---------------------------------------------------------------------------------
 
     def finish(self) -> None:
-        for node, receiver, (kind, name, outer) in self.candidates:
+        for node, receiver, (kind, name, outer, function), handed in self.candidates:
             pool = receiver if not isinstance(receiver, tuple) else self._receiver_kind(*receiver)
-            if pool is NOT_A_POOL:
+            if pool is NOT_A_POOL or pool == DILL_FORK:
                 continue
-            if kind == "notebook" and (pool == FORK or (self.fork_everywhere and pool == OTHER)):
+            if handed is not None:
+                call = f"{code_of(node.func)}(..., {_sent_text(node, name, handed=True)}, ..., {handed})"
+            else:
+                call = f"{code_of(node.func)}({_sent_text(node, name)}, ...)"
+            if pool == DILL:
+                reads = self._notebook_globals(function)
+                if reads:
+                    self.report(node, _dill_message(call, name, reads), fix=_dill_fix(name, reads),
+                                severity=Severity.WARNING)
                 continue
-            call = f"{code_of(node.func)}({_sent_text(node, name)}, ...)"
-            self.report(node, _message(call, kind, name, outer), fix=_fix(node, name))
+            if pool == OTHER and self.start_method_everywhere is not None:
+                pool = self.start_method_everywhere
+            if kind == "notebook" and pool == FORK:
+                continue
+            message = _message(call, kind, name, outer, spawn_asked=pool == SPAWN)
+            if handed:
+                message = f"{message} ({handed} hands the pool to a library that sends {name} to it)"
+            self.report(node, message, fix=_fix(node, name))
+
+    def _notebook_globals(self, function: cst.CSTNode) -> list[str]:
+        """The notebook-level names (imports, other functions, variables) a function reads: dill sends
+        the function's code but not them."""
+        local = self.context.scopes.bound_by(function)
+        symbols = self.context.symbols
+        found: list[str] = []
+        stack: list[cst.CSTNode] = [function.body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Name):
+                name = node.value
+                if name not in local and name not in found and symbols.bindings(name):
+                    found.append(name)
+                continue
+            if isinstance(node, cst.Attribute):
+                stack.append(node.value)  # `np.sqrt`: np is read, sqrt is not a name
+            elif isinstance(node, cst.Arg):
+                stack.append(node.value)  # `f(axis=1)`: the keyword is not a name
+            else:
+                stack.extend(children(node))
+        return sorted(found)
 
     def _receiver_kind(self, name: str, scopes: tuple[int | None, ...], order: int) -> str | None:
         """The pool `name` is at a use: its latest binding before the use in the innermost scope that
@@ -404,10 +595,12 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
         return NOT_A_POOL
 
 
-def _sent_text(node: cst.Call, name: str) -> str:
+def _sent_text(node: cst.Call, name: str, handed: bool = False) -> str:
     """The function argument as written (`G`, `partial(work, k=2)`), shortened; `lambda ...` for a lambda."""
     if name == "a lambda":
         return "lambda ..."
+    if handed:
+        return name
     for arg in node.args:
         if arg.keyword is None or arg.keyword.value in ("func", "fn"):
             return source_text(arg.value, 40)
@@ -427,7 +620,21 @@ def _fix(node: cst.Call, name: str) -> str:
     return f"from workers import {name}  # {name} moved to workers.py, next to the notebook\n{code_of(node)}"
 
 
-def _message(call: str, kind: str, name: str, outer: str) -> str:
+def _dill_message(call: str, name: str, reads: list[str]) -> str:
+    shown = ", ".join(reads[:4]) + (", ..." if len(reads) > 4 else "")
+    return (
+        f"{call} sends {name} to worker processes through dill, which copies the function but not the notebook "
+        f"names it reads ({shown}): under the spawn start method (macOS, Windows) and forkserver (Linux's default "
+        f"from Python 3.14) a worker starts empty and fails with NameError; import what {name} needs inside it, "
+        "or move it into a .py module"
+    )
+
+
+def _dill_fix(name: str, reads: list[str]) -> str:
+    return f"def {name}(...):\n    # import here what {name} uses ({', '.join(reads[:4])}): dill does not send it"
+
+
+def _message(call: str, kind: str, name: str, outer: str, spawn_asked: bool = False) -> str:
     if kind == "lambda":
         what = "a lambda" if name == "a lambda" else f"{name}, a lambda,"
         return (
@@ -439,9 +646,12 @@ def _message(call: str, kind: str, name: str, outer: str) -> str:
             f"{call} sends {name}, defined inside {outer}(), to worker processes: a nested function cannot be "
             "pickled, so it fails under every start method; define it in a .py module and import it"
         )
+    when = ("the notebook asks for the spawn (or forkserver) start method, so on every platform, Linux included,"
+            if spawn_asked else
+            "under the spawn start method (macOS, Windows) and forkserver (Linux's default from Python 3.14)")
     return (
-        f"{call} sends {name}, defined in this notebook, to worker processes: under the spawn start method (macOS, "
-        f"Windows) and forkserver (Linux's default from Python 3.14) they cannot import it from __main__, so the "
+        f"{call} sends {name}, defined in this notebook, to worker processes: {when} they cannot import it from "
+        f"__main__, so the "
         f"pool fails with \"Can't get attribute '{name}' on <module '__main__'>\" or hangs; move {name} into a .py "
         "module next to the notebook and import it"
     )

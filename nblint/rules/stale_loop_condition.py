@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import libcst as cst
 
@@ -12,12 +11,14 @@ from nblint.rules._flow import (
     ControlStack,
     DefinedFunctions,
     body_exits,
+    changes_any,
     enclosing_function,
+    is_read_only_call,
     walk_own,
 )
 from nblint.rules._code_text import source_text
 from nblint.rules.base import CodeRule, Invalid
-from nblint.engine.code.symbols import UNKNOWN, binding_names, imported_name, walk
+from nblint.engine.code.symbols import UNKNOWN, binding_names, walk
 
 # Leaves and operators a condition may be built from; anything else (a call, an attribute, a subscript,
 # a walrus, an await) may change between two tests without the body touching a name, so is not judged.
@@ -26,15 +27,8 @@ _PLAIN_EXPRESSIONS = (
     cst.Comparison, cst.BooleanOperation, cst.UnaryOperation, cst.BinaryOperation,
 )
 _ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
-# Calls that can rebind any name: the body may change the condition through them.
-_NAMESPACE_CALLS = ("exec", "eval", "globals", "locals", "vars", "setattr", "delattr", "__import__")
 # Builtins that return an immutable scalar: a name assigned from them holds a number, string or bool.
 _SCALAR_BUILTINS = ("len", "int", "float", "str", "bool", "abs", "round", "ord", "chr", "hash", "sum", "pow")
-# Builtins that never change what they are given: passing a name to them is not a way to update it.
-_READ_ONLY_BUILTINS = frozenset((
-    *_SCALAR_BUILTINS, "print", "repr", "format", "isinstance", "type", "id", "min", "max", "sorted",
-    "list", "tuple", "set", "frozenset", "dict", "range", "enumerate", "zip", "divmod", "hex", "bin", "oct",
-))
 
 
 @dataclass
@@ -187,7 +181,7 @@ class StaleLoopCondition(ControlStack, CodeRule):
         function = enclosing_function(self.context)
         if function is not None and self.is_generator_function(function):
             return
-        if _changes_any(node.body, set(names), self._is_read_only_call):
+        if changes_any(node.body, set(names), self._is_read_only_call):
             return
         numeric = _ordered_names(node.test)
         self.candidates.append(_Candidate(node, names, numeric, function, exits.callees))
@@ -260,9 +254,7 @@ class StaleLoopCondition(ControlStack, CodeRule):
         return UNKNOWN if value is UNKNOWN else bool(value)
 
     def _is_read_only_call(self, call: cst.Call) -> bool:
-        return isinstance(call.func, cst.Name) and call.func.value in _READ_ONLY_BUILTINS and self.context.is_builtin(
-            call.func, call.func.value
-        )
+        return is_read_only_call(call, self.context)
 
     def _local_bindings(self, function: cst.FunctionDef, name: str) -> list[cst.BaseExpression | None] | None:
         """The values `function` binds to `name`, or None when it does not bind it (see _FunctionBindings)."""
@@ -330,58 +322,6 @@ def _compare(operator: cst.BaseCompOp, left, right):
     except TypeError:
         return UNKNOWN
     return UNKNOWN
-
-
-def _root_names(target: cst.CSTNode) -> set[str]:
-    """`a` for `a`, `a.b`, `a[0]`, `a.b[c].d`; every root of a tuple of targets."""
-    if isinstance(target, (cst.Tuple, cst.List)):
-        roots: set[str] = set()
-        for element in target.elements:
-            roots |= _root_names(element.value)
-        return roots
-    if isinstance(target, cst.StarredElement):
-        return _root_names(target.value)
-    while isinstance(target, (cst.Attribute, cst.Subscript)):
-        target = target.value
-    return {target.value} if isinstance(target, cst.Name) else set()
-
-
-def _changes_any(body: cst.CSTNode, names: set[str], is_read_only: Callable[[cst.Call], bool]) -> bool:
-    """True when something in `body` (nested defs included: conservative) may rebind or mutate one of
-    `names`: an assignment of any kind, a method call on it, an item or attribute store, passing it to
-    a call (other than print() and the like), `del`, an import or def of that name, or exec() /
-    globals() / setattr()."""
-    for node in walk(body):
-        touched: set[str] = set()
-        if isinstance(node, cst.Call):
-            func = node.func
-            if isinstance(func, cst.Name) and func.value in _NAMESPACE_CALLS:
-                return True
-            if isinstance(func, cst.Attribute):
-                touched |= _root_names(func.value)
-            if not is_read_only(node):
-                for arg in node.args:
-                    touched.update(sub.value for sub in walk(arg.value) if isinstance(sub, cst.Name))
-        elif isinstance(node, cst.AssignTarget):
-            touched = _root_names(node.target)
-        elif isinstance(node, (cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.NamedExpr, cst.Del)):
-            touched = _root_names(node.target)
-        elif isinstance(node, cst.AsName):
-            touched = _root_names(node.name)
-        elif isinstance(node, cst.ImportAlias):
-            imported = imported_name(node)
-            touched = {imported} if imported is not None else set()
-        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            touched = {node.name.value}
-        elif isinstance(node, (cst.Global, cst.Nonlocal)):
-            touched = {item.name.value for item in node.names}
-        elif isinstance(node, (cst.MatchAs, cst.MatchStar)):
-            touched = {node.name.value} if node.name is not None else set()
-        elif isinstance(node, cst.MatchMapping):
-            touched = {node.rest.value} if node.rest is not None else set()
-        if touched & names:
-            return True
-    return False
 
 
 @dataclass

@@ -18,6 +18,7 @@ from nblint.rules._flow import (
     walk_own,
 )
 from nblint.rules._code_text import source_text
+from nblint.rules._reentry import Reentry, is_reentrant
 from nblint.rules.base import CodeRule, Invalid
 from nblint.engine.code.symbols import binding_names, imported_name
 
@@ -29,7 +30,20 @@ _TRANSPARENT_DECORATORS = {
 }
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
-FUNCTION, METHOD, GETTER, SETTER = "function", "method", "getter", "setter"
+FUNCTION, METHOD, GETTER, SETTER, DUNDER = "function", "method", "getter", "setter", "dunder"
+
+# What a special method is called by, for the message, and how to write it without calling itself.
+_TRIGGER = {
+    "__len__": ("len()", "compute it from the data: return len(self.items)"),
+    "__str__": ("str() or print()", "format the fields: return f\"{type(self).__name__}({self.value!r})\""),
+    "__repr__": ("repr() or display", "format the fields, or call super().__repr__()"),
+    "__format__": ("format() or f-string", "format a field: return format(self.value, spec)"),
+    "__getattr__": ("missing attribute", "read self.__dict__ or raise AttributeError(name)"),
+    "__getattribute__": ("attribute read", "read through object.__getattribute__(self, name)"),
+    "__setattr__": ("attribute store", "store through super().__setattr__(name, value)"),
+    "__getitem__": ("self[key]", "index the data it wraps: return self.items[key]"),
+    "__setitem__": ("self[key] = value", "store in the data it wraps: self.items[key] = value"),
+}
 
 
 @dataclass
@@ -60,7 +74,21 @@ class UnconditionalRecursion(CodeRule):
     The self-call runs before any `return` or `raise`, outside any `if`, conditional expression,
     `and` / `or`, `try`, loop or `match`. A method
     counts when it calls `self.method(...)` on itself, and a property when its getter reads
-    `self.<property>` (or its setter assigns it), the classic missing underscore.
+    `self.<property>` (or its setter assigns it), the classic missing underscore. A lambda counts when
+    it calls the name it is assigned to (`f = lambda x: f(x + 1)`).
+
+    Special methods count when they evaluate the builtin or operator that calls them on `self`:
+    `len(self)` in `__len__` (also `hash`, `bool`, `iter`, `abs`, `int`, `float`); `str(self)`,
+    `f"{self}"`, `"%s" % self`, `format(self)` or `print(self)` in `__str__`; `repr(self)`,
+    `f"{self!r}"` or `"%r" % self` in `__repr__` (and `str(self)` there when the class has no `__str__`
+    and no base class); `self == other` in `__eq__` (and the other comparisons); `self + other` in
+    `__add__`, and `other + self` in the reflected `__radd__` (the other operand gives up and calls it
+    back: `sum()` of such objects starts with `0 + obj`); `self[key]` in `__getitem__`, `self[key] = v`
+    in `__setitem__`, `self.x = v` in `__setattr__`, any `self.x` in `__getattribute__`; and in
+    `__getattr__`, `getattr(self, name)` or a `self.x` that nothing in the class defines or assigns
+    (a class with base classes may inherit `x`: not judged). `super().__repr__()`,
+    `object.__getattribute__(self, name)`, `self.__dict__` in `__getattr__` and the same names on other
+    objects (`len(self.items)`, `self.x == other.x`) are the way out and never reported.
 
     Recursion with a base case is never reported, memoised (`@lru_cache`) or not. The rule also stays
     silent when something before the self-call can end it by raising (`assert`, `next(it)`, a notebook
@@ -135,6 +163,32 @@ class UnconditionalRecursion(CodeRule):
         # an unknown decorator may hold the base case
         "@limit_depth(100)\ndef search(n):\n    return search(n + 1)\n",
         "class Tool:\n    @staticmethod\n    def run(x):\n        return Tool.run(x)\n",
+        # lambdas with a base case, a parameter of the same name, a rebound name, a comprehension
+        "fact = lambda n: 1 if n <= 1 else n * fact(n - 1)\n",
+        "walk = lambda xs: xs and walk(xs[1:])\n",
+        "f = lambda f: f(1)\n",
+        "f = lambda xs: [f(x) for x in xs]\n",
+        ["f = lambda x: f(x + 1)\n", "f = lambda x: x\n"],
+        "f = lambda it: f(next(it))\n",
+        # special methods that use the same builtin or operator on something else, or go around it
+        "class Bag:\n    def __init__(self):\n        self.items = []\n    def __len__(self):\n        return len(self.items)\n",
+        "class Point:\n    def __eq__(self, other):\n        return (self.x, self.y) == (other.x, other.y)\n",
+        "class Point:\n    def __repr__(self):\n        return super().__repr__()\n",
+        "class Point:\n    def __str__(self):\n        return 'point'\n    def __repr__(self):\n        return str(self)\n",
+        "class Point(Base):\n    def __repr__(self):\n        return str(self)\n",
+        "class Point:\n    def __str__(self):\n        return repr(self)\n",
+        "class Money:\n    def __add__(self, other):\n        return Money(self.cents + other.cents)\n    def __radd__(self, other):\n        return self + other\n",
+        "class Proxy:\n    def __getattr__(self, name):\n        return self.__dict__[name]\n",
+        "class Proxy:\n    def __init__(self, target):\n        self.target = target\n    def __getattr__(self, name):\n        return getattr(self.target, name)\n",
+        "class Proxy(Wrapper):\n    def __getattr__(self, name):\n        return getattr(self.target, name)\n",
+        "class Proxy:\n    def __getattribute__(self, name):\n        return object.__getattribute__(self, name)\n",
+        "class Frozen:\n    def __setattr__(self, name, value):\n        if name == 'x':\n            raise AttributeError(name)\n        super().__setattr__(name, value)\n",
+        "class Grid:\n    def __getitem__(self, key):\n        return self.cells[key]\n",
+        "class Vector:\n    def __eq__(self, other):\n        if not isinstance(other, Vector):\n            return NotImplemented\n        return self == other\n",
+        "class Name:\n    def __str__(self):\n        return f'{self:>10}'\n",
+        # look-alikes from the corpus (tensorflow docs)
+        "class FruitTraceType:\n    def __eq__(self, other):\n        return type(other) is FruitTraceType and self.fruit_type == other.fruit_type\n",
+        "class WindowGenerator:\n    def __repr__(self):\n        return '\\n'.join([f'Total window size: {self.total_window_size}'])\n",
     ]
     INVALID = [
         Invalid("def factorial(n):\n    return n * factorial(n - 1)\n", line=2, column=16,
@@ -161,6 +215,28 @@ class UnconditionalRecursion(CodeRule):
         Invalid(["def total(xs):\n    return xs[0] + total(xs[1:])\n", "total([1, 2, 3])\n"], cell=0, line=2),
         # a notebook function that never raises does not end it
         Invalid(["def log(n):\n    print(n)\n", "def down(n):\n    log(n)\n    down(n - 1)\n"], cell=1, line=3),
+        # a lambda calling the name it is assigned to; cross-cell
+        Invalid("f = lambda x: f(x + 1)\n", line=1, column=15, message="`f = lambda ...` calls itself on every path"),
+        Invalid(["fact = lambda n: n * fact(n - 1)\n", "fact(5)\n"], cell=0, line=1, column=22),
+        Invalid("def outer():\n    g = lambda n: g(n - 1)\n    return g\n", line=2),
+        # special methods re-entered through their builtin or operator
+        Invalid("class Bag:\n    def __len__(self):\n        return len(self)\n", line=3, column=16,
+                message="`Bag.__len__()` evaluates `len(self)`"),
+        Invalid("class Point:\n    def __str__(self):\n        return f'Point({self})'\n", line=3, message="str()"),
+        Invalid("class Point:\n    def __str__(self):\n        return 'Point %s' % self\n", line=3),
+        Invalid("class Point:\n    def __repr__(self):\n        return f'{self!r}'\n", line=3),
+        Invalid("class Point:\n    def __repr__(self):\n        return 'Point(' + str(self) + ')'\n", line=3),
+        Invalid("class Point:\n    def __eq__(self, other):\n        return self == other\n", line=3, message="comparison"),
+        Invalid("class Money:\n    def __radd__(self, other):\n        return other + self\n", line=3, message="reflected"),
+        Invalid("class Money:\n    def __add__(self, other):\n        return self + other\n", line=3),
+        Invalid("class Proxy:\n    def __getattr__(self, name):\n        return getattr(self, name)\n", line=3),
+        Invalid("class Proxy:\n    def __getattr__(self, name):\n        return self.target.get(name)\n", line=3,
+                message="`self.target`"),
+        Invalid("class Proxy:\n    def __getattribute__(self, name):\n        return self.__dict__[name]\n", line=3),
+        Invalid("class Config:\n    def __setattr__(self, name, value):\n        print(name)\n        self.name = value\n",
+                line=4, message="super().__setattr__"),
+        Invalid("class Grid:\n    def __getitem__(self, key):\n        return self[key]\n", line=3),
+        Invalid("class Bag:\n    def __len__(self):\n        return self.__len__()\n", line=3),
     ]
 
     def __init__(self, context, options) -> None:
@@ -169,9 +245,25 @@ class UnconditionalRecursion(CodeRule):
         self.declared_global: set[str] = set()
         # id(function) -> what is known of it; analysed in finish() only if it refers to itself
         self._pending: dict[int, _Pending] = {}
+        # `f = lambda x: f(x + 1)`: (name, lambda, the function it is defined in, the scope stack there)
+        self._lambdas: list[tuple[str, cst.Lambda, cst.FunctionDef | None, list[cst.CSTNode]]] = []
 
     def visit_Global(self, node: cst.Global) -> None:
         self.declared_global.update(item.name.value for item in node.names)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        value = node.value
+        if not isinstance(value, cst.Lambda) or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+            return
+        name = node.targets[0].target.value
+        if not any(isinstance(sub, cst.Call) and isinstance(sub.func, cst.Name) and sub.func.value == name
+                   for sub, _ in walk_own(value.body)):
+            return  # the cheap test: most lambdas do not name themselves
+        stack = self.context.scopes.stack
+        outer = next((scope for scope in reversed(stack) if isinstance(scope, cst.FunctionDef)), None)
+        if any(isinstance(scope, (cst.Lambda, cst.ClassDef)) for scope in stack):
+            return  # a class attribute or a lambda inside a lambda: the name is not the one it calls
+        self._lambdas.append((name, value, outer, list(stack)))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions.add(node)
@@ -184,7 +276,7 @@ class UnconditionalRecursion(CodeRule):
         stack = self.context.scopes.stack
         outer = stack[-2] if len(stack) >= 2 and isinstance(stack[-2], cst.FunctionDef) else None
         # a property refers to itself through an attribute, which is not worth watching for: always analyse
-        self._pending[id(node)] = _Pending(node, kind, owner, outer, list(stack), kind in (GETTER, SETTER))
+        self._pending[id(node)] = _Pending(node, kind, owner, outer, list(stack), kind in (GETTER, SETTER, DUNDER))
 
     def visit_Call(self, node: cst.Call) -> None:
         # The cheap part, during the traversal: note the functions that call something of their own
@@ -216,7 +308,12 @@ class UnconditionalRecursion(CodeRule):
             receiver = _first_parameter(node)
             if receiver is None or _binds(node, receiver, parameters=False):
                 return None
-        found, callees = self._first_unconditional(node.body, _SelfReference(kind, name, receiver))
+        reentry = None
+        if kind == DUNDER:
+            params = (*node.params.posonly_params, *node.params.params)
+            other = params[1].name.value if len(params) > 1 else None
+            reentry = Reentry(name, receiver, other, pending.owner, self.context)
+        found, callees = self._first_unconditional(node.body, _SelfReference(kind, name, receiver, reentry))
         if found is None:
             return None
         return _Candidate(node, kind, found, pending.owner, pending.outer, callees - {name})
@@ -238,6 +335,8 @@ class UnconditionalRecursion(CodeRule):
                 return None  # staticmethod, an abstract method, an unknown wrapper: not judged
         if kind in (GETTER, SETTER) and owner is None:
             return None
+        if kind == METHOD and is_reentrant(node.name.value):
+            return DUNDER  # len(self) in __len__, self == other in __eq__...
         return kind
 
     # -- the straight-line path through a body ---------------------------------------------------
@@ -331,6 +430,37 @@ class UnconditionalRecursion(CodeRule):
             if candidate.kind == METHOD and len(self.functions.by_name.get(name, ())) > 1:
                 continue  # another class (or function) of that name: self.name() may not come back here
             self.report(candidate.node, self._message(candidate), fix=self._fix(candidate))
+        self._finish_lambdas()
+
+    def _finish_lambdas(self) -> None:
+        scopes = self.context.scopes
+        for name, function, outer, stack in self._lambdas:
+            params = function.params
+            if any(param.name.value == name for param in (*params.posonly_params, *params.params, *params.kwonly_params)):
+                continue
+            if not self._bound_once(name, outer):
+                continue
+            saved, scopes.stack = scopes.stack, stack
+            try:
+                found = _in_expression(function.body, _SelfReference(FUNCTION, name, None))
+                calls = [node for node, _ in walk_own(function.body) if isinstance(node, cst.Call)]
+                ends = any(node is not found and self._ends(node) for node in calls)
+            finally:
+                scopes.stack = saved
+            if found is None or ends:
+                continue
+            callees = {callee_name(node) for node in calls} - {name, None}
+            if any(self.functions.can_raise(callee) for callee in callees):
+                continue
+            crash = ("until RecursionError, or, with a raised recursion limit (NB204), until the C stack "
+                     "overflows and the kernel dies")
+            self.report(
+                found,
+                f"`{name} = lambda ...` calls itself on every path (`{source_text(found, 60)}`) with no base case: every "
+                f"call recurses {crash}; write a def that returns before recursing, or put the base case in the "
+                f"lambda: lambda n: 1 if n <= 1 else n * {name}(n - 1)",
+                fix=f"def {name}(...):\n    if <base case>:\n        return <result>\n    return {source_text(found, 60)}",
+            )
 
     def _bound_once(self, name: str, outer: cst.FunctionDef | None) -> bool:
         if outer is None:
@@ -345,6 +475,21 @@ class UnconditionalRecursion(CodeRule):
         if candidate.kind == GETTER:
             return (f"property `{name}` reads `{call}` on every path: the getter calls itself {crash}; "
                     f"store the value under another name (self._{name})")
+        if candidate.kind == DUNDER:
+            owner = candidate.owner.name.value if candidate.owner else "the class"
+            trigger, advice = _TRIGGER.get(name, (None, "compute the result from the fields"))
+            if trigger is None:
+                trigger = "comparison" if name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__") else (
+                    "call of the builtin" if name.strip("_") in ("hash", "bool", "iter", "abs", "int", "float") else
+                    "use of the operator")
+                advice = ("compare or compute from the fields (self.value == other.value); a reflected method "
+                          "returns self + other, or NotImplemented")
+            if name.startswith("__r") and name[3:-2] in ("add", "sub", "mul", "matmul", "truediv", "floordiv", "mod",
+                                                          "pow", "lshift", "rshift", "and", "or", "xor"):
+                trigger = ("reflected use of the operator (the other operand's type does not know a "
+                           f"{owner}, so it hands the operation back, as 0 + obj does in sum())")
+            return (f"`{owner}.{name}()` evaluates `{call}`, which calls `{owner}.{name}()` again: every {trigger} "
+                    f"on a {owner} recurses {crash}; {advice}")
         if candidate.kind == SETTER:
             return (f"the setter of property `{name}` assigns `{call}`, which calls the setter again {crash}; "
                     f"store the value under another name (self._{name} = value)")
@@ -358,6 +503,8 @@ class UnconditionalRecursion(CodeRule):
             return f"return self._{name}"
         if candidate.kind == SETTER:
             return f"self._{name} = value"
+        if candidate.kind == DUNDER:
+            return _TRIGGER.get(name, (None, "compute the result from the fields"))[1]
         return f"if <base case>:\n    return <result>\n{source_text(candidate.node, 60)}"
 
 
@@ -403,8 +550,9 @@ class _SelfReference:
     """Recognises the function referring to itself: `f(...)` for a function, `self.f(...)` for a
     method, a read of `self.f` for a property getter, a store to `self.f` for its setter."""
 
-    def __init__(self, kind: str, name: str, receiver: str | None) -> None:
+    def __init__(self, kind: str, name: str, receiver: str | None, reentry: Reentry | None = None) -> None:
         self.kind, self.name, self.receiver = kind, name, receiver
+        self.reentry = reentry
 
     def _receiver_attribute(self, node: cst.CSTNode) -> bool:
         return (
@@ -418,6 +566,8 @@ class _SelfReference:
         """Is `node`, read, the function referring to itself?"""
         if self.kind == FUNCTION:
             return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == self.name
+        if self.reentry is not None:  # a special method: `len(self)` in __len__, and `self.__len__()` as any method
+            return self.reentry.reads(node) or (isinstance(node, cst.Call) and self._receiver_attribute(node.func))
         if self.kind == METHOD:
             return isinstance(node, cst.Call) and self._receiver_attribute(node.func)
         if self.kind == GETTER:
@@ -425,6 +575,8 @@ class _SelfReference:
         return False  # a setter refers to itself only by storing
 
     def is_store(self, target: cst.CSTNode) -> bool:
+        if self.reentry is not None:
+            return self.reentry.stores(target)
         return self.kind == SETTER and self._receiver_attribute(target)
 
 

@@ -44,6 +44,10 @@ class ScopeTracker(cst.BatchableCSTVisitor):
         """True when an enclosing function, lambda, comprehension or class binds `name`."""
         return any(name in self._names_bound_by(scope) for scope in self.stack)
 
+    def bound_by(self, scope: cst.CSTNode) -> frozenset[str]:
+        """The names a function, lambda, comprehension or class binds itself (parameters included)."""
+        return self._names_bound_by(scope)
+
     def _names_bound_by(self, scope: cst.CSTNode) -> frozenset[str]:
         key = id(scope)
         names = self._bound.get(key)
