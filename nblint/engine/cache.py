@@ -33,7 +33,7 @@ from nblint.engine.dependencies import unchanged
 
 CACHE_DIR_NAME = ".nblint_cache"
 ENV_VAR = "NBLINT_CACHE_DIR"
-FORMAT = 2  # of an entry; bump when its layout changes (2: warnings)
+FORMAT = 3  # of an entry; bump when its layout changes (2: warnings; 3: findings carry their autofix)
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"

@@ -29,6 +29,10 @@ def line_for(finding: Finding) -> str:
 
 
 def summary(run: RunResult) -> str:
+    return _fixed(run) + _found(run) + _fixable(run)
+
+
+def _found(run: RunResult) -> str:
     unreadable = f", {run.unreadable} unreadable" if run.unreadable else ""
     if run.checked == 0:
         return "No notebooks found to check."
@@ -52,6 +56,19 @@ def tail(run: RunResult) -> list[str]:
     if len(run.findings) < TAIL_FROM:
         return []
     return ["", "By code:", *("  " + line for line in statistics_lines(run))]
+
+
+def _fixed(run: RunResult) -> str:
+    return f"Fixed {plural(run.fixed, 'finding')}. " if run.fixed else ""
+
+
+def _fixable(run: RunResult) -> str:
+    if run.fixable:
+        more = f" ({run.unsafe_fixable} more with `--unsafe-fixes`)" if run.unsafe_fixable else ""
+        return f" {run.fixable} fixable with `nblint check --fix`{more}."
+    if run.unsafe_fixable:
+        return f" {run.unsafe_fixable} fixable with `nblint check --fix --unsafe-fixes`."
+    return ""
 
 
 def render(run: RunResult) -> str:
