@@ -13,12 +13,13 @@ import ast
 import bisect
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
 from nblint.engine.code.cstparse import parse_module
 from nblint.engine.code.magics import PYTHON_CELL_MAGICS, cell_magic, mask_lines
-from nblint.engine.read.notebook import Cell, MagicLine, Notebook
+from nblint.engine.read.notebook import Cell, MagicLine, Notebook, split_lines
 
 
 @dataclass
@@ -29,6 +30,8 @@ class CodeCell:
     line_count: int = 0
     # IPython strips a leading indent common to the cell; columns of dedented lines are shifted back by it.
     dedent: int = 0
+    # The cell's own parse, when the program was stitched from cached cells (build_program with `cells`).
+    parsed: "ParsedCell | None" = None
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Program:
     syntax_errors: list[SyntaxProblem] = field(default_factory=list)
     module: cst.Module | None = None
     _starts: list[int] = field(default_factory=list)
+    _positions: Any = None  # PositionProvider's map of the joined module, resolved on first use
 
     def locate(self, joined_line: int) -> tuple[CodeCell, int]:
         """(code cell, 1-based line within that cell) of a 1-based line of the joined module."""
@@ -52,29 +56,72 @@ class Program:
         code_cell = self.cells[max(position, 0)]
         return code_cell, joined_line - code_cell.start_line + 1
 
+    def position(self, node: cst.CSTNode) -> tuple[CodeCell, int, int, int, int]:
+        """(code cell, line, column, end line, end column) of a node of the module, 1-based within its cell.
+        Positions are resolved only when something is reported: one codegen pass after the traversal."""
+        if self.cells and self.cells[0].parsed is not None:  # stitched: each cell knows its own positions
+            for code_cell in self.cells:
+                where = code_cell.parsed.positions().get(node)
+                if where is not None:
+                    return (code_cell, where.start.line, where.start.column + 1 + code_cell.dedent,
+                            where.end.line, where.end.column + 1 + code_cell.dedent)
+            raise KeyError(f"{type(node).__name__} node is not in any cell of the program")
+        if self._positions is None:
+            from libcst.metadata import MetadataWrapper, PositionProvider
 
-def build_program(notebook: Notebook, parse: bool = True) -> Program:
-    """Mask and check every code cell; with `parse`, also parse the joined cells once with libcst."""
+            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        where = self._positions[node]
+        code_cell, line = self.locate(where.start.line)
+        column = where.start.column + 1 + code_cell.dedent
+        end_cell, end_line = self.locate(where.end.line)
+        end_column = where.end.column + 1 + code_cell.dedent
+        if end_cell is not code_cell:  # a node never spans cells, but be safe
+            end_line, end_column = line, column
+        return code_cell, line, column, end_line, end_column
+
+
+def build_program(notebook: Notebook, parse: bool = True, cells: "CellCache | None" = None) -> Program:
+    """Mask and check every code cell; with `parse`, also parse the joined cells once with libcst.
+
+    With `cells` (a long-lived editor session: nblint server), each cell's masking, checks and libcst
+    parse are looked up by its source, so an edit costs the work of the cell that changed."""
     program = Program()
     for cell in notebook.cells:
         if cell.cell_type != "code" or not cell.source.strip():
             continue
-        prepared = _prepare_cell(cell, notebook, program)
-        if prepared is not None:
-            program.cells.append(prepared)
+        prepared = cells.prepared(cell.source) if cells is not None else prepare_source(cell.source)
+        code_cell = _place(prepared, cell, notebook, program)
+        if code_cell is not None:
+            program.cells.append(code_cell)
     if parse:
-        _parse_joined(program)
+        if cells is not None:
+            _stitch(program, cells)
+        else:
+            _parse_joined(program)
+    if cells is not None:
+        cells.finish()
     return program
 
 
-def _prepare_cell(cell: Cell, notebook: Notebook, program: Program) -> CodeCell | None:
-    lines = list(cell.lines)
-    magic = cell_magic(cell.source)
+@dataclass(frozen=True)
+class PreparedCell:
+    """What masking and checking one cell's source gives, wherever the cell sits in the notebook."""
+
+    text: str | None  # the masked text as parsed; None for a cell that is not analysed
+    dedent: int = 0
+    magics: tuple[tuple[int, int, str], ...] = ()  # (0-based line, 1-based column, original text)
+    error: tuple[int, int, str] | None = None  # (line, column, message) of a cell that is not Python
+
+
+def prepare_source(source: str) -> PreparedCell:
+    lines = split_lines(source)
+    magics: list[tuple[int, int, str]] = []
+    magic = cell_magic(source)
     if magic is not None:
         if magic not in PYTHON_CELL_MAGICS:
-            return None  # %%bash, %%html, %%writefile...: not Python that runs in the kernel
+            return PreparedCell(None)  # %%bash, %%html, %%writefile...: not Python that runs in the kernel
         first = next(i for i, line in enumerate(lines) if line.strip())
-        notebook.magic_lines.append(MagicLine(cell.index, first + 1, 1, lines[first].strip()))
+        magics.append((first, 1, lines[first].strip()))
         lines[first] = ""
 
     dedent = _leading_indent(lines)
@@ -86,9 +133,7 @@ def _prepare_cell(cell: Cell, notebook: Notebook, program: Program) -> CodeCell 
     if error is not None:
         masked, found = mask_lines(lines)
         for number, original in found:
-            notebook.magic_lines.append(
-                MagicLine(cell.index, number + 1, len(original) - len(original.lstrip()) + 1 + dedent, original.strip())
-            )
+            magics.append((number, len(original) - len(original.lstrip()) + 1 + dedent, original.strip()))
         if found:
             text = "\n".join(masked) + "\n"
             error = _syntax_error(text)
@@ -98,9 +143,20 @@ def _prepare_cell(cell: Cell, notebook: Notebook, program: Program) -> CodeCell 
             error = None
         if error is not None:
             line, column, message = error
-            program.syntax_errors.append(SyntaxProblem(cell, line, column + (dedent if column else 0), message))
-            return None
-    return CodeCell(cell, text, line_count=text.count("\n"), dedent=dedent)
+            return PreparedCell(None, dedent, tuple(magics), (line, column + (dedent if column else 0), message))
+    return PreparedCell(text, dedent, tuple(magics))
+
+
+def _place(prepared: PreparedCell, cell: Cell, notebook: Notebook, program: Program) -> CodeCell | None:
+    """Record a prepared cell's magics and syntax error against this cell; its CodeCell when analysed."""
+    for line, column, text in prepared.magics:
+        notebook.magic_lines.append(MagicLine(cell.index, line + 1, column, text))
+    if prepared.error is not None:
+        line, column, message = prepared.error
+        program.syntax_errors.append(SyntaxProblem(cell, line, column, message))
+    if prepared.text is None:
+        return None
+    return CodeCell(cell, prepared.text, line_count=prepared.text.count("\n"), dedent=prepared.dedent)
 
 
 def _libcst_accepts(text: str) -> bool:
@@ -153,6 +209,24 @@ def _parse_joined(program: Program) -> None:
         program.module = parse_module(_join(program))
 
 
+def _stitch(program: Program, cells: CellCache) -> None:
+    """One module from each cell's own (cached) parse: the same statements the joined parse gives, in
+    the same order, for one traversal over the whole notebook; a cell libcst rejects is left out, as
+    _parse_joined does. Lines are not the joined text's: positions come from each cell's parse."""
+    kept = []
+    body: list[cst.BaseStatement] = []
+    for code_cell in program.cells:
+        parsed = cells.parsed(code_cell.text)
+        if parsed.module is None:
+            continue
+        code_cell.parsed = parsed
+        kept.append(code_cell)
+        body.extend(parsed.module.body)
+    program.cells = kept
+    if kept:
+        program.module = cst.Module(body=body)
+
+
 def _join(program: Program) -> str:
     parts = []
     line = 1
@@ -163,3 +237,58 @@ def _join(program: Program) -> str:
         parts.append(code_cell.text)
         line += code_cell.line_count
     return "".join(parts)
+
+
+# -- an editor session: cells cached by their source ------------------------------------------------
+
+
+class ParsedCell:
+    """One cell's own libcst parse (None when libcst rejects a cell `ast` accepted) and, on first use,
+    its positions: cell-relative lines, so a cell that did not change keeps them across edits."""
+
+    def __init__(self, text: str) -> None:
+        try:
+            self.module: cst.Module | None = parse_module(text)
+        except cst.ParserSyntaxError:
+            self.module = None
+        self._positions: Any = None
+
+    def positions(self) -> Any:
+        if self._positions is None:
+            from libcst.metadata import MetadataWrapper, PositionProvider
+
+            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return self._positions
+
+
+class CellCache:
+    """Masking, checks and the libcst parse of each cell, by source, for a notebook analysed again and
+    again (nblint server: on every edit). Keeps what the last build used, so it holds one notebook.
+
+    Two cells with the same source get two parses: a node must belong to one place of the program
+    (rules key their notes by node, and positions map a node back to its cell)."""
+
+    def __init__(self) -> None:
+        self._prepared: dict[str, PreparedCell] = {}
+        self._parsed: dict[str, list[ParsedCell]] = {}
+        self._used_prepared: dict[str, PreparedCell] = {}
+        self._used_parsed: dict[str, list[ParsedCell]] = {}
+
+    def prepared(self, source: str) -> PreparedCell:
+        found = self._prepared.get(source) or self._used_prepared.get(source)
+        if found is None:
+            found = prepare_source(source)
+        self._used_prepared[source] = found
+        return found
+
+    def parsed(self, text: str) -> ParsedCell:
+        used = self._used_parsed.setdefault(text, [])
+        spare = self._parsed.get(text, [])
+        found = spare[len(used)] if len(used) < len(spare) else ParsedCell(text)
+        used.append(found)
+        return found
+
+    def finish(self) -> None:
+        """End of one build: forget the cells it did not use."""
+        self._prepared, self._used_prepared = self._used_prepared, {}
+        self._parsed, self._used_parsed = self._used_parsed, {}
