@@ -37,8 +37,10 @@ def check_file(
     options: Mapping[str, Any],
     display_path: str | None = None,
     raw: bytes | None = None,
+    cells: CellCache | None = None,
 ) -> FileResult:
-    """Check one notebook file (or `raw` bytes standing for it). Never raises for a bad notebook."""
+    """Check one notebook file (or `raw` bytes standing for it). Never raises for a bad notebook.
+    `cells`: an editor session's cache of unchanged cells (see analyse)."""
     shown = display_path if display_path is not None else str(path)
     enabled = frozenset(enabled)
     try:
@@ -53,7 +55,7 @@ def check_file(
                             column=problem.column, json_line=problem.line)
                 )
             return result
-        findings = analyse(notebook, enabled, options, shown)
+        findings = analyse(notebook, enabled, options, shown, cells)
         return FileResult(shown, findings)
     except Exception as exc:  # one broken notebook must never stop a run over many
         rule = ALL_RULES["NB000"]

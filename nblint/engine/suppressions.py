@@ -86,3 +86,44 @@ def apply(findings: list[Finding], notebook: Notebook) -> list[Finding]:
                     continue
         kept.append(finding)
     return kept
+
+
+# -- adding a suppression (the editor's "ignore NBxxx on this line / in this cell" code actions) ----------
+
+
+def _merged(codes_text: str, code: str) -> str | None:
+    """The codes of a suppression with `code` added, or None when they already cover it."""
+    codes = _codes(codes_text)
+    if _covers(codes, code):
+        return None
+    return ", ".join(sorted(codes | {code}))
+
+
+def with_line_suppression(line: str, code: str) -> str | None:
+    """`line` with `code` in its `# nblint: ignore[...]` comment (merged into one that is there, else a
+    new one at the end); None when the line already suppresses `code`."""
+    if _covers(line_suppressions(line) if "#" in line else set(), code):
+        return None
+    for match in _INLINE.finditer(line):
+        if match.group(0).lstrip("#").strip().lower().startswith("nblint") and match.group(1) is not None:
+            merged = _merged(match.group(1), code)
+            return line[:match.start()] + f"# nblint: ignore[{merged}]" + line[match.end():]
+    return f"{line.rstrip()}  # nblint: ignore[{code}]"
+
+
+def with_cell_suppression(source: str, code: str) -> tuple[int, bool, str] | None:
+    """How to make a cell's source suppress `code`: (0-based line, True to replace that line / False to
+    insert before it, the line's new text); None when the cell already suppresses it. A new comment goes
+    first, or just below a cell magic (`%%time` must stay the cell's first line)."""
+    lines = source.split("\n")
+    for number, line in enumerate(lines):
+        match = _CELL_COMMENT.match(line)
+        if match:
+            merged = _merged(match.group(1), code) if match.group(1) is not None else None
+            if merged is None:
+                return None
+            indent = line[:len(line) - len(line.lstrip())]
+            return number, True, f"{indent}# nblint: ignore-cell[{merged}]"
+    first = next((number for number, line in enumerate(lines) if line.strip()), 0)
+    at = first + 1 if lines[first].lstrip().startswith("%%") else 0
+    return at, False, f"# nblint: ignore-cell[{code}]"

@@ -1,0 +1,273 @@
+"""`nblint server`: the language server, on pygls 2.
+
+Notebook documents (LSP 3.17 notebookDocument/*: open, change, save, close; cells added, moved, deleted
+and edited) and .ipynb files opened as text are analysed by the engine `nblint check` uses, and the
+findings published per cell URI (or on the file). Analysis is debounced: an edit schedules one after
+`debounce` seconds, a newer edit replaces the pending one, and the result of an analysis overtaken by
+an edit while it ran is dropped (the newer one is already scheduled). Analyses run one at a time on a
+deep-stack thread, so the event loop keeps reading messages meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Callable
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from nblint import __version__
+from nblint.engine.config import Overrides
+from nblint.engine.deepstack import DeepStackThread
+from nblint.engine.findings import Finding
+from nblint.server.actions import suppression_actions
+from nblint.server.analysis import Analyser, Outcome
+from nblint.server.diagnostics import SOURCE, document_lines, finding_range, to_diagnostic
+from nblint.server.documents import CellSnapshot, NotebookSnapshot
+from nblint.server.settings import ServerSettings
+
+NOTEBOOK_TYPE = "jupyter-notebook"
+DEFAULT_DEBOUNCE = 0.15  # seconds
+
+NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
+    notebook_selector=[
+        types.NotebookDocumentFilterWithNotebook(
+            notebook=NOTEBOOK_TYPE,
+            # markdown cells too, so cell numbers and NB704 (credentials pasted in markdown) match `check`
+            cells=[types.NotebookCellLanguage(language="python"), types.NotebookCellLanguage(language="markdown")],
+        )
+    ],
+    save=True,
+)
+
+
+class Published:
+    """What was last published on one URI: the findings and their diagnostics, for hovers and actions."""
+
+    def __init__(self, text: str, pairs: list[tuple[Finding, types.Diagnostic]]) -> None:
+        self.text = text
+        self.lines = document_lines(text)
+        self.pairs = pairs
+
+
+class NblintServer(LanguageServer):
+    def __init__(self, overrides: Overrides = Overrides(), debounce: float = DEFAULT_DEBOUNCE) -> None:
+        super().__init__("nblint", __version__, notebook_document_sync=NOTEBOOK_SYNC)
+        self.debounce = debounce
+        self.analyser = Analyser(ServerSettings(overrides))
+        self.deep = DeepStackThread()
+        self.generation: dict[str, int] = {}  # document uri -> edits seen
+        self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.published: dict[str, Published] = {}  # cell or file uri -> last published
+        self.owned: dict[str, set[str]] = {}  # document uri -> the uris its diagnostics went to
+        self.shown_errors: set[str] = set()
+
+    # -- scheduling --------------------------------------------------------------------------------
+
+    def schedule(self, uri: str, delay: float) -> None:
+        """Analyse document `uri` after `delay` seconds, replacing an analysis still pending."""
+        self.generation[uri] = self.generation.get(uri, 0) + 1
+        handle = self.pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+        loop = asyncio.get_running_loop()
+        self.pending[uri] = loop.call_later(delay, self._start, uri)
+
+    def _start(self, uri: str) -> None:
+        self.pending.pop(uri, None)
+        job = self._job(uri)
+        if job is None:
+            return
+        generation = self.generation.get(uri)
+        future = asyncio.get_running_loop().run_in_executor(None, self.deep.call, job)
+        future.add_done_callback(lambda done: self._finish(uri, generation, done))
+
+    def _job(self, uri: str) -> Callable[[], Outcome] | None:
+        """The analysis of what the document holds now (copied here, on the event loop)."""
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        if notebook is not None:
+            snapshot = self._snapshot(notebook)
+            return lambda: self.analyser.notebook(snapshot)
+        document = self.workspace.text_documents.get(uri)
+        if document is not None:
+            path, text = _path_of(uri, self), document.source
+            return lambda: self.analyser.text(uri, path, text)
+        return None
+
+    def _snapshot(self, notebook: types.NotebookDocument) -> NotebookSnapshot:
+        cells = []
+        for cell in notebook.cells:
+            document = self.workspace.text_documents.get(cell.document)
+            text = document.source if document is not None else ""
+            language = document.language_id if document is not None and document.language_id else "python"
+            cells.append(CellSnapshot(cell.document, int(cell.kind), language, text, cell.metadata))
+        return NotebookSnapshot(notebook.uri, notebook.version, _path_of(notebook.uri, self), tuple(cells),
+                                notebook.metadata)
+
+    def _finish(self, uri: str, generation: int | None, done: asyncio.Future) -> None:
+        if self.generation.get(uri) != generation or uri not in self.generation:
+            return  # edited (or closed) while it ran: the newer analysis publishes
+        error = done.exception()
+        if error is not None:
+            self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"nblint: analysis failed: {error!r}"))
+            return
+        self.publish(uri, done.result())
+
+    # -- publishing --------------------------------------------------------------------------------
+
+    def publish(self, document_uri: str, outcome: Outcome) -> None:
+        encode = self._encoder()
+        targets: set[str] = set()
+        for uri, findings in outcome.findings.items():
+            text = outcome.texts.get(uri, "")
+            lines = document_lines(text)
+            pairs = [(finding, to_diagnostic(finding, lines, encode)) for finding in findings]
+            if outcome.config_error is not None and not targets:
+                pairs.append((None, _config_diagnostic(outcome.config_error)))
+            targets.add(uri)
+            self._send(uri, Published(text, pairs))
+        if outcome.config_error is not None and outcome.config_error not in self.shown_errors:
+            self.shown_errors.add(outcome.config_error)
+            self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"nblint: {outcome.config_error}"))
+        for gone in self.owned.get(document_uri, set()) - targets:  # cells deleted since the last analysis
+            self._send(gone, None)
+        self.owned[document_uri] = targets
+
+    def _send(self, uri: str, published: Published | None) -> None:
+        before = self.published.get(uri)
+        old = [d for _, d in before.pairs] if before is not None else []
+        new = [d for _, d in published.pairs] if published is not None else []
+        if published is None:
+            self.published.pop(uri, None)
+        else:
+            self.published[uri] = published
+        if old != new:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=new))
+
+    def clear(self, document_uri: str, extra: list[str] = ()) -> None:
+        """The document closed: forget it and take its diagnostics away."""
+        self.generation.pop(document_uri, None)
+        handle = self.pending.pop(document_uri, None)
+        if handle is not None:
+            handle.cancel()
+        for uri in self.owned.pop(document_uri, set()) | set(extra):
+            self.published.pop(uri, None)
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        self.analyser.forget(document_uri)
+
+    def _encoder(self):
+        codec = self.workspace.position_codec
+        return lambda lines, line, column: codec.client_num_units(lines[line][:column]) if line < len(lines) else column
+
+    def findings_at(self, uri: str, range_: types.Range) -> list[tuple[Finding, types.Diagnostic]]:
+        published = self.published.get(uri)
+        if published is None:
+            return []
+        return [(f, d) for f, d in published.pairs if f is not None and _overlaps(d.range, range_)]
+
+
+def _overlaps(a: types.Range, b: types.Range) -> bool:
+    start = lambda r: (r.start.line, r.start.character)  # noqa: E731
+    end = lambda r: (r.end.line, r.end.character)  # noqa: E731
+    return start(a) <= end(b) and start(b) <= end(a)
+
+
+def _config_diagnostic(message: str) -> types.Diagnostic:
+    top = types.Position(line=0, character=0)
+    return types.Diagnostic(range=types.Range(start=top, end=top), message=f"nblint is not checking this notebook: {message}",
+                            severity=types.DiagnosticSeverity.Error, source=SOURCE)
+
+
+def _path_of(uri: str, server: NblintServer) -> Path:
+    """The file a document stands for; an untitled one is taken to sit in the workspace folder."""
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    if path:
+        return Path(path)
+    root = server.workspace.root_path or os.getcwd()
+    return Path(root) / "Untitled.ipynb"
+
+
+def _is_notebook_file(uri: str) -> bool:
+    return uri.lower().endswith(".ipynb")
+
+
+def build_server(overrides: Overrides = Overrides(), debounce: float = DEFAULT_DEBOUNCE) -> NblintServer:
+    server = NblintServer(overrides, debounce)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def did_open_notebook(ls: NblintServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def did_change_notebook(ls: NblintServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, ls.debounce)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def did_save_notebook(ls: NblintServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, 0)  # the file changed: ids, outputs and counts with it
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def did_close_notebook(ls: NblintServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        ls.clear(params.notebook_document.uri, [cell.uri for cell in params.cell_text_documents])
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open_text(ls: NblintServer, params: types.DidOpenTextDocumentParams) -> None:
+        if _is_notebook_file(params.text_document.uri):
+            ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change_text(ls: NblintServer, params: types.DidChangeTextDocumentParams) -> None:
+        if _is_notebook_file(params.text_document.uri):
+            ls.schedule(params.text_document.uri, ls.debounce)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save_text(ls: NblintServer, params: types.DidSaveTextDocumentParams) -> None:
+        if _is_notebook_file(params.text_document.uri):
+            ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close_text(ls: NblintServer, params: types.DidCloseTextDocumentParams) -> None:
+        if _is_notebook_file(params.text_document.uri):
+            ls.clear(params.text_document.uri)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: NblintServer, params: types.DidChangeWatchedFilesParams) -> None:
+        ls.analyser.settings.forget()
+        for uri in list(ls.owned):
+            ls.schedule(uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: NblintServer, params: types.HoverParams) -> types.Hover | None:
+        at = types.Range(start=params.position, end=params.position)
+        found = ls.findings_at(params.text_document.uri, at)
+        if not found:
+            return None
+        from nblint.rules import ALL_RULES
+
+        parts = []
+        for code in dict.fromkeys(finding.code for finding, _ in found):
+            rule = ALL_RULES[code]
+            parts.append(f"### {rule.code} {rule.name} ({rule.severity.value})\n\n{rule.docs()}")
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
+                           range=found[0][1].range)
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    def code_action(ls: NblintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        published = ls.published.get(uri)
+        if published is None or _is_notebook_file(uri):
+            return []  # the JSON of an .ipynb opened as text is not edited: suppressions live in the cells
+        wanted = {d.code for d in params.context.diagnostics if d.source == SOURCE}
+        actions: list[types.CodeAction] = []
+        encode = ls._encoder()
+        for finding, diagnostic in ls.findings_at(uri, params.range):
+            if wanted and finding.code not in wanted:
+                continue
+            actions.extend(suppression_actions(uri, published.text, published.lines, finding, diagnostic, encode))
+        return actions
+
+    return server
