@@ -357,3 +357,33 @@ def test_server_without_pygls_says_how_to_install_it(tmp_path):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and 'pip install ".[server]"' in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_python_text_documents_are_checked_as_source(server, workspace):
+    # jupyterlab-lsp sends a notebook as one Python text document of its code cells, keeping the .ipynb name
+    uri = (workspace / ".virtual_documents" / "lab.ipynb").as_uri()
+    text = "import numpy as np\nN = 100_000\n\n\nx = np.zeros((N, N))\n"
+    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}})
+    found = server.wait_diagnostics(uri, has("NB101"))
+    assert codes(found) == ["NB101"] and found[0]["range"]["start"]["line"] == 4  # and no NB601: no kernel known
+    actions = server.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": found[0]["range"],
+                                                         "context": {"diagnostics": found}})
+    assert [action["title"] for action in actions] == ["Ignore NB101 on this line"]  # no cell to comment
+    server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    server.wait_diagnostics(uri, lambda found: found == [])
+
+
+def test_jupyter_lsp_finds_the_server_through_its_entry_point():
+    import tomllib
+    from importlib import import_module
+
+    from conftest import REPO
+
+    entry = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["entry-points"]["jupyter_lsp_spec_v1"]["nblint"]
+    module, _, name = entry.partition(":")
+    specs = getattr(import_module(module), name)(None)  # jupyter-lsp calls it with its manager
+    spec = specs["nblint"]
+    assert spec["argv"][1:] == ["-m", "nblint", "server"] and spec["languages"] == ["python"]
+    assert spec["version"] == 2
+    result = subprocess.run([spec["argv"][0], "-m", "nblint", "server", "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "language server" in result.stdout

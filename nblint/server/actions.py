@@ -16,7 +16,7 @@ QUICK_FIX = types.CodeActionKind.QuickFix
 
 
 def suppression_actions(uri: str, text: str, lines: list[str], finding: Finding, diagnostic: types.Diagnostic,
-                        encode: Encode) -> list[types.CodeAction]:
+                        encode: Encode, cell_action: bool = True) -> list[types.CodeAction]:
     actions = []
     code = finding.code
     if finding.line is not None and 1 <= finding.line <= len(lines) and line_takes_comment(text, finding.line):
@@ -25,7 +25,7 @@ def suppression_actions(uri: str, text: str, lines: list[str], finding: Finding,
         if new_line is not None:
             edit = _replace_line(lines, number, new_line, encode)
             actions.append(_action(f"Ignore {code} on this line", uri, [edit], diagnostic))
-    placed = with_cell_suppression(text, code)
+    placed = with_cell_suppression(text, code) if cell_action else None
     if placed is not None:
         number, replace, new_text = placed
         if replace:

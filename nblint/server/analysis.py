@@ -15,7 +15,7 @@ from nblint.engine.code.program import CellCache
 from nblint.engine.config import ConfigError
 from nblint.engine.findings import Finding
 from nblint.engine.pipeline import check_file
-from nblint.server.documents import NotebookSnapshot, SavedNotebooks, notebook_json
+from nblint.server.documents import CODE, CellSnapshot, NotebookSnapshot, SavedNotebooks, notebook_json
 from nblint.server.settings import ServerSettings
 
 
@@ -39,7 +39,15 @@ class Analyser:
         self.saved = SavedNotebooks()
         self._cells: dict[str, CellCache] = {}
 
-    def notebook(self, snapshot: NotebookSnapshot) -> Outcome:
+    def python(self, uri: str, path: Path, text: str) -> Outcome:
+        """Python source sent as a text document: a .py file, or the notebook jupyterlab-lsp sends as one
+        "virtual document" of its code cells (under .virtual_documents/, keeping the .ipynb name),
+        checked as a notebook of one cell whose kernel is not known."""
+        snapshot = NotebookSnapshot(uri, 0, path, (CellSnapshot(uri, CODE, "python", text),))
+        return self.notebook(snapshot, saved=None)
+
+    def notebook(self, snapshot: NotebookSnapshot, saved: dict | None | bool = True) -> Outcome:
+        """`saved`: True to complete the editor's notebook from the file on disk (see documents.py)."""
         outcome = Outcome(texts={cell.uri: cell.text for cell in snapshot.cells})
         outcome.findings = {cell.uri: [] for cell in snapshot.cells}
         try:
@@ -47,7 +55,9 @@ class Analyser:
         except ConfigError as exc:
             outcome.config_error = str(exc)
             return outcome
-        raw, metadata_known = notebook_json(snapshot, self.saved.get(snapshot.path))
+        if saved is True:
+            saved = self.saved.get(snapshot.path)
+        raw, metadata_known = notebook_json(snapshot, saved)
         cells = self._cells.setdefault(snapshot.uri, CellCache())
         result = check_file(snapshot.path, settings.rules_for(snapshot.path), settings.options,
                             display_path=str(snapshot.path), raw=raw, cells=cells)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 _NBFORMAT_METADATA_KEYS = ("kernelspec", "language_info")
-_MARKUP = 1  # NotebookCellKind.Markup (2 is Code)
+MARKUP, CODE = 1, 2  # NotebookCellKind
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def notebook_json(snapshot: NotebookSnapshot, saved: dict | None) -> tuple[bytes
 
 
 def _cell_type(cell: CellSnapshot) -> str:
-    if cell.kind == _MARKUP:
+    if cell.kind == MARKUP:
         return "markdown"
     return "raw" if cell.language == "raw" else "code"
 

@@ -92,10 +92,13 @@ class NblintServer(LanguageServer):
             snapshot = self._snapshot(notebook)
             return lambda: self.analyser.notebook(snapshot)
         document = self.workspace.text_documents.get(uri)
-        if document is not None:
-            path, text = _path_of(uri, self), document.source
-            return lambda: self.analyser.text(uri, path, text)
-        return None
+        kind = _text_kind(document)
+        if kind is None:
+            return None
+        path, text = _path_of(uri, self), document.source
+        if kind == PYTHON:
+            return lambda: self.analyser.python(uri, path, text)
+        return lambda: self.analyser.text(uri, path, text)
 
     def _snapshot(self, notebook: types.NotebookDocument) -> NotebookSnapshot:
         cells = []
@@ -190,8 +193,19 @@ def _path_of(uri: str, server: NblintServer) -> Path:
     return Path(root) / "Untitled.ipynb"
 
 
-def _is_notebook_file(uri: str) -> bool:
-    return uri.lower().endswith(".ipynb")
+PYTHON, IPYNB = "python", "ipynb"
+
+
+def _text_kind(document) -> str | None:
+    """How to read a text document: Python source (a .py file, or jupyterlab-lsp's virtual document of a
+    notebook's code cells, which keeps the .ipynb name), an .ipynb file's JSON, or neither."""
+    if document is None:
+        return None
+    if document.language_id == "python":
+        return PYTHON
+    if document.uri.lower().endswith(".ipynb"):
+        return IPYNB
+    return None
 
 
 def build_server(overrides: Overrides = Overrides(), debounce: float = DEFAULT_DEBOUNCE) -> NblintServer:
@@ -215,23 +229,22 @@ def build_server(overrides: Overrides = Overrides(), debounce: float = DEFAULT_D
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open_text(ls: NblintServer, params: types.DidOpenTextDocumentParams) -> None:
-        if _is_notebook_file(params.text_document.uri):
+        if _text_kind(ls.workspace.text_documents.get(params.text_document.uri)) is not None:
             ls.schedule(params.text_document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change_text(ls: NblintServer, params: types.DidChangeTextDocumentParams) -> None:
-        if _is_notebook_file(params.text_document.uri):
+        if _text_kind(ls.workspace.text_documents.get(params.text_document.uri)) is not None:
             ls.schedule(params.text_document.uri, ls.debounce)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save_text(ls: NblintServer, params: types.DidSaveTextDocumentParams) -> None:
-        if _is_notebook_file(params.text_document.uri):
+        if _text_kind(ls.workspace.text_documents.get(params.text_document.uri)) is not None:
             ls.schedule(params.text_document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close_text(ls: NblintServer, params: types.DidCloseTextDocumentParams) -> None:
-        if _is_notebook_file(params.text_document.uri):
-            ls.clear(params.text_document.uri)
+        ls.clear(params.text_document.uri)  # pygls has already dropped the document: clear whatever it had
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: NblintServer, params: types.DidChangeWatchedFilesParams) -> None:
@@ -259,7 +272,9 @@ def build_server(overrides: Overrides = Overrides(), debounce: float = DEFAULT_D
     def code_action(ls: NblintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
         published = ls.published.get(uri)
-        if published is None or _is_notebook_file(uri):
+        in_notebook = ls.workspace.get_notebook_document(cell_uri=uri) is not None
+        kind = None if in_notebook else _text_kind(ls.workspace.text_documents.get(uri))
+        if published is None or kind == IPYNB:
             return []  # the JSON of an .ipynb opened as text is not edited: suppressions live in the cells
         wanted = {d.code for d in params.context.diagnostics if d.source == SOURCE}
         actions: list[types.CodeAction] = []
@@ -267,7 +282,8 @@ def build_server(overrides: Overrides = Overrides(), debounce: float = DEFAULT_D
         for finding, diagnostic in ls.findings_at(uri, params.range):
             if wanted and finding.code not in wanted:
                 continue
-            actions.extend(suppression_actions(uri, published.text, published.lines, finding, diagnostic, encode))
+            actions.extend(suppression_actions(uri, published.text, published.lines, finding, diagnostic, encode,
+                                               cell_action=in_notebook))
         return actions
 
     return server
