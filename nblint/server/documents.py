@@ -73,7 +73,7 @@ def notebook_json(snapshot: NotebookSnapshot, saved: dict | None) -> tuple[bytes
     if minor >= 5 and not all("id" in cell for cell in cells):
         minor = 4  # cell ids are required from 4.5 on: a new cell has none until the editor saves it
     notebook = {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": minor}
-    return json.dumps(notebook, indent=1, ensure_ascii=False).encode("utf-8"), known
+    return json.dumps(notebook, ensure_ascii=False).encode("utf-8"), known  # compact: its lines are never shown
 
 
 def _cell_type(cell: CellSnapshot) -> str:
