@@ -123,7 +123,7 @@ def test_missing_kernelspec_points_at_metadata_and_proposes_one(tmp_path):
     [finding] = check(tmp_path, "NB6", metadata=metadata_with(language_info={"name": "python"}))
     assert (finding["code"], finding["cell"]) == ("NB601", None)
     assert raw_line(tmp_path, finding["json_line"]) == '"metadata": {'
-    assert finding["fix"] == '"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}'
+    assert finding["fix"] == '"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}'
 
 
 def test_old_notebook_gets_nb607_alone(tmp_path):

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from nblint.commands import _fixing
 from nblint.reporters import FORMATS
 
 
@@ -27,6 +28,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="check in N worker processes (default: one per CPU; 1 checks in this process; small runs stay in process)")
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache (.nblint_cache/)")
     parser.add_argument("--cache-dir", metavar="DIR", help="keep the result cache in DIR (default: .nblint_cache/ beside the configuration file, else in the current folder; or $NBLINT_CACHE_DIR)")
+    _fixing.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -46,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
     from nblint.reporters import RunResult, render
     from nblint.engine.runner import check_files
 
+    problem = _fixing.usage_problem(args)
+    if problem is not None:
+        print(f"nblint: error: {problem}", file=sys.stderr)
+        return 2
     try:
         for flag in ("select", "ignore", "extend_select"):
             value = getattr(args, flag)
@@ -68,6 +74,17 @@ def run(args: argparse.Namespace) -> int:
             from nblint.integrations.diffbase import only_new
 
             results = only_new(results, args.diff_base, resolver)
+        fixed, write_failed = 0, False
+        if args.add_noqa:
+            return max(_fixing.add_noqa(results), 2 if found.missing else 0)
+        if args.fix or args.diff:
+            fix_run, write_failed = _fixing.fix(results, resolver, args)
+            if args.diff:
+                status = _fixing.show_diff(fix_run, args)
+                return 2 if found.missing else status
+            results, fixed = fix_run.results, fix_run.fixed
+            if args.diff_base is not None and fix_run.files:
+                results = only_new(results, args.diff_base, resolver)  # the fixed notebooks were checked again
     except ConfigError as exc:
         print(f"nblint: error: {exc}", file=sys.stderr)
         return 2
@@ -75,10 +92,11 @@ def run(args: argparse.Namespace) -> int:
     if found.missing and not found.files:
         return 2  # nothing was checked: a summary would only say so beside the error
 
-    run_result = RunResult(checked=len(results))
+    run_result = RunResult(checked=len(results), fixed=fixed)
     for result in results:
         run_result.findings.extend(sorted(result.findings, key=lambda f: f.sort_key()))
         run_result.unreadable += result.unreadable
+    run_result.fixable, run_result.unsafe_fixable = _fixing.fixable_counts(run_result.findings, args.unsafe_fixes)
     output = render(args.format, run_result)
     if args.output_file is not None:
         from nblint.atomic import write_text_atomic
@@ -93,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
 
-    if found.missing:
+    if found.missing or write_failed:
         return 2
     if run_result.findings and not args.exit_zero:
         return 1

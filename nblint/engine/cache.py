@@ -33,7 +33,7 @@ from nblint.engine.dependencies import unchanged
 
 CACHE_DIR_NAME = ".nblint_cache"
 ENV_VAR = "NBLINT_CACHE_DIR"
-FORMAT = 1  # of an entry; bump when its layout changes
+FORMAT = 2  # of an entry; bump when its layout changes (2: findings carry their autofix)
 
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"

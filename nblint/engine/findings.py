@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict, dataclass, field
 
+from nblint.engine.fixes import Fix
+
 
 class Severity(str, enum.Enum):
     """error = will crash or hang as written; warning = likely to; info = worth knowing."""
@@ -37,6 +39,8 @@ class Finding:
     json_line: int | None = None
     # The safe rewrite, shown by `--format full`.
     fix: str | None = None
+    # The edits `check --fix` (or an editor's code action) applies: see nblint.engine.fixes.
+    autofix: Fix | None = None
     # The offending source line, shown by `--format full`; not part of the JSON output.
     source_line: str | None = field(default=None, compare=False)
 
@@ -53,6 +57,7 @@ class Finding:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["severity"] = self.severity.value
+        data["autofix"] = self.autofix.to_dict() if self.autofix is not None else None
         data.pop("source_line")
         return data
 
@@ -60,4 +65,6 @@ class Finding:
     def from_dict(cls, data: dict) -> "Finding":
         data = dict(data)
         data["severity"] = Severity(data["severity"])
+        if data.get("autofix") is not None:
+            data["autofix"] = Fix.from_dict(data["autofix"])
         return cls(**data)

@@ -15,6 +15,9 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     checked: int = 0
     unreadable: int = 0
+    fixed: int = 0  # findings `--fix` fixed (they are not in `findings`)
+    fixable: int = 0  # findings in `findings` that `--fix` would fix (with these options)
+    unsafe_fixable: int = 0  # ... and those only `--unsafe-fixes` would
 
     @property
     def notebooks_with_findings(self) -> int:

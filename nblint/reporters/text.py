@@ -22,6 +22,10 @@ def line_for(finding: Finding) -> str:
 
 
 def summary(run: RunResult) -> str:
+    return _fixed(run) + _found(run) + _fixable(run)
+
+
+def _found(run: RunResult) -> str:
     unreadable = f" ({plural(run.unreadable, 'notebook')} unreadable)" if run.unreadable else ""
     if not run.findings:
         return f"All checks passed: {plural(run.checked, 'notebook')} checked.{unreadable}"
@@ -29,6 +33,19 @@ def summary(run: RunResult) -> str:
         f"Found {plural(len(run.findings), 'finding')} in {plural(run.notebooks_with_findings, 'notebook')}"
         f"{unreadable}."
     )
+
+
+def _fixed(run: RunResult) -> str:
+    return f"Fixed {plural(run.fixed, 'finding')}. " if run.fixed else ""
+
+
+def _fixable(run: RunResult) -> str:
+    if run.fixable:
+        more = f" ({run.unsafe_fixable} more with `--unsafe-fixes`)" if run.unsafe_fixable else ""
+        return f" {run.fixable} fixable with `nblint check --fix`{more}."
+    if run.unsafe_fixable:
+        return f" {run.unsafe_fixable} fixable with `nblint check --fix --unsafe-fixes`."
+    return ""
 
 
 def render(run: RunResult) -> str:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from nblint.engine.fixes import Fix, JsonEdit, safe
 from nblint.engine.read.notebook import Cell, Notebook
 
 # The tags with which nbsphinx, nbval, papermill and Jupyter Book mark a cell whose error is expected.
@@ -42,6 +43,14 @@ class SavedOutput:
         if kind == "stream" and isinstance(self.data.get("name"), str):
             kind = f"stream {self.data['name']}"
         return f"output {self.index + 1} ({kind})"
+
+
+def removal_fix(output: SavedOutput, description: str) -> Fix | None:
+    """A safe fix removing this one output from the file, as a strip would (None when the cell's place in
+    an old notebook's file is not known)."""
+    if not output.cell.json_path:
+        return None
+    return safe(description, JsonEdit(output.json_path, remove=True))
 
 
 def code_cells(notebook: Notebook) -> Iterator[Cell]:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence, Union
 import libcst as cst
 
 from nblint.engine.findings import Severity
+from nblint.engine.fixes import Applicability, Fix
 from nblint.engine.options import Option
 
 if TYPE_CHECKING:
@@ -81,6 +82,8 @@ class Report:
     # The source line to show (`--format full`, the cache) instead of the cell's own: a rule that must not
     # repeat what it found (NB704 secret) passes the line with the finding masked.
     source_line: str | None = None
+    # The edits that fix it (nblint.engine.fixes), when the rule can make them; `fix` stays the text shown.
+    autofix: Fix | None = None
 
 
 _SECTION = re.compile(r"^## (.+)$", re.M)
@@ -91,6 +94,9 @@ class Rule:
     name: ClassVar[str]
     severity: ClassVar[Severity]
     default_enabled: ClassVar[bool] = True
+    # The fixes the rule can attach to its findings: the most permissive applicability it ever uses
+    # (SAFE: `--fix` applies at least some; UNSAFE: only `--unsafe-fixes` does), None for no fixes.
+    fixable: ClassVar[Applicability | None] = None
     options: ClassVar[tuple[Option, ...]] = ()
     VALID: ClassVar[Sequence[ExampleSource | Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
@@ -135,10 +141,11 @@ class RuleRunner:
         end_column: int | None = None,
         json_path: tuple | None = None,
         source_line: str | None = None,
+        autofix: Fix | None = None,
     ) -> None:
         self.reports.append(
             Report(type(self), message, fix, None, cell, line, column, end_line, end_column, json_path,
-                   source_line=source_line)
+                   source_line=source_line, autofix=autofix)
         )
 
 
@@ -158,8 +165,9 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
         cst.BatchableCSTVisitor.__init__(self)
         self.context = context
 
-    def report(self, node: cst.CSTNode, message: str, fix: str | None = None, severity: Severity | None = None) -> None:
-        self.reports.append(Report(type(self), message, fix, node, severity=severity))
+    def report(self, node: cst.CSTNode, message: str, fix: str | None = None, severity: Severity | None = None,
+               autofix: Fix | None = None) -> None:
+        self.reports.append(Report(type(self), message, fix, node, severity=severity, autofix=autofix))
 
     def finish(self) -> None:
         """Called once after the traversal."""

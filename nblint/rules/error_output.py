@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from nblint.engine.findings import Severity
+from nblint.engine.fixes import Applicability
 from nblint.engine.read.notebook import Notebook
-from nblint.rules._outputs import EXPECTED_ERROR_TAGS, joined, one_line, saved_outputs
+from nblint.rules._outputs import EXPECTED_ERROR_TAGS, joined, one_line, removal_fix, saved_outputs
 from nblint.rules._secrets import mask_secrets
 from nblint.rules.base import Invalid, NotebookRule
 
@@ -38,11 +39,15 @@ class ErrorOutput(NotebookRule):
     error is what the cell demonstrates, tag the cell `raises-exception`:
 
         {"cell_type": "code", "metadata": {"tags": ["raises-exception"]}, "source": "1 / 0", "outputs": [...]}
+
+    ## Fix
+    Safe: `--fix` removes the traceback output and keeps the cell's other outputs.
     """
 
     code = "NB703"
     name = "error-output"
     severity = Severity.WARNING
+    fixable = Applicability.SAFE
 
     VALID = [
         # Outputs without an error, and a traceback printed as text is not a saved error.
@@ -84,4 +89,5 @@ class ErrorOutput(NotebookRule):
                 fix="nblint strip <notebook>  # or tag the cell `raises-exception` when the error is the point",
                 cell=output.cell.index,
                 json_path=output.json_path,
+                autofix=removal_fix(output, f"Remove the saved traceback ({output.label}) of cell {output.cell.index + 1}"),
             )

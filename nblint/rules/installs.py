@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from nblint.engine.findings import Severity
+from nblint.engine.fixes import Applicability, Fix, replace_line, safe
 from nblint.engine.read.notebook import Notebook
 from nblint.rules._installs import InstallCommand, MAGIC_OF_TOOL, install_commands, pinned_rewrite, versions_in_outputs
 from nblint.rules.base import Invalid, NotebookRule
@@ -157,11 +158,17 @@ class ShellPip(NotebookRule):
 
     ## Use instead
         %pip install -q seaborn==0.13.2
+
+    ## Fix
+    Safe: `--fix` replaces the `!pip` (`!pip3`, `!python -m pip`) that starts a line with `%pip`, keeping
+    the rest of the line as written. Not fixed: `!conda`, `sudo pip`, a pip named by its path, a result
+    assigned (`out = !pip install x`), a line with a second install, and `%%bash` cells.
     """
 
     code = "NB502"
     name = "shell-pip"
     severity = Severity.WARNING
+    fixable = Applicability.SAFE
 
     VALID = [
         "%pip install seaborn==0.13.2\n",
@@ -199,7 +206,11 @@ class ShellPip(NotebookRule):
 
     def check(self, notebook: Notebook) -> None:
         reported: set[tuple[int, int]] = set()
-        for command in install_commands(notebook):
+        commands = install_commands(notebook)
+        per_line: dict[tuple[int, int], int] = {}
+        for command in commands:
+            per_line[(command.cell, command.line)] = per_line.get((command.cell, command.line), 0) + 1
+        for command in commands:
             if command.origin == "magic" or command.runs_in_kernel or command.targets_other_env:
                 continue
             if command.action not in _CHANGING_ACTIONS.get(command.tool, _CONDA_CHANGING):
@@ -226,7 +237,26 @@ class ShellPip(NotebookRule):
                 cell=command.cell,
                 line=command.line,
                 column=command.column,
+                autofix=_pip_magic_fix(notebook, command) if per_line[(command.cell, command.line)] == 1 else None,
             )
+
+
+# `!pip`, `! pip3`, `!python -m pip`, `!python3.11 -m pip` followed by the action: what `%pip` stands for.
+_SHELL_PIP = re.compile(r"!\s*(?:pip(?:3(?:\.\d+)?)?|python(?:3(?:\.\d+)?)?\s+-m\s*pip)(?=\s+(?:install|uninstall)(?:\s|$))")
+
+
+def _pip_magic_fix(notebook: Notebook, command: InstallCommand) -> Fix | None:
+    """`!pip install ...` -> `%pip install ...`: the installer replaced, every other character kept."""
+    if command.origin != "shell" or command.tool != "pip":
+        return None
+    lines = notebook.cells[command.cell].lines
+    if not 1 <= command.line <= len(lines):
+        return None
+    match = _SHELL_PIP.match(lines[command.line - 1], command.column - 1)
+    if match is None:
+        return None
+    return safe("Replace the shell's pip with `%pip`",
+                replace_line(command.cell, command.line, match.start() + 1, match.end() + 1, "%pip"))
 
 
 _CONDA_CHANGING = {"install", "remove", "uninstall", "update", "upgrade"}

@@ -7,11 +7,17 @@ import json
 import re
 
 from nblint.engine.findings import Severity
+from nblint.engine.fixes import Applicability, Fix, JsonEdit
 from nblint.engine.read.notebook import Notebook
 from nblint.engine.options import Option, parse_optional_str_list
 from nblint.rules.base import Invalid, NotebookRule, Valid
 
 PYTHON_KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+# What a fresh Jupyter install writes for each language (ipykernel's own display name), used by the fixes.
+PORTABLE_KERNELSPECS = {
+    "python": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+    "r": {"display_name": "R", "language": "R", "name": "ir"},
+}
 _PYTHON_LANGUAGE_INFO = {"name": "python", "version": "3.11.7"}
 
 ALLOWED_KERNELS = Option(
@@ -47,11 +53,8 @@ def _notebook(kernelspec: dict | None = None, language_info: dict | None = None,
 
 
 def _portable_kernelspec(language: str | None) -> dict:
-    if language in (None, "python"):
-        return PYTHON_KERNELSPEC
-    if language == "r":
-        return {"display_name": "R", "language": "R", "name": "ir"}
-    return {}
+    """The kernelspec for a language as language_info names it (None: not said, taken as Python)."""
+    return PORTABLE_KERNELSPECS.get(language_family(language) if language else "python", {})
 
 
 class MissingKernelspec(NotebookRule):
@@ -73,16 +76,21 @@ class MissingKernelspec(NotebookRule):
 
     ## Use instead
         "metadata": {
-          "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+          "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
           "language_info": {"name": "python"}
         }
 
     (open the notebook, choose the kernel, save.)
+
+    ## Fix
+    Safe when `language_info` names Python or R: `--fix` adds that language's portable kernelspec
+    (`python3`, `ir`). Unsafe when nothing names the language (the fix then assumes Python).
     """
 
     code = "NB601"
     name = "missing-kernelspec"
     severity = Severity.WARNING
+    fixable = Applicability.SAFE
 
     VALID = [
         _notebook(PYTHON_KERNELSPEC, _PYTHON_LANGUAGE_INFO),
@@ -103,9 +111,13 @@ class MissingKernelspec(NotebookRule):
         info = notebook.metadata.get("language_info")
         language = _text(info.get("name")) if isinstance(info, dict) else None
         proposal = _portable_kernelspec(language.lower() if language else None)
+        autofix = None
         if proposal:
             fix = f'"kernelspec": {json.dumps(proposal)}'
             advice = f"choose the kernel and save, which writes {fix}"
+            autofix = Fix(f"Add the kernelspec of {proposal['display_name']}",
+                          Applicability.SAFE if language else Applicability.UNSAFE,
+                          (JsonEdit(("metadata", "kernelspec"), dict(proposal)),))
         else:
             fix = "Open the notebook, choose its kernel, and save"
             advice = "open the notebook, choose its kernel and save"
@@ -114,6 +126,7 @@ class MissingKernelspec(NotebookRule):
             "found in notebook\"), Jupyter asks which kernel to start and nbconvert guesses; " + advice,
             fix=fix,
             json_path=("metadata",),
+            autofix=autofix,
         )
 
 
@@ -133,11 +146,17 @@ class IncompleteKernelspec(NotebookRule):
 
     ## Use instead
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
+
+    ## Fix
+    For a Python notebook `--fix` fills in what is missing (`name` `python3`, `display_name`
+    `Python 3 (ipykernel)`) and leaves the rest; unsafe when it must name the kernel and nothing in
+    the metadata says the notebook is Python.
     """
 
     code = "NB602"
     name = "incomplete-kernelspec"
     severity = Severity.WARNING
+    fixable = Applicability.SAFE
 
     VALID = [
         _notebook(PYTHON_KERNELSPEC),
@@ -158,14 +177,22 @@ class IncompleteKernelspec(NotebookRule):
         missing = [key for key in ("name", "display_name") if _text(spec.get(key)) is None]
         if not missing:
             return
-        complete = {**PYTHON_KERNELSPEC, **{k: v for k, v in spec.items() if _text(v)}} if notebook.is_python else None
+        portable = PORTABLE_KERNELSPECS["python"]
+        complete = {**portable, **{k: v for k, v in spec.items() if _text(v)}} if notebook.is_python else None
         fix = f'"kernelspec": {json.dumps(complete)}' if complete else "Choose the kernel in Jupyter and save"
         advice = f"choose the kernel and save, or write {fix}" if complete else "choose the kernel and save"
+        autofix = None
+        if complete:
+            guessed = "name" in missing and notebook.language is None
+            autofix = Fix(f"Fill in the kernelspec's {' and '.join(missing)}",
+                          Applicability.UNSAFE if guessed else Applicability.SAFE,
+                          tuple(JsonEdit(("metadata", "kernelspec", key), complete[key]) for key in missing))
         self.report_at(
             f"the kernelspec has no {' and '.join(missing)}: Jupyter, papermill and nbconvert look the kernel up "
             f"by name and show it by display_name, and nbformat's schema requires both; {advice}",
             fix=fix,
             json_path=("metadata", "kernelspec"),
+            autofix=autofix,
         )
 
 
@@ -389,11 +416,16 @@ class EnvironmentSpecificKernel(NotebookRule):
     To keep running it in that environment, register the environment's kernel under the portable name
     (`python -m ipykernel install --user --name python3` from inside it); note that `python3` then starts
     that environment for all your notebooks.
+
+    ## Fix
+    Safe: `--fix` sets the kernelspec's `name` and `display_name` to the portable kernel's (`python3`,
+    "Python 3 (ipykernel)"; `ir`, "R") and keeps its other keys.
     """
 
     code = "NB605"
     name = "environment-specific-kernel"
     severity = Severity.WARNING
+    fixable = Applicability.SAFE
 
     VALID = [
         _notebook(PYTHON_KERNELSPEC),
@@ -434,9 +466,14 @@ class EnvironmentSpecificKernel(NotebookRule):
         if why is None:
             return
         portable = _portable_name(notebook, name)
+        spec_of = PORTABLE_KERNELSPECS["r" if portable == "ir" else "python"]
         self.report_at(
             f"kernel '{name}' is {why}: everywhere else Jupyter reports the kernel missing and papermill and "
             f"nbconvert fail with \"No such kernel\"; switch the notebook to the portable '{portable}' and save",
             fix=f'"name": "{portable}"',
             json_path=("metadata", "kernelspec", "name"),
+            autofix=Fix(f"Switch the kernel to the portable '{portable}'", Applicability.SAFE, (
+                JsonEdit(("metadata", "kernelspec", "name"), portable),
+                JsonEdit(("metadata", "kernelspec", "display_name"), spec_of["display_name"]),
+            )),
         )

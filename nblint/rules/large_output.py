@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 from nblint.engine.findings import Severity
+from nblint.engine.fixes import Applicability
 from nblint.engine.read.notebook import Notebook
 from nblint.engine.options import Option, format_size, parse_size
-from nblint.rules._outputs import SavedOutput, joined, json_weight, saved_outputs, size_by_part
+from nblint.rules._outputs import SavedOutput, joined, json_weight, removal_fix, saved_outputs, size_by_part
 from nblint.rules.base import Invalid, NotebookRule, Valid
 
 MAX_OUTPUT_SIZE = Option(
@@ -100,11 +101,16 @@ class LargeOutput(NotebookRule):
     ## Options
     - `max-output-size` (default `"1 MiB"`): the size above which one output is reported, as a number of
       bytes or with a unit (`"500 KB"`, `"2 MiB"`). `max-output-size = "100 KiB"` keeps a repository lean.
+
+    ## Fix
+    Safe: `--fix` removes each output over the limit and keeps the cell's other outputs, as
+    `nblint strip --max-size` does.
     """
 
     code = "NB702"
     name = "large-output"
     severity = Severity.WARNING
+    fixable = Applicability.SAFE
     options = (MAX_OUTPUT_SIZE,)
 
     VALID = [
@@ -157,4 +163,5 @@ class LargeOutput(NotebookRule):
                 fix=f"nblint strip --max-size {limit}  # removes the outputs over {format_size(limit)}, keeps the rest",
                 cell=output.cell.index,
                 json_path=output.json_path,
+                autofix=removal_fix(output, f"Remove {output.label} of cell {output.cell.index + 1} ({format_size(size)})"),
             )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
+
 from nblint.engine.findings import Severity
+from nblint.engine.fixes import Applicability, JsonEdit, safe
 from nblint.engine.read.notebook import Notebook
 from nblint.rules.base import Invalid, NotebookRule
 
@@ -58,11 +61,17 @@ class DuplicateCellId(NotebookRule):
         {"cell_type": "code", "id": "d4e5f6", "source": "y = 2", ...}
 
     (opening and saving the notebook in Jupyter once writes the repaired ids.)
+
+    ## Fix
+    Safe: `--fix` gives each later duplicate a fresh id of eight hex digits, as nbformat makes them,
+    unique in the notebook and derived from the old id and the cell's place, so `--diff` and `--fix`
+    agree and a second run changes nothing. The first cell with the id keeps it.
     """
 
     code = "NB606"
     name = "duplicate-cell-id"
     severity = Severity.WARNING
+    fixable = Applicability.SAFE
 
     VALID = [
         _v4([_code("x = 1\n", "a1b2c3"), _code("y = 2\n", "d4e5f6")]),
@@ -83,6 +92,7 @@ class DuplicateCellId(NotebookRule):
         if not isinstance(cells, list):
             return
         first_seen: dict[str, int] = {}
+        taken = {cell.get("id") for cell in cells if isinstance(cell, dict)}
         for index, cell in enumerate(cells):
             cell_id = cell.get("id") if isinstance(cell, dict) else None
             if not isinstance(cell_id, str):
@@ -97,7 +107,19 @@ class DuplicateCellId(NotebookRule):
                 fix="Give the cell a unique id, or open and save the notebook in Jupyter",
                 cell=index,
                 json_path=("cells", index, "id"),
+                autofix=safe("Give the cell a fresh id", JsonEdit(("cells", index, "id"), _fresh_id(cell_id, index, taken))),
             )
+
+
+def _fresh_id(old: str, index: int, taken: set) -> str:
+    """An id no cell has (and none fixed before it got), the same on every run for the same notebook."""
+    attempt = 0
+    while True:
+        candidate = f"{zlib.crc32(f'{old}:{index}:{attempt}'.encode('utf-8', 'surrogatepass')):08x}"
+        if candidate not in taken:
+            taken.add(candidate)
+            return candidate
+        attempt += 1
 
 
 class OldNbformat(NotebookRule):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nblint.engine.findings import Severity
+from nblint.engine.fixes import Applicability, Fix, JsonEdit, safe
 from nblint.engine.read.notebook import Cell, Notebook
 from nblint.engine.options import Option, parse_bool
 from nblint.rules._outputs import code_cells
@@ -77,11 +78,17 @@ class OutputsCommitted(NotebookRule):
     - `require-clean-outputs` (default `false`): set `require-clean-outputs = true` in `[tool.nblint]` to
       report committed outputs and execution counts. With it unset or false this rule reports nothing,
       even when selected.
+
+    ## Fix
+    Safe: `--fix` empties the cell's outputs and clears its execution count (and, where the outputs are
+    kept on purpose, the counts of those outputs): the outputs and counts `nblint strip` clears, without
+    the metadata keys `strip` also drops. nbformat 3 notebooks are not fixed (NB607: convert them first).
     """
 
     code = "NB701"
     name = "outputs-committed"
     severity = Severity.WARNING
+    fixable = Applicability.SAFE
     options = (REQUIRE_CLEAN_OUTPUTS,)
 
     VALID = [
@@ -144,4 +151,20 @@ class OutputsCommitted(NotebookRule):
                 fix="nblint strip <notebook>  # clears outputs and execution counts, keeps cell ids",
                 cell=cell.index,
                 json_path=cell.json_path + (key,),
+                autofix=_clearing_fix(cell, bool(outputs)) if notebook.original_major >= 4 else None,
             )
+
+
+def _clearing_fix(cell: Cell, outputs_go: bool) -> Fix:
+    edits = []
+    if outputs_go:
+        edits.append(JsonEdit(cell.json_path + ("outputs",), []))
+    else:  # outputs kept on purpose: only their counts go, as nbstripout clears them
+        edits.extend(
+            JsonEdit(cell.json_path + ("outputs", index, "execution_count"), None)
+            for index, output in enumerate(cell.outputs)
+            if isinstance(output, dict) and output.get("execution_count") is not None
+        )
+    if cell.execution_count is not None:
+        edits.append(JsonEdit(cell.json_path + ("execution_count",), None))
+    return safe("Clear the cell's outputs and execution count", *edits)
