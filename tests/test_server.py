@@ -387,3 +387,45 @@ def test_jupyter_lsp_finds_the_server_through_its_entry_point():
     assert spec["version"] == 2
     result = subprocess.run([spec["argv"][0], "-m", "nblint", "server", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "language server" in result.stdout
+
+
+def code_actions(server: LspClient, uri: str, diagnostic: dict) -> list[dict]:
+    return server.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": diagnostic["range"],
+                                                      "context": {"diagnostics": [diagnostic]}})
+
+
+def test_a_findings_safe_fix_is_a_code_action(server, workspace):
+    notebook = Notebook(server, workspace / "fix.ipynb", ["import os\n", "!pip install pandas==2.2.2\n"])
+    cell = notebook.cells[1]
+    diagnostic = notebook.diagnostics(1, has("NB502"))[0]
+    actions = code_actions(server, cell, diagnostic)
+    preferred = [action for action in actions if action.get("isPreferred")]
+    assert len(preferred) == 1 and "%pip" in preferred[0]["title"]
+    assert [a["title"] for a in actions if not a.get("isPreferred")] == ["Ignore NB502 on this line", "Ignore NB502 in this cell"]
+    notebook.edit(cell, preferred[0]["edit"]["changes"][cell])
+    assert notebook.texts[cell] == "%pip install pandas==2.2.2\n"
+    server.wait_diagnostics(cell, lambda found: found == [])
+
+
+def test_notebook_level_findings_offer_no_cell_actions(server, workspace):
+    # NB601's fix writes the notebook's metadata: not something LSP can send to a notebook document
+    notebook = Notebook(server, workspace / "kernelless.ipynb", ["x = 1\n"], metadata={"language_info": {"name": "python"}})
+    diagnostic = notebook.diagnostics(0, has("NB601"))[0]
+    assert code_actions(server, notebook.cells[0], diagnostic) == []
+
+
+def test_fixes_apply_to_an_ipynb_opened_as_text(server, workspace):
+    path = write_notebook(workspace / "fixtext.ipynb", ["import os\n", "!pip install pandas==2.2.2\n"], metadata=KERNEL)
+    text = path.read_text(encoding="utf-8")
+    uri = path.as_uri()
+    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "json", "version": 1, "text": text}})
+    diagnostic = next(d for d in server.wait_diagnostics(uri, has("NB502")) if d["code"] == "NB502")
+    actions = code_actions(server, uri, diagnostic)
+    assert len(actions) == 1 and actions[0]["isPreferred"]  # the fix; no suppression comments in the JSON
+    fixed = apply_edits(text, actions[0]["edit"]["changes"][uri])
+    assert fixed.replace('"%pip install', '"!pip install') == text  # only what the fix names changed
+    path.write_text(fixed, encoding="utf-8")
+    assert "NB502" not in {f["code"] for f in json_findings(run_nblint("check", "--no-cache", "--format", "json", str(path)))}
+    server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]})
+    server.wait_diagnostics(uri, lacks("NB502"))
+    server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})

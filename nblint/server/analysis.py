@@ -30,6 +30,7 @@ class Outcome:
 
     findings: dict[str, list[Finding]] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)  # uri -> the text analysed, for positions
+    cells: tuple[str, ...] = ()  # a notebook's cell URIs in order (Finding.cell and fixes index them)
     config_error: str | None = None
 
 
@@ -48,7 +49,8 @@ class Analyser:
 
     def notebook(self, snapshot: NotebookSnapshot, saved: dict | None | bool = True) -> Outcome:
         """`saved`: True to complete the editor's notebook from the file on disk (see documents.py)."""
-        outcome = Outcome(texts={cell.uri: cell.text for cell in snapshot.cells})
+        outcome = Outcome(texts={cell.uri: cell.text for cell in snapshot.cells},
+                          cells=tuple(cell.uri for cell in snapshot.cells))
         outcome.findings = {cell.uri: [] for cell in snapshot.cells}
         try:
             settings = self.settings.for_notebook(snapshot.path)

@@ -23,7 +23,7 @@ from nblint import __version__
 from nblint.engine.config import Overrides
 from nblint.engine.deepstack import DeepStackThread
 from nblint.engine.findings import Finding
-from nblint.server.actions import suppression_actions
+from nblint.server.actions import cell_fix_action, file_fix_action, suppression_actions
 from nblint.server.analysis import Analyser, Outcome
 from nblint.server.diagnostics import SOURCE, document_lines, finding_range, to_diagnostic
 from nblint.server.documents import CellSnapshot, NotebookSnapshot
@@ -47,10 +47,11 @@ NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
 class Published:
     """What was last published on one URI: the findings and their diagnostics, for hovers and actions."""
 
-    def __init__(self, text: str, pairs: list[tuple[Finding, types.Diagnostic]]) -> None:
+    def __init__(self, text: str, pairs: list[tuple[Finding, types.Diagnostic]], outcome: Outcome) -> None:
         self.text = text
         self.lines = document_lines(text)
         self.pairs = pairs
+        self.outcome = outcome  # the whole analysis: a fix may edit other cells of the notebook
 
 
 class NblintServer(LanguageServer):
@@ -131,7 +132,7 @@ class NblintServer(LanguageServer):
             if outcome.config_error is not None and not targets:
                 pairs.append((None, _config_diagnostic(outcome.config_error)))
             targets.add(uri)
-            self._send(uri, Published(text, pairs))
+            self._send(uri, Published(text, pairs, outcome))
         if outcome.config_error is not None and outcome.config_error not in self.shown_errors:
             self.shown_errors.add(outcome.config_error)
             self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"nblint: {outcome.config_error}"))
@@ -164,6 +165,11 @@ class NblintServer(LanguageServer):
     def _encoder(self):
         codec = self.workspace.position_codec
         return lambda lines, line, column: codec.client_num_units(lines[line][:column]) if line < len(lines) else column
+
+    def is_current(self, outcome: Outcome, uri: str) -> bool:
+        """Whether the document at `uri` still holds the text the analysis saw."""
+        document = self.workspace.text_documents.get(uri)
+        return document is not None and document.source == outcome.texts.get(uri)
 
     def findings_at(self, uri: str, range_: types.Range) -> list[tuple[Finding, types.Diagnostic]]:
         published = self.published.get(uri)
@@ -272,16 +278,29 @@ def build_server(overrides: Overrides = Overrides(), debounce: float = DEFAULT_D
     def code_action(ls: NblintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
         published = ls.published.get(uri)
+        if published is None or not ls.is_current(published.outcome, uri):
+            return []  # edited since it was analysed: the new diagnostics (and their actions) are on the way
         in_notebook = ls.workspace.get_notebook_document(cell_uri=uri) is not None
         kind = None if in_notebook else _text_kind(ls.workspace.text_documents.get(uri))
-        if published is None or kind == IPYNB:
-            return []  # the JSON of an .ipynb opened as text is not edited: suppressions live in the cells
         wanted = {d.code for d in params.context.diagnostics if d.source == SOURCE}
-        actions: list[types.CodeAction] = []
         encode = ls._encoder()
+        actions: list[types.CodeAction] = []
         for finding, diagnostic in ls.findings_at(uri, params.range):
             if wanted and finding.code not in wanted:
                 continue
+            if kind == IPYNB:  # the JSON itself: fixes yes; suppressions live in the cells' sources
+                action = file_fix_action(uri, published.text, finding, diagnostic, encode)
+                actions.extend([action] if action is not None else [])
+                continue
+            if in_notebook:
+                outcome = published.outcome
+                lines = {cell: document_lines(outcome.texts[cell]) for cell in outcome.cells}
+                action = cell_fix_action(finding, diagnostic, outcome.cells, lines, encode)
+                if action is not None and all(ls.is_current(outcome, cell) for cell in action.edit.changes):
+                    actions.append(action)
+            if finding.cell is None:
+                continue  # about the whole notebook: a comment in its first cell would not suppress it
+            # in one Python text (a .py file, jupyterlab-lsp's joined cells) a cell comment is not the cell's
             actions.extend(suppression_actions(uri, published.text, published.lines, finding, diagnostic, encode,
                                                cell_action=in_notebook))
         return actions
