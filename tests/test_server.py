@@ -429,3 +429,48 @@ def test_fixes_apply_to_an_ipynb_opened_as_text(server, workspace):
     server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]})
     server.wait_diagnostics(uri, lacks("NB502"))
     server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+
+
+@pytest.mark.slow
+def test_the_server_reports_what_check_reports_on_the_corpus():
+    """Every corpus notebook, sent as the editor sends it (cells and metadata, no outputs), gets the
+    findings `check` gives the file, cell for cell. Not compared: notebooks that do not match nbformat's
+    schema (NB004): the editor's document is rebuilt from its cells, so the file's own problems (a cell
+    without a source, a malformed output) are not in it."""
+    from conftest import CORPUS
+    from nblint.engine.config import ConfigResolver, Overrides
+    from nblint.engine.pipeline import check_file
+    from nblint.server.analysis import Analyser
+    from nblint.server.documents import CODE, MARKUP, CellSnapshot, NotebookSnapshot
+    from nblint.server.settings import ServerSettings
+
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    analyser, resolver = Analyser(ServerSettings(Overrides())), ConfigResolver()
+    compared = 0
+    for path in sorted(CORPUS.rglob("*.ipynb")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if not isinstance(data, dict) or data.get("nbformat") != 4 or not isinstance(data.get("cells"), list) or not data["cells"]:
+            continue
+        settings = resolver.for_path(path)
+        expected = check_file(path, settings.rules_for(path), settings.options).findings
+        if any(f.code == "NB004" for f in expected):
+            continue
+        cells = []
+        for index, cell in enumerate(data["cells"]):
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else source
+            kind = MARKUP if cell.get("cell_type") == "markdown" else CODE
+            language = {"markdown": "markdown", "raw": "raw"}.get(cell.get("cell_type"), "python")
+            cells.append(CellSnapshot(f"cell:{index}", kind, language, source, {"metadata": cell.get("metadata", {})}))
+        snapshot = NotebookSnapshot(path.as_uri(), 1, path, tuple(cells), {"metadata": data.get("metadata", {})})
+        outcome = analyser.notebook(snapshot)
+        got = sorted((f.code, f.cell, f.line, f.column, f.message) for found in outcome.findings.values() for f in found)
+        want = sorted((f.code, f.cell, f.line if f.cell is not None else None, f.column if f.cell is not None else None,
+                       f.message) for f in expected)
+        compared += 1
+        assert got == want, path.name
+    assert compared > 400, compared

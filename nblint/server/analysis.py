@@ -69,11 +69,12 @@ class Analyser:
                 continue  # a new notebook the client sent no metadata for: its kernel is not known, not missing
             if finding.cell is not None and 0 <= finding.cell < len(snapshot.cells):
                 outcome.findings[snapshot.cells[finding.cell].uri].append(finding)
-            elif first is not None:
+            else:
                 # about the whole notebook (kernelspec, nbformat): on its first cell, at the top, with no
-                # line of the JSON file to point at (the editor does not show the JSON)
+                # line of the JSON file to point at (the editor does not show the JSON); on the notebook's
+                # own URI when it has no cell
                 finding.line = finding.column = finding.end_line = finding.end_column = None
-                outcome.findings[first].append(finding)
+                outcome.findings.setdefault(first or snapshot.uri, []).append(finding)
         return outcome
 
     def text(self, uri: str, path: Path, text: str) -> Outcome:
