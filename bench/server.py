@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -94,12 +95,13 @@ def main() -> int:
         first = analyser.notebook(snapshot)
         opening = time.perf_counter() - start
 
-        edits = []
+        edits, cpu = [], []
         for edit in range(args.edits):
             snapshot = type_one_character(snapshot, edit)
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.thread_time()
             outcome = analyser.notebook(snapshot)
             edits.append(time.perf_counter() - start)
+            cpu.append(time.thread_time() - start_cpu)
         cold = cold_check(path, args.runs)
 
     cells = len(snapshot.cells)
@@ -112,8 +114,11 @@ def main() -> int:
           f"{sum(len(found) for found in first.findings.values())} findings on open, {findings} after the edits")
     print(f"open (nothing cached):            {opening * 1000:7.1f} ms")
     print(f"one-character edit, median:       {median * 1000:7.1f} ms   (90th percentile {p90 * 1000:.1f} ms, {len(edits)} edits)")
+    print(f"  its CPU time, median:           {statistics.median(cpu) * 1000:7.1f} ms   (what it costs on an idle core)")
     print(f"cold `nblint check --no-cache`:   {cold * 1000:7.1f} ms   (median of {args.runs}, a fresh process)")
     print(f"edit / cold check:                {median / cold:7.3f}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average (1 min) after the run: {load:.2f} on {os.cpu_count()} CPUs")
     return 0
 
 
