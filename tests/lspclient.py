@@ -33,6 +33,7 @@ class LspClient:
         self.diagnostics: dict[str, list[dict]] = {}  # uri -> the latest published
         self.publications: list[tuple[str, list[dict]]] = []  # every publishDiagnostics, in order
         self.messages: list[dict] = []  # window/showMessage and logMessage params
+        self.server_requests: list[dict] = []  # requests the server made (answered with null)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -65,6 +66,9 @@ class LspClient:
     def _receive(self, message: dict) -> None:
         if "id" in message and "method" in message:  # a request from the server
             self._write({"jsonrpc": "2.0", "id": message["id"], "result": None})
+            with self._condition:
+                self.server_requests.append(message)
+                self._condition.notify_all()
             return
         with self._condition:
             if "id" in message:

@@ -36,7 +36,8 @@ def server(workspace):
         "processId": os.getpid(),
         "rootUri": workspace.as_uri(),
         "capabilities": {"notebookDocument": {"synchronization": {}},
-                         "textDocument": {"hover": {"contentFormat": ["markdown"]}}},
+                         "textDocument": {"hover": {"contentFormat": ["markdown"]}},
+                         "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}},
     })
     client.notify("initialized", {})
     client.capabilities = result["capabilities"]
@@ -163,6 +164,13 @@ def test_initialize_advertises_notebook_sync_for_jupyter_notebooks(server):
     assert selector["notebook"] == "jupyter-notebook"
     assert {"language": "python"} in selector["cells"]
     assert server.capabilities["hoverProvider"] and server.capabilities["codeActionProvider"]
+    # and it asks to hear about configuration files, the client being able to watch them
+    server.wait_for(lambda: any(r["method"] == "client/registerCapability" for r in server.server_requests),
+                    what="client/registerCapability")
+    request = next(r for r in server.server_requests if r["method"] == "client/registerCapability")
+    registration = request["params"]["registrations"][0]
+    assert registration["method"] == "workspace/didChangeWatchedFiles"
+    assert {w["globPattern"] for w in registration["registerOptions"]["watchers"]} == {"**/nblint.toml", "**/pyproject.toml"}
 
 
 def test_findings_land_on_their_cells_as_check_reports_them(server, workspace):
@@ -194,6 +202,13 @@ def test_an_edit_moves_the_diagnostic_with_its_line(server, workspace):
                                        "newText": "10"}])
     assert notebook.texts[notebook.cells[1]] == "N = 10\n"
     server.wait_diagnostics(cell, lambda found: found == [])
+
+
+def test_columns_are_utf16_code_units(server, workspace):
+    # LSP counts UTF-16 units by default: "😀" is one character for Python, two units for the editor
+    notebook = Notebook(server, workspace / "emoji.ipynb", ["import numpy as np\n", 's = "é😀"; x = np.zeros((10**6, 10**6))\n'])
+    found = notebook.diagnostics(1, has("NB101"))
+    assert found[0]["range"]["start"]["character"] == len('s = "é😀"; x = '.encode("utf-16-le")) // 2 == 15
 
 
 def test_cells_added_moved_and_deleted(server, workspace):
@@ -348,6 +363,11 @@ def test_an_ipynb_opened_as_text_gets_diagnostics_on_its_json_lines(server, work
     assert codes(found) == ["NB002"]
     server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     server.wait_diagnostics(uri, lambda found: found == [])
+
+
+def test_a_missing_config_file_is_a_usage_error(tmp_path):
+    result = run_nblint("server", "--config", "missing.toml", cwd=tmp_path, timeout=60)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "missing.toml" in result.stderr
 
 
 def test_server_without_pygls_says_how_to_install_it(tmp_path):

@@ -29,14 +29,7 @@ def _milliseconds(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        from pygls.lsp.server import LanguageServer  # noqa: F401  (pygls 2; 1.x had pygls.server)
-    except ImportError:
-        print(f"nblint: error: `nblint server` needs pygls: install the server extra from the nblint checkout: {INSTALL_HINT}",
-              file=sys.stderr)
-        return 2
     from nblint.engine.config import ConfigError, ConfigResolver, Overrides
-    from nblint.server.server import build_server
 
     overrides = Overrides(config=args.config)
     if args.config is not None:
@@ -45,5 +38,13 @@ def run(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(f"nblint: error: {exc}", file=sys.stderr)
             return 2
+    try:
+        from pygls.lsp.server import LanguageServer  # noqa: F401  (pygls 2; 1.x had pygls.server)
+    except ImportError:
+        print(f"nblint: error: `nblint server` needs pygls: install the server extra from the nblint checkout: {INSTALL_HINT}",
+              file=sys.stderr)
+        return 2
+    from nblint.server.server import build_server
+
     build_server(overrides, debounce=args.debounce / 1000).start_io()
     return 0

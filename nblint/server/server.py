@@ -20,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from nblint import __version__
-from nblint.engine.config import Overrides
+from nblint.engine.config import CONFIG_FILES, Overrides
 from nblint.engine.deepstack import DeepStackThread
 from nblint.engine.findings import Finding
 from nblint.server.actions import cell_fix_action, file_fix_action, suppression_actions
@@ -123,7 +123,7 @@ class NblintServer(LanguageServer):
     # -- publishing --------------------------------------------------------------------------------
 
     def publish(self, document_uri: str, outcome: Outcome) -> None:
-        encode = self._encoder()
+        encode = self.encoder()
         targets: set[str] = set()
         for uri, findings in outcome.findings.items():
             text = outcome.texts.get(uri, "")
@@ -162,7 +162,7 @@ class NblintServer(LanguageServer):
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         self.analyser.forget(document_uri)
 
-    def _encoder(self):
+    def encoder(self):
         codec = self.workspace.position_codec
         return lambda lines, line, column: codec.client_num_units(lines[line][:column]) if line < len(lines) else column
 
@@ -179,9 +179,12 @@ class NblintServer(LanguageServer):
 
 
 def _overlaps(a: types.Range, b: types.Range) -> bool:
-    start = lambda r: (r.start.line, r.start.character)  # noqa: E731
-    end = lambda r: (r.end.line, r.end.character)  # noqa: E731
-    return start(a) <= end(b) and start(b) <= end(a)
+    """Whether two ranges share a position (touching counts: a cursor at a finding's end is on it)."""
+    return _at(a.start) <= _at(b.end) and _at(b.start) <= _at(a.end)
+
+
+def _at(position: types.Position) -> tuple[int, int]:
+    return position.line, position.character
 
 
 def _config_diagnostic(message: str) -> types.Diagnostic:
@@ -252,6 +255,18 @@ def build_server(overrides: Overrides = Overrides(), debounce: float = DEFAULT_D
     def did_close_text(ls: NblintServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.clear(params.text_document.uri)  # pygls has already dropped the document: clear whatever it had
 
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: NblintServer, params: types.InitializedParams) -> None:
+        # Ask the client to tell us about configuration files (where it can); the mtime check before each
+        # analysis covers the clients that cannot.
+        workspace = ls.client_capabilities.workspace
+        watched = workspace.did_change_watched_files if workspace is not None else None
+        if watched is not None and watched.dynamic_registration:
+            watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_FILES]
+            ls.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
+                id="nblint-configuration", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))]))
+
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: NblintServer, params: types.DidChangeWatchedFilesParams) -> None:
         ls.analyser.settings.forget()
@@ -283,7 +298,7 @@ def build_server(overrides: Overrides = Overrides(), debounce: float = DEFAULT_D
         in_notebook = ls.workspace.get_notebook_document(cell_uri=uri) is not None
         kind = None if in_notebook else _text_kind(ls.workspace.text_documents.get(uri))
         wanted = {d.code for d in params.context.diagnostics if d.source == SOURCE}
-        encode = ls._encoder()
+        encode = ls.encoder()
         actions: list[types.CodeAction] = []
         for finding, diagnostic in ls.findings_at(uri, params.range):
             if wanted and finding.code not in wanted:
