@@ -271,10 +271,11 @@ def test_hover_shows_the_rules_docs(server, workspace):
     diagnostic = notebook.diagnostics(3, has("NB101"))[0]
     hover = server.request("textDocument/hover", {"textDocument": {"uri": notebook.cells[3]},
                                                   "position": diagnostic["range"]["start"]})
-    explained = run_nblint("explain", "NB101").stdout
+    from nblint.rules import ALL_RULES
+
     assert hover["contents"]["kind"] == "markdown"
+    assert ALL_RULES["NB101"].docs() in hover["contents"]["value"]  # what `nblint explain NB101` prints
     assert "## What it does" in hover["contents"]["value"] and "## Use instead" in hover["contents"]["value"]
-    assert explained.split("## What it does", 1)[1].strip()[:200] in hover["contents"]["value"]
     nothing = server.request("textDocument/hover", {"textDocument": {"uri": notebook.cells[0]},
                                                     "position": {"line": 0, "character": 0}})
     assert nothing is None

@@ -20,22 +20,27 @@ class ServerSettings:
     def __init__(self, overrides: Overrides = Overrides()) -> None:
         self.overrides = overrides
         self._resolver: ConfigResolver | None = None
+        self._forget_requested = False
         self._stamps: dict[Path, tuple | None] = {}  # configuration file -> (mtime, size), None if absent
 
     def for_notebook(self, path: Path) -> Settings:
         """The settings of one notebook. Raises ConfigError for a configuration nblint cannot use."""
+        if self._forget_requested:
+            self._forget_requested = False
+            self._resolver, self._stamps = None, {}
         stamps = {candidate: _file_stamp(candidate) for candidate in self._candidates(Path(os.path.abspath(path.parent)))}
         if any(candidate in self._stamps and self._stamps[candidate] != stamp for candidate, stamp in stamps.items()):
-            self.forget()
+            self._resolver, self._stamps = None, {}
         self._stamps.update(stamps)
         if self._resolver is None:
             self._resolver = ConfigResolver(self.overrides)
         return self._resolver.for_path(path)
 
     def forget(self) -> None:
-        """A configuration file changed (workspace/didChangeWatchedFiles): read them all again."""
-        self._resolver = None
-        self._stamps = {}
+        """A configuration file changed (workspace/didChangeWatchedFiles): read them all again. Called on
+        the event loop while an analysis may be reading the settings on its own thread, so it only asks;
+        the next for_notebook() (on the analysis thread) starts afresh."""
+        self._forget_requested = True
 
     def _candidates(self, folder: Path) -> list[Path]:
         """Every file whose change could change this folder's settings."""
