@@ -45,10 +45,10 @@ class Analyser:
         "virtual document" of its code cells (under .virtual_documents/, keeping the .ipynb name),
         checked as a notebook of one cell whose kernel is not known."""
         snapshot = NotebookSnapshot(uri, 0, path, (CellSnapshot(uri, CODE, "python", text),))
-        return self.notebook(snapshot, saved=None)
+        return self.notebook(snapshot, read_saved=False)
 
-    def notebook(self, snapshot: NotebookSnapshot, saved: dict | None | bool = True) -> Outcome:
-        """`saved`: True to complete the editor's notebook from the file on disk (see documents.py)."""
+    def notebook(self, snapshot: NotebookSnapshot, read_saved: bool = True) -> Outcome:
+        """A notebook document; `read_saved`: complete it from the file on disk (see documents.py)."""
         outcome = Outcome(texts={cell.uri: cell.text for cell in snapshot.cells},
                           cells=tuple(cell.uri for cell in snapshot.cells))
         outcome.findings = {cell.uri: [] for cell in snapshot.cells}
@@ -57,8 +57,7 @@ class Analyser:
         except ConfigError as exc:
             outcome.config_error = str(exc)
             return outcome
-        if saved is True:
-            saved = self.saved.get(snapshot.path)
+        saved = self.saved.get(snapshot.path) if read_saved else None
         raw, metadata_known = notebook_json(snapshot, saved)
         cells = self._cells.setdefault(snapshot.uri, CellCache())
         result = check_file(snapshot.path, settings.rules_for(snapshot.path), settings.options,
