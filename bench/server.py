@@ -40,7 +40,8 @@ def snapshot_of(path: Path, data: dict, version: int = 1) -> NotebookSnapshot:
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
         kind = MARKUP if cell.get("cell_type") == "markdown" else CODE
-        cells.append(CellSnapshot(f"vscode-notebook-cell:{path}#{index}", kind, "markdown" if kind == MARKUP else "python", source))
+        language = {"markdown": "markdown", "raw": "raw"}.get(cell.get("cell_type"), "python")  # as VS Code sends them
+        cells.append(CellSnapshot(f"vscode-notebook-cell:{path}#{index}", kind, language, source))
     return NotebookSnapshot(path.as_uri(), version, path, tuple(cells), None)
 
 
