@@ -241,8 +241,11 @@ class ShellPip(NotebookRule):
             )
 
 
-# `!pip`, `! pip3`, `!python -m pip`, `!python3.11 -m pip` followed by the action: what `%pip` stands for.
-_SHELL_PIP = re.compile(r"!\s*(?:pip(?:3(?:\.\d+)?)?|python(?:3(?:\.\d+)?)?\s+-m\s*pip)(?=\s+(?:install|uninstall)(?:\s|$))")
+# `!pip`, `! pip3`, `!python -m pip`, `!python3.11 -m pip` before the action (and pip's own flags, `-q`): what
+# `%pip` stands for.
+_SHELL_PIP = re.compile(
+    r"!\s*(?:pip(?:3(?:\.\d+)?)?|python(?:3(?:\.\d+)?)?\s+-m\s*pip)(?=(?:\s+-[A-Za-z-]+)*\s+(?:install|uninstall)(?:\s|$))"
+)
 
 
 def _pip_magic_fix(notebook: Notebook, command: InstallCommand) -> Fix | None:
