@@ -10,6 +10,10 @@ names a real one. Each edit types one character into a different code cell, keep
 Reported: the median (and 90th percentile) of the edits, the first analysis (opening the notebook:
 nothing cached), and a cold `nblint check --no-cache` of the same notebook in a fresh process (median of
 --runs), with their ratio. The issue's target: under 50 ms median for 100 cells.
+
+Then the same through the real server (`nblint server --debounce 0` over stdio, driven by the tests'
+JSON-RPC client): from sending an edit to receiving the diagnostics it changes, each edit adding or
+removing an allocation nblint reports in one cell of the notebook.
 """
 
 from __future__ import annotations
@@ -73,6 +77,46 @@ def cold_check(path: Path, runs: int) -> float:
     return statistics.median(times[1:])
 
 
+def through_the_server(data: dict, edits: int) -> list[float]:
+    sys.path.insert(0, str(REPO / "tests"))
+    from lspclient import LspClient
+
+    times = []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.ipynb"
+        path.write_text(notebook_text(data), encoding="utf-8")
+        client = LspClient("--debounce", "0", cwd=Path(folder), env={"PYTHONPATH": str(REPO)})
+        try:
+            client.request("initialize", {"processId": None, "rootUri": Path(folder).as_uri(),
+                                          "capabilities": {"notebookDocument": {"synchronization": {}}}})
+            client.notify("initialized", {})
+            snapshot = snapshot_of(path, data)
+            client.notify("notebookDocument/didOpen", {
+                "notebookDocument": {"uri": snapshot.uri, "notebookType": "jupyter-notebook", "version": 1,
+                                     "cells": [{"kind": cell.kind, "document": cell.uri} for cell in snapshot.cells]},
+                "cellTextDocuments": [{"uri": cell.uri, "languageId": cell.language, "version": 1, "text": cell.text}
+                                      for cell in snapshot.cells]})
+            code = [cell for cell in snapshot.cells if cell.kind == CODE]
+            target = code[len(code) // 2]
+            line = "big = np.zeros((10**6, 10**6))\n"
+            for edit in range(edits):
+                adding = edit % 2 == 0
+                start = {"line": 0, "character": 0}
+                end = {"line": 1, "character": 0} if not adding else start
+                before = len(client.publications)
+                sent = time.perf_counter()
+                client.notify("notebookDocument/didChange", {
+                    "notebookDocument": {"uri": snapshot.uri, "version": edit + 2},
+                    "change": {"cells": {"textContent": [{"document": {"uri": target.uri, "version": edit + 2},
+                                                          "changes": [{"range": {"start": start, "end": end},
+                                                                       "text": line if adding else ""}]}]}}})
+                client.wait_for(lambda: any(uri == target.uri for uri, _ in client.publications[before:]), 60)
+                times.append(time.perf_counter() - sent)
+        finally:
+            client.shutdown()
+    return times
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cells", type=int, default=100)
@@ -118,6 +162,9 @@ def main() -> int:
     print(f"  its CPU time, median:           {statistics.median(cpu) * 1000:7.1f} ms   (what it costs on an idle core)")
     print(f"cold `nblint check --no-cache`:   {cold * 1000:7.1f} ms   (median of {args.runs}, a fresh process)")
     print(f"edit / cold check:                {median / cold:7.3f}")
+    round_trips = through_the_server(data, args.edits)
+    print(f"through the server, edit -> diagnostics, median: {statistics.median(round_trips) * 1000:.1f} ms "
+          f"(90th percentile {sorted(round_trips)[int(len(round_trips) * 0.9) - 1] * 1000:.1f} ms, --debounce 0)")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average (1 min) after the run: {load:.2f} on {os.cpu_count()} CPUs")
     return 0
