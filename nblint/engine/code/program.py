@@ -5,6 +5,12 @@ libcst. Each cell is first checked with `ast` (ten times faster than libcst) so 
 Python is reported as NB001 and left out rather than failing the whole parse; a cell that only fails
 because of IPython syntax is masked line for line (see magics.py). A bisect over each cell's first
 line maps a line of the joined module back to (cell, line in cell).
+
+An editor session (nblint server) analyses the same notebook on every edit. There a CellCache keeps
+each cell's masking, checks and own libcst parse by its source, and the program's module is stitched
+from the cells' statements: the same statements in the same order, for the same one traversal, but
+an edit re-parses only the cell that changed. Positions then come from each cell's own parse. Both
+ways give the same findings (tests/test_server.py compares them on the corpus).
 """
 
 from __future__ import annotations
