@@ -69,8 +69,8 @@ class Notebook:
         self.cells = [item["uri"] for _, item in items]
 
     def _new_cell(self, cell) -> tuple[int, dict]:
-        markdown = isinstance(cell, dict)
-        text = cell["source"] if markdown else cell
+        markdown = isinstance(cell, dict) and cell.get("cell_type") == "markdown"
+        text = cell["source"] if isinstance(cell, dict) else cell
         uri = f"vscode-notebook-cell:{self.path}#W{self._next}"
         self._next += 1
         self.texts[uri], self.versions[uri] = text, 1
@@ -495,3 +495,14 @@ def test_the_server_reports_what_check_reports_on_the_corpus():
         compared += 1
         assert got == want, path.name
     assert compared > 400, compared
+
+
+def test_outputs_come_from_the_saved_file(server, workspace):
+    # LSP does not carry outputs: a cell whose text is a saved cell's has that cell's outputs (NB703 here)
+    traceback = {"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero",
+                 "traceback": ["ZeroDivisionError: division by zero"]}
+    cells = ["x = 1\n", {"cell_type": "code", "source": "1 / 0\n", "outputs": [traceback], "execution_count": 2}]
+    notebook = Notebook(server, workspace / "outputs.ipynb", cells)
+    found = notebook.diagnostics(1, has("NB703"))
+    assert "ZeroDivisionError" in found[0]["message"]
+    assert "NB703" not in codes(server.diagnostics.get(notebook.cells[0], []))
