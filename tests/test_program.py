@@ -181,3 +181,34 @@ def test_function_parameters_shadow_constants_and_aliases(tmp_path):
 def test_huge_power_is_not_evaluated(tmp_path):
     context, module = _context(tmp_path, ["10**10**10\n"])
     assert context.evaluate(_last_expression(module)) is UNKNOWN
+
+
+def test_a_cell_cache_reparses_only_what_changed_and_finds_what_the_joined_parse_finds(tmp_path):
+    from nblint.engine.code.program import CellCache
+    from nblint.engine.config import ConfigResolver
+    from nblint.engine.pipeline import analyse
+
+    loop = "while True:\n    i = 1\n"
+    cells = ["import numpy as np\nN = 100_000\n", loop, {"cell_type": "markdown", "source": "# x\n"}, loop,
+             "  x = np.zeros((N, N))\n%time y = 1\n"]
+    path = write_notebook(tmp_path / "cached.ipynb", cells)
+    settings = ConfigResolver().for_path(path)
+
+    def findings(cache):
+        return sorted((f.code, f.cell, f.line, f.column, f.end_line, f.end_column, f.message)
+                      for f in analyse(read_notebook(path), settings.enabled, settings.options, str(path), cells=cache))
+
+    expected = findings(None)
+    assert {(code, cell) for code, cell, *_ in expected} >= {("NB201", 1), ("NB201", 3), ("NB101", 4)}
+    cache = CellCache()
+    assert findings(cache) == expected
+    first = build_program(read_notebook(path), cells=cache)
+    assert findings(cache) == expected  # and again, from the cache
+    # two cells with the same text get two parses: each node belongs to one place of the program
+    assert first.cells[1].parsed is not first.cells[2].parsed
+    # an edit of one cell: the other cells' parses are reused
+    write_notebook(path, [cells[0].replace("100_000", "10"), *cells[1:]])
+    second = build_program(read_notebook(path), cells=cache)
+    assert second.cells[0].parsed is not first.cells[0].parsed
+    assert [c.parsed for c in second.cells[1:]] == [c.parsed for c in first.cells[1:]]
+    assert "NB101" not in {code for code, *_ in findings(cache)}

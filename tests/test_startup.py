@@ -15,7 +15,7 @@ from conftest import write_notebook
 # Heavy, and not needed to check a valid nbformat 4 notebook: nbdime and nbstripout (other commands),
 # nbformat and jsonschema (only for old or invalid notebooks), libcst.matchers (rules never use it),
 # the process pool (one notebook is checked in process).
-FORBIDDEN_FOR_CHECK = ("nbdime", "nbstripout", "nbformat", "jsonschema", "libcst.matchers", "libcst.codemod",
+FORBIDDEN_FOR_CHECK = ("nbdime", "pygls", "lsprotocol", "cattrs", "nblint.server", "nbstripout", "nbformat", "jsonschema", "libcst.matchers", "libcst.codemod",
                        "concurrent.futures.process", "multiprocessing", "jupyter_server", "git")
 
 

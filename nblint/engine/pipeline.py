@@ -16,7 +16,7 @@ from nblint.engine import dependencies, suppressions
 from nblint.engine.code import cstwalk
 from nblint.engine.findings import Finding
 from nblint.engine.read.notebook import Notebook, Unreadable, parse_notebook, read_notebook
-from nblint.engine.code.program import Program, build_program
+from nblint.engine.code.program import CellCache, Program, build_program
 from nblint.rules import ALL_RULES
 from nblint.rules.base import CodeRule, NotebookRule, Report, Rule
 from nblint.wording import shorten
@@ -41,8 +41,10 @@ def check_file(
     options: Mapping[str, Any],
     display_path: str | None = None,
     raw: bytes | None = None,
+    cells: CellCache | None = None,
 ) -> FileResult:
-    """Check one notebook file (or `raw` bytes standing for it). Never raises for a bad notebook."""
+    """Check one notebook file (or `raw` bytes standing for it). Never raises for a bad notebook.
+    `cells`: an editor session's cache of unchanged cells (see analyse)."""
     shown = display_path if display_path is not None else str(path)
     enabled = frozenset(enabled)
     try:
@@ -58,7 +60,7 @@ def check_file(
                 )
             return result
         warnings: list[str] = []
-        findings = analyse(notebook, enabled, options, shown, warnings)
+        findings = analyse(notebook, enabled, options, shown, warnings, cells)
         return FileResult(shown, findings, warnings=warnings)
     except Exception as exc:  # one broken notebook must never stop a run over many
         rule = ALL_RULES["NB000"]
@@ -70,7 +72,12 @@ def check_file(
 
 
 def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, Any], shown: str,
-            warnings: list[str]) -> list[Finding]:
+            warnings: list[str] | None = None, cells: CellCache | None = None) -> list[Finding]:
+    """The findings of one notebook. `warnings` collects what the notebook asks that nblint cannot do
+    (a suppression it cannot read); `cells` (an editor session's cache, see program.CellCache) reuses
+    the masking and parse of every cell whose source has not changed since the last call."""
+    if warnings is None:
+        warnings = []
     reports: list[Report] = []
     findings: list[Finding] = []
 
@@ -90,7 +97,7 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
     if notebook.is_python and not notebook.is_python2:
         # Masking (for NB001 and the install rules' magic lines) is cheap; the libcst parse is most of a
         # run's cost, so it happens only when a code rule will read the tree.
-        program = build_program(notebook, parse=bool(code_rules))
+        program = build_program(notebook, parse=bool(code_rules), cells=cells)
         if "NB001" in enabled:
             rule = ALL_RULES["NB001"]
             for problem in program.syntax_errors:
@@ -181,25 +188,13 @@ def _options_for(rule_class: type[Rule], options: Mapping[str, Any]) -> dict[str
 
 
 def _to_findings(reports: list[Report], notebook: Notebook, program: Program | None, shown: str) -> list[Finding]:
-    positions = None
     findings = []
     for report in reports:
         rule = report.rule
         cell_index, line, column, end_line, end_column = report.cell, report.line, report.column, report.end_line, report.end_column
         if report.node is not None and program is not None:
-            if positions is None:
-                # Positions only for what was reported: one codegen pass, after the traversal.
-                from libcst.metadata import MetadataWrapper, PositionProvider
-
-                positions = MetadataWrapper(program.module, unsafe_skip_copy=True).resolve(PositionProvider)
-            where = positions[report.node]
-            code_cell, line = program.locate(where.start.line)
+            code_cell, line, column, end_line, end_column = program.position(report.node)
             cell_index = code_cell.cell.index
-            column = where.start.column + 1 + code_cell.column_shift(line)
-            end_cell, end_line = program.locate(where.end.line)
-            end_column = where.end.column + 1 + code_cell.column_shift(end_line)
-            if end_cell is not code_cell:  # a node never spans cells, but be safe
-                end_line, end_column = line, column
         cell = notebook.cells[cell_index] if cell_index is not None and 0 <= cell_index < len(notebook.cells) else None
         if cell is not None:
             if line is None and report.json_path:  # a finding about the cell's outputs or counts, not its source

@@ -1,0 +1,21 @@
+// Starts `nblint server` and hands it to VS Code's language client. The client syncs notebook
+// documents because the server announces notebookDocumentSync (jupyter-notebook, python and markdown
+// cells); the selector below adds .ipynb files opened as text (their JSON).
+const vscode = require("vscode");
+const { LanguageClient } = require("vscode-languageclient/node");
+
+let client;
+
+function activate() {
+  const [command, ...args] = vscode.workspace.getConfiguration("nblint").get("command");
+  client = new LanguageClient("nblint", "nblint", { command, args }, {
+    documentSelector: [{ scheme: "file", pattern: "**/*.ipynb" }],
+  });
+  return client.start();
+}
+
+function deactivate() {
+  return client ? client.stop() : undefined;
+}
+
+module.exports = { activate, deactivate };

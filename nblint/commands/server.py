@@ -1,0 +1,50 @@
+"""`nblint server`: a language server (LSP 3.17) over stdio that reports nblint's findings on notebook
+cells as you type. Needs the `server` extra (pygls)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+INSTALL_HINT = 'pip install ".[server]"'
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("server", help="run the language server over stdio (editors start it)", description=__doc__)
+    parser.add_argument("--config", type=Path, metavar="FILE", help="use this pyproject.toml or nblint.toml for every notebook")
+    parser.add_argument("--debounce", type=_milliseconds, default=150, metavar="MS",
+                        help="wait this long after an edit before analysing (default: 150 ms); a newer edit restarts the wait")
+    parser.set_defaults(run=run)
+
+
+def _milliseconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected milliseconds, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more milliseconds, got {value}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from nblint.engine.config import ConfigError, ConfigResolver, Overrides
+
+    overrides = Overrides(config=args.config)
+    if args.config is not None:
+        try:
+            ConfigResolver(overrides)  # a bad --config is a usage error now, not a diagnostic later
+        except ConfigError as exc:
+            print(f"nblint: error: {exc}", file=sys.stderr)
+            return 2
+    try:
+        from pygls.lsp.server import LanguageServer  # noqa: F401  (pygls 2; 1.x had pygls.server)
+    except ImportError:
+        print(f"nblint: error: `nblint server` needs pygls: install the server extra from the nblint checkout: {INSTALL_HINT}",
+              file=sys.stderr)
+        return 2
+    from nblint.server.server import build_server
+
+    build_server(overrides, debounce=args.debounce / 1000).start_io()
+    return 0

@@ -1,0 +1,138 @@
+"""A notebook document as the editor holds it, turned into the notebook JSON `nblint check` would read.
+
+LSP 3.17 sends a notebook's cells (kind, text, metadata, execution summary) and its metadata, but no
+outputs. So the cells' text is the editor's, and what the editor does not send comes from the file on
+disk where it can be matched: a cell whose source is the same as a saved cell's gets that cell's id,
+outputs and execution count (so NB7xx report what would be committed, and they disappear from a
+cell once its edited text is saved without them). The notebook's metadata is the editor's when it
+looks like nbformat metadata (VS Code keeps it at the top level, or under `metadata` or
+`custom.metadata`), else the file's: a client that sends none must not make every notebook "missing a
+kernelspec" (NB601).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_NBFORMAT_METADATA_KEYS = ("kernelspec", "language_info")
+MARKUP, CODE = 1, 2  # NotebookCellKind
+
+
+@dataclass(frozen=True)
+class CellSnapshot:
+    uri: str
+    kind: int  # NotebookCellKind
+    language: str
+    text: str
+    metadata: Any = None
+
+
+@dataclass(frozen=True)
+class NotebookSnapshot:
+    """One version of a notebook document, copied on the event loop so analysis can run elsewhere."""
+
+    uri: str
+    version: int
+    path: Path
+    cells: tuple[CellSnapshot, ...]
+    metadata: Any = None
+
+
+def notebook_json(snapshot: NotebookSnapshot, saved: dict | None) -> tuple[bytes, bool]:
+    """The notebook as nbformat 4 JSON: the editor's cells and metadata, completed from `saved`; and
+    whether its metadata is known (from the editor or the file), rather than assumed empty."""
+    saved_cells = _saved_cells_by_source(saved)
+    cells = []
+    for cell in snapshot.cells:
+        data: dict[str, Any] = {"cell_type": _cell_type(cell), "metadata": _cell_metadata(cell.metadata), "source": cell.text}
+        match = saved_cells.get(cell.text)
+        if match:
+            found = match.pop(0)
+            if isinstance(found.get("id"), str):
+                data["id"] = found["id"]
+            if not data["metadata"] and isinstance(found.get("metadata"), dict):
+                data["metadata"] = found["metadata"]
+            if data["cell_type"] == "code":
+                data["outputs"] = found.get("outputs", []) if found.get("cell_type") == "code" else []
+                data["execution_count"] = found.get("execution_count")
+        if data["cell_type"] == "code":
+            data.setdefault("outputs", [])
+            data.setdefault("execution_count", None)
+        cells.append(data)
+    metadata = _notebook_metadata(snapshot.metadata)
+    if metadata is None and isinstance(saved, dict) and isinstance(saved.get("metadata"), dict):
+        metadata = saved["metadata"]
+    known = metadata is not None
+    metadata = metadata if metadata is not None else {}
+    minor = saved.get("nbformat_minor") if isinstance(saved, dict) else None
+    minor = minor if isinstance(minor, int) and not isinstance(minor, bool) else 5
+    if minor >= 5 and not all("id" in cell for cell in cells):
+        minor = 4  # cell ids are required from 4.5 on: a new cell has none until the editor saves it
+    notebook = {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": minor}
+    return json.dumps(notebook, ensure_ascii=False).encode("utf-8"), known  # compact: its lines are never shown
+
+
+def _cell_type(cell: CellSnapshot) -> str:
+    if cell.kind == MARKUP:
+        return "markdown"
+    return "raw" if cell.language == "raw" else "code"
+
+
+def _cell_metadata(metadata: Any) -> dict:
+    """nbformat cell metadata from the editor's (VS Code nests it under `metadata`)."""
+    if not isinstance(metadata, dict):
+        return {}
+    inner = metadata.get("metadata")
+    if isinstance(inner, dict):
+        return inner
+    return {key: value for key, value in metadata.items() if key not in ("id", "attachments", "execution_count")}
+
+
+def _notebook_metadata(metadata: Any) -> dict | None:
+    if not isinstance(metadata, dict):
+        return None
+    for candidate in (metadata, metadata.get("metadata"), (metadata.get("custom") or {}).get("metadata")):
+        if isinstance(candidate, dict) and any(key in candidate for key in _NBFORMAT_METADATA_KEYS):
+            return candidate
+    return None
+
+
+def _saved_cells_by_source(saved: dict | None) -> dict[str, list[dict]]:
+    by_source: dict[str, list[dict]] = {}
+    cells = saved.get("cells") if isinstance(saved, dict) else None
+    for cell in cells if isinstance(cells, list) else ():
+        if isinstance(cell, dict):
+            source = cell.get("source", "")
+            source = "".join(source) if isinstance(source, list) else source
+            if isinstance(source, str):
+                by_source.setdefault(source, []).append(cell)
+    return by_source
+
+
+class SavedNotebooks:
+    """The saved JSON of each notebook file, read again only when its size or mtime changes."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Path, tuple[tuple[int, int], dict | None]] = {}
+
+    def get(self, path: Path) -> dict | None:
+        try:
+            status = os.stat(path)
+        except OSError:
+            self._cache.pop(path, None)
+            return None
+        stamp = (status.st_mtime_ns, status.st_size)
+        cached = self._cache.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        except (OSError, ValueError, RecursionError):
+            data = None
+        data = data if isinstance(data, dict) else None
+        self._cache[path] = (stamp, data)
+        return data
