@@ -104,9 +104,10 @@ def _json_type(value) -> str:
     return "an object" if isinstance(value, dict) else type(value).__name__
 
 
-def apply(findings: list[Finding], notebook: Notebook, warnings: list[str]) -> list[Finding]:
-    """The findings no suppression covers; problems with the notebook's own suppression go to `warnings`."""
-    whole = notebook_suppressions(notebook, warnings)
+def apply(findings: list[Finding], notebook: Notebook, warnings: list[str] | None = None) -> list[Finding]:
+    """The findings no suppression covers; problems with the notebook's own suppression go to `warnings`
+    (the guard and the server, which have nowhere to print them, leave it out)."""
+    whole = notebook_suppressions(notebook, warnings if warnings is not None else [])
     by_cell: dict[int, set[str]] = {}
     kept = []
     for finding in findings:
