@@ -26,7 +26,11 @@ ALLOCATION = ["import numpy as np\n", "N = 100_000\n", {"cell_type": "markdown",
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("workspace")
+    folder = tmp_path_factory.mktemp("workspace")
+    # Opt-in rules these tests rely on: NB502 (`!pip` -> `%pip`), whose source fix the code-action tests
+    # apply, and NB601/NB602, the notebook-level findings that must land on the first cell.
+    (folder / "nblint.toml").write_text('extend-select = ["NB502", "NB601", "NB602"]\n', encoding="utf-8")
+    return folder
 
 
 @pytest.fixture(scope="module")
