@@ -5,6 +5,9 @@ by running the INVALID special methods for real."""
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
+
 import pytest
 
 from conftest import CORPUS, check_notebook, json_findings, run_nblint
@@ -120,6 +123,18 @@ def test_how_a_shell_command_is_judged(line, waits):
 # -- the special methods really recurse (and the look-alikes really do not) -----------------------------
 
 
+@contextmanager
+def python_default_recursion_limit():
+    """Python's own limit while running the examples: nblint's deep-stack thread raises the process's limit
+    (nblint.engine.deepstack), and this thread's C stack overflows long before that limit."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
 @pytest.mark.parametrize(
     "code, trigger",
     [
@@ -139,7 +154,7 @@ def test_what_nb203_reports_recurses_when_run(tmp_path, code, trigger):
     assert run_example(ALL_RULES["NB203"], code, tmp_path), code
     namespace: dict = {}
     exec(code, namespace)
-    with pytest.raises(RecursionError):
+    with pytest.raises(RecursionError), python_default_recursion_limit():
         eval(trigger, namespace)
 
 
