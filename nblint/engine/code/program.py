@@ -99,11 +99,7 @@ def _prepare_cell(cell: Cell, notebook: Notebook, program: Program) -> CodeCell 
     if oversized:
         lines = mask_statements(lines, oversized)
         text = "\n".join(lines) + "\n"
-        set_aside = SetAside(cell, oversized, dedent)
-        program.set_aside.append(set_aside)
-        if _syntax_error(text) is not None:  # a masked `for` header, say: the error would be ours, not the cell's
-            set_aside.whole_cell = True
-            return None
+        program.set_aside.append(SetAside(cell, oversized, dedent))
     error = _syntax_error(text)
     if error is not None:
         masked, found = mask_lines(lines)
@@ -119,6 +115,10 @@ def _prepare_cell(cell: Cell, notebook: Notebook, program: Program) -> CodeCell 
         elif error[2].startswith("f-string") and _libcst_accepts(text):
             error = None
         if error is not None:
+            if any(statement.header for statement in oversized):
+                # `if True:` in place of `except (...huge...):`, say: the error may be ours, not the cell's
+                program.set_aside[-1].whole_cell = True
+                return None
             line, column, message = error
             program.syntax_errors.append(SyntaxProblem(cell, line, column + (dedent if column else 0), message))
             return None

@@ -72,9 +72,7 @@ class Oversized:
     end_line: int
     reason: str
     literals: list[Literal] = field(default_factory=list)  # its literals of LITERAL_FLOOR elements or more
-
-
-_COMPOUND = re.compile(r"\s*(?:async\s+)?(?:if|elif|else|for|while|with|def|class|try|except|finally)\b")
+    header: bool = False  # it ends with ':' (`for x in [...]:`): a compound statement's block follows
 
 
 def mask_statements(lines: list[str], oversized: list[Oversized]) -> list[str]:
@@ -84,7 +82,7 @@ def mask_statements(lines: list[str], oversized: list[Oversized]) -> list[str]:
     for statement in oversized:
         first = masked[statement.line - 1]
         indent = first[: len(first) - len(first.lstrip())]
-        masked[statement.line - 1] = indent + ("if True:" if _COMPOUND.match(first) else "pass")
+        masked[statement.line - 1] = indent + ("if True:" if statement.header else "pass")
         for index in range(statement.line, min(statement.end_line, len(masked))):
             masked[index] = ""
     return masked
@@ -129,10 +127,11 @@ class _Frame:
 
 
 class _Statement:
-    __slots__ = ("start", "tokens", "chain", "trail", "literals")
+    __slots__ = ("start", "tokens", "chain", "trail", "literals", "last")
 
     def __init__(self, start: int) -> None:
         self.start = start
+        self.last = ""  # its last token at depth 0
         self.tokens = 0
         self.chain = 0
         self.trail = 0
@@ -233,6 +232,8 @@ def screen(text: str) -> list[Oversized]:
                 top.trail = 0
             top.value_end = True
         top.after_dot = top.after_dot and kind == OPERATOR and token == "."
+        if len(stack) == 1:
+            statement.last = token
     _finish(statement, len(text), text, found)
     return found
 
@@ -297,4 +298,4 @@ def _finish(statement: _Statement, end: int, text: str, found: list[Oversized]) 
     for kind, elements, offset in statement.literals:
         literal_line = text.count("\n", 0, offset) + 1
         literals.append(Literal(kind, elements, literal_line, offset - text.rfind("\n", 0, offset)))
-    found.append(Oversized(line, end_line, reason, literals))
+    found.append(Oversized(line, end_line, reason, literals, header=statement.last == ":"))
