@@ -39,10 +39,11 @@ _OPERATORS = r"\*\*|//|<<|>>|->|:=|==|!=|<=|>=|[-+*/%@&|^~<>=!.:;]"
 
 
 def _tokens(blanks: str, run: str, newline: str) -> re.Pattern:
-    """Group numbers are what `lastindex` dispatches on; a group that cannot match here is `(?!)`."""
+    """Group numbers are what `lastindex` dispatches on; a group that cannot match here is `(?!)`. The
+    last alternative takes any other character (a vertical tab, a stray `$`), so the scan never stops early."""
     return re.compile(
         blanks + "(?:(" + _STRING + r")|(#[^\n]*)|(" + run + r")|([^\W\d]\w*)|(" + _NUMBER + r")|(\\\r?\n)|("
-        + newline + r")|([\[({])|([\])}])|(,)|(" + _OPERATORS + r")|(\S))"
+        + newline + r")|([\[({])|([\])}])|(,)|(" + _OPERATORS + r")|(.))"
     )
 
 
@@ -200,7 +201,7 @@ def screen(text: str) -> list[Oversized]:
                 _absorb(frame, frame.pending)
             described = _describe(frame) if frame.literal else None
             if described is not None:
-                if top_literal(stack) and frame.opened_at_element:
+                if _parent_is_literal(stack) and frame.opened_at_element:
                     stack[-1].pending = described
                 else:
                     _emit(described, statement)
@@ -238,7 +239,7 @@ def screen(text: str) -> list[Oversized]:
     return found
 
 
-def top_literal(stack: list[_Frame]) -> bool:
+def _parent_is_literal(stack: list[_Frame]) -> bool:
     parent = stack[-1]
     return parent.literal and not parent.unsure
 
