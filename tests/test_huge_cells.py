@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from conftest import REPO, check_notebook, json_findings, run_nblint, write_notebook
-from nblint.engine.code.screen import MAX_CHAIN, screen
+from nblint.engine.code.screen import MAX_CHAIN, MAX_PROGRAM_TOKENS, ProgramBudget, screen
 from nblint.testing import EXTREME_CELLS, EXTREME_FULL_SIZE
 
 ALLOCATION = "import numpy as np\nx = np.zeros((N, N))\n"
@@ -59,6 +59,32 @@ def test_a_huge_header_keeps_its_block_and_an_unmaskable_one_leaves_its_cell_out
     ], findings
     left_out = [f for f in findings if f["code"] == "NB005" and f["cell"] == 3]
     assert "the rest of the cell is not analysed either" in left_out[0]["message"]
+
+
+def test_the_program_budget_counts_tokens_only_once_lengths_could_pass_it():
+    budget = ProgramBudget(limit=10)
+    assert budget.admit("x = 1\n", [])  # 6 characters: at most 6 tokens, not counted
+    assert budget.tokens is None
+    admitted = ["x = 1\n"]
+    assert budget.admit("'a long string is one token'\n", admitted)  # 3 + 1 tokens, counted now
+    assert budget.tokens == 4
+    admitted.append("'a long string is one token'\n")
+    assert not budget.admit("y = [1, 2, 3]\n", admitted)  # 9 more: over 10, left out
+    assert budget.admit("z = 2\n", admitted)  # 3 more still fit
+
+
+@pytest.mark.slow
+def test_cells_past_the_programs_budget_are_left_out_whole(tmp_path):
+    # four cells of 36,000 tokens each: every statement is under the screen's limit, but libcst would
+    # hold 144,000 tokens at once; the cells past the budget are left out, the small ones still count
+    data = [f"d{i} = [" + ", ".join(["7"] * 18_000) + "]\n" for i in range(4)]
+    cells = ["N = 100_000\nimport numpy as np\n", *data, "x = np.zeros((N, N))\n"]
+    findings = check_notebook(tmp_path, cells, "NB005,NB102,NB101,NB001,NB000")
+    assert sorted((f["code"], f["cell"]) for f in findings) == [
+        ("NB005", 3), ("NB005", 4), ("NB101", 5), ("NB102", 1), ("NB102", 2), ("NB102", 3), ("NB102", 4)], findings
+    left_out = next(f for f in findings if f["code"] == "NB005")
+    assert f"would pass {MAX_PROGRAM_TOKENS:,} tokens" in left_out["message"]
+    assert "list literal of 18,000 elements" in next(f for f in findings if f["cell"] == 4 and f["code"] == "NB102")["message"]
 
 
 @pytest.mark.parametrize("source, counted", [

@@ -18,7 +18,7 @@ import libcst as cst
 
 from nblint.engine.code.cstparse import parse_module
 from nblint.engine.code.magics import PYTHON_CELL_MAGICS, cell_magic, mask_lines
-from nblint.engine.code.screen import Oversized, mask_statements, screen
+from nblint.engine.code.screen import Oversized, ProgramBudget, mask_statements, screen
 from nblint.engine.read.notebook import Cell, MagicLine, Notebook
 
 
@@ -49,6 +49,7 @@ class SetAside:
     statements: list[Oversized]
     dedent: int = 0
     whole_cell: bool = False
+    over_budget: bool = False  # left out whole because the program would pass MAX_PROGRAM_TOKENS with it
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Program:
     cells: list[CodeCell] = field(default_factory=list)
     syntax_errors: list[SyntaxProblem] = field(default_factory=list)
     set_aside: list[SetAside] = field(default_factory=list)
+    budget: ProgramBudget = field(default_factory=ProgramBudget)
     module: cst.Module | None = None
     _starts: list[int] = field(default_factory=list)
 
@@ -100,6 +102,13 @@ def _prepare_cell(cell: Cell, notebook: Notebook, program: Program) -> CodeCell 
         lines = mask_statements(lines, oversized)
         text = "\n".join(lines) + "\n"
         program.set_aside.append(SetAside(cell, oversized, dedent))
+    if not program.budget.admit(text, (code_cell.text for code_cell in program.cells)):
+        if not oversized:
+            program.set_aside.append(SetAside(cell, [], dedent))
+        set_aside = program.set_aside[-1]
+        set_aside.statements += screen(text, every=True)  # for NB102: its literals, counted as the screen does
+        set_aside.whole_cell = set_aside.over_budget = True
+        return None
     error = _syntax_error(text)
     if error is not None:
         masked, found = mask_lines(lines)

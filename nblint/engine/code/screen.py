@@ -24,6 +24,10 @@ from dataclasses import dataclass, field
 MAX_TOKENS = 40_000  # per statement: libcst ~2 s and ~200 MB at this size
 MAX_CHAIN = 1_000  # operators or trailers in a row: libcst ~0.3-1.2 s at this length, quadratic above
 LITERAL_FLOOR = 100  # the literals of a masked statement worth handing to NB102 (whose limit is larger)
+# For the whole program (the joined cells libcst parses at once): measured at 144,000 tokens, 6 s of
+# CPU and 330 MB for the whole check; at this limit about 4 s and 250 MB. The largest notebook of the
+# shared corpus has about 5,300.
+MAX_PROGRAM_TOKENS = 100_000
 
 _STRING = (
     r"(?:[rRbBuUfF]{1,2})?(?:'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''|\"\"\"[^\"\\]*(?:(?:\\.|\"(?!\"\"))[^\"\\]*)*\"\"\""
@@ -89,6 +93,42 @@ def mask_statements(lines: list[str], oversized: list[Oversized]) -> list[str]:
     return masked
 
 
+_COUNTED = re.compile(_STRING + r"|#[^\n]*|\w+|\S")
+
+
+def count_tokens(text: str) -> int:
+    """About the tokens libcst would make of `text` (a string or a comment is one), counted without
+    keeping them."""
+    count = 0
+    for count, _ in enumerate(_COUNTED.finditer(text), 1):
+        pass
+    return count
+
+
+class ProgramBudget:
+    """Tokens left for the joined program. A cell's length bounds its tokens, so cells are only counted
+    once the lengths seen so far could pass the budget (large notebooks only)."""
+
+    def __init__(self, limit: int = MAX_PROGRAM_TOKENS) -> None:
+        self.limit = limit
+        self.length = 0  # characters of the cells admitted: an upper bound of their tokens
+        self.tokens: int | None = None  # their tokens, once counted
+
+    def admit(self, text: str, admitted: list[str]) -> bool:
+        """Whether a cell's text fits with the `admitted` texts before it; if so it is counted in."""
+        self.length += len(text)
+        if self.length <= self.limit:
+            return True
+        if self.tokens is None:
+            self.tokens = sum(count_tokens(earlier) for earlier in admitted)
+        tokens = count_tokens(text)
+        if self.tokens + tokens > self.limit:
+            self.length -= len(text)
+            return False
+        self.tokens += tokens
+        return True
+
+
 def needs_screen(text: str) -> bool:
     """False when the text is too short to hold a statement over any limit (most cells): checked with
     string counts in C, so the scan itself runs only on the few cells that could need it."""
@@ -139,9 +179,10 @@ class _Statement:
         self.literals: list[tuple[str, int, int]] = []  # (kind, elements, offset of the opener)
 
 
-def screen(text: str) -> list[Oversized]:
-    """The statements of a cell's text over MAX_TOKENS or MAX_CHAIN, with the reason for each."""
-    if not needs_screen(text):
+def screen(text: str, every: bool = False) -> list[Oversized]:
+    """The statements of a cell's text over MAX_TOKENS or MAX_CHAIN, with the reason for each; with
+    `every`, all its statements (a cell left out whole), for the elements of their literals."""
+    if not every and not needs_screen(text):
         return []
     found: list[Oversized] = []
     stack: list[_Frame] = [_Frame("", 0, False, False)]
@@ -157,7 +198,7 @@ def screen(text: str) -> list[Oversized]:
         if kind == COMMENT or kind == CONTINUATION:
             continue
         if kind == NEWLINE:
-            _finish(statement, match.start(kind), text, found)
+            _finish(statement, match.start(kind), text, found, every)
             statement = _Statement(position)
             continue
         token = match.group(kind)
@@ -235,7 +276,7 @@ def screen(text: str) -> list[Oversized]:
         top.after_dot = top.after_dot and kind == OPERATOR and token == "."
         if len(stack) == 1:
             statement.last = token
-    _finish(statement, len(text), text, found)
+    _finish(statement, len(text), text, found, every)
     return found
 
 
@@ -282,8 +323,10 @@ def _emit(literal: tuple[str, int, int], statement: _Statement) -> None:
         statement.literals.append(literal)
 
 
-def _finish(statement: _Statement, end: int, text: str, found: list[Oversized]) -> None:
-    if statement.tokens > MAX_TOKENS:
+def _finish(statement: _Statement, end: int, text: str, found: list[Oversized], every: bool = False) -> None:
+    if every and statement.literals:
+        reason = "in a cell left out"
+    elif statement.tokens > MAX_TOKENS:
         reason = f"about {statement.tokens:,} tokens, over {MAX_TOKENS:,}"
     elif statement.chain > MAX_CHAIN:
         reason = f"a chain of {statement.chain + 1:,} operands, over {MAX_CHAIN:,}"
