@@ -9,7 +9,8 @@ tokens, its longest operator chain (`a + b + ...`, `x and y and ...`) and traile
 `f()()...`). A statement over a limit is masked (nblint.engine.code.program replaces it, line for line,
 with `pass`) and the rest of the cell is analysed as usual; the scan also counts the elements of the
 literals in the masked statements, so NB102 still reports them (nblint.rules.huge_literal), and NB005
-says what was left out and why.
+says what was left out and why. The program as a whole has a budget too (ProgramBudget): a cell that
+would take it past MAX_PROGRAM_TOKENS is left out whole, its literals counted the same way.
 
 Nesting needs no limit here: CPython itself refuses more than 200 open brackets or 100 indents (the
 cell is then NB001, found quickly by `ast`).
