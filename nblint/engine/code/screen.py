@@ -169,10 +169,11 @@ class _Frame:
 
 
 class _Statement:
-    __slots__ = ("start", "tokens", "chain", "trail", "literals", "last")
+    __slots__ = ("start", "line", "tokens", "chain", "trail", "literals", "last")
 
-    def __init__(self, start: int) -> None:
+    def __init__(self, start: int, line: int) -> None:
         self.start = start
+        self.line = line  # 1-based, kept as the scan goes: counting from the top each time would be quadratic
         self.last = ""  # its last token at depth 0
         self.tokens = 0
         self.chain = 0
@@ -187,7 +188,7 @@ def screen(text: str, every: bool = False) -> list[Oversized]:
         return []
     found: list[Oversized] = []
     stack: list[_Frame] = [_Frame("", 0, False, False)]
-    statement = _Statement(0)
+    statement = _Statement(0, 1)
     position, end = 0, len(text)
     while position < end:
         top = stack[-1]
@@ -200,7 +201,7 @@ def screen(text: str, every: bool = False) -> list[Oversized]:
             continue
         if kind == NEWLINE:
             _finish(statement, match.start(kind), text, found, every)
-            statement = _Statement(position)
+            statement = _Statement(position, statement.line + text.count("\n", statement.start, position))
             continue
         token = match.group(kind)
         statement.tokens += 1
@@ -335,12 +336,12 @@ def _finish(statement: _Statement, end: int, text: str, found: list[Oversized], 
         reason = f"a chain of {statement.trail:,} attribute lookups, calls or subscripts, over {MAX_CHAIN:,}"
     else:
         return
-    line = text.count("\n", 0, statement.start) + 1
+    line = statement.line
     end_line = line + text.count("\n", statement.start, end)
     if end == len(text) and text.endswith("\n"):
         end_line -= 1
     literals = []
-    for kind, elements, offset in statement.literals:
-        literal_line = text.count("\n", 0, offset) + 1
+    for kind, elements, offset in statement.literals:  # at most MAX_LITERALS
+        literal_line = line + text.count("\n", statement.start, offset)
         literals.append(Literal(kind, elements, literal_line, offset - text.rfind("\n", 0, offset)))
     found.append(Oversized(line, end_line, reason, literals, header=statement.last == ":"))
