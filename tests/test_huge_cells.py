@@ -61,16 +61,16 @@ def test_a_huge_header_keeps_its_block_and_an_unmaskable_one_leaves_its_cell_out
     assert "the rest of the cell is not analysed either" in left_out[0]["message"]
 
 
-def test_the_program_budget_counts_tokens_only_once_lengths_could_pass_it():
-    budget = ProgramBudget(limit=10)
-    assert budget.admit("x = 1\n", [])  # 6 characters: at most 6 tokens, not counted
+def test_the_program_budget_counts_big_statements_once_lengths_could_pass_it():
+    budget = ProgramBudget(limit=12, big=5)
+    assert budget.admit("x = [1, 2]\n", [])  # 11 characters: at most 11 tokens, nothing measured
     assert budget.tokens is None
-    admitted = ["x = 1\n"]
-    assert budget.admit("'a long string is one token'\n", admitted)  # 3 + 1 tokens, counted now
-    assert budget.tokens == 4
-    admitted.append("'a long string is one token'\n")
-    assert not budget.admit("y = [1, 2, 3]\n", admitted)  # 9 more: over 10, left out
-    assert budget.admit("z = 2\n", admitted)  # 3 more still fit
+    admitted = ["x = [1, 2]\n"]
+    assert budget.admit("'a long string is one token'\nz = 2\n", admitted)  # measured now: small statements
+    assert budget.tokens == 7  # x = [1, 2] is a big statement of 7 tokens (over `big`)
+    admitted.append("'a long string is one token'\nz = 2\n")
+    assert not budget.admit("y = [1, 2, 3]\n", admitted)  # 9 more: over 12, left out
+    assert budget.admit("w = 2\nv = 3\n" * 100, admitted)  # many small statements: code, not data
 
 
 @pytest.mark.slow

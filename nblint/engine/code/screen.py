@@ -25,10 +25,13 @@ from dataclasses import dataclass, field
 MAX_TOKENS = 40_000  # per statement: libcst ~2 s and ~200 MB at this size
 MAX_CHAIN = 1_000  # operators or trailers in a row: libcst ~0.3-1.2 s at this length, quadratic above
 LITERAL_FLOOR = 100  # the literals of a masked statement worth handing to NB102 (whose limit is larger)
-# For the whole program (the joined cells libcst parses at once): measured at 144,000 tokens, 6 s of
-# CPU and 330 MB for the whole check; at this limit about 4 s and 250 MB. The largest notebook of the
-# shared corpus has about 5,300.
+# For the whole program (the joined cells libcst parses at once), in the tokens of its big statements
+# (BIG_STATEMENT tokens or more on one logical line: data, not code): measured at 144,000 such tokens,
+# 6 s of CPU and 330 MB for the whole check; at this limit about 4 s and 250 MB. Ordinary code, however
+# long (a 20,000-line cell, 5,000 cells), is small statements and does not count; the largest notebook
+# of the shared corpus has 5,300 tokens in all.
 MAX_PROGRAM_TOKENS = 100_000
+BIG_STATEMENT = 1_000
 
 _STRING = (
     r"(?:[rRbBuUfF]{1,2})?(?:'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''|\"\"\"[^\"\\]*(?:(?:\\.|\"(?!\"\"))[^\"\\]*)*\"\"\""
@@ -94,40 +97,34 @@ def mask_statements(lines: list[str], oversized: list[Oversized]) -> list[str]:
     return masked
 
 
-_COUNTED = re.compile(_STRING + r"|#[^\n]*|\w+|\S")
-
-
-def count_tokens(text: str) -> int:
-    """About the tokens libcst would make of `text` (a string or a comment is one), counted without
-    keeping them."""
-    count = 0
-    for count, _ in enumerate(_COUNTED.finditer(text), 1):
-        pass
-    return count
-
-
 class ProgramBudget:
-    """Tokens left for the joined program. A cell's length bounds its tokens, so cells are only counted
-    once the lengths seen so far could pass the budget (large notebooks only)."""
+    """Tokens of big statements left for the joined program. A cell's length bounds its tokens, so its
+    statements are only measured (by the scan) once the lengths seen so far could pass the budget."""
 
-    def __init__(self, limit: int = MAX_PROGRAM_TOKENS) -> None:
+    def __init__(self, limit: int = MAX_PROGRAM_TOKENS, big: int = BIG_STATEMENT) -> None:
         self.limit = limit
+        self.big = big
         self.length = 0  # characters of the cells admitted: an upper bound of their tokens
-        self.tokens: int | None = None  # their tokens, once counted
+        self.tokens: int | None = None  # the tokens of their big statements, once measured
 
-    def admit(self, text: str, admitted: list[str]) -> bool:
+    def admit(self, text: str, admitted) -> bool:
         """Whether a cell's text fits with the `admitted` texts before it; if so it is counted in."""
         self.length += len(text)
         if self.length <= self.limit:
             return True
         if self.tokens is None:
-            self.tokens = sum(count_tokens(earlier) for earlier in admitted)
-        tokens = count_tokens(text)
+            self.tokens = sum(self._big_tokens(earlier) for earlier in admitted)
+        tokens = self._big_tokens(text)
         if self.tokens + tokens > self.limit:
             self.length -= len(text)
             return False
         self.tokens += tokens
         return True
+
+    def _big_tokens(self, text: str) -> int:
+        sizes: list[int] = []
+        screen(text, sizes=sizes)
+        return sum(size for size in sizes if size >= self.big)
 
 
 def needs_screen(text: str) -> bool:
@@ -181,10 +178,11 @@ class _Statement:
         self.literals: list[tuple[str, int, int]] = []  # (kind, elements, offset of the opener)
 
 
-def screen(text: str, every: bool = False) -> list[Oversized]:
+def screen(text: str, every: bool = False, sizes: list[int] | None = None) -> list[Oversized]:
     """The statements of a cell's text over MAX_TOKENS or MAX_CHAIN, with the reason for each; with
-    `every`, all its statements (a cell left out whole), for the elements of their literals."""
-    if not every and not needs_screen(text):
+    `every`, all its statements with literals (a cell left out whole), for the elements of those; with
+    `sizes`, the tokens of every statement are appended to it."""
+    if not every and sizes is None and not needs_screen(text):
         return []
     found: list[Oversized] = []
     stack: list[_Frame] = [_Frame("", 0, False, False)]
@@ -200,7 +198,7 @@ def screen(text: str, every: bool = False) -> list[Oversized]:
         if kind == COMMENT or kind == CONTINUATION:
             continue
         if kind == NEWLINE:
-            _finish(statement, match.start(kind), text, found, every)
+            _finish(statement, match.start(kind), text, found, every, sizes)
             statement = _Statement(position, statement.line + text.count("\n", statement.start, position))
             continue
         token = match.group(kind)
@@ -278,7 +276,7 @@ def screen(text: str, every: bool = False) -> list[Oversized]:
         top.after_dot = top.after_dot and kind == OPERATOR and token == "."
         if len(stack) == 1:
             statement.last = token
-    _finish(statement, len(text), text, found, every)
+    _finish(statement, len(text), text, found, every, sizes)
     return found
 
 
@@ -325,7 +323,10 @@ def _emit(literal: tuple[str, int, int], statement: _Statement) -> None:
         statement.literals.append(literal)
 
 
-def _finish(statement: _Statement, end: int, text: str, found: list[Oversized], every: bool = False) -> None:
+def _finish(statement: _Statement, end: int, text: str, found: list[Oversized], every: bool = False,
+            sizes: list[int] | None = None) -> None:
+    if sizes is not None:
+        sizes.append(statement.tokens)
     if every and statement.literals:
         reason = "in a cell left out"
     elif statement.tokens > MAX_TOKENS:
