@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from conftest import REPO, check_notebook, json_findings, run_nblint, write_notebook
-from nblint.engine.code.screen import MAX_CHAIN, screen
+from nblint.engine.code.screen import MAX_CHAIN, MAX_PROGRAM_TOKENS, ProgramBudget, screen
 from nblint.testing import EXTREME_CELLS, EXTREME_FULL_SIZE
 
 ALLOCATION = "import numpy as np\nx = np.zeros((N, N))\n"
@@ -41,14 +41,50 @@ def test_a_huge_statement_is_left_out_and_the_rest_of_the_notebook_analysed(tmp_
     assert "the rest of the cell is analysed as usual" in chain["message"]
 
 
-def test_a_statement_masking_cannot_replace_leaves_its_cell_out(tmp_path):
-    # a `for` header with its body on the same line: `if True:` alone would not parse
-    cells = ["N = 100_000\n", "for v in " + EXTREME_CELLS["list of numbers"](30_000)[5:-1] + ": print(v)\n",
-             "import numpy as np\nx = np.zeros((N, N))\n"]
+def test_a_huge_header_keeps_its_block_and_an_unmaskable_one_leaves_its_cell_out(tmp_path):
+    numbers = ", ".join(["1"] * 30_000)
+    cells = [
+        "N = 100_000\nimport numpy as np\n",
+        f"for v in [{numbers}]:\n    z = np.ones((N, N))\n",  # the header becomes `if True:`; its block is analysed
+        f"for v in [{numbers}]: print(v)\nw = np.ones((N, N))\n",  # one statement: `pass`
+        # `if True:` cannot stand where `except` did: the whole cell is left out, not called invalid (NB001)
+        f"try:\n    pass\nexcept ({numbers}):\n    pass\nu = np.ones((N, N))\n",
+        f"%matplotlib inline\nxs = [{numbers}]\nq = np.ones((N, N))\n",  # magics are masked as usual
+    ]
     findings = check_notebook(tmp_path, cells, "NB005,NB102,NB101,NB001,NB000")
-    assert sorted((f["code"], f["cell"]) for f in findings) == [("NB005", 1), ("NB101", 2), ("NB102", 1)]
-    [left_out] = [f for f in findings if f["code"] == "NB005"]
-    assert "the rest of the cell is not analysed either" in left_out["message"]
+    assert sorted((f["code"], f["cell"], f["line"]) for f in findings) == [
+        ("NB005", 1, 1), ("NB005", 2, 1), ("NB005", 3, 3), ("NB005", 4, 2),
+        ("NB101", 1, 2), ("NB101", 2, 2), ("NB101", 4, 3),
+        ("NB102", 1, 1), ("NB102", 2, 1), ("NB102", 3, 3), ("NB102", 4, 2),
+    ], findings
+    left_out = [f for f in findings if f["code"] == "NB005" and f["cell"] == 3]
+    assert "the rest of the cell is not analysed either" in left_out[0]["message"]
+
+
+def test_the_program_budget_counts_big_statements_once_lengths_could_pass_it():
+    budget = ProgramBudget(limit=12, big=5)
+    assert budget.admit("x = [1, 2]\n", [])  # 11 characters: at most 11 tokens, nothing measured
+    assert budget.tokens is None
+    admitted = ["x = [1, 2]\n"]
+    assert budget.admit("'a long string is one token'\nz = 2\n", admitted)  # measured now: small statements
+    assert budget.tokens == 7  # x = [1, 2] is a big statement of 7 tokens (over `big`)
+    admitted.append("'a long string is one token'\nz = 2\n")
+    assert not budget.admit("y = [1, 2, 3]\n", admitted)  # 9 more: over 12, left out
+    assert budget.admit("w = 2\nv = 3\n" * 100, admitted)  # many small statements: code, not data
+
+
+@pytest.mark.slow
+def test_cells_past_the_programs_budget_are_left_out_whole(tmp_path):
+    # four cells of 36,000 tokens each: every statement is under the screen's limit, but libcst would
+    # hold 144,000 tokens at once; the cells past the budget are left out, the small ones still count
+    data = [f"d{i} = [" + ", ".join(["7"] * 18_000) + "]\n" for i in range(4)]
+    cells = ["N = 100_000\nimport numpy as np\n", *data, "x = np.zeros((N, N))\n"]
+    findings = check_notebook(tmp_path, cells, "NB005,NB102,NB101,NB001,NB000")
+    assert sorted((f["code"], f["cell"]) for f in findings) == [
+        ("NB005", 3), ("NB005", 4), ("NB101", 5), ("NB102", 1), ("NB102", 2), ("NB102", 3), ("NB102", 4)], findings
+    left_out = next(f for f in findings if f["code"] == "NB005")
+    assert f"would pass {MAX_PROGRAM_TOKENS:,} tokens" in left_out["message"]
+    assert "list literal of 18,000 elements" in next(f for f in findings if f["cell"] == 4 and f["code"] == "NB102")["message"]
 
 
 @pytest.mark.parametrize("source, counted", [

@@ -157,7 +157,10 @@ def test_deeply_nested_and_very_long_code_is_analysed_without_crashing(tmp_path)
         f"def f(n):\n    return f({long_sum})\n",
         f"i = 0\nwhile i < {'+'.join(['1'] * 2000)}:\n    pass\n",
     ]
-    findings = check(tmp_path, cells, None, LOOP_CODES + ",NB000")
+    findings = check(tmp_path, cells, None, LOOP_CODES + ",NB000,NB005")
+    # The 2,000-term sums are over the screen's chain limit (libcst takes ~12 s of CPU for one): each
+    # statement holding one is left out (NB005), so `return f(...)` (NB203) and `while i < ...:` (NB202)
+    # go unchecked; the rest of every cell is analysed.
     assert sorted(where(f) for f in findings) == [
-        ("NB201", 1, 1, 1), ("NB202", 3, 2, 1), ("NB203", 2, 2, 12), ("NB401", 0, 1, 1),
+        ("NB005", 0, 2, 1), ("NB005", 2, 2, 1), ("NB005", 3, 2, 1), ("NB201", 1, 1, 1), ("NB401", 0, 1, 1),
     ]

@@ -17,6 +17,7 @@ from nblint.engine.code import cstwalk
 from nblint.engine.findings import Finding
 from nblint.engine.read.notebook import Notebook, Unreadable, parse_notebook, read_notebook
 from nblint.engine.code.program import CellCache, Program, build_program
+from nblint.engine.code.screen import BIG_STATEMENT, MAX_PROGRAM_TOKENS
 from nblint.rules import ALL_RULES
 from nblint.rules.base import CodeRule, NotebookRule, Report, Rule
 from nblint.wording import shorten
@@ -165,6 +166,17 @@ def _set_aside_findings(program: Program, notebook: Notebook, shown: str) -> lis
     findings = []
     for set_aside in program.set_aside:
         cell = set_aside.cell
+        if set_aside.over_budget:
+            findings.append(Finding(
+                rule.code, rule.name,
+                f"cell {cell.index + 1} is left out of the analysis: with it the notebook's big statements (data "
+                f"pasted as code, {BIG_STATEMENT:,} tokens or more each) would pass {MAX_PROGRAM_TOKENS:,} tokens, "
+                f"more than nblint's parser takes in bounded time and memory; only its literals were checked "
+                f"(NB102); keep data in files and load it",
+                rule.severity, shown, cell=cell.index, cell_id=cell.id, line=1, column=1,
+                json_line=notebook.source_json_line(cell, 1), source_line=shorten(_line_of(cell.lines, 1) or ""),
+            ))
+            continue
         for statement in set_aside.statements:
             where = (f"line {statement.line}" if statement.line == statement.end_line
                      else f"lines {statement.line}-{statement.end_line}")

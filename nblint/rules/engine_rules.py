@@ -196,7 +196,9 @@ class UnanalysedCode(EngineRule):
     pasted into a cell), or a chain of more than 1,000 operators (`a + b + ...`), attribute lookups, calls
     or subscripts (`x.a.b...`, `f()()...`). Such a statement is found from the cell's text before any
     parse, checked for huge literals (NB102, with their element count) and otherwise left out; the rest
-    of the cell and of the notebook is analysed as usual. The message says which limit it passed.
+    of the cell and of the notebook is analysed as usual. The message says which limit it passed. A cell
+    that would take the notebook's big statements (1,000 tokens or more on one logical line: data, not
+    code) past 100,000 tokens in all is left out whole, the same way.
 
     ## Why it hurts
     nblint's parser (libcst) needs seconds and hundreds of MB for such a statement and grows faster than

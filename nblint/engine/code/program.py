@@ -31,7 +31,7 @@ import libcst as cst
 
 from nblint.engine.code.cstparse import parse_module
 from nblint.engine.code.magics import PYTHON_CELL_MAGICS, cell_magic, mask_lines, strip_prompts
-from nblint.engine.code.screen import Oversized, mask_statements, screen
+from nblint.engine.code.screen import Oversized, ProgramBudget, mask_statements, screen
 from nblint.engine.read.notebook import Cell, MagicLine, Notebook, split_lines
 
 
@@ -70,6 +70,7 @@ class SetAside:
     statements: list[Oversized]
     dedent: int = 0
     whole_cell: bool = False
+    over_budget: bool = False  # left out whole because the program would pass MAX_PROGRAM_TOKENS with it
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Program:
     cells: list[CodeCell] = field(default_factory=list)
     syntax_errors: list[SyntaxProblem] = field(default_factory=list)
     set_aside: list[SetAside] = field(default_factory=list)
+    budget: ProgramBudget = field(default_factory=ProgramBudget)
     module: cst.Module | None = None
     _starts: list[int] = field(default_factory=list)
     _positions: Any = None  # PositionProvider's map of the joined module, resolved on first use
@@ -145,6 +147,7 @@ class PreparedCell:
     prompts: tuple[int, ...] = ()  # the width of a pasted session's prompt stripped from each line
     oversized: tuple[Oversized, ...] = ()  # statements set aside, too big for libcst
     whole_cell_aside: bool = False  # masking them did not leave valid Python: the whole cell is set aside
+    screened: str = ""  # the text once oversized statements are masked: what the program's token budget counts
 
 
 def prepare_source(source: str) -> PreparedCell:
@@ -167,8 +170,7 @@ def prepare_source(source: str) -> PreparedCell:
     if oversized:
         lines = mask_statements(lines, list(oversized))
         text = "\n".join(lines) + "\n"
-        if _syntax_error(text) is not None:  # a masked `for` header, say: the error would be ours, not the cell's
-            return PreparedCell(None, dedent, tuple(magics), oversized=oversized, whole_cell_aside=True)
+    screened = text
     error = _syntax_error(text)
     prompts: list[int] = []
     if error is not None:
@@ -182,20 +184,35 @@ def prepare_source(source: str) -> PreparedCell:
         if error is not None and error[3] and _libcst_accepts(text):
             error = None  # newer syntax than this interpreter's `ast` knows (PEP 695, PEP 701...)
         if error is not None:
+            if any(statement.header for statement in oversized):
+                # `if True:` in place of `except (...huge...):`, say: the error may be ours, not the cell's
+                return PreparedCell(None, dedent, tuple(magics), oversized=oversized, whole_cell_aside=True,
+                                    screened=screened)
             line, column, message, _ = error
             if column:
                 column += dedent + (prompts[line - 1] if 0 < line <= len(prompts) else 0)
-            return PreparedCell(None, dedent, tuple(magics), (line, column, message), oversized=oversized)
+            return PreparedCell(None, dedent, tuple(magics), (line, column, message), oversized=oversized,
+                                screened=screened)
     return PreparedCell(text, dedent, tuple(magics), prompts=tuple(prompts) if any(prompts) else (),
-                        oversized=oversized)
+                        oversized=oversized, screened=screened)
 
 
 def _place(prepared: PreparedCell, cell: Cell, notebook: Notebook, program: Program) -> CodeCell | None:
-    """Record a prepared cell's magics and syntax error against this cell; its CodeCell when analysed."""
+    """Record a prepared cell's magics, set-aside statements and syntax error against this cell; its
+    CodeCell when analysed. A cell that would take the program past its token budget is set aside whole."""
     for line, column, text in prepared.magics:
         notebook.magic_lines.append(MagicLine(cell.index, line + 1, column, text))
     if prepared.oversized:
         program.set_aside.append(SetAside(cell, list(prepared.oversized), prepared.dedent, prepared.whole_cell_aside))
+    if prepared.whole_cell_aside:
+        return None
+    if not program.budget.admit(prepared.screened, (code_cell.text for code_cell in program.cells)):
+        if not prepared.oversized:
+            program.set_aside.append(SetAside(cell, [], prepared.dedent))
+        set_aside = program.set_aside[-1]
+        set_aside.statements += screen(prepared.screened, every=True)  # for NB102: its literals, counted as the screen does
+        set_aside.whole_cell = set_aside.over_budget = True
+        return None
     if prepared.error is not None:
         line, column, message = prepared.error
         program.syntax_errors.append(SyntaxProblem(cell, line, column, message))

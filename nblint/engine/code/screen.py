@@ -9,7 +9,8 @@ tokens, its longest operator chain (`a + b + ...`, `x and y and ...`) and traile
 `f()()...`). A statement over a limit is masked (nblint.engine.code.program replaces it, line for line,
 with `pass`) and the rest of the cell is analysed as usual; the scan also counts the elements of the
 literals in the masked statements, so NB102 still reports them (nblint.rules.huge_literal), and NB005
-says what was left out and why.
+says what was left out and why. The program as a whole has a budget too (ProgramBudget): a cell that
+would take it past MAX_PROGRAM_TOKENS is left out whole, its literals counted the same way.
 
 Nesting needs no limit here: CPython itself refuses more than 200 open brackets or 100 indents (the
 cell is then NB001, found quickly by `ast`).
@@ -24,6 +25,13 @@ from dataclasses import dataclass, field
 MAX_TOKENS = 40_000  # per statement: libcst ~2 s and ~200 MB at this size
 MAX_CHAIN = 1_000  # operators or trailers in a row: libcst ~0.3-1.2 s at this length, quadratic above
 LITERAL_FLOOR = 100  # the literals of a masked statement worth handing to NB102 (whose limit is larger)
+# For the whole program (the joined cells libcst parses at once), in the tokens of its big statements
+# (BIG_STATEMENT tokens or more on one logical line: data, not code): measured at 144,000 such tokens,
+# 6 s of CPU and 330 MB for the whole check; at this limit about 4 s and 250 MB. Ordinary code, however
+# long (a 20,000-line cell, 5,000 cells), is small statements and does not count; the largest notebook
+# of the shared corpus has 5,300 tokens in all.
+MAX_PROGRAM_TOKENS = 100_000
+BIG_STATEMENT = 1_000
 
 _STRING = (
     r"(?:[rRbBuUfF]{1,2})?(?:'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''|\"\"\"[^\"\\]*(?:(?:\\.|\"(?!\"\"))[^\"\\]*)*\"\"\""
@@ -39,10 +47,11 @@ _OPERATORS = r"\*\*|//|<<|>>|->|:=|==|!=|<=|>=|[-+*/%@&|^~<>=!.:;]"
 
 
 def _tokens(blanks: str, run: str, newline: str) -> re.Pattern:
-    """Group numbers are what `lastindex` dispatches on; a group that cannot match here is `(?!)`."""
+    """Group numbers are what `lastindex` dispatches on; a group that cannot match here is `(?!)`. The
+    last alternative takes any other character (a vertical tab, a stray `$`), so the scan never stops early."""
     return re.compile(
         blanks + "(?:(" + _STRING + r")|(#[^\n]*)|(" + run + r")|([^\W\d]\w*)|(" + _NUMBER + r")|(\\\r?\n)|("
-        + newline + r")|([\[({])|([\])}])|(,)|(" + _OPERATORS + r")|(\S))"
+        + newline + r")|([\[({])|([\])}])|(,)|(" + _OPERATORS + r")|(.))"
     )
 
 
@@ -72,9 +81,7 @@ class Oversized:
     end_line: int
     reason: str
     literals: list[Literal] = field(default_factory=list)  # its literals of LITERAL_FLOOR elements or more
-
-
-_COMPOUND = re.compile(r"\s*(?:async\s+)?(?:if|elif|else|for|while|with|def|class|try|except|finally)\b")
+    header: bool = False  # it ends with ':' (`for x in [...]:`): a compound statement's block follows
 
 
 def mask_statements(lines: list[str], oversized: list[Oversized]) -> list[str]:
@@ -84,10 +91,40 @@ def mask_statements(lines: list[str], oversized: list[Oversized]) -> list[str]:
     for statement in oversized:
         first = masked[statement.line - 1]
         indent = first[: len(first) - len(first.lstrip())]
-        masked[statement.line - 1] = indent + ("if True:" if _COMPOUND.match(first) else "pass")
+        masked[statement.line - 1] = indent + ("if True:" if statement.header else "pass")
         for index in range(statement.line, min(statement.end_line, len(masked))):
             masked[index] = ""
     return masked
+
+
+class ProgramBudget:
+    """Tokens of big statements left for the joined program. A cell's length bounds its tokens, so its
+    statements are only measured (by the scan) once the lengths seen so far could pass the budget."""
+
+    def __init__(self, limit: int = MAX_PROGRAM_TOKENS, big: int = BIG_STATEMENT) -> None:
+        self.limit = limit
+        self.big = big
+        self.length = 0  # characters of the cells admitted: an upper bound of their tokens
+        self.tokens: int | None = None  # the tokens of their big statements, once measured
+
+    def admit(self, text: str, admitted) -> bool:
+        """Whether a cell's text fits with the `admitted` texts before it; if so it is counted in."""
+        self.length += len(text)
+        if self.length <= self.limit:
+            return True
+        if self.tokens is None:
+            self.tokens = sum(self._big_tokens(earlier) for earlier in admitted)
+        tokens = self._big_tokens(text)
+        if self.tokens + tokens > self.limit:
+            self.length -= len(text)
+            return False
+        self.tokens += tokens
+        return True
+
+    def _big_tokens(self, text: str) -> int:
+        sizes: list[int] = []
+        screen(text, sizes=sizes)
+        return sum(size for size in sizes if size >= self.big)
 
 
 def needs_screen(text: str) -> bool:
@@ -129,23 +166,27 @@ class _Frame:
 
 
 class _Statement:
-    __slots__ = ("start", "tokens", "chain", "trail", "literals")
+    __slots__ = ("start", "line", "tokens", "chain", "trail", "literals", "last")
 
-    def __init__(self, start: int) -> None:
+    def __init__(self, start: int, line: int) -> None:
         self.start = start
+        self.line = line  # 1-based, kept as the scan goes: counting from the top each time would be quadratic
+        self.last = ""  # its last token at depth 0
         self.tokens = 0
         self.chain = 0
         self.trail = 0
         self.literals: list[tuple[str, int, int]] = []  # (kind, elements, offset of the opener)
 
 
-def screen(text: str) -> list[Oversized]:
-    """The statements of a cell's text over MAX_TOKENS or MAX_CHAIN, with the reason for each."""
-    if not needs_screen(text):
+def screen(text: str, every: bool = False, sizes: list[int] | None = None) -> list[Oversized]:
+    """The statements of a cell's text over MAX_TOKENS or MAX_CHAIN, with the reason for each; with
+    `every`, all its statements with literals (a cell left out whole), for the elements of those; with
+    `sizes`, the tokens of every statement are appended to it."""
+    if not every and sizes is None and not needs_screen(text):
         return []
     found: list[Oversized] = []
     stack: list[_Frame] = [_Frame("", 0, False, False)]
-    statement = _Statement(0)
+    statement = _Statement(0, 1)
     position, end = 0, len(text)
     while position < end:
         top = stack[-1]
@@ -157,8 +198,8 @@ def screen(text: str) -> list[Oversized]:
         if kind == COMMENT or kind == CONTINUATION:
             continue
         if kind == NEWLINE:
-            _finish(statement, match.start(kind), text, found)
-            statement = _Statement(position)
+            _finish(statement, match.start(kind), text, found, every, sizes)
+            statement = _Statement(position, statement.line + text.count("\n", statement.start, position))
             continue
         token = match.group(kind)
         statement.tokens += 1
@@ -201,7 +242,7 @@ def screen(text: str) -> list[Oversized]:
                 _absorb(frame, frame.pending)
             described = _describe(frame) if frame.literal else None
             if described is not None:
-                if top_literal(stack) and frame.opened_at_element:
+                if _parent_is_literal(stack) and frame.opened_at_element:
                     stack[-1].pending = described
                 else:
                     _emit(described, statement)
@@ -233,11 +274,13 @@ def screen(text: str) -> list[Oversized]:
                 top.trail = 0
             top.value_end = True
         top.after_dot = top.after_dot and kind == OPERATOR and token == "."
-    _finish(statement, len(text), text, found)
+        if len(stack) == 1:
+            statement.last = token
+    _finish(statement, len(text), text, found, every, sizes)
     return found
 
 
-def top_literal(stack: list[_Frame]) -> bool:
+def _parent_is_literal(stack: list[_Frame]) -> bool:
     parent = stack[-1]
     return parent.literal and not parent.unsure
 
@@ -280,8 +323,13 @@ def _emit(literal: tuple[str, int, int], statement: _Statement) -> None:
         statement.literals.append(literal)
 
 
-def _finish(statement: _Statement, end: int, text: str, found: list[Oversized]) -> None:
-    if statement.tokens > MAX_TOKENS:
+def _finish(statement: _Statement, end: int, text: str, found: list[Oversized], every: bool = False,
+            sizes: list[int] | None = None) -> None:
+    if sizes is not None:
+        sizes.append(statement.tokens)
+    if every and statement.literals:
+        reason = "in a cell left out"
+    elif statement.tokens > MAX_TOKENS:
         reason = f"about {statement.tokens:,} tokens, over {MAX_TOKENS:,}"
     elif statement.chain > MAX_CHAIN:
         reason = f"a chain of {statement.chain + 1:,} operands, over {MAX_CHAIN:,}"
@@ -289,12 +337,12 @@ def _finish(statement: _Statement, end: int, text: str, found: list[Oversized]) 
         reason = f"a chain of {statement.trail:,} attribute lookups, calls or subscripts, over {MAX_CHAIN:,}"
     else:
         return
-    line = text.count("\n", 0, statement.start) + 1
+    line = statement.line
     end_line = line + text.count("\n", statement.start, end)
     if end == len(text) and text.endswith("\n"):
         end_line -= 1
     literals = []
-    for kind, elements, offset in statement.literals:
-        literal_line = text.count("\n", 0, offset) + 1
+    for kind, elements, offset in statement.literals:  # at most MAX_LITERALS
+        literal_line = line + text.count("\n", statement.start, offset)
         literals.append(Literal(kind, elements, literal_line, offset - text.rfind("\n", 0, offset)))
-    found.append(Oversized(line, end_line, reason, literals))
+    found.append(Oversized(line, end_line, reason, literals, header=statement.last == ":"))
