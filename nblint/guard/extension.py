@@ -7,8 +7,9 @@ How it hooks in (IPython's documented extension points):
   an input: the cell does not run, the execution ends as an error (so "Run All" stops there) and the
   exception's `_render_traceback_` is shown instead of a traceback. Any other exception inside the
   guard is caught here, the cell runs, and one line says the guard skipped it;
-- a `post_run_cell` callback records the imports of a cell that ran, so `np.zeros` in a later cell is
-  known as numpy's even when `np` was imported before the guard was loaded... or after.
+- a `post_run_cell` callback records the imports of a cell that ran, so `from numpy.random import rand`
+  in one cell makes `rand(...)` numpy's in the next. Names imported before the guard was loaded are
+  known from the live objects themselves (a module's `__name__`, a function's `__module__`).
 """
 
 from __future__ import annotations
@@ -111,6 +112,9 @@ class Guard:
                 pass
         if self.transformer in shell.ast_transformers:
             shell.ast_transformers.remove(self.transformer)
+        line_magics = shell.magics_manager.magics.get("line", {})
+        if line_magics.get("nblint") == self.magic:
+            del line_magics["nblint"]
 
     def pre_run_cell(self, info) -> None:
         self._pending = info
