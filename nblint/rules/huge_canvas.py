@@ -156,7 +156,9 @@ class HugeCanvas(CodeRule):
         # resized later
         Invalid("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nfig.set_size_inches(100, 60)\n"
                 "fig.savefig('wide.jpg', dpi=600)\n", line=4, message="60,000 x 36,000 pixels"),
-        # f-string file names with a raster extension; pandas figures at the rc dpi
+        # file names built with str.format; f-string file names with a raster extension; pandas figures
+        Invalid("import matplotlib.pyplot as plt\nfig = plt.figure(figsize=(20, 20))\nplt.close(fig)\n"
+                "fig.savefig('epoch_{:04d}.png'.format(epoch), dpi=2000)\n", line=4, message="40,000 x 40,000 pixels"),
         Invalid("import matplotlib.pyplot as plt\nax = df.plot(figsize=(300, 200))\nplt.savefig(f'{name}.png')\n",
                 line=2, message="30,000 x 20,000 pixels (~2.2 GiB of RGBA: 300 x 200 in at 100 dpi)"),
         # retina doubles each side
@@ -354,6 +356,8 @@ class HugeCanvas(CodeRule):
             return self._file_name_tail(node.right)
         if isinstance(node, cst.Call) and last_name(node.func) == "join" and node.args:
             return self._file_name_tail(node.args[-1].value)
+        if isinstance(node, cst.Call) and last_name(node.func) == "format" and isinstance(node.func, cst.Attribute):
+            return self._file_name_tail(node.func.value)  # 'epoch_{:04d}.png'.format(epoch)
         value = self.context.evaluate(node)
         return value if isinstance(value, str) else None
 
