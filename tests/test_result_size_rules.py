@@ -9,6 +9,14 @@ import json
 import pytest
 
 from conftest import CORPUS, check_notebook, run_nblint, write_notebook
+from nblint.engine.code import cstwalk
+from nblint.engine.code.context import CodeContext
+from nblint.engine.code.facts import Facts
+from nblint.engine.code.program import build_program
+from nblint.engine.code.symbols import UNKNOWN
+from nblint.engine.options import MEMORY_BUDGET
+from nblint.engine.read.notebook import read_notebook
+from nblint.rules.dense_result import DenseResult
 
 CODES = "NB104,NB106,NB205"
 
@@ -54,6 +62,41 @@ def test_sparse_output_and_open_grids_are_not_reported(tmp_path):
     # the same matrix made dense is reported
     [finding] = check(tmp_path, [*cells, "dense = sim.toarray()\nfull = S.toarray()\n"])
     assert (finding["cell"], finding["line"]) == (4, 2) and "S.toarray() builds a 300,000 x 10,000" in finding["message"]
+
+
+class KernelNamespace:
+    """A ValueSource (nblint.engine.code.facts) answering from given Facts, as the live guard answers from
+    the objects in a kernel: the rule must size them exactly as it sizes constructors it reads."""
+
+    def __init__(self, facts: dict[str, Facts]) -> None:
+        self._facts = facts
+
+    def facts(self, name: str) -> Facts | None:
+        return self._facts.get(name)
+
+    def constant(self, name: str):
+        return UNKNOWN
+
+
+def dense_messages(path, cells, live=None) -> list[str]:
+    program = build_program(read_notebook(write_notebook(path, cells)))
+    context = CodeContext(program.module, live=live)
+    rule = DenseResult(context, {MEMORY_BUDGET.key: MEMORY_BUDGET.parsed_default()})
+    cstwalk.visit_batched(program.module, [context.scopes, rule])
+    return [report.message for report in rule.reports]
+
+
+def test_live_inputs_are_sized_like_static_ones(tmp_path):
+    static = dense_messages(tmp_path / "static.ipynb", [
+        "import scipy.sparse as sp\nS = sp.random(1_000_000, 50_000, density=0.0001)\n", "D = S.toarray()\n"])
+    from_data = ["S = load_npz('tfidf.npz')\n", "D = S.toarray()\n"]  # only a kernel knows S's size
+    assert dense_messages(tmp_path / "data.ipynb", from_data) == []
+    live = dense_messages(tmp_path / "data.ipynb", from_data, KernelNamespace({
+        "S": Facts("sparse", shape=(1_000_000, 50_000), dtype="float64", nnz=5_000_000, evidence="S is a live csr_matrix"),
+    }))
+    same = "S.toarray() builds a 1,000,000 x 50,000 float64 matrix (~373 GiB; "
+    assert [m[:len(same)] for m in static] == [m[:len(same)] for m in live] == [same]
+    assert "S is a live csr_matrix), over the 1 GiB budget" in live[0]
 
 
 # -- NB106 huge-canvas --------------------------------------------------------------------------------------
