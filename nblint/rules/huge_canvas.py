@@ -128,6 +128,9 @@ class HugeCanvas(CodeRule):
         # a side of 2**23 pixels or more is refused by Agg (ValueError), not allocated
         "import matplotlib.pyplot as plt\nfig = plt.figure(figsize=(100_000, 1), dpi=100)\nplt.close(fig)\n"
         "fig.savefig('strip.png')\n",
+        # from the corpus
+        "import matplotlib.pyplot as plt\nfig = plt.figure(figsize=(6.5, 7), dpi=300)\n"
+        "plt.savefig('image_at_epoch_{:04d}.png'.format(epoch))\n",
         # figsize keywords of other libraries' functions are not matplotlib figures
         "import seaborn as sns\ng = sns.FacetGrid(df, height=40, aspect=1)\nmodel.fit(X, figsize=(400, 400))\n",
     ]

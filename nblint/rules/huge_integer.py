@@ -104,7 +104,7 @@ class HugeInteger(CodeRule):
         # a pow that the notebook redefines is not the builtin
         "def pow(a, b):\n    return a * b\nx = pow(7, 10**12)\n",
         # from the corpus: modest powers and big float exponents
-        "LR = 10 ** -4\nsteps = 2 ** 20\nscale = 1 / 2**0.5\n",
+        "LR = 10 ** -4\nsteps = 2 ** 20\nscale = 1 / 2**0.5\nGiB = 1024 ** 3\n",
     ]
     INVALID = [
         Invalid("x = 7**(10**12)\n", line=1, column=5,
