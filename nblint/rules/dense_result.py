@@ -460,6 +460,8 @@ def _promote(first: str | None, second: str | None) -> str | None:
         (floating,) = floats
         integer = second if floating == first else first
         if ITEMSIZE[integer] >= ITEMSIZE[floating] and integer != "bool":
+            if floating.startswith("complex"):
+                return "complex128"
             return "float64" if ITEMSIZE[floating] <= 8 else floating
         return floating
     return wider
