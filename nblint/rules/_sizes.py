@@ -1,6 +1,7 @@
 """How much memory a call or an expression allocates, estimated from what the code says.
 
-Shared by the size rules (NB101 huge-allocation, NB103 huge-repetition). Every estimate comes from
+Shared by the size rules (NB101 huge-allocation, NB103 huge-repetition, NB104 dense-result, through
+`facts_of`, the one size model's static half). Every estimate comes from
 values nblint can read: literal numbers and arithmetic, notebook-level constants assigned once,
 `shape=`/`size=`/`dtype=` keywords. Anything else (a shape taken from data, `len(df)`, a dtype held in
 a variable that is not a constant) makes the estimate unknown, and unknown is never guessed as big:

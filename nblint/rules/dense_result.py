@@ -145,9 +145,11 @@ class DenseResult(CodeRule):
         # pairwise_distances of a precomputed matrix returns it as it is
         "import numpy as np\nfrom sklearn.metrics import pairwise_distances\nD = np.zeros((40_000, 40_000), "
         "dtype=np.float32)\nP = pairwise_distances(D, metric='precomputed')\n",
-        # modest grids from real notebooks
+        # modest grids, and a notebook's own cosine_similarity, from the corpus
         "import numpy as np\nxx, yy = np.meshgrid(np.linspace(-3, 3, 500), np.linspace(-3, 3, 500))\n"
-        "grid = np.mgrid[-3:3:0.01, -3:3:0.01]\n",
+        "Y, X = np.mgrid[-1.3:1.3:0.005, -2:1:0.005]\n",
+        ["import numpy as np\ndef cosine_similarity(u, v):\n    return np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v))\n",
+         "E = np.random.rand(400_000, 50)\nsim = cosine_similarity(E, E)\n"],
     ]
     INVALID = [
         Invalid(
@@ -458,6 +460,8 @@ def _promote(first: str | None, second: str | None) -> str | None:
         (floating,) = floats
         integer = second if floating == first else first
         if ITEMSIZE[integer] >= ITEMSIZE[floating] and integer != "bool":
+            if floating.startswith("complex"):
+                return "complex128"
             return "float64" if ITEMSIZE[floating] <= 8 else floating
         return floating
     return wider

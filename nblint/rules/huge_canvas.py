@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from nblint.engine.code.symbols import UNKNOWN, last_name
+from nblint.engine.code.symbols import UNKNOWN, binding_names, last_name
 from nblint.engine.findings import Severity
 from nblint.engine.options import MEMORY_BUDGET, format_size
 from nblint.rules._code_text import source_text
@@ -128,6 +128,12 @@ class HugeCanvas(CodeRule):
         # a side of 2**23 pixels or more is refused by Agg (ValueError), not allocated
         "import matplotlib.pyplot as plt\nfig = plt.figure(figsize=(100_000, 1), dpi=100)\nplt.close(fig)\n"
         "fig.savefig('strip.png')\n",
+        # a name that no longer holds the big figure
+        "import matplotlib.pyplot as plt\nfig = plt.figure(figsize=(20, 20))\nplt.close(fig)\nfig = make_figure()\n"
+        "fig.savefig('small.png', dpi=2000)\n",
+        # from the corpus
+        "import matplotlib.pyplot as plt\nfig = plt.figure(figsize=(6.5, 7), dpi=300)\n"
+        "plt.savefig('image_at_epoch_{:04d}.png'.format(epoch))\n",
         # figsize keywords of other libraries' functions are not matplotlib figures
         "import seaborn as sns\ng = sns.FacetGrid(df, height=40, aspect=1)\nmodel.fit(X, figsize=(400, 400))\n",
     ]
@@ -156,7 +162,9 @@ class HugeCanvas(CodeRule):
         # resized later
         Invalid("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nfig.set_size_inches(100, 60)\n"
                 "fig.savefig('wide.jpg', dpi=600)\n", line=4, message="60,000 x 36,000 pixels"),
-        # f-string file names with a raster extension; pandas figures at the rc dpi
+        # file names built with str.format; f-string file names with a raster extension; pandas figures
+        Invalid("import matplotlib.pyplot as plt\nfig = plt.figure(figsize=(20, 20))\nplt.close(fig)\n"
+                "fig.savefig('epoch_{:04d}.png'.format(epoch), dpi=2000)\n", line=4, message="40,000 x 40,000 pixels"),
         Invalid("import matplotlib.pyplot as plt\nax = df.plot(figsize=(300, 200))\nplt.savefig(f'{name}.png')\n",
                 line=2, message="30,000 x 20,000 pixels (~2.2 GiB of RGBA: 300 x 200 in at 100 dpi)"),
         # retina doubles each side
@@ -209,16 +217,16 @@ class HugeCanvas(CodeRule):
                 self._set_rc_item(target.target, value)
             elif isinstance(target.target, cst.Attribute) and target.target.attr.value == "dpi":
                 self._resize(target.target.value, dpi=self._number(value), code=source_text(node))
-        if isinstance(value, cst.Call):
-            canvas = self._figure_made_by(value)
-            if canvas is None:
-                return
-            for target in node.targets:
-                name = target.target
-                if isinstance(name, (cst.Tuple, cst.List)) and name.elements:
-                    name = name.elements[0].value  # fig, ax = plt.subplots(...)
-                if isinstance(name, cst.Name):
-                    self._figures[name.value] = replace(canvas, made_by=f"{name.value} = {canvas.made_by}")
+        canvas = self._figure_made_by(value) if isinstance(value, cst.Call) else None
+        for target in node.targets:
+            name = target.target
+            if canvas is not None and isinstance(name, (cst.Tuple, cst.List)) and name.elements:
+                name = name.elements[0].value  # fig, ax = plt.subplots(...)
+            for bound in binding_names(name):
+                if canvas is not None and bound == getattr(name, "value", None):
+                    self._figures[bound] = replace(canvas, made_by=f"{bound} = {canvas.made_by}")
+                else:
+                    self._figures.pop(bound, None)  # the name now holds something else
 
     def visit_Call(self, node: cst.Call) -> None:
         name = last_name(node.func)
@@ -354,6 +362,8 @@ class HugeCanvas(CodeRule):
             return self._file_name_tail(node.right)
         if isinstance(node, cst.Call) and last_name(node.func) == "join" and node.args:
             return self._file_name_tail(node.args[-1].value)
+        if isinstance(node, cst.Call) and last_name(node.func) == "format" and isinstance(node.func, cst.Attribute):
+            return self._file_name_tail(node.func.value)  # 'epoch_{:04d}.png'.format(epoch)
         value = self.context.evaluate(node)
         return value if isinstance(value, str) else None
 

@@ -10,7 +10,7 @@ import math
 
 import libcst as cst
 
-from nblint.engine.code.symbols import UNKNOWN, last_name
+from nblint.engine.code.symbols import last_name
 from nblint.engine.findings import Severity
 from nblint.engine.options import Option, format_size, parse_int
 from nblint.rules._code_text import source_text
@@ -32,8 +32,8 @@ _NUMPY_INTEGER_TYPES = frozenset({
     "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "intc", "intp", "int_",
     "longlong", "uint", "uintc", "uintp", "ulonglong", "short", "ushort", "byte", "ubyte", "long", "ulong",
 })
-# Towers nest to the right (10**10**10**10): deeper than this is not followed.
-_MAX_DEPTH = 16
+# Results of up to this many digits are also kept exactly (as the constant evaluator would).
+_EXACT_DIGITS = 400
 
 _POWER_WAY_OUT = ("work with its logarithm (exponent * math.log10(base) is its digit count), or use "
                   "pow(base, exponent, modulus) when only the remainder is needed")
@@ -104,7 +104,7 @@ class HugeInteger(CodeRule):
         # a pow that the notebook redefines is not the builtin
         "def pow(a, b):\n    return a * b\nx = pow(7, 10**12)\n",
         # from the corpus: modest powers and big float exponents
-        "LR = 10 ** -4\nsteps = 2 ** 20\nscale = 1 / 2**0.5\n",
+        "LR = 10 ** -4\nsteps = 2 ** 20\nscale = 1 / 2**0.5\nGiB = 1024 ** 3\n",
     ]
     INVALID = [
         Invalid("x = 7**(10**12)\n", line=1, column=5,
@@ -135,12 +135,25 @@ class HugeInteger(CodeRule):
         super().__init__(context, options)
         self._limit = max(1, self.option(MAX_INTEGER_DIGITS))
         self._limit_log = math.log10(self._limit)
+        # Power and product nodes already read, by id: (exact value when small, log10 of |value|). Filled
+        # on leaving a node, so a tower is read bottom-up once rather than once per level.
+        self._read: dict[int, tuple[int | None, float | None]] = {}
 
-    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+    def leave_BinaryOperation(self, original_node: cst.BinaryOperation) -> None:
+        node = original_node
         if isinstance(node.operator, cst.Power):
-            self._power(node, node.left, node.right)
+            self._read[id(node)] = self._power(node, node.left, node.right)
+        elif isinstance(node.operator, cst.Multiply):
+            (left, left_log), (right, right_log) = self._operand(node.left), self._operand(node.right)
+            if left_log is None or right_log is None:
+                self._read[id(node)] = (None, None)
+            else:
+                log = left_log + right_log
+                exact = left * right if left is not None and right is not None and log < _EXACT_DIGITS else None
+                self._read[id(node)] = (exact, log)
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def leave_Call(self, original_node: cst.Call) -> None:
+        node = original_node
         name = last_name(node.func)
         if name == "pow":
             if self.context.is_builtin(node.func, "pow") and not any(arg.star for arg in node.args):
@@ -153,26 +166,34 @@ class HugeInteger(CodeRule):
 
     # -- powers --------------------------------------------------------------------------------------
 
-    def _power(self, node: cst.CSTNode, base: cst.BaseExpression, exponent: cst.BaseExpression) -> None:
+    def _power(self, node: cst.CSTNode, base: cst.BaseExpression,
+               exponent: cst.BaseExpression) -> tuple[int | None, float | None]:
+        """Report `base ** exponent` when its result is too big; return what is known of the result."""
+        unknown = (None, None)
         numpy_scalar = self._numpy_integer_scalar(base)
-        base_log = self._log10(numpy_scalar if numpy_scalar is not None else base, 0)
-        exponent_log = self._log10(exponent, 0)
-        if base_log is None or exponent_log is None or base_log == 0:
-            return
-        exponent_value = self.context.evaluate(exponent)
-        if exponent_value is not UNKNOWN and exponent_value < 0:
-            return  # a negative exponent makes a float
+        base_value, base_log = self._operand(numpy_scalar if numpy_scalar is not None else base)
+        exponent_value, exponent_log = self._operand(exponent)
+        if base_log is None or exponent_log is None or (exponent_value is not None and exponent_value < 0):
+            return unknown  # not integers nblint can read, or a negative exponent (a float)
+        if base_log == 0:
+            return (base_value ** exponent_value if base_value is not None and exponent_value is not None
+                    else None), 0.0  # -1, 0 and 1 stay small
+        try:
+            log = base_log * 10**exponent_log
+        except OverflowError:
+            log = math.inf
+        exact = base_value**exponent_value if base_value is not None and exponent_value is not None \
+            and log < _EXACT_DIGITS and numpy_scalar is None else None
         if self._too_big(base_log) or self._too_big(exponent_log):
-            return  # an operand is itself the huge number: it is reported, not this
-        if numpy_scalar is not None:
-            if not isinstance(exponent_value, int) or exponent_value < _NUMPY_EXPONENT_LIMIT:
-                return  # NumPy computes it in 64 bits (it wraps), NumPy 2 raises: no Python integer
+            return exact, log  # an operand is itself the huge number: it is reported, not this
+        if numpy_scalar is not None and (exponent_value is None or exponent_value < _NUMPY_EXPONENT_LIMIT):
+            return unknown  # NumPy computes it in 64 bits (it wraps), NumPy 2 raises: no Python integer
         digits_log = math.log10(base_log) + exponent_log  # log10 of (exponent x log10(base))
-        if digits_log <= self._limit_log:
-            return
-        prefix = ("NumPy before 2.0 hands the power to Python integers (the exponent fits no 64-bit type); "
-                  if numpy_scalar is not None else "")
-        self._report(node, digits_log, [base, exponent], _POWER_WAY_OUT, prefix)
+        if digits_log > self._limit_log:
+            prefix = ("NumPy before 2.0 hands the power to Python integers (the exponent fits no 64-bit type); "
+                      if numpy_scalar is not None else "")
+            self._report(node, digits_log, [base, exponent], _POWER_WAY_OUT, prefix)
+        return exact, log
 
     def _numpy_integer_scalar(self, node: cst.BaseExpression) -> cst.BaseExpression | None:
         """The argument of `np.int64(7)` (any NumPy integer type), or None."""
@@ -180,37 +201,22 @@ class HugeInteger(CodeRule):
             return None
         qualified = self.context.qualified_name(node.func)
         args = positional_args(node)
-        if qualified is None or not qualified.startswith("numpy.") or not args or len(args) != len(node.args) != 0:
+        if qualified is None or not qualified.startswith("numpy.") or not args or len(args) != len(node.args):
             return None
         return args[0] if len(args) == 1 else None
 
-    def _log10(self, node: cst.BaseExpression, depth: int) -> float | None:
-        """log10(|value|) of an integer expression (0.0 for -1, 0 and 1), possibly `inf`; None when it is
-        not an integer nblint can read."""
+    def _operand(self, node: cst.BaseExpression) -> tuple[int | None, float | None]:
+        """(exact value when small, log10 of |value|; 0.0 for -1, 0 and 1) of an integer operand;
+        (None, None) when it is not an integer nblint can read."""
+        read = self._read.get(id(node))
+        if read is not None:
+            return read
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Power, cst.Multiply)):
+            return None, None  # read on leaving it; absent means unreadable
         value = self.context.evaluate(node)
-        if value is not UNKNOWN:
-            if isinstance(value, bool) or not isinstance(value, int):
-                return None
-            return math.log10(abs(value)) if abs(value) > 1 else 0.0
-        if depth >= _MAX_DEPTH:
-            return None
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Power):
-            base_log = self._log10(node.left, depth + 1)
-            exponent_log = self._log10(node.right, depth + 1)
-            if base_log is None or exponent_log is None:
-                return None
-            if self.context.evaluate(node.right) is not UNKNOWN and self.context.evaluate(node.right) < 0:
-                return None  # a negative exponent makes a float
-            if base_log == 0:
-                return 0.0
-            try:
-                return base_log * 10**exponent_log
-            except OverflowError:
-                return math.inf
-        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
-            left, right = self._log10(node.left, depth + 1), self._log10(node.right, depth + 1)
-            return None if left is None or right is None else left + right
-        return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None, None
+        return value, (math.log10(abs(value)) if abs(value) > 1 else 0.0)
 
     def _too_big(self, log: float) -> bool:
         """An operand of more digits than the limit: building it is the problem, not this operation."""
