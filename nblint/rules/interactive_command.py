@@ -18,10 +18,11 @@ _SYSTEM_MAGIC = re.compile(r"^(?:[A-Za-z_]\w*\s*=\s*)?%(?:sx|system)\s+")
 class InteractiveCommand(NotebookRule):
     """
     ## What it does
-    Flags shell commands in `!` lines (and `%sx`, `%system`, `%pip`, `%conda`) that wait for someone to
-    type:
+    Flags `!` commands that wait for someone to type.
 
-    - an interpreter or shell started with nothing to run: `!python`, `!ipython`, `!R`, `!node`,
+    That is shell commands in `!` lines (and `%sx`, `%system`, `%pip`, `%conda`) that run:
+
+    - an interpreter or shell with nothing to run: `!python`, `!ipython`, `!R`, `!node`,
       `!julia`, `!bash`, `!su`, `!sudo -i`;
     - full-screen programs: editors (`!vim`, `!nano`, `!emacs`), `!less`, `!top` (without `-b`/`-n`),
       `!htop`, and `!more` (a warning: util-linux `more` 2.38 and later waits at "--More--(END)" even
@@ -36,10 +37,12 @@ class InteractiveCommand(NotebookRule):
     Not flagged: the same with a script or a command (`!python train.py`, `!python -c ...`,
     `!R -e ...`, `!ssh host uptime`), with `-y` / `--yes`, with input fed to it (`yes | ...`,
     `echo y | ...`, `... < answers.txt`), `less` or `more` whose output goes into a pipe or a file,
-    `!man` and `!git log` (the kernel sets PAGER=cat and GIT_PAGER=cat), `%conda install` (the magic answers yes), `!sudo command` (password-less sudo is the
-    rule where notebooks call it: Colab, Kaggle, containers; whether it asks cannot be read from the
-    notebook), and lines of `%%bash` cells (their standard input is the cell itself, closed at its
-    end: a prompt there reads the next line or end-of-file, it does not wait).
+    `!man` and `!git log` (the kernel sets PAGER=cat and GIT_PAGER=cat), `%conda install` (the
+    magic answers yes), `!sudo command` (password-less sudo is the rule where notebooks call it:
+    Colab, Kaggle, containers; whether it asks cannot be read from the notebook), lines of `%%bash`
+    cells (their standard input is the cell itself, closed at its end: a prompt there reads the next
+    line or end-of-file, it does not wait), and `subprocess.run` / `os.system` (a kernel started by
+    Jupyter has its standard input closed: the child reads end-of-file and stops).
 
     ## Why it kills the kernel
     IPython runs a `!` line in a pseudo-terminal and forwards nothing typed to it: a prompt, a pager

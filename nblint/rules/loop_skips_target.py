@@ -37,7 +37,9 @@ class _Candidate:
 class LoopSkipsTarget(ControlStack, CodeRule):
     """
     ## What it does
-    Flags `while n != N:` loops whose body steps `n` by a constant that never makes it equal to `N`:
+    Flags `while n != N:` loops whose constant step never lands on `N`.
+
+    The body steps `n` by a constant that never makes it equal to `N`:
     from `n = 1`, `n += 7` passes 99 and 106 but never lands on `N = 100`; `n -= 1` from 0 moves away
     from 10; `x += 0.1` from 0.0 reaches 0.9999999999999999, not 1.0.
 
