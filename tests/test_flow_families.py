@@ -181,6 +181,14 @@ def test_what_nb203_leaves_alone_does_not_recurse(tmp_path, code, trigger):
         pass
 
 
+def cells_of(path, prefix: str) -> list[int]:
+    import json
+
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return [index for index, cell in enumerate(cells)
+            if cell["cell_type"] == "code" and "".join(cell["source"]).startswith(prefix)]
+
+
 @pytest.mark.slow
 def test_on_the_corpus_the_flow_families_report_only_the_finding_that_was_read(tmp_path):
     """Precision: every finding of these codes on the shared corpus was read by hand; a new one is either a
@@ -191,5 +199,60 @@ def test_on_the_corpus_the_flow_families_report_only_the_finding_that_was_read(t
                         timeout=600)
     findings = json_findings(result)
     found = sorted((f["code"], f["path"].split("/corpus/")[-1], f["cell"], f["line"]) for f in findings)
-    # `!sudo apt install -q libportaudio2`: -q does not answer apt's question (only -qq implies -y)
-    assert found == [("NB407", "tensorflow__docs/site/en/hub/tutorials/cropnet_on_device.ipynb", 6, 1)]
+    manage_runs = "Azure__MachineLearningNotebooks/how-to-use-azureml/track-and-monitor-experiments/manage-runs/manage-runs.ipynb"
+    # `!sudo apt install -q libportaudio2`: -q does not answer apt's question (only -qq implies -y);
+    # `!more hello.py`: util-linux more 2.38+ waits at "--More--(END)" (measured in a real kernel)
+    assert found == sorted([
+        ("NB407", "tensorflow__docs/site/en/hub/tutorials/cropnet_on_device.ipynb", 6, 1),
+        *(("NB407", manage_runs, cell, 1) for cell in cells_of(CORPUS / manage_runs, "!more ")),
+    ])
+
+
+# -- NB407's claims, measured in a real kernel -------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_in_a_real_kernel_what_nb407_reports_waits_and_its_look_alikes_return(tmp_path):
+    """IPython runs `!` lines in a pseudo-terminal nobody types into: a bare interpreter, less, top and
+    a git commit with no message are still running after a few seconds (interrupted then), while the
+    look-alikes NB407 leaves alone return at once."""
+    manager = pytest.importorskip("jupyter_client.manager", reason="jupyter_client (with ipykernel) runs the kernel")
+    import queue
+    import time
+
+    (tmp_path / "short.txt").write_text("one line\n", encoding="utf-8")
+    (tmp_path / "repo").mkdir()
+    kernel, client = manager.start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+
+    def outcome(code: str, wait: float) -> str:
+        msg_id = client.execute(code)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                reply = client.get_shell_msg(timeout=0.2)
+            except queue.Empty:
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return "returned"
+        kernel.interrupt_kernel()
+        while True:  # the interrupted cell's own reply
+            reply = client.get_shell_msg(timeout=30)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return "waited"
+
+    commit = ("!cd repo && git init -q && touch a && git add a && "
+              "git -c user.email=a@example.com -c user.name=a commit{}")
+    cases = [
+        ("!python", "waited"), ("!less short.txt", "waited"), ("!top", "waited"), (commit.format(""), "waited"),
+        ("!python -c 'print(1)'", "returned"), ("!less short.txt | cat", "returned"),
+        ("!top -b -n 1 | head -3", "returned"), ("%%bash\npython\nprint(1)\n", "returned"),
+        ("!echo 'print(1)' | python", "returned"), (commit.format(" -q -m message"), "returned"),
+    ]
+    try:
+        measured = [(code, outcome(code, 3 if expected == "waited" else 30)) for code, expected in cases]
+    finally:
+        kernel.shutdown_kernel(now=True)
+    assert measured == cases
+    flagged = [code for code, _ in cases if run_example(ALL_RULES["NB407"], code, tmp_path / "examples")]
+    assert flagged == [code for code, expected in cases if expected == "waited"]
+

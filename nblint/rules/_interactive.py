@@ -39,8 +39,8 @@ _INTERPRETER_OF = {
     "bash": "shell", "sh": "shell", "zsh": "shell", "dash": "shell", "ksh": "shell", "fish": "shell",
 }
 # Full-screen programs that wait for keys. A pager only when it writes to the terminal: the kernel sets
-# PAGER=cat and GIT_PAGER=cat, so `man` and `git log` print and return; `more` returns at the end of a
-# file, so only `less` stays at "(END)".
+# PAGER=cat and GIT_PAGER=cat, so `man` and `git log` print and return; `less` and `more` run directly
+# wait for keys.
 _EDITORS = {"vim", "vi", "nvim", "nano", "pico", "emacs", "micro", "joe", "mcedit"}
 _EDITOR_BATCH = {"-c", "-e", "-s", "-es", "-Es", "--batch", "-batch", "--script", "--version", "-V", "-h", "--help",
                  "--daemon"}
@@ -151,6 +151,13 @@ def judge(command: ShellCommand, magic: str | None) -> Wait | None:
         if command.stdout_redirected or any(w.partition("=")[0] in _LESS_QUITS for w in arguments):
             return None
         return Wait("pages its input and waits at \"(END)\" for `q`", _PRINT_INSTEAD)
+    if program == "more":
+        if command.stdout_redirected or any(w in ("--version", "-V", "--help", "-h") for w in arguments):
+            return None
+        # util-linux more 2.38 and later waits at "--More--(END)" even after a short file; older ones
+        # and BSD's return at the end of a file that fits on the screen
+        return Wait("pages its input and waits at \"--More--\" (util-linux more 2.38+ even after a short "
+                    "file)", _PRINT_INSTEAD, certain=False)
     if program == "htop" or (program == "top" and not any(re.match(r"^-[A-Za-z]*[bn]", w) for w in arguments)):
         return Wait(f"`{program}` redraws the screen until someone presses `q`", _PRINT_INSTEAD)
     if program == "ssh":
@@ -178,7 +185,7 @@ def _reads_the_terminal(words: list[str]) -> bool:
     top, su's password prompt, and git's message editor."""
     head = command_head(words)
     program = re.split(r"[\\/]", words[head])[-1] if head < len(words) else ""
-    return program in _EDITORS or program in ("less", "top", "htop", "su", "git")
+    return program in _EDITORS or program in ("less", "more", "top", "htop", "su", "git")
 
 
 def _action(arguments: list[str]) -> str | None:

@@ -21,9 +21,10 @@ _CHILD_ENDS = {"os._exit", "posix._exit", "os.abort", "os.execv", "os.execve", "
 class ForkInKernel(CodeRule):
     """
     ## What it does
-    Flags `os.fork()` (and `os.forkpty()`, `pty.fork()`) in a notebook whose code never ends the child
-    with `os._exit()` or an `os.exec*()` call, in the same function (or at cell level, in the
-    notebook's cell-level code).
+    Flags `os.fork()` whose child is never ended with `os._exit()`.
+
+    That is `os.fork()` (and `os.forkpty()`, `pty.fork()`) where the code around it (the same function,
+    or the notebook's cell-level code) never ends the child with `os._exit()` or an `os.exec*()` call.
 
     Not flagged: a fork whose child ends with `os._exit(0)` or replaces itself with `os.execv(...)`.
 

@@ -18,13 +18,15 @@ _SYSTEM_MAGIC = re.compile(r"^(?:[A-Za-z_]\w*\s*=\s*)?%(?:sx|system)\s+")
 class InteractiveCommand(NotebookRule):
     """
     ## What it does
-    Flags shell commands in `!` lines (and `%sx`, `%system`, `%pip`, `%conda`) that wait for someone to
-    type:
+    Flags `!` commands that wait for someone to type.
 
-    - an interpreter or shell started with nothing to run: `!python`, `!ipython`, `!R`, `!node`,
+    That is shell commands in `!` lines (and `%sx`, `%system`, `%pip`, `%conda`) that run:
+
+    - an interpreter or shell with nothing to run: `!python`, `!ipython`, `!R`, `!node`,
       `!julia`, `!bash`, `!su`, `!sudo -i`;
     - full-screen programs: editors (`!vim`, `!nano`, `!emacs`), `!less`, `!top` (without `-b`/`-n`),
-      `!htop`;
+      `!htop`, and `!more` (a warning: util-linux `more` 2.38 and later waits at "--More--(END)" even
+      after a short file, older versions return when the file fits on the screen);
     - installers that ask before changing anything: `!conda install` / `create` / `remove` / `update`
       without `-y`, `!apt-get install` / `!apt install` without `-y` (or `-qq`, which implies it),
       `!yum` / `!dnf install` without `-y`, `pip uninstall` without `-y` (`%pip uninstall` too), and
@@ -34,12 +36,13 @@ class InteractiveCommand(NotebookRule):
 
     Not flagged: the same with a script or a command (`!python train.py`, `!python -c ...`,
     `!R -e ...`, `!ssh host uptime`), with `-y` / `--yes`, with input fed to it (`yes | ...`,
-    `echo y | ...`, `... < answers.txt`), `less` whose output goes into a pipe or a file, `!more file`
-    (it returns at the end of the file), `!man` and `!git log` (the kernel sets PAGER=cat and
-    GIT_PAGER=cat), `%conda install` (the magic answers yes), `!sudo command` (password-less sudo is the
-    rule where notebooks call it: Colab, Kaggle, containers; whether it asks cannot be read from the
-    notebook), and lines of `%%bash` cells (their standard input is the cell itself, closed at its
-    end: a prompt there reads the next line or end-of-file, it does not wait).
+    `echo y | ...`, `... < answers.txt`), `less` or `more` whose output goes into a pipe or a file,
+    `!man` and `!git log` (the kernel sets PAGER=cat and GIT_PAGER=cat), `%conda install` (the
+    magic answers yes), `!sudo command` (password-less sudo is the rule where notebooks call it:
+    Colab, Kaggle, containers; whether it asks cannot be read from the notebook), lines of `%%bash`
+    cells (their standard input is the cell itself, closed at its end: a prompt there reads the next
+    line or end-of-file, it does not wait), and `subprocess.run` / `os.system` (a kernel started by
+    Jupyter has its standard input closed: the child reads end-of-file and stops).
 
     ## Why it kills the kernel
     IPython runs a `!` line in a pseudo-terminal and forwards nothing typed to it: a prompt, a pager
@@ -76,7 +79,7 @@ class InteractiveCommand(NotebookRule):
         "!emacs --batch -l build.el\n",
         "!less README.md | head -20\n",
         "!less -F short.txt\n",
-        "!more hello.py\n",
+        "!more hello.py | cat\n",
         "!man ls\n",
         "!git log --oneline\n",
         "!top -b -n 1 | head -15\n",
@@ -126,6 +129,8 @@ class InteractiveCommand(NotebookRule):
         Invalid("!vim notes.txt\n", message="editor"),
         Invalid("!nano config.yaml\n"),
         Invalid("!less train.log\n", message="(END)"),
+        # from the corpus (Azure ML notebooks): util-linux more 2.38 waits at "--More--(END)" after it
+        Invalid("!more hello.py\n", message="--More--"),
         Invalid("!cat train.log | less\n"),
         Invalid("!top\n"),
         Invalid("!htop\n"),

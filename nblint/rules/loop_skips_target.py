@@ -19,8 +19,9 @@ from nblint.rules._flow import (
 )
 from nblint.rules.base import CodeRule, Invalid
 
-# Float steps are followed one addition at a time (rounding decides whether N is hit): at most this many.
-_MAX_FLOAT_STEPS = 100_000
+# Float steps are followed one addition at a time (rounding decides whether N is hit), for loops that
+# reach N within this many steps: a notebook of many such loops stays cheap, a longer one is not judged.
+_MAX_FLOAT_STEPS = 10_000
 
 
 @dataclass
@@ -37,7 +38,9 @@ class _Candidate:
 class LoopSkipsTarget(ControlStack, CodeRule):
     """
     ## What it does
-    Flags `while n != N:` loops whose body steps `n` by a constant that never makes it equal to `N`:
+    Flags `while n != N:` loops whose constant step never lands on `N`.
+
+    The body steps `n` by a constant that never makes it equal to `N`:
     from `n = 1`, `n += 7` passes 99 and 106 but never lands on `N = 100`; `n -= 1` from 0 moves away
     from 10; `x += 0.1` from 0.0 reaches 0.9999999999999999, not 1.0.
 
@@ -307,8 +310,10 @@ def _evidence(start, step, target, name: str) -> str | None:
             return None
         before = start + ((target - start) // step) * step
         return f"`{name}` starts at {start} and steps by {step}: it goes from {before} to {before + step}, never {target}"
+    if (target - start) / step > _MAX_FLOAT_STEPS:
+        return None
     value = start
-    for count in range(1, _MAX_FLOAT_STEPS + 1):
+    for count in range(1, _MAX_FLOAT_STEPS + 2):
         after = value + step
         if after == target:
             return None
