@@ -250,7 +250,7 @@ _SHELL_PIP = re.compile(
 
 def _pip_magic_fix(notebook: Notebook, command: InstallCommand) -> Fix | None:
     """`!pip install ...` -> `%pip install ...`: the installer replaced, every other character kept."""
-    if command.origin != "shell" or command.tool != "pip":
+    if command.origin != "shell" or command.tool != "pip" or notebook.original_major < 4:
         return None
     lines = notebook.cells[command.cell].lines
     if not 1 <= command.line <= len(lines):
