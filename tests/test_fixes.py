@@ -184,6 +184,20 @@ def test_unsafe_fixes_wait_for_the_flag(tmp_path):
     assert_valid(path)
 
 
+
+def test_unsafe_pin_from_the_saved_output(tmp_path):
+    installed = {"output_type": "stream", "name": "stdout", "text": ["Successfully installed faker-33.1.0\n"]}
+    path = write_notebook(tmp_path / "nb.ipynb", [_cell("%pip install -q faker\n", execution_count=1, outputs=[installed]),
+                                                  "%pip install rich  # no output: no version to pin\n"])
+    before = path.read_text()
+    assert fix(tmp_path, "--select", "NB501").returncode == 1 and path.read_text() == before
+    result = fix(tmp_path, "--select", "NB501", "--unsafe-fixes")
+    assert "Fixed 1 finding. Found 1 finding" in result.stdout, result.stdout
+    after = json.loads(path.read_text())
+    assert after["cells"][0]["source"] == ["%pip install -q faker==33.1.0\n"]
+    only_named_changed(json.loads(before), after, {("cells", 0, "source")})
+    assert_valid(path)
+
 def test_diff_writes_nothing_and_shows_what_fix_writes(tmp_path):
     (tmp_path / "pyproject.toml").write_text(CONFIG, encoding="utf-8")
     path = write_notebook(tmp_path / "nb.ipynb", CASES["NB703"][0] + CASES["NB502"][0],
