@@ -228,6 +228,16 @@ def test_fixes_from_the_cache_apply_the_same(tmp_path):
     assert "%pip" in path.read_text() and "!pip" not in path.read_text()
 
 
+
+def test_fix_through_a_symlink_keeps_the_link(tmp_path):
+    target = write_notebook(tmp_path / "real" / "nb.ipynb", CASES["NB502"][0])
+    (tmp_path / "work").mkdir()
+    link = tmp_path / "work" / "nb.ipynb"
+    link.symlink_to(target)
+    mode = target.stat().st_mode
+    assert fix(tmp_path / "work", "nb.ipynb").returncode == 0
+    assert link.is_symlink() and "%pip" in target.read_text() and target.stat().st_mode == mode
+
 def test_a_file_that_is_not_a_notebook_is_left_byte_for_byte(tmp_path):
     broken = tmp_path / "broken.ipynb"
     broken.write_bytes(b'{"cells": [ !pip install x')
