@@ -395,10 +395,10 @@ def test_add_noqa_on_the_whole_corpus(tmp_path):
         nbformat.reads(text, as_version=nbformat.NO_CONVERT)  # raises when it no longer reads
         old = json.loads(before[folder / name])
         only_named_changed(old, json.loads(text), {("cells", i, "source") for i in range(len(old["cells"]))})
+    cells = {name: json.loads((folder / name).read_text())["cells"] for name in changed}
     for finding in check_json(folder, "--jobs", "1"):  # every comment added suppresses what it names
         if finding["path"] in changed and finding["line"] is not None and finding["cell"] is not None:
-            source = json.loads((folder / finding["path"]).read_text())["cells"][finding["cell"]]["source"]
-            lines = "".join(source).split("\n")
+            lines = "".join(cells[finding["path"]][finding["cell"]]["source"]).split("\n")
             assert "nblint: ignore" not in lines[finding["line"] - 1], finding
     snapshot = {p: p.read_bytes() for p in before}
     second = run_nblint("check", "--no-cache", "--jobs", "1", "--add-noqa", cwd=folder, timeout=600)
