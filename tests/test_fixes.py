@@ -238,6 +238,19 @@ def test_fix_through_a_symlink_keeps_the_link(tmp_path):
     assert fix(tmp_path / "work", "nb.ipynb").returncode == 0
     assert link.is_symlink() and "%pip" in target.read_text() and target.stat().st_mode == mode
 
+
+def test_fix_with_diff_base_fixes_only_what_is_new(tmp_path):
+    from gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / "repo")
+    path = repo.notebook("nb.ipynb", ["!pip install a==1\n", "x = 1\n"])
+    repo.commit("old")
+    repo.notebook("nb.ipynb", ["!pip install a==1\n", "!pip install b==2\n"])
+    result = run_nblint("check", "--no-cache", "--diff-base", "HEAD", "--fix", cwd=repo.root, env=repo.env)
+    assert result.returncode == 0 and "Fixed 1 finding" in result.stdout, result.stdout + result.stderr
+    assert [cell["source"] for cell in json.loads(path.read_text())["cells"]] == [["!pip install a==1\n"],
+                                                                                  ["%pip install b==2\n"]]
+
 def test_a_file_that_is_not_a_notebook_is_left_byte_for_byte(tmp_path):
     broken = tmp_path / "broken.ipynb"
     broken.write_bytes(b'{"cells": [ !pip install x')

@@ -39,7 +39,16 @@ def fix(results, resolver, args: argparse.Namespace):
     """Apply the fixes (writing them unless --diff). Returns (the FixRun, whether a write failed)."""
     from nblint.engine.fixrun import fix_results, unfixed, write
 
-    run = fix_results(results, resolver, args.unsafe_fixes)
+    keep = None
+    if args.diff_base is not None:  # each pass fixes only what is new since REF, as the report shows only that
+        import io
+
+        from nblint.integrations.diffbase import only_new
+
+        def keep(result):
+            return only_new([result], args.diff_base, resolver, stderr=io.StringIO())[0]
+
+    run = fix_results(results, resolver, args.unsafe_fixes, keep)
     originals = {result.path: result for result in results}
     failed = False
     for item in run.files:

@@ -16,6 +16,7 @@ import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from nblint.engine.findings import Finding
 from nblint.engine.fixes import FixError, apply_fixes
@@ -54,8 +55,10 @@ def applicable(finding: Finding, unsafe: bool) -> bool:
     return finding.autofix is not None and (unsafe or finding.autofix.is_safe)
 
 
-def fix_results(results: list[FileResult], resolver, unsafe: bool) -> FixRun:
-    """Fix every notebook of `results` that has an applicable fix; nothing is written here."""
+def fix_results(results: list[FileResult], resolver, unsafe: bool,
+                keep: Callable[[FileResult], FileResult] | None = None) -> FixRun:
+    """Fix every notebook of `results` that has an applicable fix; nothing is written here. `keep` filters
+    each check of a fixed text as the first check was filtered (`--diff-base`: only what is new is fixed)."""
     from nblint.engine.deepstack import call_with_deep_stack
 
     run = FixRun([])
@@ -63,7 +66,7 @@ def fix_results(results: list[FileResult], resolver, unsafe: bool) -> FixRun:
         if not any(applicable(finding, unsafe) for finding in result.findings):
             run.results.append(result)
             continue
-        fixed = call_with_deep_stack(lambda: _fix_one(result, resolver, unsafe))
+        fixed = call_with_deep_stack(lambda: _fix_one(result, resolver, unsafe, keep))
         run.files.append(fixed)
         run.results.append(fixed.result)
     return run
@@ -75,7 +78,7 @@ def unfixed(run: FixRun, item: FixedFile, original: FileResult) -> None:
     item.fixed = 0
 
 
-def _fix_one(result: FileResult, resolver, unsafe: bool) -> FixedFile:
+def _fix_one(result: FileResult, resolver, unsafe: bool, keep) -> FixedFile:
     path = Path(result.path)
     try:
         raw = path.read_bytes().decode("utf-8")
@@ -101,6 +104,8 @@ def _fix_one(result: FileResult, resolver, unsafe: bool) -> FixedFile:
         item.text = outcome.text
         item.result = check_file(path, enabled, options, display_path=result.path, raw=(bom + item.text).encode("utf-8"))
         item.result.findings.sort(key=lambda finding: finding.sort_key())
+        if keep is not None:
+            item.result = keep(item.result)
     if any(applicable(finding, unsafe) for finding in item.result.findings):
         item.problem = f"fixes still proposed after {MAX_PASSES} passes; the rest are left for another run"
     return item
