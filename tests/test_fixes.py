@@ -484,3 +484,11 @@ def test_no_comment_where_it_would_change_the_code(tmp_path):
     cell_fix = cell_suppression_fix(notebook, 5, ["NB201"])
     outcome = apply_fixes(notebook.text, [cell_fix])
     assert json.loads(outcome.text)["cells"][5]["source"] == ["%%time\n", "# nblint: ignore-cell[NB201]\n", "y = 2\n"]
+
+
+def test_rules_and_explain_say_which_rules_have_fixes(tmp_path):
+    rules = {rule["code"]: rule["fix"] for rule in json.loads(run_nblint("rules", "--format", "json").stdout)}
+    assert {code for code, fix in rules.items() if fix == "safe"} == set(FIXABLE.split(","))
+    assert rules["NB501"] == "unsafe" and rules["NB201"] is None
+    explained = run_nblint("explain", "NB606").stdout
+    assert "fix: safe" in explained.splitlines()[0] and "## Fix" in explained
