@@ -46,6 +46,19 @@ layout cannot be reproduced is written in nbformat's (indent 1, sorted keys). On
 differ. A cell's source is written back in the form it had: a string stays a string, a list of lines
 stays a list of lines split after each `\\n`.
 
+## Where fixes come from and go
+
+- A rule passes `autofix=Fix(...)` to `report()` / `report_at()` (nblint.rules.base) beside its `fix` text
+  (the rewrite shown in messages), and declares `fixable = Applicability.SAFE` (or UNSAFE) so that
+  `nblint rules` and `nblint explain` can say so. The engine copies it to `Finding.autofix`; the cache
+  stores it (`Fix.to_dict` / `Fix.from_dict`), and `--format json` prints it as `"autofix"`.
+- Suppression comments are fixes too: nblint.engine.noqa builds "ignore NBxxx on this line / in this
+  cell" (`--add-noqa`, and an editor's code actions).
+- `nblint check --fix / --diff` (nblint.engine.fixrun) applies a notebook's fixes, checks the result again
+  in memory and repeats while fixes remain that were skipped for overlapping.
+- An editor applies a source edit to the cell's text document (converting columns to UTF-16 units) and a
+  JSON edit to the notebook's metadata, outputs or ids; or, simplest, `apply_fixes` to the file's text.
+
 This module imports nothing heavy (no nbformat, no libcst): rules import it to build their fixes.
 """
 
