@@ -89,8 +89,6 @@ class SourceEdit:
                 "end_line": self.end_line, "end_column": self.end_column, "text": self.text}
 
 
-_ABSENT = object()
-
 
 @dataclass(frozen=True)
 class JsonEdit:
