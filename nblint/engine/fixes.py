@@ -89,7 +89,6 @@ class SourceEdit:
                 "end_line": self.end_line, "end_column": self.end_column, "text": self.text}
 
 
-
 @dataclass(frozen=True)
 class JsonEdit:
     path: tuple
