@@ -101,8 +101,6 @@ def run(args: argparse.Namespace) -> int:
                 status = _fixing.show_diff(fix_run, args)
                 return 2 if found.missing else status
             results, fixed = fix_run.results, fix_run.fixed
-            if args.diff_base is not None and fix_run.files:
-                results = only_new(results, args.diff_base, resolver)  # the fixed notebooks were checked again
     except ConfigError as exc:
         print(f"nblint: error: {exc}", file=sys.stderr)
         return 2

@@ -17,6 +17,8 @@ A `Fix` is what one finding proposes to change in its notebook:
   insertion has start == end, the end of line 3 is column len(line 3) + 1, and a range that ends at
   (4, 1) takes line 3's newline with it.
 
+  Source edits apply to nbformat 4 files only (older files store source lines their own ways).
+
   `JsonEdit(path, value)` sets the value at a JSON path of the file as written (`("metadata",
   "kernelspec")`, `("cells", 3, "id")`, `("cells", 3, "outputs", 0)`; nbformat 3 files have their own
   paths, `("worksheets", 0, "cells", 3, ...)`). `JsonEdit(path, remove=True)` removes the key or the
@@ -43,6 +45,19 @@ reproducing the original text (nblint.engine.read.jsonlayout, as `nblint strip` 
 layout cannot be reproduced is written in nbformat's (indent 1, sorted keys). Only the changed values
 differ. A cell's source is written back in the form it had: a string stays a string, a list of lines
 stays a list of lines split after each `\\n`.
+
+## Where fixes come from and go
+
+- A rule passes `autofix=Fix(...)` to `report()` / `report_at()` (nblint.rules.base) beside its `fix` text
+  (the rewrite shown in messages), and declares `fixable = Applicability.SAFE` (or UNSAFE) so that
+  `nblint rules` and `nblint explain` can say so. The engine copies it to `Finding.autofix`; the cache
+  stores it (`Fix.to_dict` / `Fix.from_dict`), and `--format json` prints it as `"autofix"`.
+- Suppression comments are fixes too: nblint.engine.noqa builds "ignore NBxxx on this line / in this
+  cell" (`--add-noqa`, and an editor's code actions).
+- `nblint check --fix / --diff` (nblint.engine.fixrun) applies a notebook's fixes, checks the result again
+  in memory and repeats while fixes remain that were skipped for overlapping.
+- An editor applies a source edit to the cell's text document (converting columns to UTF-16 units) and a
+  JSON edit to the notebook's metadata, outputs or ids; or, simplest, `apply_fixes` to the file's text.
 
 This module imports nothing heavy (no nbformat, no libcst): rules import it to build their fixes.
 """
@@ -72,9 +87,6 @@ class SourceEdit:
     def to_dict(self) -> dict:
         return {"kind": "source", "cell": self.cell, "start_line": self.start_line, "start_column": self.start_column,
                 "end_line": self.end_line, "end_column": self.end_column, "text": self.text}
-
-
-_ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -195,21 +207,15 @@ def _nbformat_layout(data: Any) -> str:
 @dataclass(frozen=True)
 class _CellLocation:
     path: tuple  # raw JSON path of the cell
-    source_key: str  # "source", or "input" for an nbformat 3 code cell
+    source_key: str = "source"
 
 
-def _cell_locations(data: dict) -> list[_CellLocation]:
-    """The raw position of each cell, in the order nblint numbers them (as nblint's reader does)."""
-    if isinstance(data.get("cells"), list):
-        return [_CellLocation(("cells", index), "source") for index in range(len(data["cells"]))]
-    locations = []
-    worksheets = data.get("worksheets")
-    for w, sheet in enumerate(worksheets if isinstance(worksheets, list) else []):
-        sheet_cells = sheet.get("cells") if isinstance(sheet, dict) else None
-        for j, cell in enumerate(sheet_cells if isinstance(sheet_cells, list) else []):
-            key = "input" if isinstance(cell, dict) and cell.get("cell_type") == "code" else "source"
-            locations.append(_CellLocation(("worksheets", w, "cells", j), key))
-    return locations
+def _cell_locations(data: dict) -> list[_CellLocation] | None:
+    """Where each cell sits, in the order nblint numbers them; None before nbformat 4, whose files store
+    source lines in ways of their own (nbformat 2 without their newlines): source edits need nbformat 4."""
+    if data.get("nbformat") == 4 and isinstance(data.get("cells"), list):
+        return [_CellLocation(("cells", index)) for index in range(len(data["cells"]))]
+    return None
 
 
 @dataclass(frozen=True)
@@ -229,8 +235,10 @@ class _Claim:
         return self.path[:shorter] == other.path[:shorter]
 
 
-def _claim(edit: Edit, cells: list[_CellLocation]) -> _Claim:
+def _claim(edit: Edit, cells: list[_CellLocation] | None) -> _Claim:
     if isinstance(edit, SourceEdit):
+        if cells is None:
+            raise FixError("source edits need an nbformat 4 notebook (convert it first: NB607)")
         if not 0 <= edit.cell < len(cells):
             raise FixError(f"a fix edits cell {edit.cell + 1}, which the notebook does not have")
         start, end = (edit.start_line, edit.start_column), (edit.end_line, edit.end_column)

@@ -16,6 +16,7 @@ import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from nblint.engine.findings import Finding
 from nblint.engine.fixes import FixError, apply_fixes
@@ -33,6 +34,7 @@ class FixedFile:
     fixed: int = 0  # fixes applied, over all passes
     result: FileResult | None = None  # the last check of `text`
     problem: str | None = None  # why it was left as it was
+    bom: str = ""  # a byte-order mark the file starts with, kept as it was
 
     @property
     def changed(self) -> bool:
@@ -53,8 +55,10 @@ def applicable(finding: Finding, unsafe: bool) -> bool:
     return finding.autofix is not None and (unsafe or finding.autofix.is_safe)
 
 
-def fix_results(results: list[FileResult], resolver, unsafe: bool) -> FixRun:
-    """Fix every notebook of `results` that has an applicable fix; nothing is written here."""
+def fix_results(results: list[FileResult], resolver, unsafe: bool,
+                keep: Callable[[FileResult], FileResult] | None = None) -> FixRun:
+    """Fix every notebook of `results` that has an applicable fix; nothing is written here. `keep` filters
+    each check of a fixed text as the first check was filtered (`--diff-base`: only what is new is fixed)."""
     from nblint.engine.deepstack import call_with_deep_stack
 
     run = FixRun([])
@@ -62,13 +66,19 @@ def fix_results(results: list[FileResult], resolver, unsafe: bool) -> FixRun:
         if not any(applicable(finding, unsafe) for finding in result.findings):
             run.results.append(result)
             continue
-        fixed = call_with_deep_stack(lambda: _fix_one(result, resolver, unsafe))
+        fixed = call_with_deep_stack(lambda: _fix_one(result, resolver, unsafe, keep))
         run.files.append(fixed)
         run.results.append(fixed.result)
     return run
 
 
-def _fix_one(result: FileResult, resolver, unsafe: bool) -> FixedFile:
+def unfixed(run: FixRun, item: FixedFile, original: FileResult) -> None:
+    """Report `item`'s notebook as it still is (its fixed text could not be written)."""
+    run.results[run.results.index(item.result)] = original
+    item.fixed = 0
+
+
+def _fix_one(result: FileResult, resolver, unsafe: bool, keep) -> FixedFile:
     path = Path(result.path)
     try:
         raw = path.read_bytes().decode("utf-8")
@@ -76,7 +86,7 @@ def _fix_one(result: FileResult, resolver, unsafe: bool) -> FixedFile:
         return FixedFile(result.path, "", "", result=result, problem=f"cannot read it again: {exc}")
     bom = _BOM if raw.startswith(_BOM) else ""
     original = raw[len(bom):]
-    item = FixedFile(result.path, original, original, result=result)
+    item = FixedFile(result.path, original, original, result=result, bom=bom)
     settings = resolver.for_path(path)
     enabled, options = settings.rules_for(path), settings.options
     for _ in range(MAX_PASSES):
@@ -94,6 +104,8 @@ def _fix_one(result: FileResult, resolver, unsafe: bool) -> FixedFile:
         item.text = outcome.text
         item.result = check_file(path, enabled, options, display_path=result.path, raw=(bom + item.text).encode("utf-8"))
         item.result.findings.sort(key=lambda finding: finding.sort_key())
+        if keep is not None:
+            item.result = keep(item.result)
     if any(applicable(finding, unsafe) for finding in item.result.findings):
         item.problem = f"fixes still proposed after {MAX_PASSES} passes; the rest are left for another run"
     return item
@@ -103,8 +115,7 @@ def write(item: FixedFile) -> None:
     """Write a fixed notebook atomically (through a symlink, to the file it names). Raises OSError."""
     from nblint.atomic import write_bytes_atomic
 
-    bom = _BOM if Path(item.path).read_bytes().startswith(_BOM.encode("utf-8")) else ""
-    write_bytes_atomic(Path(os.path.realpath(item.path)), (bom + item.text).encode("utf-8"))
+    write_bytes_atomic(Path(os.path.realpath(item.path)), (item.bom + item.text).encode("utf-8"))
 
 
 def unified_diff(item: FixedFile) -> str:
