@@ -394,8 +394,12 @@ def test_python_text_documents_are_checked_as_source(server, workspace):
 
 def test_jupyter_lsp_finds_the_server_through_its_entry_point():
     import importlib.util
-    import tomllib
     from importlib import import_module
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
 
     from conftest import REPO
 
