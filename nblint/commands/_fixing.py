@@ -37,9 +37,10 @@ def fixable_counts(findings, unsafe: bool) -> tuple[int, int]:
 
 def fix(results, resolver, args: argparse.Namespace):
     """Apply the fixes (writing them unless --diff). Returns (the FixRun, whether a write failed)."""
-    from nblint.engine.fixrun import fix_results, write
+    from nblint.engine.fixrun import fix_results, unfixed, write
 
     run = fix_results(results, resolver, args.unsafe_fixes)
+    originals = {result.path: result for result in results}
     failed = False
     for item in run.files:
         if item.problem:
@@ -50,7 +51,8 @@ def fix(results, resolver, args: argparse.Namespace):
             write(item)
         except OSError as exc:
             print(f"nblint: error: {item.path}: cannot write the fixed notebook: {exc.strerror or exc}", file=sys.stderr)
-            item.fixed, failed = 0, True
+            unfixed(run, item, originals[item.path])
+            failed = True
     return run, failed
 
 
@@ -113,7 +115,7 @@ def add_noqa(results) -> int:
         if not outcome.applied:
             continue
         try:
-            write(FixedFile(result.path, text, outcome.text))
+            write(FixedFile(result.path, text, outcome.text, bom="\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""))
         except OSError as exc:
             print(f"nblint: error: {result.path}: cannot write it: {exc.strerror or exc}", file=sys.stderr)
             status = 2

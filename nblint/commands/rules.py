@@ -1,4 +1,4 @@
-"""`nblint rules`: every rule's code, name, severity and whether it is on by default."""
+"""`nblint rules`: every rule's code, name, severity, whether it is on by default and whether `check --fix` fixes it."""
 
 from __future__ import annotations
 
@@ -15,17 +15,18 @@ def run(args: argparse.Namespace) -> int:
     from nblint.rules import ALL_RULES
 
     rows = [
-        (rule.code, rule.name, rule.severity.value, "on" if rule.default_enabled else "off", rule.summary())
+        (rule.code, rule.name, rule.severity.value, "on" if rule.default_enabled else "off",
+         rule.fixable.value if rule.fixable else "-", rule.summary())
         for rule in ALL_RULES.values()
     ]
     if args.format == "json":
         import json
 
-        keys = ("code", "name", "severity", "default", "summary")
-        print(json.dumps([dict(zip(keys, row)) for row in rows], indent=2))
+        keys = ("code", "name", "severity", "default", "fix", "summary")
+        print(json.dumps([{**dict(zip(keys, row)), "fix": row[4] if row[4] != "-" else None} for row in rows], indent=2))
         return 0
-    widths = [max(len(row[i]) for row in rows + [("code", "name", "severity", "default", "")]) for i in range(4)]
-    header = ("code", "name", "severity", "default", "what it does")
+    header = ("code", "name", "severity", "default", "fix", "what it does")
+    widths = [max(len(row[i]) for row in [*rows, header]) for i in range(5)]
     for row in [header, *rows]:
-        print("  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)).rstrip())
+        print("  ".join(cell.ljust(widths[i]) if i < 5 else cell for i, cell in enumerate(row)).rstrip())
     return 0

@@ -17,6 +17,8 @@ A `Fix` is what one finding proposes to change in its notebook:
   insertion has start == end, the end of line 3 is column len(line 3) + 1, and a range that ends at
   (4, 1) takes line 3's newline with it.
 
+  Source edits apply to nbformat 4 files only (older files store source lines their own ways).
+
   `JsonEdit(path, value)` sets the value at a JSON path of the file as written (`("metadata",
   "kernelspec")`, `("cells", 3, "id")`, `("cells", 3, "outputs", 0)`; nbformat 3 files have their own
   paths, `("worksheets", 0, "cells", 3, ...)`). `JsonEdit(path, remove=True)` removes the key or the
@@ -195,21 +197,15 @@ def _nbformat_layout(data: Any) -> str:
 @dataclass(frozen=True)
 class _CellLocation:
     path: tuple  # raw JSON path of the cell
-    source_key: str  # "source", or "input" for an nbformat 3 code cell
+    source_key: str = "source"
 
 
-def _cell_locations(data: dict) -> list[_CellLocation]:
-    """The raw position of each cell, in the order nblint numbers them (as nblint's reader does)."""
-    if isinstance(data.get("cells"), list):
-        return [_CellLocation(("cells", index), "source") for index in range(len(data["cells"]))]
-    locations = []
-    worksheets = data.get("worksheets")
-    for w, sheet in enumerate(worksheets if isinstance(worksheets, list) else []):
-        sheet_cells = sheet.get("cells") if isinstance(sheet, dict) else None
-        for j, cell in enumerate(sheet_cells if isinstance(sheet_cells, list) else []):
-            key = "input" if isinstance(cell, dict) and cell.get("cell_type") == "code" else "source"
-            locations.append(_CellLocation(("worksheets", w, "cells", j), key))
-    return locations
+def _cell_locations(data: dict) -> list[_CellLocation] | None:
+    """Where each cell sits, in the order nblint numbers them; None before nbformat 4, whose files store
+    source lines in ways of their own (nbformat 2 without their newlines): source edits need nbformat 4."""
+    if data.get("nbformat") == 4 and isinstance(data.get("cells"), list):
+        return [_CellLocation(("cells", index)) for index in range(len(data["cells"]))]
+    return None
 
 
 @dataclass(frozen=True)
@@ -229,8 +225,10 @@ class _Claim:
         return self.path[:shorter] == other.path[:shorter]
 
 
-def _claim(edit: Edit, cells: list[_CellLocation]) -> _Claim:
+def _claim(edit: Edit, cells: list[_CellLocation] | None) -> _Claim:
     if isinstance(edit, SourceEdit):
+        if cells is None:
+            raise FixError("source edits need an nbformat 4 notebook (convert it first: NB607)")
         if not 0 <= edit.cell < len(cells):
             raise FixError(f"a fix edits cell {edit.cell + 1}, which the notebook does not have")
         start, end = (edit.start_line, edit.start_column), (edit.end_line, edit.end_column)

@@ -33,6 +33,7 @@ class FixedFile:
     fixed: int = 0  # fixes applied, over all passes
     result: FileResult | None = None  # the last check of `text`
     problem: str | None = None  # why it was left as it was
+    bom: str = ""  # a byte-order mark the file starts with, kept as it was
 
     @property
     def changed(self) -> bool:
@@ -68,6 +69,12 @@ def fix_results(results: list[FileResult], resolver, unsafe: bool) -> FixRun:
     return run
 
 
+def unfixed(run: FixRun, item: FixedFile, original: FileResult) -> None:
+    """Report `item`'s notebook as it still is (its fixed text could not be written)."""
+    run.results[run.results.index(item.result)] = original
+    item.fixed = 0
+
+
 def _fix_one(result: FileResult, resolver, unsafe: bool) -> FixedFile:
     path = Path(result.path)
     try:
@@ -76,7 +83,7 @@ def _fix_one(result: FileResult, resolver, unsafe: bool) -> FixedFile:
         return FixedFile(result.path, "", "", result=result, problem=f"cannot read it again: {exc}")
     bom = _BOM if raw.startswith(_BOM) else ""
     original = raw[len(bom):]
-    item = FixedFile(result.path, original, original, result=result)
+    item = FixedFile(result.path, original, original, result=result, bom=bom)
     settings = resolver.for_path(path)
     enabled, options = settings.rules_for(path), settings.options
     for _ in range(MAX_PASSES):
@@ -103,8 +110,7 @@ def write(item: FixedFile) -> None:
     """Write a fixed notebook atomically (through a symlink, to the file it names). Raises OSError."""
     from nblint.atomic import write_bytes_atomic
 
-    bom = _BOM if Path(item.path).read_bytes().startswith(_BOM.encode("utf-8")) else ""
-    write_bytes_atomic(Path(os.path.realpath(item.path)), (bom + item.text).encode("utf-8"))
+    write_bytes_atomic(Path(os.path.realpath(item.path)), (item.bom + item.text).encode("utf-8"))
 
 
 def unified_diff(item: FixedFile) -> str:

@@ -9,8 +9,9 @@ wrote its comments into notebooks' JSON and broke them: ruff issue 5189):
 - a line inside a multi-line string, or continued with a backslash;
 - a cell that is not Python (`%%html`, `%%writefile`; a `%%bash` cell's shell lines are fine) or that
   does not tokenize as Python (NB001);
+- a notebook older than nbformat 4 (convert it first: NB607);
 - an IPython line other than a shell escape (`!cmd`, `x = !cmd`) or an install magic (`%pip`, `%conda`,
-  `%mamba`, `%micromamba`), whose text a shell reads and where `#` starts a comment: `%matplotlib inline
+  `%mamba`, `%micromamba`, with or without the `%`), whose text a shell reads and where `#` starts a comment: `%matplotlib inline
   # x` is an error ("unrecognized arguments").
 
 `cell_suppression_fix(notebook, cell, codes)` puts `# nblint: ignore-cell[CODES]` on the cell's first line
@@ -29,7 +30,7 @@ from nblint.engine.fixes import Fix, SourceEdit, replace_line, safe
 from nblint.engine.read.notebook import Cell, Notebook
 
 _SHELL_CELL_MAGICS = {"bash", "sh", "script"}
-_SHELL_READS_IT = re.compile(r"^\s*(?:[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*=\s*)?!|^\s*%(?:pip|conda|mamba|micromamba)\b")
+_SHELL_READS_IT = re.compile(r"^\s*(?:[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*=\s*)?!|^\s*%?(?:pip|conda|mamba|micromamba)\s")
 _OURS = re.compile(r"#\s*nblint:\s*ignore\[([A-Za-z0-9_,\s]*)\]", re.I)
 _OURS_CELL = re.compile(r"^(\s*#\s*nblint:\s*ignore-cell\[)([A-Za-z0-9_,\s]*)(\]\s*)$", re.I)
 
@@ -40,8 +41,8 @@ def _joined(codes: Iterable[str]) -> str:
 
 def line_suppression_fix(notebook: Notebook, cell_index: int, line: int, codes: Iterable[str]) -> Fix | None:
     codes = list(codes)
-    if not 0 <= cell_index < len(notebook.cells):
-        return None
+    if notebook.original_major < 4 or not 0 <= cell_index < len(notebook.cells):
+        return None  # source edits need nbformat 4 (nblint.engine.fixes)
     cell = notebook.cells[cell_index]
     if cell.cell_type != "code" or not 1 <= line <= len(cell.lines):
         return None
@@ -104,7 +105,9 @@ def _tokens(lines: list[str]) -> list[tokenize.TokenInfo] | None:
 
 def cell_suppression_fix(notebook: Notebook, cell_index: int, codes: Iterable[str]) -> Fix | None:
     codes = list(codes)
-    if not 0 <= cell_index < len(notebook.cells) or notebook.cells[cell_index].cell_type != "code":
+    if notebook.original_major < 4 or not 0 <= cell_index < len(notebook.cells):
+        return None
+    if notebook.cells[cell_index].cell_type != "code":
         return None
     cell = notebook.cells[cell_index]
     lines = cell.lines

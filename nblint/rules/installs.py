@@ -47,11 +47,17 @@ class UnpinnedInstall(NotebookRule):
         %pip install pandas==2.2.3 scikit-learn==1.5.2
 
     or keep the versions in a `requirements.txt` next to the notebook and `%pip install -r requirements.txt`.
+
+    ## Fix
+    Unsafe (`--fix --unsafe-fixes`): where the notebook's saved pip output shows the version of every
+    unpinned package, a `%pip` / `%conda` line that is one command alone is rewritten with those pins.
+    It changes what later runs install: the versions the output shows, not the newest.
     """
 
     code = "NB501"
     name = "unpinned-install"
     severity = Severity.WARNING
+    fixable = Applicability.UNSAFE
 
     VALID = [
         "%pip install pandas==2.2.3\n",
@@ -117,6 +123,9 @@ class UnpinnedInstall(NotebookRule):
                 continue
             cell = notebook.cells[command.cell]
             rewrite = pinned_rewrite(command, versions_in_outputs(cell.outputs))
+            autofix = None
+            if notebook.original_major >= 4 and command.origin == "magic" and "<" not in rewrite:
+                autofix = _pinning_fix(cell.lines, command, rewrite)
             self.report_at(
                 f"`{_quoted(command.source)}` installs {_describe(unpinned)}: each run gets whatever is newest "
                 f"that day, so results can change and the notebook breaks on the next major release; "
@@ -125,7 +134,21 @@ class UnpinnedInstall(NotebookRule):
                 cell=command.cell,
                 line=command.line,
                 column=command.column,
+                autofix=autofix,
             )
+
+
+def _pinning_fix(lines: list[str], command: InstallCommand, rewrite: str) -> Fix | None:
+    """The line rewritten with the versions its saved output shows, when the line is the one command alone
+    (no other command, redirection, comment or continuation that the rewrite would drop)."""
+    if not 1 <= command.line <= len(lines):
+        return None
+    text = lines[command.line - 1]
+    own = text[command.column - 1:]
+    if own.strip() != command.source or any(char in own for char in "&|;<>#\\"):
+        return None
+    return Fix("Pin the versions this notebook's saved output shows", Applicability.UNSAFE,
+               (replace_line(command.cell, command.line, command.column, len(text.rstrip()) + 1, rewrite),))
 
 
 def _describe(packages) -> str:
@@ -250,7 +273,7 @@ _SHELL_PIP = re.compile(
 
 def _pip_magic_fix(notebook: Notebook, command: InstallCommand) -> Fix | None:
     """`!pip install ...` -> `%pip install ...`: the installer replaced, every other character kept."""
-    if command.origin != "shell" or command.tool != "pip":
+    if command.origin != "shell" or command.tool != "pip" or notebook.original_major < 4:
         return None
     lines = notebook.cells[command.cell].lines
     if not 1 <= command.line <= len(lines):
