@@ -514,3 +514,20 @@ def test_outputs_come_from_the_saved_file(server, workspace):
     found = notebook.diagnostics(1, has("NB703"))
     assert "ZeroDivisionError" in found[0]["message"]
     assert "NB703" not in codes(server.diagnostics.get(notebook.cells[0], []))
+
+
+def test_a_cell_tag_sent_by_the_editor_suppresses(server, workspace):
+    # VS Code sends a cell's nbformat metadata under "metadata": its tags are nblint's cell suppressions
+    tagged = Notebook(server, workspace / "tagged2.ipynb", [], write=False)
+    uri = f"vscode-notebook-cell:{workspace / 'tagged2.ipynb'}#T0"
+    server.notify("notebookDocument/didChange", {
+        "notebookDocument": {"uri": tagged.uri, "version": 2},
+        "change": {"cells": {"structure": {
+            "array": {"start": 0, "deleteCount": 0, "cells": [
+                {"kind": 2, "document": uri, "metadata": {"metadata": {"tags": ["nblint-ignore[NB201]"]}}},
+                {"kind": 2, "document": uri + "b"}]},
+            "didOpen": [{"uri": uri, "languageId": "python", "version": 1, "text": "while True:\n    i = 1\n"},
+                        {"uri": uri + "b", "languageId": "python", "version": 1, "text": "while True:\n    j = 1\n"}]}}}})
+    server.wait_diagnostics(uri + "b", has("NB201"))
+    server.settle()
+    assert "NB201" not in codes(server.diagnostics.get(uri, []))

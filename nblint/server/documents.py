@@ -99,13 +99,15 @@ def _cell_type(cell: CellSnapshot) -> str:
 
 
 def _cell_metadata(metadata: Any) -> dict:
-    """nbformat cell metadata from the editor's (VS Code nests it under `metadata`)."""
+    """nbformat cell metadata from the editor's (VS Code nests it under `metadata`, older versions under
+    `custom.metadata`): where tags such as `nblint-ignore[NB201]` are."""
     if not isinstance(metadata, dict):
         return {}
-    inner = metadata.get("metadata")
-    if isinstance(inner, dict):
-        return inner
-    return {key: value for key, value in metadata.items() if key not in ("id", "attachments", "execution_count")}
+    custom = metadata.get("custom")
+    for inner in (metadata.get("metadata"), custom.get("metadata") if isinstance(custom, dict) else None):
+        if isinstance(inner, dict):
+            return inner
+    return {key: value for key, value in metadata.items() if key not in ("id", "attachments", "execution_count", "custom")}
 
 
 def _notebook_metadata(metadata: Any) -> dict | None:
