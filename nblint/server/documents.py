@@ -69,11 +69,27 @@ def notebook_json(snapshot: NotebookSnapshot, saved: dict | None) -> tuple[bytes
     known = metadata is not None
     metadata = metadata if metadata is not None else {}
     minor = saved.get("nbformat_minor") if isinstance(saved, dict) else None
-    minor = minor if isinstance(minor, int) and not isinstance(minor, bool) else 5
-    if minor >= 5 and not all("id" in cell for cell in cells):
-        minor = 4  # cell ids are required from 4.5 on: a new cell has none until the editor saves it
+    minor = minor if isinstance(minor, int) and not isinstance(minor, bool) else 4
+    if minor >= 5:
+        _give_ids(cells)
+    elif any("id" in cell for cell in cells):
+        minor = 5  # ids the editor kept (a 4.4 schema would call them unexpected)
+        _give_ids(cells)
     notebook = {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": minor}
     return json.dumps(notebook, ensure_ascii=False).encode("utf-8"), known  # compact: its lines are never shown
+
+
+def _give_ids(cells: list[dict]) -> None:
+    """Cell ids are required from nbformat 4.5 on, and a cell added in the editor has none until it is
+    saved: give it one that no other cell has (an id shared with a saved cell would be a false NB606)."""
+    taken = {cell["id"] for cell in cells if "id" in cell}
+    for index, cell in enumerate(cells):
+        if "id" not in cell:
+            fresh = f"unsaved-{index}"
+            while fresh in taken:
+                fresh += "-"
+            cell["id"] = fresh
+            taken.add(fresh)
 
 
 def _cell_type(cell: CellSnapshot) -> str:
@@ -83,13 +99,15 @@ def _cell_type(cell: CellSnapshot) -> str:
 
 
 def _cell_metadata(metadata: Any) -> dict:
-    """nbformat cell metadata from the editor's (VS Code nests it under `metadata`)."""
+    """nbformat cell metadata from the editor's (VS Code nests it under `metadata`, older versions under
+    `custom.metadata`): where tags such as `nblint-ignore[NB201]` are."""
     if not isinstance(metadata, dict):
         return {}
-    inner = metadata.get("metadata")
-    if isinstance(inner, dict):
-        return inner
-    return {key: value for key, value in metadata.items() if key not in ("id", "attachments", "execution_count")}
+    custom = metadata.get("custom")
+    for inner in (metadata.get("metadata"), custom.get("metadata") if isinstance(custom, dict) else None):
+        if isinstance(inner, dict):
+            return inner
+    return {key: value for key, value in metadata.items() if key not in ("id", "attachments", "execution_count", "custom")}
 
 
 def _notebook_metadata(metadata: Any) -> dict | None:

@@ -1,8 +1,8 @@
 """`nblint server`: the language server, on pygls 2.
 
 Notebook documents (LSP 3.17 notebookDocument/*: open, change, save, close; cells added, moved, deleted
-and edited) and .ipynb files opened as text are analysed by the engine `nblint check` uses, and the
-findings published per cell URI (or on the file). Analysis is debounced: an edit schedules one after
+and edited), .ipynb files opened as text and Python text documents are analysed by the engine `nblint
+check` uses, and the findings published per cell URI (or on the file). Analysis is debounced: an edit schedules one after
 `debounce` seconds, a newer edit replaces the pending one, and the result of an analysis overtaken by
 an edit while it ran is dropped (the newer one is already scheduled). Analyses run one at a time on a
 deep-stack thread, so the event loop keeps reading messages meanwhile.
@@ -25,7 +25,7 @@ from nblint.engine.deepstack import DeepStackThread
 from nblint.engine.findings import Finding
 from nblint.server.actions import cell_fix_action, file_fix_action, suppression_actions
 from nblint.server.analysis import Analyser, Outcome
-from nblint.server.diagnostics import SOURCE, document_lines, finding_range, to_diagnostic
+from nblint.server.diagnostics import SOURCE, document_lines, to_diagnostic
 from nblint.server.documents import CellSnapshot, NotebookSnapshot
 from nblint.server.settings import ServerSettings
 
