@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import json_findings, run_nblint, write_notebook
+from nblint.engine.cache import FORMAT
 from nblint.reporters import FORMATS
 from speed_projects import grow, make_project
 
@@ -108,7 +109,7 @@ def test_damaged_or_foreign_entries_are_ignored(damage, tmp_path):
     (a_entry.parent / "stray.json").write_text("{}")  # a foreign file in the folder
     assert check(project, "--format", "json").stdout == expected
     assert check(project, "--format", "json").stdout == expected  # and the entry was rewritten whole
-    assert json.loads(a_entry.read_text())["format"] == 1
+    assert json.loads(a_entry.read_text())["format"] == FORMAT
 
 
 def test_a_change_of_settings_is_a_miss(tmp_path):
