@@ -37,15 +37,16 @@ def test_notebook_suppression_in_metadata(tmp_path):
 
 
 def test_prefixes_suppress_the_codes_they_select_as_in_the_configuration(tmp_path):
-    assert _cells(tmp_path, ["while True:  # nblint: ignore[NB2]\n    pass\n"]) == []
-    assert _cells(tmp_path, ["while True:  # noqa: NB20\n    pass\n"]) == []
-    assert _cells(tmp_path, ["# nblint: ignore-cell[NB2]\nwhile True:\n    pass\n"]) == []
     tagged = {"cell_type": "code", "source": "while True:\n    pass\n", "metadata": {"tags": ["nblint-ignore[NB2]"]}}
-    assert _cells(tmp_path, [tagged]) == []
-    assert _cells(tmp_path, ["while True:\n    pass\n"], {"nblint": {"ignore": ["NB2"]}}) == []
-    # a prefix of another family, or a longer code, does not
-    assert _cells(tmp_path, ["while True:  # nblint: ignore[NB1, NB2011]\n    pass\n"]) == [("NB201", 0)]
-    assert _cells(tmp_path, ["while True:\n    pass\n"], {"nblint": {"ignore": ["NB20", "NB1"]}}) == []
+    cells = [
+        "while True:  # nblint: ignore[NB2]\n    pass\n",
+        "while True:  # noqa: NB20\n    pass\n",
+        "# nblint: ignore-cell[NB2]\nwhile True:\n    pass\n",
+        tagged,
+        "while True:  # nblint: ignore[NB1, NB2011]\n    pass\n",  # another family, a longer code: not covered
+    ]
+    assert _cells(tmp_path, cells) == [("NB201", 4)]
+    assert _cells(tmp_path, cells, {"nblint": {"ignore": ["NB2"]}}) == []
 
 
 def _run(tmp_path, metadata, *extra):
