@@ -26,6 +26,7 @@ def test_rules_lists_every_rule():
         assert (" on " if rule.default_enabled else " off ") in line
 
 
+@pytest.mark.slow  # explain for every rule, by code and by name
 def test_explain_by_code_and_by_name():
     by_code = run_nblint("explain", "NB001")
     assert by_code.returncode == 0

@@ -38,6 +38,7 @@ def _sources() -> list[str]:
     return sources + _example_cells() + _corpus_sources(80)
 
 
+@pytest.mark.slow  # parses the standard library, 750 examples and the corpus twice each
 def test_the_trees_are_libcsts():
     compared = 0
     for source in _sources():
