@@ -1,7 +1,8 @@
-"""A project of real notebooks for the cache and parallel tests: nblint's sample notebooks, a slice of the
-shared corpus (skipped where absent), and notebooks written here for what the slice may lack (findings
-with fixes and source lines, a large-read whose verdict depends on a data file, suppressions, an
-unreadable file, a non-UTF-8 file, a deep expression)."""
+"""A project of real notebooks for the cache and parallel tests: nblint's sample notebooks, one INVALID
+example of every rule (so every rule reports something, in a fresh clone too), a slice of the shared
+corpus (where it is present), and notebooks written here for what the rest may lack (findings with
+fixes and source lines, a large-read whose verdict depends on a data file, suppressions, an unreadable
+file, a non-UTF-8 file, a deep expression)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import shutil
 from pathlib import Path
 
 from conftest import CORPUS, REPO, write_notebook
+from nblint.rules import ALL_RULES
+from nblint.testing import write_example
 
 CORPUS_SLICE = ("_invalid_and_edge", "jupyter__nbformat", "nbQA-dev__nbQA", "nteract__papermill")
 
@@ -18,6 +21,11 @@ def make_project(root: Path, corpus_slice: tuple[str, ...] = CORPUS_SLICE) -> Pa
     root.mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text('[tool.nblint]\nextend-select = ["ALL"]\n', encoding="utf-8")
     shutil.copytree(REPO / "sample_notebooks", root / "samples")
+    for code, rule in ALL_RULES.items():
+        # the first example the project's own configuration reports as it stands (no rule options)
+        example = next((example for example in rule.INVALID if not example.options), None)
+        if example is not None:
+            write_example(example, root / "examples" / code.lower())
     for name in corpus_slice:
         if (CORPUS / name).is_dir():
             shutil.copytree(CORPUS / name, root / "corpus" / name)

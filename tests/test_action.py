@@ -155,6 +155,7 @@ def test_pull_request_annotates_only_the_changed_cells_of_the_changed_notebooks(
     assert worst.index("`analysis/edited.ipynb` | 1 | 1 | 0 | 2 |") < worst.index("`added.ipynb` | 1 | 0 | 0 | 1 |")
 
 
+@pytest.mark.slow  # runs the action's entry point once per threshold
 def test_fail_on_sets_the_threshold(runner):
     repo = runner.repo
     repo.notebook("nb.ipynb", ["x = 1\n"])

@@ -33,6 +33,7 @@ def entries(cache_dir: Path) -> list[Path]:
     return sorted(cache_dir.glob("*/*/*.json"))
 
 
+@pytest.mark.slow  # eleven runs over a project of 120 notebooks
 def test_cold_warm_and_uncached_runs_report_the_same_in_every_format(project, tmp_path):
     from nblint.engine.cache import _source_stamp
 
@@ -55,6 +56,7 @@ def test_cold_warm_and_uncached_runs_report_the_same_in_every_format(project, tm
         assert entries(cache_dir) == stored  # warm runs wrote nothing new: they were hits
 
 
+@pytest.mark.slow  # runs over a project of 120 notebooks
 def test_the_full_format_shows_source_lines_from_the_cache(project, tmp_path):
     cache_dir = tmp_path / "cache"
     check(project, "--format", "full", cache_dir=cache_dir)
@@ -87,6 +89,7 @@ def test_a_hit_is_the_stored_result_and_an_edited_notebook_is_checked_again(tmp_
 
 @pytest.mark.parametrize("damage", ["garbage bytes", "truncated", "empty", "a list", "another format",
                                     "another notebook's entry", "bad finding", "bad dependencies"])
+@pytest.mark.slow  # two runs for each kind of damage
 def test_damaged_or_foreign_entries_are_ignored(damage, tmp_path):
     project = tmp_path / "p"
     write_notebook(project / "a.ipynb", ["import time\ntime.sleep(86400)\n"])
@@ -112,6 +115,7 @@ def test_damaged_or_foreign_entries_are_ignored(damage, tmp_path):
     assert json.loads(a_entry.read_text())["format"] == FORMAT
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_a_change_of_settings_is_a_miss(tmp_path):
     project = tmp_path / "p"
     write_notebook(project / "a.ipynb", ["import numpy as np\na = np.zeros((20000, 20000))\n"])  # 3.0 GiB
@@ -125,6 +129,7 @@ def test_a_change_of_settings_is_a_miss(tmp_path):
     assert json_findings(check(project, "--format", "json", "--ignore", "NB101")) == []
 
 
+@pytest.mark.slow  # several runs in turn
 def test_a_data_file_that_changes_size_is_a_miss(tmp_path):
     # NB301 sizes the file a read_csv names: the verdict depends on that file, not only on the notebook.
     project = tmp_path / "p"
@@ -148,6 +153,7 @@ def test_a_data_file_that_changes_size_is_a_miss(tmp_path):
     assert codes() == []
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_the_cache_lives_at_the_project_root_with_a_tag_and_a_gitignore(tmp_path):
     project = tmp_path / "p"
     (project / "sub").mkdir(parents=True)
@@ -185,6 +191,7 @@ def test_an_unwritable_cache_location_is_not_an_error(tmp_path):
     assert [f["code"] for f in json_findings(result)] == ["NB405"]
 
 
+@pytest.mark.slow  # concurrent runs over a project of 120 notebooks
 def test_concurrent_runs_share_the_cache_safely(project, tmp_path):
     cache_dir = tmp_path / "shared-cache"
     expected = check(project, "--format", "json", "--no-cache").stdout
@@ -197,6 +204,7 @@ def test_concurrent_runs_share_the_cache_safely(project, tmp_path):
     assert not list(cache_dir.rglob("*.nblint-tmp"))  # no temporary file left behind
 
 
+@pytest.mark.slow  # several runs and cleans in turn
 def test_clean_removes_the_cache_and_nothing_else(tmp_path):
     project = tmp_path / "p"
     (project / "nested").mkdir(parents=True)

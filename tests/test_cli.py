@@ -29,6 +29,7 @@ def test_rules_lists_every_rule():
     assert f"{len(ALL_RULES) - len(off)} of {len(ALL_RULES)} rules are on by default" in result.stdout
 
 
+@pytest.mark.slow  # explain for every rule, by code and by name
 def test_explain_by_code_and_by_name():
     by_code = run_nblint("explain", "NB001")
     assert by_code.returncode == 0

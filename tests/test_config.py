@@ -35,6 +35,7 @@ def test_nblint_toml_wins_over_pyproject_in_the_same_folder(tmp_path):
     assert _codes(run_nblint("check", "--format", "json", str(tmp_path))) == ["NB001"]
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_each_notebook_uses_its_own_nearest_configuration(tmp_path):
     (tmp_path / "quiet").mkdir()
     (tmp_path / "quiet" / "nblint.toml").write_text('ignore = ["NB001"]\n')
@@ -44,6 +45,7 @@ def test_each_notebook_uses_its_own_nearest_configuration(tmp_path):
     assert [f["path"].split("/")[-1] for f in findings] == ["b.ipynb"]
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_unknown_key_is_exit_2_naming_file_and_key(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.nblint]\nslect = ["NB001"]\n')
     write_notebook(tmp_path / "a.ipynb", PY2)
@@ -74,6 +76,7 @@ def test_bad_option_value_is_exit_2(tmp_path):
     assert result.returncode == 2 and "memory-budget" in result.stderr
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_command_line_select_overrides_and_ignore_adds(tmp_path):
     (tmp_path / "nblint.toml").write_text('ignore = ["NB001"]\n')
     write_notebook(tmp_path / "a.ipynb", PY2)

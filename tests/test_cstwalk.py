@@ -117,6 +117,7 @@ class Recorder(cst.BatchableCSTVisitor):
         return record
 
 
+@pytest.mark.slow  # walks the standard library's and the corpus's trees twice
 @pytest.mark.parametrize("source", ["snippets and stdlib", "corpus"])
 def test_children_and_walks_match_libcst(source):
     modules = _modules() if source == "snippets and stdlib" else _corpus_modules()
@@ -133,6 +134,7 @@ def test_children_and_walks_match_libcst(source):
         assert [id(n) for n in cstwalk.walk_code(module)] == code
 
 
+@pytest.mark.slow  # walks the standard library's trees twice
 @pytest.mark.parametrize("watched", ["every node type", "code nodes only"])
 def test_visit_batched_makes_the_same_calls_in_the_same_order(watched):
     layout = cstwalk._all_layout()
@@ -160,6 +162,7 @@ def test_several_visitors_are_called_in_the_order_given():
     assert order == ["first", "second"]
 
 
+@pytest.mark.slow  # expressions nested past the recursion limit
 def test_deep_expressions_need_no_stack():
     # 2,000 terms, as in a real Kaggle notebook: libcst's own visit recurses once per term; the walks
     # are loops. (More terms would test libcst's parser, whose time grows with the square of the chain.)

@@ -33,6 +33,7 @@ def cells_reported(result) -> list[tuple[str, int | None]]:
     return sorted((f["path"], f["cell"]) for f in json_findings(result))
 
 
+@pytest.mark.slow  # git commits and several runs
 def test_only_changed_and_added_cells_are_reported(repo):
     repo.notebook("nb.ipynb", ["import os\n", BAD_A, "x = 1\n", BAD_B, "y = 2\n"])
     base = repo.commit("base")
@@ -257,6 +258,7 @@ def test_a_rerun_that_saved_a_traceback_reports_the_output_rule_not_the_old_code
     assert [f["code"] for f in json_findings(check(repo, "--diff-base", base))] == ["NB703"]
 
 
+@pytest.mark.slow  # nbdime's diff of many notebook pairs
 @pytest.mark.parametrize("additions_first", [True, False])
 def test_cell_ops_are_walked_with_a_running_offset(additions_first):
     # Old cells 0..4. Cell 1 replaced by two new cells, cell 3 patched in its source, cell 4 in its

@@ -4,6 +4,8 @@ messages of cross-cell findings, suppressions, and code that must not crash or s
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import check_notebook, run_nblint, write_notebook
 
 LOOP_CODES = "NB201,NB202,NB203,NB401"
@@ -52,6 +54,7 @@ def test_max_printed_lines_is_compared_with_the_product_of_nested_loops(tmp_path
     assert "(30 x 30 iterations)" in finding["message"]
 
 
+@pytest.mark.slow  # one run per bad value
 def test_max_printed_lines_that_is_not_a_count_is_a_configuration_error(tmp_path):
     for bad in ('"lots"', "-5", "true", "1.5"):
         (tmp_path / "pyproject.toml").write_text(f"[tool.nblint]\nmax-printed-lines = {bad}\n", encoding="utf-8")
@@ -147,6 +150,7 @@ def test_recursion_redefined_with_a_base_case_in_a_later_cell_is_not_reported(tm
 # -- robustness ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # deeply nested and very long code
 def test_deeply_nested_and_very_long_code_is_analysed_without_crashing(tmp_path):
     long_sum = "+".join(["[255]*8", "[245]"] * 1000)
     nested = "while True:\n" + "".join("    " * depth + f"if x{depth}:\n" for depth in range(1, 60))

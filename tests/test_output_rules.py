@@ -121,6 +121,7 @@ def test_large_image_is_reported_with_its_size_and_mime_type_at_the_output(tmp_p
     assert lines[0] == "{" and lines[1] == '"data": {' and lines[2] == '"image/png": ['
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_max_output_size_raises_and_lowers_the_limit(tmp_path):
     cells = [{"execution_count": 1, "source": "show()\n", "outputs": [image(300_000)]}]
     assert check(tmp_path, "NB702", cells) == []
@@ -150,6 +151,7 @@ def test_size_is_nbstripouts_measure():
     assert json_weight(output) == len("execute_result") + 2 + 4 + 1 + 3
 
 
+@pytest.mark.slow  # runs nbstripout's own command
 def test_nbstripout_max_size_removes_exactly_what_nb702_reports(tmp_path):
     nbstripout = shutil.which("nbstripout", path=str(__import__("pathlib").Path(sys.executable).parent))
     if nbstripout is None:
@@ -206,6 +208,7 @@ def test_error_value_is_one_line_without_colours_and_cut(tmp_path):
     assert "\x1b" not in finding["message"] and "y" * 150 not in finding["message"]
 
 
+@pytest.mark.slow  # nbformat's upgrade and validator
 def test_error_outputs_of_an_nbformat3_notebook_point_into_its_worksheet(tmp_path):
     notebook = {
         "nbformat": 3, "nbformat_minor": 0, "metadata": {"name": ""},

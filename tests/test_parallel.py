@@ -27,6 +27,7 @@ def report(project: Path, *args: str, env=None) -> subprocess.CompletedProcess:
     return result
 
 
+@pytest.mark.slow  # runs a project of 120 notebooks in one and two processes
 @pytest.mark.parametrize("format_name", ["json", "text"])
 def test_one_and_two_jobs_report_the_same(project, format_name):
     single = report(project, "--jobs", "1", "--format", format_name)
@@ -39,6 +40,7 @@ def test_one_and_two_jobs_report_the_same(project, format_name):
         assert keys == sorted(keys)  # sorted by path, then cell, line, column
 
 
+@pytest.mark.slow  # runs a project of 120 notebooks twice
 def test_workers_started_by_spawn_need_nothing_inherited(project):
     # spawn (the macOS and Windows default) gives workers only what the initializer passes them
     single = report(project, "--jobs", "1", "--format", "json")
@@ -54,6 +56,7 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+@pytest.mark.slow  # 16 big notebooks, twice, one run killed
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc to find the worker processes")
 def test_a_worker_killed_mid_run_does_not_lose_a_notebook(tmp_path):
     project = tmp_path / "p"
@@ -116,6 +119,7 @@ def _imported(*args: str, cwd: Path) -> set[str]:
     return {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
 
 
+@pytest.mark.slow  # three runs under -X importtime
 def test_small_runs_stay_in_process_and_big_ones_use_a_pool(tmp_path):
     for index in range(6):
         write_notebook(tmp_path / f"nb{index}.ipynb", ["print(1)\n"])

@@ -49,7 +49,14 @@ BAD_FILES = {
 }
 
 
-@pytest.mark.parametrize("name", list(BAD_FILES))
+# One of each kind in the quick run (empty, broken JSON, JSON that is not a notebook); the rest run with
+# the slow tests: a second or more each on a busy machine (nbformat's validator, JSON nested 100,000 deep).
+QUICK_BAD_FILES = {"empty", "truncated", "top-level-list"}
+
+
+@pytest.mark.parametrize("name", [
+    name if name in QUICK_BAD_FILES else pytest.param(name, marks=pytest.mark.slow) for name in BAD_FILES
+])
 def test_bad_file_is_one_finding_and_left_untouched(tmp_path, name):
     raw, code, words = BAD_FILES[name]
     path = tmp_path / f"{name}.ipynb"
@@ -80,6 +87,7 @@ def test_one_broken_file_never_stops_the_run(tmp_path, nb):
     ]
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_missing_path_is_exit_2_and_the_others_are_still_checked(tmp_path, nb):
     good = nb(["print 'x'\n"])
     result = run_nblint("check", str(tmp_path / "nope.ipynb"), str(good))
@@ -91,6 +99,7 @@ def test_missing_path_is_exit_2_and_the_others_are_still_checked(tmp_path, nb):
     assert alone.returncode == 2 and alone.stdout == "" and alone.stderr.count("\n") == 1
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_folder_without_notebooks_warns_and_exits_0(tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "notes.txt").write_text("hi")
@@ -115,6 +124,7 @@ def test_conflict_markers_inside_a_string_are_not_a_merge_conflict(tmp_path, nb)
     assert findings == []
 
 
+@pytest.mark.slow  # a notebook of megabytes on one line
 def test_huge_single_line_notebook(tmp_path):
     cells = [
         {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": [f"x{i} = {i}\n", "print x\n" if i == 4000 else "y = 1\n"]}
@@ -138,6 +148,7 @@ def test_2000_term_expression_is_set_aside_without_overflowing(tmp_path, nb):
     assert "a chain of 2,002 operands" in findings[0]["message"]  # 2,001 operators: the `*` counts too
 
 
+@pytest.mark.slow  # brackets nested 1,000 deep
 def test_brackets_nested_1000_deep_are_a_syntax_error_of_that_cell(tmp_path, nb):
     path = nb(["x = 1\n", "y = " + "[" * 1000 + "]" * 1000 + "\n"])
     result, findings = _check_json(path)
@@ -145,6 +156,7 @@ def test_brackets_nested_1000_deep_are_a_syntax_error_of_that_cell(tmp_path, nb)
     assert "nested" in findings[0]["message"]
 
 
+@pytest.mark.slow  # nbformat's upgrade and validator
 def test_nbformat_3_notebook_is_upgraded_in_memory_only(tmp_path):
     v3 = {
         "metadata": {"name": ""},
@@ -169,6 +181,7 @@ def test_nbformat_3_notebook_is_upgraded_in_memory_only(tmp_path):
     assert _snapshot(path) == before
 
 
+@pytest.mark.slow  # nbformat's validator
 def test_schema_violation_is_reported_and_the_notebook_still_analysed(tmp_path):
     notebook = {
         "cells": [

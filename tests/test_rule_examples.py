@@ -23,10 +23,30 @@ def _run(rule, example, tmp_path):
         raise
 
 
+# Examples with more code than this are pasted literals and expressions thousands of terms long (NB102):
+# seconds each, so they run with the slow tests; every rule keeps smaller examples in the quick run.
+BIG_EXAMPLE = 10_000
+
+
+def _code_size(example) -> int:
+    source = getattr(example, "source", example)
+    if isinstance(source, str):
+        return len(source)
+    cells = source.get("cells", []) if isinstance(source, dict) else source
+    return sum(len(cell if isinstance(cell, str) else str(cell.get("source", ""))) for cell in cells)
+
+
 def _cases(kind: str):
     for code, rule in ALL_RULES.items():
         for number, example in enumerate(getattr(rule, kind)):
-            yield pytest.param(rule, example, id=f"{code}-{kind.lower()}-{number}")
+            marks = [pytest.mark.slow] if _code_size(example) > BIG_EXAMPLE else []
+            yield pytest.param(rule, example, id=f"{code}-{kind.lower()}-{number}", marks=marks)
+
+
+def test_every_rule_keeps_examples_in_the_quick_run():
+    for code, rule in ALL_RULES.items():
+        if rule.INVALID:
+            assert any(_code_size(example) <= BIG_EXAMPLE for example in rule.INVALID), code
 
 
 @pytest.mark.parametrize("rule, example", list(_cases("VALID")))

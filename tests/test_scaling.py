@@ -19,6 +19,9 @@ from nblint.engine.pipeline import check_file
 from nblint.rules import ALL_RULES, all_options
 from nblint.testing import big_outputs_notebook, long_cell_notebook, make_notebook, many_cells_notebook, notebook_text
 
+# Each case checks a notebook at two sizes with every rule on: seconds each, more on a busy machine.
+pytestmark = pytest.mark.slow
+
 LINEAR_BOUND = 9.0  # 4x the input: ~4x the work when linear, ~16x when quadratic
 
 

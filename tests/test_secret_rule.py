@@ -191,6 +191,7 @@ def test_source_and_output_findings_with_positions(tmp_path):
     assert lines[findings[1]["json_line"]].strip() == '"name": "stdout",'
 
 
+@pytest.mark.slow  # a cached and an uncached run per format
 @pytest.mark.parametrize("format_name", ["text", "full", "json", "github", "sarif"])
 def test_the_secret_never_appears_in_full_in_any_format_file_or_cache(tmp_path, format_name):
     write_notebook(tmp_path / "nb.ipynb", SECRET_CELLS + ["print 'python 2 with " + GITHUB + "'\n"])
@@ -212,6 +213,7 @@ def test_the_secret_never_appears_in_full_in_any_format_file_or_cache(tmp_path, 
             assert GITHUB not in entry.read_text(encoding="utf-8", errors="replace")
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_full_format_shows_the_masked_line_with_a_caret(tmp_path):
     write_notebook(tmp_path / "nb.ipynb", SECRET_CELLS[:2])
     result = run_nblint("check", "--no-cache", "--select", "NB704", "--format", "full", "nb.ipynb", cwd=tmp_path)
@@ -230,6 +232,7 @@ def test_noqa_on_the_line_and_a_cell_tag_suppress_it(tmp_path):
     assert json_findings(result) == [] and result.returncode == 0
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_a_traceback_that_quotes_a_token_is_masked_in_nb703_too(tmp_path):
     cells = [{"execution_count": 1, "source": "connect()\n", "outputs": [
         {"output_type": "error", "ename": "AuthError", "evalue": "token " + GITHUB + " was rejected",
@@ -242,6 +245,7 @@ def test_a_traceback_that_quotes_a_token_is_masked_in_nb703_too(tmp_path):
     assert any("AuthError: token ghp_… was rejected" in f["message"] for f in findings)
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_markdown_and_raw_cells_are_checked(tmp_path):
     token = "AI" + "za" + rand(35)
     cells = [{"cell_type": "markdown", "source": "Use key `" + token + "`\n"},
@@ -252,6 +256,7 @@ def test_markdown_and_raw_cells_are_checked(tmp_path):
     assert all("Google API key `AIza…`" in f["message"] for f in findings)
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_outputs_searched_are_text_json_and_tracebacks_not_images(tmp_path):
     token = "AI" + "za" + rand(35)
     cells = [

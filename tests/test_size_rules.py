@@ -41,6 +41,7 @@ def test_memory_budget_raised_in_pyproject_silences_allocation(tmp_path):
     assert check(tmp_path, ALLOCATION, 'memory-budget = "4 GiB"\n') == []
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_memory_budget_lowered_in_pyproject_reports_smaller_allocation(tmp_path):
     cells = ["import numpy as np\n", "x = np.ones((2_000, 2_000))\n"]  # 30.5 MiB
     assert check(tmp_path, cells) == []
@@ -48,6 +49,7 @@ def test_memory_budget_lowered_in_pyproject_reports_smaller_allocation(tmp_path)
     assert "~30.5 MiB" in finding["message"] and "over the 16 MiB budget" in finding["message"]
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_memory_budget_applies_to_repetitions_too(tmp_path):
     [finding] = check(tmp_path, REPETITION)
     assert finding["code"] == "NB103" and "~1.5 GiB" in finding["message"]
@@ -101,6 +103,7 @@ def test_max_recursion_limit_raised_in_pyproject(tmp_path):
     assert check(tmp_path, RECURSION, "max-recursion-limit = 50000\n") == []
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_max_recursion_limit_lowered_in_pyproject(tmp_path):
     cells = ["import sys\nsys.setrecursionlimit(5000)\n"]
     assert check(tmp_path, cells) == []
@@ -123,6 +126,7 @@ def test_max_sleep_raised_in_pyproject(tmp_path):
     assert check(tmp_path, SLEEP, "max-sleep = 1200\n") == []
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_max_sleep_lowered_in_pyproject_accepts_fractions(tmp_path):
     cells = ["import time\ntime.sleep(45)\n"]
     assert check(tmp_path, cells) == []
@@ -133,6 +137,7 @@ def test_max_sleep_lowered_in_pyproject_accepts_fractions(tmp_path):
 # -- the cross-cell cases of the brief, end to end -----------------------------------------------------------
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_import_constant_and_call_in_three_cells(tmp_path):
     cells = [
         "import numpy as np\n",
@@ -177,6 +182,7 @@ def test_runtime_shapes_and_lookalike_methods_are_not_reported(tmp_path):
 # -- robustness ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a 2,000-term expression
 def test_two_thousand_term_expression_is_checked_without_error(tmp_path):
     # The Kaggle cell that makes ruff overflow its stack: 2,000 small list terms joined by +.
     expression = "+".join(["[255]*8", "[245]"] * 1000)
@@ -185,6 +191,7 @@ def test_two_thousand_term_expression_is_checked_without_error(tmp_path):
     assert codes(findings) == ["NB101"], findings  # the analysis reached the next cell, and no NB000
 
 
+@pytest.mark.slow  # a literal nested past the recursion limit
 def test_deeply_nested_literal_is_counted_without_recursion(tmp_path):
     depth = 150  # CPython itself refuses more than 200 nested brackets
     literal = "[" * depth + ", ".join(["1"] * 20) + "]" * depth
@@ -193,6 +200,7 @@ def test_deeply_nested_literal_is_counted_without_recursion(tmp_path):
     assert "list literal of 20 elements" in findings[0]["message"]
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_full_format_shows_the_fix(tmp_path):
     write_notebook(tmp_path / "nb.ipynb", ["import time\ntime.sleep(7200)\n"])
     result = run_nblint("check", "--no-cache", "--select", "NB405", "--format", "full", "nb.ipynb", cwd=tmp_path)
@@ -201,6 +209,7 @@ def test_full_format_shows_the_fix(tmp_path):
     assert "time.monotonic() < deadline" in result.stdout
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_json_output_is_valid_for_all_five(tmp_path):
     cells = [
         "import numpy as np, sys, time\n",

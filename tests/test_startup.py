@@ -6,6 +6,8 @@ modules are imported, never how long they took.
 
 from __future__ import annotations
 
+import pytest
+
 import subprocess
 import sys
 from pathlib import Path
@@ -38,6 +40,7 @@ def test_version_imports_no_engine(tmp_path):
     assert forbidden_in(modules, FORBIDDEN_FOR_CHECK + ("libcst", "nblint.engine.pipeline", "nblint.rules")) == []
 
 
+@pytest.mark.slow  # runs under -X importtime
 def test_checking_one_valid_notebook_imports_only_what_it_uses(tmp_path):
     write_notebook(tmp_path / "one.ipynb", [
         "import numpy as np\nimport pandas as pd\n",
@@ -50,6 +53,7 @@ def test_checking_one_valid_notebook_imports_only_what_it_uses(tmp_path):
         assert forbidden_in(modules, FORBIDDEN_FOR_CHECK) == [], extra
 
 
+@pytest.mark.slow  # runs under -X importtime
 def test_an_invalid_notebook_pays_for_the_validator_but_not_for_rfc3987(tmp_path):
     # nbformat's validator is imported to name the schema error; jsonschema's IRI checker is not (the
     # failed import of rfc3987_syntax still gets a line from -X importtime; lark is what it would load).

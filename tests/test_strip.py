@@ -234,6 +234,7 @@ OPTION_CASES = [
 ]
 
 
+@pytest.mark.slow  # runs nbstripout's own command beside ours for each case
 @pytest.mark.parametrize("ours_args, theirs_args", OPTION_CASES, ids=lambda value: " ".join(value) or "defaults")
 def test_equals_nbstripout(tmp_path, ours_args, theirs_args):
     outcome = compare(tmp_path, ours_args, [theirs_args])
@@ -243,6 +244,7 @@ def test_equals_nbstripout(tmp_path, ours_args, theirs_args):
     assert sum(ours == theirs != original for original, ours, theirs in outcome.values()) >= 3
 
 
+@pytest.mark.slow  # runs nbstripout's own command beside ours
 def test_several_tags_drop_every_tagged_cell(tmp_path):
     """nbstripout honours only the last of several tags; nblint drops the cells carrying any of them,
     which is what nbstripout gives when run once per tag."""
@@ -254,6 +256,7 @@ def test_several_tags_drop_every_tagged_cell(tmp_path):
     assert not any({"solution", "hidden-cell"} & set(cell["metadata"].get("tags", [])) for cell in rich["cells"])
 
 
+@pytest.mark.slow  # strips every option case twice (flags, then table)
 def test_configuration_table_equals_the_same_flags(tmp_path):
     config = """
 [tool.nblint.strip]
@@ -274,6 +277,7 @@ max-size = "1K"
     assert "foo" not in json.loads(outcome["rich.ipynb"][1])["metadata"]
 
 
+@pytest.mark.slow  # several strips of a notebook in turn
 def test_command_line_adds_to_the_configuration(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.nblint.strip]\nextra-keys = ["metadata.foo"]\n', encoding="utf-8")
     path = tmp_path / "rich.ipynb"
@@ -307,6 +311,7 @@ def laid_out(data: dict, layout: dict, ending: str) -> str:
     return text + ending
 
 
+@pytest.mark.slow  # strips a dozen layouts
 def test_layout_is_kept(tmp_path):
     """Each file keeps its indent, key order, escaping, line endings and final newline; only what the
     strip removes goes. (One run over every combination.)"""
@@ -330,6 +335,7 @@ def test_layout_is_kept(tmp_path):
             assert path.read_bytes() == laid_out(expected, layout, ending).encode(), path.name
 
 
+@pytest.mark.slow  # strips each layout twice and compares with nbformat's
 @pytest.mark.parametrize("name, text", [
     ("nbformat", notebook_text(rich_notebook())),
     ("indent2", json.dumps(rich_notebook(), indent=2, ensure_ascii=True)),
@@ -363,6 +369,7 @@ def test_only_transient_keys_is_not_a_change(tmp_path):
     assert path.read_text(encoding="utf-8") == notebook_text(notebook)
 
 
+@pytest.mark.slow  # several strips of a notebook in turn
 def test_cell_ids_kept_and_renumbered(tmp_path):
     path = tmp_path / "nb.ipynb"
     path.write_text(notebook_text(rich_notebook()), encoding="utf-8")
@@ -377,6 +384,7 @@ def test_cell_ids_kept_and_renumbered(tmp_path):
 # ---------------------------------------------------------------- --check and --dry-run
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_check_lists_what_would_change_and_writes_nothing(tmp_path):
     dirty = tmp_path / "dirty.ipynb"
     dirty.write_text(notebook_text(rich_notebook()), encoding="utf-8")
@@ -391,6 +399,7 @@ def test_check_lists_what_would_change_and_writes_nothing(tmp_path):
     assert run_nblint("strip", "--check", "sub", cwd=tmp_path).returncode == 0
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_dry_run_tells_what_would_change(tmp_path):
     path = tmp_path / "nb.ipynb"
     path.write_text(notebook_text(rich_notebook()), encoding="utf-8")
@@ -429,6 +438,7 @@ BAD_FILES = {
 }
 
 
+@pytest.mark.slow  # several strips of a folder in turn
 def test_bad_files_are_left_alone_and_the_rest_is_stripped(tmp_path):
     for name, (data, _) in BAD_FILES.items():
         (tmp_path / name).write_bytes(data)
@@ -447,6 +457,7 @@ def test_bad_files_are_left_alone_and_the_rest_is_stripped(tmp_path):
     assert result.stdout.startswith("zz_good.ipynb: removed")
 
 
+@pytest.mark.slow  # copies notebooks of the shared corpus
 def test_databricks_export_and_nbformat3_are_stripped_and_the_run_goes_on(tmp_path):
     """nbstripout stops at the first of these it cannot read; nblint strips what strip_output can handle."""
     if not CORPUS.is_dir():
@@ -468,6 +479,7 @@ def test_databricks_export_and_nbformat3_are_stripped_and_the_run_goes_on(tmp_pa
     assert "metadata" not in databricks["cells"][1]  # nothing invented for the cell that had none
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_missing_path_and_exit_codes(tmp_path):
     (tmp_path / "clean.ipynb").write_text(notebook_text({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     assert run_nblint("strip", "clean.ipynb", cwd=tmp_path).returncode == 0
@@ -513,6 +525,7 @@ def test_usage_errors(tmp_path, args, message):
 # ---------------------------------------------------------------- writing
 
 
+@pytest.mark.slow  # several strips of a notebook in turn
 def test_file_mode_and_symlinks_are_kept(tmp_path):
     target = tmp_path / "real.ipynb"
     target.write_text(notebook_text(rich_notebook()), encoding="utf-8")
@@ -554,6 +567,7 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(path.name for path in folder.iterdir() if path.name.endswith(".nblint-tmp"))
 
 
+@pytest.mark.slow  # kills a strip mid-write and waits for it
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT", "SIGKILL"])
 def test_interrupted_write_leaves_the_original_whole(tmp_path, signal_name):
     import signal
@@ -594,6 +608,7 @@ def test_interrupted_write_leaves_the_original_whole(tmp_path, signal_name):
         assert leftovers(tmp_path) == []
 
 
+@pytest.mark.slow  # several strips of a notebook in turn
 def test_failed_rename_reports_and_goes_on(tmp_path):
     first = tmp_path / "a.ipynb"
     second = tmp_path / "b.ipynb"
@@ -656,6 +671,7 @@ def test_clean_shortcut_never_hides_a_change():
     assert judged_clean > 500  # the shortcut does take most clean notebooks
 
 
+@pytest.mark.slow  # imports nbformat's writer in a subprocess per case
 def test_layout_that_cannot_be_reproduced_falls_back_to_nbformats(tmp_path):
     """`1E5` for 100000.0 and upper-case escapes are not what json.dumps writes: the file is then written
     in nbformat's layout, exactly as nbstripout writes it."""
@@ -672,6 +688,7 @@ def test_layout_that_cannot_be_reproduced_falls_back_to_nbformats(tmp_path):
     assert '"nested": 100000.0' in ours and "Títle" in ours
 
 
+@pytest.mark.slow  # several strips of a notebook in turn
 def test_stdin_filter_mode(tmp_path):
     """`--stdin [PATH]` (git's clean filter): the same bytes a file strip writes, exit 0 whether or not
     anything changed; what cannot be stripped is passed through whole, with exit 2."""

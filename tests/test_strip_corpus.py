@@ -13,7 +13,8 @@ import pytest
 from conftest import CORPUS, run_nblint
 from test_strip import assert_same_as_nbstripout, run_nbstripout
 
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")
+# A strip of every notebook of the corpus, twice, and nbstripout's of the same: minutes.
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpus is not at {CORPUS}")]
 
 # Files nbstripout cannot strip (it stops the whole run at the first), and nblint reports and skips:
 # nbformat 3 without worksheets, or with a worksheet without cells, or without notebook metadata.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import json_findings, run_nblint, write_notebook
 
 
@@ -10,6 +12,7 @@ def _cells(tmp_path, cells, metadata=None):
     return [(f["code"], f["cell"]) for f in json_findings(run_nblint("check", "--format", "json", str(path)))]
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_line_suppressions(tmp_path):
     assert _cells(tmp_path, ["print 'a'  # nblint: ignore[NB001]\n"]) == []
     assert _cells(tmp_path, ["print 'a'  # noqa: NB001\n"]) == []
@@ -22,6 +25,7 @@ def test_line_suppressions(tmp_path):
     assert _cells(tmp_path, ["print 'a'  # nblint: ignore[NB999, NB001]\n"]) == []
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_cell_suppressions_by_comment_and_tag(tmp_path):
     assert _cells(tmp_path, ["# nblint: ignore-cell[NB001]\nx = 1\nprint 'a'\n", "print 'b'\n"]) == [("NB001", 1)]
     assert _cells(tmp_path, ["# nblint: ignore-cell\nprint 'a'\n"]) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from pathlib import Path
 
 from conftest import json_findings, run_nblint, write_notebook
@@ -53,6 +55,7 @@ def test_text_output_and_exit_code(tmp_path):
     assert "cell 2:1:6: NB301" in result.stdout
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_a_missing_file_or_a_small_file_is_not_reported(tmp_path):
     write_notebook(tmp_path / "nb.ipynb", READ_BIG)
     assert nb301(tmp_path) == []
@@ -60,6 +63,7 @@ def test_a_missing_file_or_a_small_file_is_not_reported(tmp_path):
     assert nb301(tmp_path) == []
 
 
+@pytest.mark.slow  # several nblint runs in turn
 def test_memory_budget_option(tmp_path):
     write_notebook(tmp_path / "nb.ipynb", READ_BIG)
     sparse(tmp_path / "data" / "big.csv", 200 * MiB)  # ~400 MiB in memory

@@ -39,8 +39,8 @@ class SyntaxErrorInCell(EngineRule):
     (`type X = int`, Python 3.12, is valid when nblint runs on 3.11). Not reported: cells of other
     languages (`%%bash`, `%%html`), and cells tagged `raises-exception`, the tag Jupyter Book, nbsphinx
     and nbval read as "this cell fails on purpose". When a cell does not parse and the notebook's
-    `language_info.version` is newer than the Python nblint runs on, the finding is a warning that
-    says so rather than calling the cell invalid.
+    `language_info.version` is newer than any Python nblint reads (libcst's grammars and the running
+    interpreter's), the finding is a warning that says so rather than calling the cell invalid.
 
     ## Why it hurts
     The cell raises SyntaxError when run, so Run All stops there; and nblint cannot check that cell for
@@ -51,6 +51,9 @@ class SyntaxErrorInCell(EngineRule):
 
     ## Use instead
         print("hello")
+
+    A cell that shows an error on purpose (teaching material, a doctest of a failure): tag it
+    `raises-exception`.
     """
 
     code = "NB001"
@@ -81,21 +84,34 @@ class SyntaxErrorInCell(EngineRule):
                             "source": ["x = 1 +\n"]}],
                  "metadata": {"language_info": {"name": "python", "version": "3.99.0"}}, "nbformat": 4, "nbformat_minor": 5},
                 message="the notebook was saved with Python 3.99"),
+        # saved with a Python whose grammar nblint reads: an error is an error
+        Invalid({"cells": [{"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
+                            "source": ["print 'x'\n"]}],
+                 "metadata": {"language_info": {"name": "python", "version": "3.13.1"}}, "nbformat": 4, "nbformat_minor": 5},
+                message="cell 1 is not valid Python at line 1"),
     ]
 
     @classmethod
     def describe(cls, index: int, line: int, reason: str, saved_with: tuple[int, int] | None) -> tuple[str, Severity]:
         """The message and severity for a syntax error at `line` of the cell at `index` (0-based)."""
         reason = reason.replace(f" (detected at line {line})", "")  # the line is said once
-        running = sys.version_info[:2]
-        if saved_with is not None and saved_with > running:
+        if saved_with is not None and saved_with > (known := _newest_known_python()):
             return (
-                f"cell {index + 1} does not parse as Python {running[0]}.{running[1]} at line {line} ({reason}); "
-                f"the notebook was saved with Python {saved_with[0]}.{saved_with[1]}, so this may be newer syntax "
-                "than nblint's parser knows rather than an error: run the cell on that Python to tell",
+                f"cell {index + 1} does not parse at line {line} ({reason}); the notebook was saved with Python "
+                f"{saved_with[0]}.{saved_with[1]}, newer than any Python nblint reads (up to {known[0]}.{known[1]}), "
+                "so this may be newer syntax rather than an error: run the cell on that Python to tell",
                 Severity.WARNING,
             )
         return f"cell {index + 1} is not valid Python at line {line}: {reason}", cls.severity
+
+
+def _newest_known_python() -> tuple[int, int]:
+    """The newest Python whose syntax nblint reads: libcst's grammar, or the interpreter's if newer.
+    (libcst is loaded already whenever a cell is found not to parse.)"""
+    import libcst
+
+    known = [tuple(int(part) for part in version.split(".")) for version in libcst.KNOWN_PYTHON_VERSION_STRINGS]
+    return max([sys.version_info[:2], *known])
 
 
 class InvalidJson(EngineRule):
