@@ -17,7 +17,9 @@ from nblint.testing import make_notebook, notebook_text
 
 KERNEL_OF_ONE_MACHINE = {"display_name": "Python [conda env:churn]", "language": "python", "name": "conda-env-churn-py"}
 FIXABLE = "NB502,NB601,NB602,NB605,NB606,NB701,NB702,NB703"
-CONFIG = '[tool.nblint]\nrequire-clean-outputs = true\nmax-output-size = "100 KiB"\n'
+# The rules with fixes, opt-in ones (NB501, NB502, NB601, NB602) included, and the options that switch NB701/NB702 on.
+CONFIG = ('[tool.nblint]\nextend-select = ["NB501", "NB502", "NB601", "NB602"]\n'
+          'require-clean-outputs = true\nmax-output-size = "100 KiB"\n')
 
 
 # -- comparing notebooks ------------------------------------------------------------------------------------
@@ -221,6 +223,7 @@ def test_diff_writes_nothing_and_shows_what_fix_writes(tmp_path):
 
 
 def test_fixes_from_the_cache_apply_the_same(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(CONFIG, encoding="utf-8")
     path = write_notebook(tmp_path / "nb.ipynb", CASES["NB502"][0])
     assert run_nblint("check", cwd=tmp_path).returncode == 1  # stores the findings, with their fixes
     result = run_nblint("check", "--fix", cwd=tmp_path)
@@ -230,6 +233,7 @@ def test_fixes_from_the_cache_apply_the_same(tmp_path):
 
 
 def test_fix_through_a_symlink_keeps_the_link(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(CONFIG, encoding="utf-8")
     target = write_notebook(tmp_path / "real" / "nb.ipynb", CASES["NB502"][0])
     (tmp_path / "work").mkdir()
     link = tmp_path / "work" / "nb.ipynb"
@@ -243,6 +247,7 @@ def test_fix_with_diff_base_fixes_only_what_is_new(tmp_path):
     from gitrepo import GitRepo
 
     repo = GitRepo(tmp_path / "repo")
+    (repo.root / "pyproject.toml").write_text(CONFIG, encoding="utf-8")
     path = repo.notebook("nb.ipynb", ["!pip install a==1\n", "x = 1\n"])
     repo.commit("old")
     repo.notebook("nb.ipynb", ["!pip install a==1\n", "!pip install b==2\n"])
@@ -256,6 +261,7 @@ def test_a_file_that_is_not_a_notebook_is_left_byte_for_byte(tmp_path):
     broken.write_bytes(b'{"cells": [ !pip install x')
     conflict = tmp_path / "conflict.ipynb"
     conflict.write_bytes(b"<<<<<<< HEAD\n{}\n=======\n[]\n>>>>>>> other\n")
+    (tmp_path / "pyproject.toml").write_text(CONFIG, encoding="utf-8")
     good = write_notebook(tmp_path / "good.ipynb", CASES["NB502"][0])
     before = {p: p.read_bytes() for p in (broken, conflict)}
     for flags in (["--fix", "--unsafe-fixes"], ["--add-noqa"]):

@@ -119,7 +119,7 @@ def test_summary_counts_the_notebooks_checked_and_a_long_report_ends_with_counts
     result = run_nblint("check", "--no-cache", str(tmp_path))
     lines = result.stdout.splitlines()
     assert result.returncode == 1
-    assert lines[-1] == "Found 30 findings in 1 notebook (3 checked)."
+    assert lines[-1] == "Found 30 findings in 1 notebook (3 checked). 26 fixable with `nblint check --fix`."
     assert lines[-4:-1] == ["By code:", "  26  NB703  error-output", "   4  NB001  syntax-error"]
     full = run_nblint("check", "--no-cache", "--format", "full", str(tmp_path)).stdout
     assert "\n\nBy code:\n  26  NB703  error-output\n   4  NB001  syntax-error\n\nFound 30 findings" in full
@@ -136,7 +136,7 @@ def test_statistics_flag_counts_per_code_instead_of_listing(tmp_path):
     assert result.stdout.splitlines() == [
         "26  NB703  error-output",
         " 4  NB001  syntax-error",
-        "Found 30 findings in 1 notebook (3 checked).",
+        "Found 30 findings in 1 notebook (3 checked). 26 fixable with `nblint check --fix`.",
     ]
     as_json = run_nblint("check", "--no-cache", "--statistics", "--format", "json", str(tmp_path))
     assert json.loads(as_json.stdout) == [
