@@ -77,6 +77,12 @@ class KernelNamespace:
     def constant(self, name: str):
         return UNKNOWN
 
+    def origin(self, name: str):
+        return None
+
+    def binds(self, name: str) -> bool:
+        return name in self._facts
+
 
 def dense_messages(path, cells, live=None) -> list[str]:
     program = build_program(read_notebook(write_notebook(path, cells)))
@@ -91,7 +97,8 @@ def test_live_inputs_are_sized_like_static_ones(tmp_path):
         "import scipy.sparse as sp\nS = sp.random(1_000_000, 50_000, density=0.0001)\n", "D = S.toarray()\n"])
     from_data = ["S = load_npz('tfidf.npz')\n", "D = S.toarray()\n"]  # only a kernel knows S's size
     assert dense_messages(tmp_path / "data.ipynb", from_data) == []
-    live = dense_messages(tmp_path / "data.ipynb", from_data, KernelNamespace({
+    # the guard checks the cell about to run, with S already in the kernel from the cell before
+    live = dense_messages(tmp_path / "cell.ipynb", from_data[1:], KernelNamespace({
         "S": Facts("sparse", shape=(1_000_000, 50_000), dtype="float64", nnz=5_000_000, evidence="S is a live csr_matrix"),
     }))
     same = "S.toarray() builds a 1,000,000 x 50,000 float64 matrix (~373 GiB; "
