@@ -1,4 +1,9 @@
-"""Progress on stderr: on a real terminal (a pty) only, never in a pipe or under CI unless asked."""
+"""Progress on stderr: on a real terminal (a pty) only, never in a pipe or under CI unless asked.
+
+The notebook a run waits on is a named pipe (a FIFO, as a notebook on a stalled network share would
+be): nblint's read blocks until the test writes the notebook into it, so the run is exactly as long as
+the test needs, on a fast machine as on a loaded one.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,26 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
-from conftest import run_nblint, write_notebook
-from nblint.testing import many_cells_notebook, notebook_text
+from conftest import write_notebook
+from nblint.testing import make_notebook, notebook_text
 
-# Checking this notebook takes a second or more (libcst parses 6,000 lines, then the rules walk them): longer than the half
-# second before progress is first drawn.
-SLOW_CELLS = 1500
-PROGRESS = re.compile(r"\r\x1b\[Knblint: 0/3 notebooks checked; checking a_slow\.ipynb( \(\d+ s\))?")
+pytestmark = pytest.mark.skipif(not (hasattr(os, "mkfifo") and hasattr(os, "openpty")),
+                                reason="needs named pipes and pseudo-terminals (POSIX)")
+
+WAITING = re.compile(r"\r\x1b\[Knblint: 0/3 notebooks checked; checking a_stalled\.ipynb( \(\d+ s\))?")
+NOTEBOOK = notebook_text(make_notebook(["import numpy as np\nx = np.zeros(3)\n"])).encode()
+# Longer than progress.FIRST_DRAW: a terminal would have shown the line by then.
+STALL = 1.0
 
 
 @pytest.fixture
 def project(tmp_path):
-    (tmp_path / "a_slow.ipynb").write_text(notebook_text(many_cells_notebook(SLOW_CELLS)), encoding="utf-8")
+    os.mkfifo(tmp_path / "a_stalled.ipynb")
     write_notebook(tmp_path / "b.ipynb", ["x = 1\n"])
     write_notebook(tmp_path / "c.ipynb", ["while True:\n    pass\n"])
     return tmp_path
@@ -33,13 +43,32 @@ def _environment(**extra: str) -> dict:
     return env
 
 
-def run_on_a_terminal(args, cwd, env) -> tuple[int, str, str]:
+def _feed(fifo, after: float | None = None, seen: threading.Event | None = None) -> threading.Thread:
+    """Write the notebook into the FIFO once `seen` is set (the line was shown), or `after` seconds after
+    nblint opened it: that long, nblint waits on it with its progress already running."""
+
+    def feed() -> None:
+        with open(fifo, "wb") as stream:  # blocks until nblint opens it to read
+            if seen is not None:
+                seen.wait(60)
+            else:
+                time.sleep(after)
+            stream.write(NOTEBOOK)
+
+    thread = threading.Thread(target=feed, daemon=True)
+    thread.start()
+    return thread
+
+
+def run_on_a_terminal(args, cwd, env, stall_until_shown: bool) -> tuple[int, str, str]:
     """nblint with its stderr on a pseudo-terminal (stdout a pipe, as `nblint check | less` has it)."""
     controller, terminal = os.openpty()
     process = subprocess.Popen([sys.executable, "-m", "nblint", *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=terminal)
     os.close(terminal)
-    seen = []
+    shown = threading.Event()
+    feeder = _feed(cwd / "a_stalled.ipynb", seen=shown) if stall_until_shown else _feed(cwd / "a_stalled.ipynb", STALL)
+    seen = b""
     try:
         while True:
             try:
@@ -48,48 +77,77 @@ def run_on_a_terminal(args, cwd, env) -> tuple[int, str, str]:
                 break
             if not chunk:
                 break
-            seen.append(chunk)
+            seen += chunk
+            if WAITING.search(seen.decode(errors="replace")):
+                shown.set()
     finally:
         os.close(controller)
+        shown.set()
     stdout = process.stdout.read().decode()
-    process.wait(timeout=120)
-    return process.returncode, stdout, b"".join(seen).decode()
+    process.wait(timeout=60)
+    feeder.join(timeout=60)
+    return process.returncode, stdout, seen.decode()
 
 
-def test_a_terminal_shows_done_total_and_the_slow_notebook_then_erases_it(project):
-    code, stdout, terminal = run_on_a_terminal(["check", "--no-cache", "--jobs", "1", "."], project, _environment())
+def test_a_terminal_shows_done_total_and_the_notebook_waited_on_then_erases_it(project):
+    code, stdout, terminal = run_on_a_terminal(["check", "--no-cache", "--jobs", "1", "."], project, _environment(),
+                                               stall_until_shown=True)
     assert code == 1 and stdout.splitlines()[-1] == "Found 1 finding in 1 notebook (3 checked)."
-    assert PROGRESS.search(terminal), repr(terminal)
+    assert WAITING.search(terminal), repr(terminal)
     assert terminal.endswith("\r\x1b[K")  # erased: the report starts on a clean line
     assert "Traceback" not in terminal
 
 
-def test_pipes_and_ci_get_no_progress_unless_asked(project):
-    piped = run_nblint("check", "--no-cache", "--jobs", "1", ".", cwd=project, env={"TERM": "xterm"})
-    assert piped.returncode == 1 and piped.stderr == ""
-    code, _, terminal = run_on_a_terminal(["check", "--no-cache", "--jobs", "1", "."], project, _environment(CI="true"))
-    assert code == 1 and terminal == ""
-    code, _, terminal = run_on_a_terminal(["check", "--no-cache", "--jobs", "1", "--no-progress", "."], project,
-                                          _environment())
-    assert code == 1 and terminal == ""
+def test_ci_and_no_progress_get_nothing_on_a_terminal(project):
+    for env, flags in ((_environment(CI="true"), []), (_environment(), ["--no-progress"])):
+        code, _, terminal = run_on_a_terminal(["check", "--no-cache", "--jobs", "1", *flags, "."], project, env,
+                                              stall_until_shown=False)
+        assert code == 1 and terminal == ""
+
+
+def test_only_a_terminal_outside_ci_wants_progress_unless_asked(monkeypatch):
+    from nblint.progress import wanted
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    read_end, write_end = os.pipe()
+    controller, terminal = os.openpty()
+    with os.fdopen(write_end, "w") as pipe, os.fdopen(terminal, "w") as tty:
+        assert (wanted(None, pipe), wanted(None, tty)) == (False, True)
+        assert (wanted(True, pipe), wanted(False, tty)) == (True, False)
+        monkeypatch.setenv("CI", "true")
+        assert wanted(None, tty) is False
+        monkeypatch.delenv("CI")
+        monkeypatch.setenv("TERM", "dumb")
+        assert wanted(None, tty) is False
+    os.close(read_end)
+    os.close(controller)
 
 
 @pytest.mark.slow
-def test_asked_for_in_a_pipe_it_writes_plain_lines(tmp_path):
+def test_a_pipe_gets_nothing_from_a_long_run(project):
+    """Longer than the 5 s a plain line would wait for: a pipe still gets nothing unless asked."""
+    feeder = _feed(project / "a_stalled.ipynb", 6.5)
+    piped = subprocess.run([sys.executable, "-m", "nblint", "check", "--no-cache", "--jobs", "1", "."], cwd=project,
+                           env=_environment(), capture_output=True, text=True, timeout=60)
+    feeder.join(timeout=60)
+    assert piped.returncode == 1 and piped.stderr == ""
+
+
+@pytest.mark.slow
+def test_asked_for_in_a_pipe_it_writes_plain_lines(project):
     """`--progress` in a CI log: a plain line every 5 s (PLAIN_INTERVAL), no carriage returns."""
-    # over 10 s on the 2-core machine, so more than the 5 s before the first line whatever the load
-    (tmp_path / "a_slow.ipynb").write_text(notebook_text(many_cells_notebook(4000)), encoding="utf-8")
-    write_notebook(tmp_path / "b.ipynb", ["x = 1\n"])
-    result = run_nblint("check", "--no-cache", "--jobs", "1", "--progress", ".", cwd=tmp_path, timeout=300)
-    assert result.returncode == 0
-    lines = result.stderr.splitlines()
-    assert lines and all(re.fullmatch(r"nblint: 0/2 notebooks checked; checking a_slow\.ipynb \(\d+ s\)", line)
-                         for line in lines), result.stderr
-    assert "\r" not in result.stderr
+    feeder = _feed(project / "a_stalled.ipynb", 6.5)
+    result = subprocess.run([sys.executable, "-m", "nblint", "check", "--no-cache", "--jobs", "1", "--progress", "."],
+                            cwd=project, env=_environment(), capture_output=True, text=True, timeout=60)
+    feeder.join(timeout=60)
+    assert result.returncode == 1
+    assert re.fullmatch(r"nblint: 0/3 notebooks checked; checking a_stalled\.ipynb \([56] s\)\n", result.stderr), result.stderr
 
 
 @pytest.mark.slow
 def test_a_pool_run_shows_progress_too(project):
-    code, stdout, terminal = run_on_a_terminal(["check", "--no-cache", "--jobs", "2", "."], project, _environment())
+    code, stdout, terminal = run_on_a_terminal(["check", "--no-cache", "--jobs", "2", "."], project, _environment(),
+                                               stall_until_shown=False)
     assert code == 1 and "(3 checked)" in stdout
-    assert re.search(r"nblint: [0-2]/3 notebooks checked; checking a_slow\.ipynb", terminal), repr(terminal)
+    assert re.search(r"nblint: [0-2]/3 notebooks checked; checking a_stalled\.ipynb", terminal), repr(terminal)
