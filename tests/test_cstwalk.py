@@ -172,3 +172,15 @@ def test_deep_expressions_need_no_stack():
     cstwalk.visit_batched(module, [names])
     assert len(names.calls) == 2 * 2_000
     assert sum(isinstance(node, cst.Integer) for node in cstwalk.walk(module)) == 2_000
+
+
+def test_a_field_libcst_visits_only_when_set_is_entered_whatever_was_seen_first(monkeypatch):
+    # FormattedStringExpression.format_spec is visited only when present: the fields of a type must not
+    # depend on which instance a process happened to see first.
+    for table in ("_FIELDS", "_CODE_FIELDS", "_ENTER_FIELDS"):
+        monkeypatch.setattr(cstwalk, table, {})
+    plain, with_spec = cst.parse_module("f'{x}'\nf'{y:{width}}'\n").body
+    assert not any(isinstance(n, cst.Name) and n.value == "width" for n in cstwalk.walk(plain))
+    for walker in (cstwalk.walk, cstwalk.walk_code):
+        assert "width" in {n.value for n in walker(with_spec) if isinstance(n, cst.Name)}, walker.__name__
+    assert [id(n) for n in cstwalk.walk(with_spec)] == [id(n) for n in _slow_walk(with_spec)]

@@ -44,7 +44,15 @@ def _fields_of(node: cst.CSTNode) -> tuple[str, ...]:
         recorder = _FieldRecorder()
         node._visit_and_replace_children(recorder)
         # A field is visited once; keep the first mention should a node ever announce one twice.
-        fields = _FIELDS[kind] = tuple(dict.fromkeys(recorder.fields))
+        visited = list(dict.fromkeys(recorder.fields))
+        # libcst visits some optional fields only when they hold something (FormattedStringExpression's and
+        # TemplatedStringExpression's format_spec, last): recorded from `f"{x}"` first, the type would never
+        # be entered at `f"{x:{width}}"`. A field this node leaves empty and libcst did not announce is kept
+        # at the end; empty, it costs a getattr.
+        import dataclasses
+
+        visited += [f.name for f in dataclasses.fields(kind) if f.name not in visited and getattr(node, f.name) is None]
+        fields = _FIELDS[kind] = tuple(visited)
     return fields
 
 
