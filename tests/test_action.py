@@ -18,6 +18,8 @@ import yaml
 from conftest import REPO
 from gitrepo import GitRepo
 
+pytestmark = pytest.mark.slow  # real git repositories and the action's scripts for every test
+
 SARIF_SCHEMA = REPO.parent / "shared" / "data" / "sarif-schema-2.1.0.json"
 LOOP = "while True:\n    pass\n"  # NB201 unbounded-loop, error
 SYNTAX = "def f(:\n    pass\n"  # NB001 syntax-error, error

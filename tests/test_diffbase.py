@@ -14,6 +14,8 @@ import pytest
 from conftest import json_findings, run_nblint
 from gitrepo import GitRepo
 
+pytestmark = pytest.mark.slow  # real git repositories and nbdime for every test
+
 BAD_A = "def a(:\n    pass\n"
 BAD_B = "print 'b'\n"
 BAD_C = "c = (\n"

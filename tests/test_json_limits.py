@@ -51,6 +51,7 @@ def test_huge_integer_is_nb002_naming_the_key_and_the_run_goes_on(tmp_path):
 
 
 @needs_limit
+@pytest.mark.slow  # strip of a folder and --stdin
 def test_strip_reports_a_huge_integer_by_name_and_strips_the_others(tmp_path):
     huge = huge_integer_notebook(tmp_path / "a.ipynb")
     before = huge.read_bytes()

@@ -98,6 +98,7 @@ def test_a_terminal_shows_done_total_and_the_notebook_waited_on_then_erases_it(p
     assert "Traceback" not in terminal
 
 
+@pytest.mark.slow  # three runs on a pty
 def test_ci_and_no_progress_get_nothing_on_a_terminal(project):
     for env, flags in ((_environment(CI="true"), []), (_environment(), ["--no-progress"])):
         code, _, terminal = run_on_a_terminal(["check", "--no-cache", "--jobs", "1", *flags, "."], project, env,

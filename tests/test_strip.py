@@ -640,6 +640,7 @@ SHORTCUT_OPTIONS = [
 ]
 
 
+@pytest.mark.slow  # strips many notebook shapes twice
 def test_clean_shortcut_never_hides_a_change():
     """Notebooks judged clean from their JSON alone (without importing nbformat and nbstripout) are
     exactly those strip_output leaves as they are: checked on every notebook of the corpus."""
@@ -708,6 +709,7 @@ def test_stdin_filter_mode(tmp_path):
     assert broken.stderr.startswith("nb.ipynb: not a notebook: not JSON")
 
 
+@pytest.mark.slow  # strip, strip --check and --stdin on several files: ten seconds
 def test_a_byte_order_mark_is_read_as_check_reads_it_and_kept(tmp_path):
     """A notebook saved with a UTF-8 byte-order mark (some Windows editors write one): `check` reads it,
     so `strip` does too, and the mark stays, as the rest of the file's layout does."""
