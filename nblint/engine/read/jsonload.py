@@ -51,7 +51,16 @@ def load_json(text: str) -> Any:
 
 def deepest(data: Any, limit: int = MAX_DEPTH) -> tuple | None:
     """The path of the first value nested more than `limit` levels deep, or None."""
-    # Depth-first with a stack of iterators: memory follows the depth, not the size.
+    for path, key, value in _below(data):
+        if len(path) >= limit and isinstance(value, (dict, list)):
+            return (*path, key)
+    return None
+
+
+def _below(data: Any):
+    """(path of its container, key, value) of every value below `data`, in file order. Depth-first with a
+    stack of iterators and no recursion: memory follows the depth, not the size. `path` is one list that
+    changes as the walk goes on: copy it to keep it."""
     path: list = []
     stack = [_children(data)]
     while stack:
@@ -62,12 +71,10 @@ def deepest(data: Any, limit: int = MAX_DEPTH) -> tuple | None:
                 path.pop()
             continue
         key, value = step
+        yield path, key, value
         if isinstance(value, (dict, list)):
             path.append(key)
-            if len(path) > limit:
-                return tuple(path)
             stack.append(_children(value))
-    return None
 
 
 def _children(value: Any):
@@ -79,23 +86,10 @@ def _children(value: Any):
 
 
 def _find(data: Any, wanted) -> tuple[tuple, Any] | None:
-    """The path of the first value (in file order) for which `wanted` is true, without recursion."""
+    """The path of the first value (in file order) for which `wanted` is true."""
     if wanted(data):
         return (), data
-    path: list = []
-    stack = [_children(data)]
-    while stack:
-        step = next(stack[-1], None)
-        if step is None:
-            stack.pop()
-            if path:
-                path.pop()
-            continue
-        key, value = step
+    for path, key, value in _below(data):
         if wanted(value):
             return (*path, key), value
-        if isinstance(value, (dict, list)):
-            path.append(key)
-            stack.append(_children(value))
     return None
-
