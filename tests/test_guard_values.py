@@ -52,6 +52,14 @@ def test_pandas_and_scipy_sparse():
     matrix = live.facts("M")
     assert (matrix.kind, matrix.shape, matrix.nnz, matrix.dtype) == ("sparse", (2000, 3000), 60_000, "float64")
 
+    class Logged(sparse.csr_matrix):  # a notebook's own subclass: its properties are user code
+        pass
+
+    ran = []
+    logged = Logged((10, 10))
+    Logged.nnz = property(lambda self: ran.append("nnz") or 0)  # after construction, which reads nnz itself
+    assert LiveValues({"L": logged}).facts("L") is None and ran == []
+
 
 def test_objects_that_run_code_on_every_read_stay_unknown():
     class Exotic:
