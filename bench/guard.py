@@ -41,8 +41,8 @@ class _Imported:
 def _remember(module, namespace: dict, imports: dict) -> None:
     """What running the cell would leave in the namespace, as far as it can be known without running it:
     its imports, and the plain constants it assigns (evaluated with the namespace so far)."""
-    from nblint.engine.code.context import CodeContext
-    from nblint.engine.code.symbols import UNKNOWN
+    from nblint.core.code.context import CodeContext
+    from nblint.core.code.symbols import UNKNOWN
     from nblint.guard.values import LiveValues
 
     context = CodeContext(module, live=LiveValues(dict(namespace), imports))
@@ -65,8 +65,8 @@ said: list[tuple[str, str]] = []  # (notebook, the line the guard printed), for 
 
 
 def per_cell(corpus: Path) -> tuple[list[float], list[float]]:
-    from nblint.engine.options import MEMORY_BUDGET
-    from nblint.engine.read.notebook import Unreadable, read_notebook
+    from nblint.core.options import MEMORY_BUDGET
+    from nblint.core.read.notebook import Unreadable, read_notebook
     from nblint.guard.check import check_cell
     from nblint.guard.extension import GUARDED_FAMILIES
     from nblint.guard.memory import available_bytes

@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from nblint.engine.config import Overrides  # noqa: E402
+from nblint.run.config import Overrides  # noqa: E402
 from nblint.server.analysis import Analyser  # noqa: E402
 from nblint.server.documents import CODE, MARKUP, CellSnapshot, NotebookSnapshot  # noqa: E402
 from nblint.server.settings import ServerSettings  # noqa: E402

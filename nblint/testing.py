@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from nblint.engine.pipeline import check_file
-from nblint.engine.findings import Finding
+from nblint.run.pipeline import check_file
+from nblint.core.findings import Finding
 from nblint.rules import all_options
 from nblint.rules.base import Rule, Valid
 
@@ -96,7 +96,7 @@ def run_example(rule: type[Rule], example: Valid | Any, folder: Path) -> list[Fi
 def run_live_example(rule: type[Rule], example: Valid, options: Mapping[str, Any]) -> list[Finding]:
     """A one-cell example checked as the guard checks a cell, in a namespace that `example.live` builds
     (it may need the test extras: pandas, numpy)."""
-    from nblint.engine.code.program import build_program
+    from nblint.core.code.program import build_program
     from nblint.guard.check import cell_findings, one_cell_notebook
     from nblint.guard.values import LiveValues
 

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from nblint.atomic import write_bytes_atomic, write_text_atomic
+from nblint.core.atomic import write_bytes_atomic, write_text_atomic
 
 def test_a_new_file_gets_the_umask_and_an_existing_one_keeps_its_mode(tmp_path):
     fresh = tmp_path / "fresh.ipynb"
@@ -38,9 +38,9 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
 WRITER = """
 import sys
 from pathlib import Path
-from nblint.atomic import _create_temporary, _lock
-handle, name = _create_temporary(Path(sys.argv[1]), "nb.ipynb")
-_lock(handle)
+from nblint.core.atomic import create_temporary, lock_temporary
+handle, name = create_temporary(Path(sys.argv[1]), "nb.ipynb")
+lock_temporary(handle)
 print(name, flush=True)
 sys.stdin.read()
 """

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import json_findings, run_nblint, write_notebook
-from nblint.engine.cache import FORMAT
+from nblint.run.cache import FORMAT
 from nblint.reporters import FORMATS
 from speed_projects import grow, make_project
 
@@ -35,9 +35,9 @@ def entries(cache_dir: Path) -> list[Path]:
 
 @pytest.mark.slow  # eleven runs over a project of 120 notebooks
 def test_cold_warm_and_uncached_runs_report_the_same_in_every_format(project, tmp_path):
-    from nblint.engine.cache import _source_stamp
+    from nblint.run.cache import source_stamp
 
-    source_before = _source_stamp()  # an edit of nblint itself mid-test (a shared work tree) starts a new cache
+    source_before = source_stamp()  # an edit of nblint itself mid-test (a shared work tree) starts a new cache
     cache_dir = tmp_path / "cache"
     cold = check(project, "--format", "json", cache_dir=cache_dir)
     stored = entries(cache_dir)
@@ -52,7 +52,7 @@ def test_cold_warm_and_uncached_runs_report_the_same_in_every_format(project, tm
         if format_name == "json":
             assert cold.stdout == uncached.stdout
             assert json_findings(warm)  # not an empty report compared with an empty report
-    if _source_stamp() == source_before:
+    if source_stamp() == source_before:
         assert entries(cache_dir) == stored  # warm runs wrote nothing new: they were hits
 
 
@@ -230,9 +230,9 @@ def test_clean_removes_the_cache_and_nothing_else(tmp_path):
 
 
 def test_the_runner_keeps_a_stable_order(tmp_path):
-    from nblint.engine.cache import Cache
-    from nblint.engine.config import ConfigResolver
-    from nblint.engine.runner import check_files
+    from nblint.run.cache import Cache
+    from nblint.run.config import ConfigResolver
+    from nblint.run.runner import check_files
 
     files = [write_notebook(tmp_path / f"{name}.ipynb", ["import time\ntime.sleep(86400)\ntime.sleep(99999)\n"])
              for name in ("c", "a", "b")]

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from conftest import CORPUS
-from nblint.engine.deepstack import call_with_deep_stack
-from nblint.engine.pipeline import check_file
+from nblint.core.deepstack import call_with_deep_stack
+from nblint.run.pipeline import check_file
 from nblint.rules import ALL_RULES, all_options
 
 LIMIT_SECONDS = 5.0

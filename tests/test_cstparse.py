@@ -1,4 +1,4 @@
-"""nblint.engine.code.cstparse.parse_module builds the very trees libcst.parse_module builds, and leaves libcst's
+"""nblint.core.code.cstparse.parse_module builds the very trees libcst.parse_module builds, and leaves libcst's
 validation of hand-built nodes in place."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from nblint.engine.code.cstparse import parse_module
+from nblint.core.code.cstparse import parse_module
 from nblint.rules import ALL_RULES
 from test_cstwalk import SNIPPETS, STDLIB, STDLIB_FILES, _corpus_sources
 

@@ -1,4 +1,4 @@
-"""nblint.engine.code.cstwalk must see exactly what libcst sees: the same children, the same visit order, the same calls.
+"""nblint.core.code.cstwalk must see exactly what libcst sees: the same children, the same visit order, the same calls.
 
 Compared against libcst itself on the standard library's own sources (every construct the grammar has)
 and, where present, on the code cells of the shared corpus of real notebooks.
@@ -13,8 +13,8 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from nblint.engine.code import cstwalk
-from nblint.engine.deepstack import call_with_deep_stack
+from nblint.core.code import cstwalk
+from nblint.core.deepstack import call_with_deep_stack
 
 from conftest import CORPUS
 
@@ -123,7 +123,7 @@ def test_children_and_walks_match_libcst(source):
     modules = _modules() if source == "snippets and stdlib" else _corpus_modules()
     if not modules:
         pytest.skip(f"no {source} to compare with (the shared corpus is absent)")
-    layout = cstwalk._all_layout()
+    layout = cstwalk.all_layout()
     for module in modules:
         slow = list(_slow_walk(module))
         assert [id(n) for n in cstwalk.walk(module)] == [id(n) for n in slow]
@@ -137,7 +137,7 @@ def test_children_and_walks_match_libcst(source):
 @pytest.mark.slow  # walks the standard library's trees twice
 @pytest.mark.parametrize("watched", ["every node type", "code nodes only"])
 def test_visit_batched_makes_the_same_calls_in_the_same_order(watched):
-    layout = cstwalk._all_layout()
+    layout = cstwalk.all_layout()
     types = NODE_TYPES if watched == "every node type" else [t for t in NODE_TYPES if t not in layout]
     for module in _modules() + _corpus_modules(40):
         theirs, ours = Recorder(types), Recorder(types)

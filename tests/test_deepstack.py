@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from nblint.engine.deepstack import DeepStackThread
+from nblint.core.deepstack import DeepStackThread
 
 
 def depth(n: int) -> int:

@@ -267,7 +267,7 @@ def test_cell_ops_are_walked_with_a_running_offset(additions_first):
     # outputs alone: new list 0, a, b, 2, 3', 4'.
     from nbdime.diff_format import op_addrange, op_patch, op_removerange
 
-    from nblint.integrations.diffbase import CellChanges, _walk_cell_ops
+    from nblint.integrations.diffbase import CellChanges, walk_cell_ops
 
     replace = [op_addrange(1, [{"source": "a"}, {"source": "b"}]), op_removerange(1, 1)]
     ops = (replace if additions_first else replace[::-1]) + [
@@ -275,6 +275,6 @@ def test_cell_ops_are_walked_with_a_running_offset(additions_first):
         op_patch(4, [op_patch("metadata", [op_patch("nblint-outputs", [op_addrange(0, "0")])])]),
     ]
     changes = CellChanges()
-    _walk_cell_ops(ops, changes)
+    walk_cell_ops(ops, changes)
     assert sorted(changes.changed) == [1, 2, 4]
     assert changes.outputs_only == {5: 4}

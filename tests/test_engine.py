@@ -6,10 +6,10 @@ from pathlib import Path
 
 from conftest import write_notebook
 from nblint import rules as registry
-from nblint.engine.findings import Severity
+from nblint.core.findings import Severity
 from nblint.rules.base import CodeRule
-from nblint.engine.runner import check_files
-from nblint.engine.config import ConfigResolver, Overrides
+from nblint.run.runner import check_files
+from nblint.run.config import ConfigResolver, Overrides
 
 
 class ExplodingRule(CodeRule):

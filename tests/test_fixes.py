@@ -1,4 +1,4 @@
-"""Fixes: the model (nblint.engine.fixes), `check --fix / --diff / --unsafe-fixes`, on generated notebooks and on
+"""Fixes: the model (nblint.core.fixes), `check --fix / --diff / --unsafe-fixes`, on generated notebooks and on
 real ones copied from the shared corpus."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from conftest import CORPUS, json_findings, run_nblint, write_notebook
-from nblint.engine.fixes import FixError, JsonEdit, SourceEdit, apply_fixes, replace_line, safe, unsafe
+from nblint.core.fixes import FixError, JsonEdit, SourceEdit, apply_fixes, replace_line, safe, unsafe
 from nblint.testing import make_notebook, notebook_text
 
 KERNEL_OF_ONE_MACHINE = {"display_name": "Python [conda env:churn]", "language": "python", "name": "conda-env-churn-py"}
@@ -468,8 +468,8 @@ def test_add_noqa_twice_is_once_and_the_notebook_stays_valid(tmp_path):
 
 
 def test_no_comment_where_it_would_change_the_code(tmp_path):
-    from nblint.engine.noqa import cell_suppression_fix, line_suppression_fix
-    from nblint.engine.read.notebook import parse_notebook
+    from nblint.core.noqa import cell_suppression_fix, line_suppression_fix
+    from nblint.core.read.notebook import parse_notebook
 
     cells = [
         'text = """first\nsecond /home/alice/x.csv\n"""\n',  # line 2 is inside a string

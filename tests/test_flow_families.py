@@ -13,8 +13,8 @@ import pytest
 from conftest import CORPUS, check_notebook, json_findings, run_nblint
 
 from nblint.rules import ALL_RULES
-from nblint.rules._installs import shell_commands
-from nblint.rules._interactive import judge
+from nblint.rules.common.install_lines import shell_commands
+from nblint.rules.hangs.interactive import judge
 from nblint.testing import run_example
 
 FLOW_CODES = "NB203,NB206,NB404,NB406,NB407"
@@ -126,7 +126,7 @@ def test_how_a_shell_command_is_judged(line, waits):
 @contextmanager
 def python_default_recursion_limit():
     """Python's own limit while running the examples: nblint's deep-stack thread raises the process's limit
-    (nblint.engine.deepstack), and this thread's C stack overflows long before that limit."""
+    (nblint.core.deepstack), and this thread's C stack overflows long before that limit."""
     previous = sys.getrecursionlimit()
     sys.setrecursionlimit(1000)
     try:

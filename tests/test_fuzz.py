@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, REPO, json_findings, run_nblint
-from nblint.engine.deepstack import call_with_deep_stack
-from nblint.engine.pipeline import check_file
-from nblint.engine.read.notebook import Unreadable, parse_notebook
+from nblint.core.deepstack import call_with_deep_stack
+from nblint.run.pipeline import check_file
+from nblint.core.read.notebook import Unreadable, parse_notebook
 from nblint.rules import ALL_RULES, all_options
 from nblint.testing import EXTREME_CELLS
 

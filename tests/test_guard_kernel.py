@@ -168,7 +168,7 @@ _BIG_INT = re.compile(r"(?<![\w.])\d[\d_]{3,}(?![\w.])")  # 100_000, 50000: not 
 
 def _size_rule_examples():
     """Every static size rule (NB1xx with memory-budget; NB110 is live only) and its INVALID examples."""
-    from nblint.engine.options import MEMORY_BUDGET
+    from nblint.core.options import MEMORY_BUDGET
     from nblint.rules import ALL_RULES
 
     for code, rule in ALL_RULES.items():
@@ -195,10 +195,10 @@ def _live_setup(earlier: str) -> str | None:
     an empty sparse matrix). None when a binding cannot be reproduced."""
     import libcst as cst
 
-    from nblint.engine.code.context import CodeContext
-    from nblint.engine.code.cstparse import parse_module
-    from nblint.engine.code.symbols import UNKNOWN
-    from nblint.rules._sizes import facts_of
+    from nblint.core.code.context import CodeContext
+    from nblint.core.code.cstparse import parse_module
+    from nblint.core.code.symbols import UNKNOWN
+    from nblint.core.sizes import facts_of
 
     try:
         module = parse_module(earlier)

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from conftest import REPO
-from nblint.engine.code.symbols import UNKNOWN
+from nblint.core.code.symbols import UNKNOWN
 from nblint.guard.values import LiveValues
 
 

@@ -1,5 +1,5 @@
 """Cells too big for libcst (issue 11): a pasted list of a million numbers, a 10,000-term sum, a
-10,000-link call chain. Each is found from the text before any parse (nblint.engine.code.screen),
+10,000-link call chain. Each is found from the text before any parse (nblint.core.code.screen),
 reported (NB102 with its count, NB005 for what was left out) in bounded time and memory, and the rest
 of the notebook is analysed as usual. The full sizes run in the slow tests, each in a fresh process
 whose CPU time and peak memory are measured."""
@@ -13,7 +13,7 @@ import sys
 import pytest
 
 from conftest import REPO, check_notebook, json_findings, run_nblint, write_notebook
-from nblint.engine.code.screen import MAX_CHAIN, MAX_PROGRAM_TOKENS, ProgramBudget, screen
+from nblint.core.code.screen import MAX_CHAIN, MAX_PROGRAM_TOKENS, ProgramBudget, screen
 from nblint.testing import EXTREME_CELLS, EXTREME_FULL_SIZE
 
 ALLOCATION = "import numpy as np\nx = np.zeros((N, N))\n"
@@ -109,7 +109,7 @@ def test_the_screen_does_not_count_what_is_not_a_literal(source):
 
 
 def test_ordinary_cells_are_not_screened():
-    from nblint.engine.code.screen import needs_screen
+    from nblint.core.code.screen import needs_screen
 
     assert not needs_screen("import numpy as np\n" + "x = np.zeros((3, 3)).sum()\n" * 30)
     assert screen("total = " + " + ".join(["a"] * MAX_CHAIN) + "\n") == []  # at the limit: parsed as usual

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import check_notebook, run_nblint, write_notebook
-from nblint.engine.read.notebook import parse_notebook
-from nblint.engine.code.program import build_program
-from nblint.rules._installs import install_commands, split_commands, versions_in_outputs
+from nblint.core.read.notebook import parse_notebook
+from nblint.core.code.program import build_program
+from nblint.rules.common.install_lines import install_commands, split_commands, versions_in_outputs
 from nblint.testing import make_notebook, notebook_text
 
 

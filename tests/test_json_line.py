@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from conftest import json_findings, run_nblint, write_notebook
-from nblint.engine.read.jsonlocator import locate_lines
+from nblint.core.read.jsonlocator import locate_lines
 from nblint.testing import make_notebook
 
 

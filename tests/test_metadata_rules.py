@@ -9,8 +9,8 @@ import json
 import pytest
 
 from conftest import check_notebook, run_nblint, write_notebook
-from nblint.rules.kernelspec import environment_specific, language_family
-from nblint.rules.user_paths import find_user_path
+from nblint.rules.metadata.kernelspec import environment_specific, language_family
+from nblint.rules.environment.user_paths import find_user_path
 from nblint.testing import make_notebook
 
 PYTHON3 = {"display_name": "Python 3", "language": "python", "name": "python3"}

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from conftest import check_notebook, json_findings, run_nblint, write_notebook
-from nblint.rules._outputs import json_weight
+from nblint.rules.git.outputs import json_weight
 
 
 def check(tmp_path, select: str, cells, config: str | None = None, *extra: str, notebook=None):

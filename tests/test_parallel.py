@@ -124,7 +124,7 @@ def test_small_runs_stay_in_process_and_big_ones_use_a_pool(tmp_path):
     for index in range(6):
         write_notebook(tmp_path / f"nb{index}.ipynb", ["print(1)\n"])
     two = _imported("check", "--no-cache", "nb0.ipynb", "nb1.ipynb", cwd=tmp_path)
-    assert "nblint.engine.runner" in two and "concurrent.futures.process" not in two
+    assert "nblint.run.runner" in two and "concurrent.futures.process" not in two
     asked = _imported("check", "--no-cache", "--jobs", "2", "nb0.ipynb", "nb1.ipynb", cwd=tmp_path)
     assert "concurrent.futures.process" in asked  # an explicit --jobs 2 is obeyed
     single = _imported("check", "--no-cache", "--jobs", "1", ".", cwd=tmp_path)

@@ -6,10 +6,10 @@ import libcst as cst
 import pytest
 
 from conftest import json_findings, run_nblint, write_notebook
-from nblint.engine.code.context import CodeContext
-from nblint.engine.read.notebook import read_notebook
-from nblint.engine.code.program import build_program
-from nblint.engine.code.symbols import UNKNOWN
+from nblint.core.code.context import CodeContext
+from nblint.core.read.notebook import read_notebook
+from nblint.core.code.program import build_program
+from nblint.core.code.symbols import UNKNOWN
 
 
 def _program(tmp_path, cells, metadata=None):
@@ -184,9 +184,9 @@ def test_huge_power_is_not_evaluated(tmp_path):
 
 
 def test_a_cell_cache_reparses_only_what_changed_and_finds_what_the_joined_parse_finds(tmp_path):
-    from nblint.engine.code.program import CellCache
-    from nblint.engine.config import ConfigResolver
-    from nblint.engine.pipeline import analyse
+    from nblint.core.code.program import CellCache
+    from nblint.run.config import ConfigResolver
+    from nblint.run.pipeline import analyse
 
     loop = "while True:\n    i = 1\n"
     cells = ["import numpy as np\nN = 100_000\n", loop, {"cell_type": "markdown", "source": "# x\n"}, loop,

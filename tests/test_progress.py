@@ -107,7 +107,7 @@ def test_ci_and_no_progress_get_nothing_on_a_terminal(project):
 
 
 def test_only_a_terminal_outside_ci_wants_progress_unless_asked(monkeypatch):
-    from nblint.progress import wanted
+    from nblint.run.progress import wanted
 
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setenv("TERM", "xterm")

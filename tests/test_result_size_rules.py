@@ -9,14 +9,14 @@ import json
 import pytest
 
 from conftest import CORPUS, check_notebook, run_nblint, write_notebook
-from nblint.engine.code import cstwalk
-from nblint.engine.code.context import CodeContext
-from nblint.engine.code.facts import Facts
-from nblint.engine.code.program import build_program
-from nblint.engine.code.symbols import UNKNOWN
-from nblint.engine.options import MEMORY_BUDGET
-from nblint.engine.read.notebook import read_notebook
-from nblint.rules.dense_result import DenseResult
+from nblint.core.code import cstwalk
+from nblint.core.code.context import CodeContext
+from nblint.core.code.facts import Facts
+from nblint.core.code.program import build_program
+from nblint.core.code.symbols import UNKNOWN
+from nblint.core.options import MEMORY_BUDGET
+from nblint.core.read.notebook import read_notebook
+from nblint.rules.memory.dense_result import DenseResult
 
 CODES = "NB104,NB106,NB205"
 
@@ -65,7 +65,7 @@ def test_sparse_output_and_open_grids_are_not_reported(tmp_path):
 
 
 class KernelNamespace:
-    """A ValueSource (nblint.engine.code.facts) answering from given Facts, as the live guard answers from
+    """A ValueSource (nblint.core.code.facts) answering from given Facts, as the live guard answers from
     the objects in a kernel: the rule must size them exactly as it sizes constructors it reads."""
 
     def __init__(self, facts: dict[str, Facts]) -> None:

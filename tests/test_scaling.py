@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from nblint.engine.deepstack import call_with_deep_stack
-from nblint.engine.pipeline import check_file
+from nblint.core.deepstack import call_with_deep_stack
+from nblint.run.pipeline import check_file
 from nblint.rules import ALL_RULES, all_options
 from nblint.testing import big_outputs_notebook, long_cell_notebook, make_notebook, many_cells_notebook, notebook_text
 

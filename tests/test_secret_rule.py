@@ -15,7 +15,7 @@ import string
 import pytest
 
 from conftest import json_findings, run_nblint, write_notebook
-from nblint.rules._secrets import find_secrets, looks_fake, mask, mask_secrets
+from nblint.rules.git.secrets import find_secrets, looks_fake, mask, mask_secrets
 
 _rng = random.Random(704)
 ALNUM = string.ascii_letters + string.digits

@@ -471,8 +471,8 @@ def test_the_server_reports_what_check_reports_on_the_corpus():
     schema (NB004): the editor's document is rebuilt from its cells, so the file's own problems (a cell
     without a source, a malformed output) are not in it."""
     from conftest import CORPUS
-    from nblint.engine.config import ConfigResolver, Overrides
-    from nblint.engine.pipeline import check_file
+    from nblint.run.config import ConfigResolver, Overrides
+    from nblint.run.pipeline import check_file
     from nblint.server.analysis import Analyser
     from nblint.server.documents import CODE, MARKUP, CellSnapshot, NotebookSnapshot
     from nblint.server.settings import ServerSettings

@@ -37,7 +37,7 @@ def forbidden_in(modules: set[str], forbidden: tuple[str, ...]) -> list[str]:
 def test_version_imports_no_engine(tmp_path):
     modules = imported_modules("--version", cwd=tmp_path)
     assert "nblint.cli" in modules
-    assert forbidden_in(modules, FORBIDDEN_FOR_CHECK + ("libcst", "nblint.engine.pipeline", "nblint.rules")) == []
+    assert forbidden_in(modules, FORBIDDEN_FOR_CHECK + ("libcst", "nblint.run.pipeline", "nblint.rules")) == []
 
 
 @pytest.mark.slow  # runs under -X importtime
@@ -49,7 +49,7 @@ def test_checking_one_valid_notebook_imports_only_what_it_uses(tmp_path):
     ])
     for extra in ((), ("--no-cache",), ("--format", "full")):
         modules = imported_modules("check", *extra, "one.ipynb", cwd=tmp_path)
-        assert "nblint.engine.pipeline" in modules and "libcst" in modules  # the check did run
+        assert "nblint.run.pipeline" in modules and "libcst" in modules  # the check did run
         assert forbidden_in(modules, FORBIDDEN_FOR_CHECK) == [], extra
 
 
@@ -70,7 +70,7 @@ def test_rule_visitor_names_are_read_without_inspecting_libcsts_stubs():
     import inspect
 
     from nblint.rules import ALL_RULES
-    from nblint.rules.base import CodeRule, _visitor_names
+    from nblint.rules.base import CodeRule, visitor_names
 
     code_rules = [rule for rule in ALL_RULES.values() if issubclass(rule, CodeRule)]
     assert code_rules
@@ -80,5 +80,5 @@ def test_rule_visitor_names_are_read_without_inspecting_libcsts_stubs():
             for name, member in inspect.getmembers(rule, inspect.isfunction)
             if name.startswith(("visit_", "leave_")) and not getattr(member, "_is_no_op", False)
         )
-        assert _visitor_names(rule) == thorough, rule.code
+        assert visitor_names(rule) == thorough, rule.code
         assert thorough, f"{rule.code} visits nothing"

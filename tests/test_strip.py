@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, run_nblint
-from nblint.engine.read.jsonlayout import detect
-from nblint.integrations.strip_options import StripOptions
+from nblint.core.read.jsonlayout import detect
+from nblint.run.strip_options import StripOptions
 from nblint.testing import notebook_text
 
 # Small and varied notebooks of the shared corpus: nbformat 2, 3, 4.4 and 4.5, nbformat's layout and
@@ -655,9 +655,9 @@ def test_clean_shortcut_never_hides_a_change():
         for path in paths:
             data = path.read_bytes()
             try:
-                text = strip._decode(data)
-                raw = strip._parse(text)
-                major = strip._check_structure(raw)
+                text = strip.decode_text(data)
+                raw = strip.parse_raw(text)
+                major = strip.check_structure(raw)
             except strip.NotStrippable:
                 continue
             if not shortcut(raw, major, options):

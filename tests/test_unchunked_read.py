@@ -8,8 +8,8 @@ from pathlib import Path
 
 from conftest import json_findings, run_nblint, write_notebook
 
-from nblint.engine.code.context import CodeContext
-from nblint.rules._local_paths import find_local
+from nblint.core.code.context import CodeContext
+from nblint.rules.data.local_paths import find_local
 
 GiB = 2**30
 MiB = 2**20

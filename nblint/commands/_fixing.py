@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from nblint.wording import plural
+from nblint.core.wording import plural
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +37,7 @@ def fixable_counts(findings, unsafe: bool) -> tuple[int, int]:
 
 def fix(results, resolver, args: argparse.Namespace):
     """Apply the fixes (writing them unless --diff). Returns (the FixRun, whether a write failed)."""
-    from nblint.engine.fixrun import fix_results, unfixed, write
+    from nblint.run.fixrun import fix_results, unfixed, write
 
     keep = None
     if args.diff_base is not None:  # each pass fixes only what is new since REF, as the report shows only that
@@ -67,7 +67,7 @@ def fix(results, resolver, args: argparse.Namespace):
 
 def show_diff(run, args: argparse.Namespace) -> int:
     """`--diff`: the diffs on stdout, a count on stderr; exit 1 when something would change, as ruff's."""
-    from nblint.engine.fixrun import unified_diff
+    from nblint.run.fixrun import unified_diff
 
     changed = [item for item in run.files if item.changed]
     sys.stdout.write("".join(unified_diff(item) for item in changed))
@@ -82,10 +82,10 @@ def show_diff(run, args: argparse.Namespace) -> int:
 
 def add_noqa(results) -> int:
     """`--add-noqa`: one suppression comment per line that has findings; the rest are counted."""
-    from nblint.engine.fixes import FixError, apply_fixes
-    from nblint.engine.fixrun import FixedFile, write
-    from nblint.engine.noqa import line_suppression_fix
-    from nblint.engine.read.notebook import Unreadable, parse_notebook
+    from nblint.core.fixes import FixError, apply_fixes
+    from nblint.run.fixrun import FixedFile, write
+    from nblint.core.noqa import line_suppression_fix
+    from nblint.core.read.notebook import Unreadable, parse_notebook
 
     added = notebooks = left = 0
     status = 0

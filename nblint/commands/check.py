@@ -46,8 +46,8 @@ def _jobs(text: str) -> int:
 
 
 def _check_with_progress(files, resolver, args: argparse.Namespace, cache):
-    from nblint.engine.runner import check_files
-    from nblint.progress import Progress, wanted
+    from nblint.run.runner import check_files
+    from nblint.run.progress import Progress, wanted
 
     if not files or not wanted(args.progress, sys.stderr):
         return check_files(files, resolver, jobs=args.jobs, cache=cache)
@@ -59,8 +59,8 @@ def _check_with_progress(files, resolver, args: argparse.Namespace, cache):
 
 
 def run(args: argparse.Namespace) -> int:
-    from nblint.engine.config import ConfigError, ConfigResolver, Overrides, check_selectors
-    from nblint.engine.discovery import discover
+    from nblint.run.config import ConfigError, ConfigResolver, Overrides, check_selectors
+    from nblint.run.discovery import discover
     from nblint.reporters import STATISTICS_FORMATS, RunResult, render, render_statistics
 
     if args.statistics and args.format not in STATISTICS_FORMATS:
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"nblint: warning: {name}: no notebooks found", file=sys.stderr)
         cache = None
         if not args.no_cache:
-            from nblint.engine.cache import Cache, location_for
+            from nblint.run.cache import Cache, location_for
 
             cache = Cache(location_for(resolver, args.cache_dir))
         results = _check_with_progress(found.files, resolver, args, cache)
@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     run_result.fixable, run_result.unsafe_fixable = _fixing.fixable_counts(run_result.findings, args.unsafe_fixes)
     output = render_statistics(args.format, run_result) if args.statistics else render(args.format, run_result)
     if args.output_file is not None:
-        from nblint.atomic import write_text_atomic
+        from nblint.core.atomic import write_text_atomic
 
         try:
             write_text_atomic(args.output_file, output)

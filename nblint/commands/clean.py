@@ -16,8 +16,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nblint.engine.cache import CACHE_DIR_NAME, is_nblint_cache, location_for
-    from nblint.engine.config import DEFAULT_EXCLUDE, ConfigError, ConfigResolver, Overrides
+    from nblint.run.cache import CACHE_DIR_NAME, is_nblint_cache, location_for
+    from nblint.run.config import DEFAULT_EXCLUDE, ConfigError, ConfigResolver, Overrides
 
     try:
         resolver = ConfigResolver(Overrides(config=args.config))

@@ -29,7 +29,7 @@ def _milliseconds(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nblint.engine.config import ConfigError, ConfigResolver, Overrides
+    from nblint.run.config import ConfigError, ConfigResolver, Overrides
 
     overrides = Overrides(config=args.config)
     if args.config is not None:

@@ -54,9 +54,9 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nblint.engine.config import ConfigError, ConfigResolver, Overrides
-    from nblint.engine.discovery import discover
-    from nblint.integrations.strip_options import StripOptionError, options_from_arguments
+    from nblint.run.config import ConfigError, ConfigResolver, Overrides
+    from nblint.run.discovery import discover
+    from nblint.run.strip_options import StripOptionError, options_from_arguments
 
     if args.stdin:
         return _strip_stdin(args)
@@ -103,7 +103,7 @@ class _Tally:
 
 
 def _strip_all(plan, write: bool, detail: bool) -> _Tally:
-    from nblint.atomic import write_bytes_atomic
+    from nblint.core.atomic import write_bytes_atomic
     from nblint.integrations.strip import NotStrippable, strip_notebook
 
     tally = _Tally()
@@ -139,9 +139,9 @@ def _strip_all(plan, write: bool, detail: bool) -> _Tally:
 
 
 def _remove_leftovers(folders) -> None:
-    """Temporary files of a strip that was killed mid-write (nblint.atomic), beside the notebooks: removed,
+    """Temporary files of a strip that was killed mid-write (nblint.core.atomic), beside the notebooks: removed,
     so `git status` does not show them for ever."""
-    from nblint.atomic import remove_stale_temporaries
+    from nblint.core.atomic import remove_stale_temporaries
 
     for folder in sorted(folders):
         for removed in remove_stale_temporaries(folder):
@@ -156,9 +156,9 @@ def _fail(tally: _Tally, path: Path, reason: str) -> None:
 def _strip_stdin(args: argparse.Namespace) -> int:
     """One notebook from stdin to stdout, as a git clean filter must: whatever happens, stdout gets a whole
     notebook (the input itself when it cannot be stripped), so `git add` never stores half a file."""
-    from nblint.engine.config import ConfigError, ConfigResolver, Overrides
+    from nblint.run.config import ConfigError, ConfigResolver, Overrides
     from nblint.integrations.strip import NotStrippable, strip_notebook
-    from nblint.integrations.strip_options import StripOptionError, options_from_arguments
+    from nblint.run.strip_options import StripOptionError, options_from_arguments
 
     data = sys.stdin.buffer.read()
     name = args.paths[0] if args.paths else None
@@ -191,7 +191,7 @@ def _count(number: int, noun: str) -> str:
 
 class _terminate_as_exit:
     """While files are written, SIGTERM unwinds the stack like Ctrl-C, so an unfinished temporary file
-    is removed (nblint.atomic cleans up on any exception); the original is never touched before the rename."""
+    is removed (nblint.core.atomic cleans up on any exception); the original is never touched before the rename."""
 
     def __enter__(self):
         try:

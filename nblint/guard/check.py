@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from nblint.engine import suppressions
-from nblint.engine.code.facts import Facts
-from nblint.engine.findings import Finding
-from nblint.engine.options import MEMORY_BUDGET, format_size
-from nblint.engine.read.notebook import Cell, Notebook
+from nblint.core import suppressions
+from nblint.core.code.facts import Facts
+from nblint.core.findings import Finding
+from nblint.core.options import MEMORY_BUDGET, format_size
+from nblint.core.read.notebook import Cell, Notebook
 
 SHOWN_PATH = "<cell>"
 
@@ -75,12 +75,12 @@ def one_cell_notebook(source: str, tags: Iterable[str] = (), folder: Path | None
 
 
 def cell_findings(notebook: Notebook, program, rules, options: Mapping[str, Any], live) -> list[Finding]:
-    from nblint.engine.pipeline import _to_findings, run_code_rules
+    from nblint.run.pipeline import to_findings, run_code_rules
 
     reports = run_code_rules(program, rules, options, notebook, live=live)
     if not reports:
         return []
-    return suppressions.apply(_to_findings(reports, notebook, program, SHOWN_PATH), notebook)
+    return suppressions.apply(to_findings(reports, notebook, program, SHOWN_PATH), notebook)
 
 
 def check_cell(source: str, live, rules: list, options: Mapping[str, Any],
@@ -91,7 +91,7 @@ def check_cell(source: str, live, rules: list, options: Mapping[str, Any],
     cgroup and /proc costs more than most checks); `floor`: the last figure seen, which lowers the
     first pass's budget in a container smaller than the budget; `refuse=False` turns refusals into
     warnings (`%nblint check`)."""
-    from nblint.engine.code.program import build_program
+    from nblint.core.code.program import build_program
 
     notebook = one_cell_notebook(source, tags)
     program = build_program(notebook)
@@ -132,7 +132,7 @@ def _evidence_for(finding: Finding, evidence: Mapping[str, str]) -> str:
 
 
 def refusal_line(finding: Finding, available: int, evidence: Mapping[str, str]) -> str:
-    from nblint.rules._sizes import format_budget
+    from nblint.core.sizes import format_budget
 
     message = finding.message
     over = f" over the {format_budget(available)} budget"

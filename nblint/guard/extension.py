@@ -65,16 +65,16 @@ class Guard:
         self._load_settings()
         self.transformer = _Transformer(self)
         # The engine is imported now, with the extension, rather than in the first cell it checks.
-        import nblint.engine.code.program  # noqa: F401
-        import nblint.engine.pipeline  # noqa: F401
+        import nblint.core.code.program  # noqa: F401
+        import nblint.run.pipeline  # noqa: F401
         import nblint.guard.check  # noqa: F401
         import nblint.guard.values  # noqa: F401
 
     # -- settings -------------------------------------------------------------------------------
 
     def _load_settings(self) -> None:
-        from nblint.engine.config import ConfigError, ConfigResolver
-        from nblint.engine.options import MEMORY_BUDGET
+        from nblint.run.config import ConfigError, ConfigResolver
+        from nblint.core.options import MEMORY_BUDGET
         from nblint.rules import ALL_RULES, all_options
         from nblint.rules.base import CodeRule
 
@@ -126,7 +126,7 @@ class Guard:
         if module is None or not getattr(result, "success", False):
             return
         try:
-            from nblint.engine.code.symbols import SymbolTable
+            from nblint.core.code.symbols import SymbolTable
 
             namespace = self.shell.user_ns
             for name, origin in SymbolTable(module).imports.items():
@@ -194,7 +194,7 @@ class Guard:
         print(self.status())
 
     def status(self) -> str:
-        from nblint.engine.options import format_size
+        from nblint.core.options import format_size
         from nblint.guard.memory import available_memory, gpu_free_memory
 
         state = {"on": "on: cells that cannot fit in memory are refused",

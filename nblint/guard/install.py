@@ -64,7 +64,7 @@ def is_ours(path: Path) -> bool:
 
 
 def install(folder: Path) -> str:
-    from nblint.atomic import write_text_atomic
+    from nblint.core.atomic import write_text_atomic
 
     path = folder / FILE_NAME
     if path.exists() and not is_ours(path):

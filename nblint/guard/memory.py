@@ -121,7 +121,7 @@ def _mem_limit() -> Figure | None:
     try:
         limit = int(float(text))
     except ValueError:
-        from nblint.engine.options import OptionError, parse_size
+        from nblint.core.options import OptionError, parse_size
 
         try:
             limit = parse_size(text)

@@ -1,4 +1,4 @@
-"""The kernel's live objects as Facts (nblint.engine.code.facts): what they say of themselves, read without
+"""The kernel's live objects as Facts (nblint.core.code.facts): what they say of themselves, read without
 running user code.
 
 - Libraries are found in `sys.modules`: the guard never imports numpy, pandas, scipy or torch itself
@@ -20,8 +20,8 @@ import sys
 from types import BuiltinFunctionType, FunctionType, ModuleType
 from typing import Any, Mapping
 
-from nblint.engine.code.facts import Facts
-from nblint.engine.code.symbols import UNKNOWN
+from nblint.core.code.facts import Facts
+from nblint.core.code.symbols import UNKNOWN
 
 _MISSING = object()
 # A class's own name and module, read from type's descriptors: a metaclass property never runs.
@@ -178,7 +178,7 @@ def _dims(shape: tuple[int, ...]) -> str:
 
 
 def _canonical(dtype_name: str) -> str | None:
-    from nblint.rules._sizes import canonical_dtype
+    from nblint.core.sizes import canonical_dtype
 
     return canonical_dtype(dtype_name)
 
@@ -258,7 +258,7 @@ def _tensorflow_facts(value: Any, name: str) -> Facts | None:
         return None
     shape = _shape(dims)
     dtype = _canonical(str(value.dtype.name))
-    from nblint.rules._sizes import ITEMSIZE
+    from nblint.core.sizes import ITEMSIZE
 
     nbytes = (_product(shape) * ITEMSIZE[dtype]) if dtype else None
     device = str(value.device) if kind_name != "Tensor" else None

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, TextIO
 
-from nblint.engine.findings import Finding, Severity
+from nblint.core.findings import Finding, Severity
 
 FAIL_ON = {"error": 3, "warning": 2, "info": 1, "never": None}
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
@@ -130,8 +130,8 @@ def changed_notebooks(base: str) -> set[str]:
 
 
 def plan(env: Mapping[str, str]) -> Plan:
-    from nblint.engine.config import ConfigResolver, Overrides
-    from nblint.engine.discovery import discover
+    from nblint.run.config import ConfigResolver, Overrides
+    from nblint.run.discovery import discover
 
     paths = shlex.split(env.get("NBLINT_PATHS", "")) or ["."]
     diff_base, why = _diff_base(env)
@@ -240,7 +240,7 @@ def main(env: Mapping[str, str] | None = None, stdout: TextIO | None = None) -> 
     from nblint.reporters import RunResult
     from nblint.reporters import github, sarif
 
-    from nblint.engine.config import ConfigError
+    from nblint.run.config import ConfigError
 
     fail_on = env.get("NBLINT_FAIL_ON", "").strip().lower() or "error"
     try:

@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from nblint.engine.config import ConfigError, ConfigResolver
-from nblint.engine.pipeline import FileResult, check_file
-from nblint.engine.findings import Finding
-from nblint.engine.read.notebook import Notebook, Unreadable, parse_notebook
+from nblint.run.config import ConfigError, ConfigResolver
+from nblint.run.pipeline import FileResult, check_file
+from nblint.core.findings import Finding
+from nblint.core.read.notebook import Notebook, Unreadable, parse_notebook
 
 INSTALL_HINT = "pip install nbdime, or install nblint with its `diff` extra (pip install \".[diff]\" in the nblint checkout)"
 
@@ -194,13 +194,13 @@ def changed_cells(old: Notebook, new: Notebook) -> CellChanges:
     changes = CellChanges()
     for entry in nbdime.diff_notebooks(_for_diff(old), _for_diff(new)):
         if entry.op == "patch" and entry.key == "cells":
-            _walk_cell_ops(entry.diff, changes)
+            walk_cell_ops(entry.diff, changes)
         elif entry.key == "cells":  # the whole list replaced: every cell is new
             changes.changed.update(range(len(new.cells)))
     return changes
 
 
-def _walk_cell_ops(ops, changes: CellChanges) -> None:
+def walk_cell_ops(ops, changes: CellChanges) -> None:
     # Sequence ops are keyed by index into the OLD list; `shift` is how far the new list has moved against
     # the old one at that point (cells added so far minus cells removed). Cells added at old index k come
     # before the old cells removed from k: take additions first at the same key, whatever order we got.
@@ -333,7 +333,7 @@ def _new_findings(result: FileResult, old_data: bytes | None, ref: str, resolver
 
 def _findings_at_ref(path: Path, old_data: bytes, resolver: ConfigResolver) -> list[Finding]:
     """The notebook at REF through the same engine and settings: what was already reported then."""
-    from nblint.engine.deepstack import call_with_deep_stack
+    from nblint.core.deepstack import call_with_deep_stack
 
     settings = resolver.for_path(path)
     return call_with_deep_stack(check_file, path, settings.rules_for(path), settings.options, str(path), old_data).findings

@@ -144,7 +144,7 @@ def install_hook(repo: Repository, nblint: Path, judge: str = CHANGED_CELLS) -> 
 
 def _write_executable(path: Path, text: str, replace: bool) -> None:
     if replace:
-        from nblint.atomic import write_text_atomic
+        from nblint.core.atomic import write_text_atomic
 
         write_text_atomic(path, text)
         os.chmod(path, 0o755)
@@ -181,7 +181,7 @@ def install_filter(repo: Repository, nblint: Path) -> list[str]:
         text = "".join(lines)
         if text and not text.endswith("\n"):
             text += "\n"
-        from nblint.atomic import write_text_atomic
+        from nblint.core.atomic import write_text_atomic
 
         write_text_atomic(repo.attributes, text + ATTRIBUTES_LINE + "\n")
         messages.append(f"added '{ATTRIBUTES_LINE}' to {repo.shown(repo.attributes)}: commit it so it applies in every clone")
@@ -222,7 +222,7 @@ def uninstall(repo: Repository) -> list[str]:
     kept = [line for line in lines if line.strip() != ATTRIBUTES_LINE]
     if len(kept) != len(lines):
         if "".join(kept).strip():
-            from nblint.atomic import write_text_atomic
+            from nblint.core.atomic import write_text_atomic
 
             write_text_atomic(repo.attributes, "".join(kept))
             messages.append(f"removed '{ATTRIBUTES_LINE}' from {repo.shown(repo.attributes)}")

@@ -3,7 +3,7 @@
 The result equals what `nbstripout --keep-id` (plus the same options) writes, with these deliberate
 differences:
 - the file keeps its own JSON layout (indent, key order, ensure_ascii, line endings, trailing newline;
-  see nblint.engine.read.jsonlayout), where nbstripout rewrites every changed file in nbformat's layout. For a file
+  see nblint.core.read.jsonlayout), where nbstripout rewrites every changed file in nbformat's layout. For a file
   already in nbformat's layout (what Jupyter writes) the bytes are the same.
 - `drop_tagged_cells` drops the cells carrying ANY of the tags; nbstripout's honours only the last tag
   (its filters are lambdas that all see the loop variable's final value).
@@ -31,9 +31,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from nblint.engine.read.jsonlayout import detect
-from nblint.integrations.strip_options import StripOptions
-from nblint.wording import plural
+from nblint.core.read.jsonlayout import detect
+from nblint.run.strip_options import StripOptions
+from nblint.core.wording import plural
 
 # What nbformat's readers and writers drop (nbformat/v4/rwbase.py and v3/rwbase.py `strip_transient`).
 _TRANSIENT_NOTEBOOK_KEYS = {4: ("metadata.orig_nbformat", "metadata.orig_nbformat_minor", "metadata.signature"),
@@ -94,9 +94,9 @@ def strip_notebook(data: bytes, options: StripOptions) -> StripOutcome:
     A file that starts with a UTF-8 byte-order mark is read as `check` reads it (utf-8-sig) and keeps
     its mark when written, as it keeps the rest of its layout: a strip changes outputs, not encodings."""
     bom = _UTF8_BOM if data.startswith(_UTF8_BOM) else b""
-    text = _decode(data[len(bom):])
-    raw = _parse(text)
-    major = _check_structure(raw)
+    text = decode_text(data[len(bom):])
+    raw = parse_raw(text)
+    major = check_structure(raw)
     if _certainly_clean(raw, major, options):
         return StripOutcome(data, False, StripSummary())
     try:
@@ -143,7 +143,7 @@ def _strip(data: bytes, bom: bytes, text: str, raw: dict, major: int, options: S
     return StripOutcome(new_data, True, census.summary(notebook))
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -151,9 +151,9 @@ def _decode(data: bytes) -> str:
     return text
 
 
-def _parse(text: str) -> Any:
-    from nblint.engine.read.jsonload import TooBigInteger, load_json
-    from nblint.engine.read.schema import format_path
+def parse_raw(text: str) -> Any:
+    from nblint.core.read.jsonload import TooBigInteger, load_json
+    from nblint.core.read.schema import format_path
 
     try:
         return load_json(text)
@@ -168,7 +168,7 @@ def _parse(text: str) -> Any:
         raise NotStrippable("not a notebook: JSON nested too deeply to read") from None
 
 
-def _check_structure(raw: Any) -> int:
+def check_structure(raw: Any) -> int:
     """What strip_output relies on, checked up front so the reason can be told; returns the major version."""
     if not isinstance(raw, dict):
         raise NotStrippable(f"not a notebook: the JSON is {type(raw).__name__ if raw is not None else 'null'}, not an object")

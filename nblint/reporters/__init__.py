@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
-from nblint.engine.findings import Finding
+from nblint.core.findings import Finding
 
 FORMATS = ("text", "full", "json", "github", "sarif")
 STATISTICS_FORMATS = ("text", "full", "json")  # `--statistics`: a table, or JSON; annotations have no place for it

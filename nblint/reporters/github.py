@@ -6,7 +6,7 @@ that source line. Severity maps to error / warning / notice.
 
 from __future__ import annotations
 
-from nblint.engine.findings import Finding
+from nblint.core.findings import Finding
 from nblint.reporters import RunResult
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}

@@ -5,9 +5,9 @@ A long report ends with a count per code above the summary, so what dominates it
 
 from __future__ import annotations
 
-from nblint.engine.findings import Finding
+from nblint.core.findings import Finding
 from nblint.reporters import RunResult
-from nblint.wording import plural
+from nblint.core.wording import plural
 
 # From this many findings on, the text formats end with the per-code counts (`--statistics` alone prints
 # only those): a screenful of findings is where a reader stops seeing which codes make it up.

@@ -1,7 +1,9 @@
 """The rule registry: every rule class, by code.
 
-A rule is added by writing its module in this package; nothing else changes. Modules whose names
-start with an underscore, and `base`, hold helpers rather than rules.
+Rules live by family, one folder per hundred of codes (`memory/` for NB1xx, `loops/` for NB2xx, ...),
+each with its helpers beside it; `common/` holds helpers several families share. A rule is added by
+writing its module in its family's folder; nothing else changes. Every module below this package is
+imported, and each class it defines with a `code` of its own is a rule; helper modules define none.
 """
 
 from __future__ import annotations
@@ -9,13 +11,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from nblint.engine.options import MEMORY_BUDGET, Option
+from nblint.core.options import MEMORY_BUDGET, Option
 from nblint.rules.base import CodeRule, EngineRule, NotebookRule, Rule
 
 RULE_MODULES = sorted(
-    f"{__name__}.{module.name}"
-    for module in pkgutil.iter_modules(__path__)
-    if not module.name.startswith("_") and module.name != "base"
+    module.name
+    for module in pkgutil.walk_packages(__path__, prefix=f"{__name__}.")
+    if not module.ispkg and module.name != f"{__name__}.base"
 )
 
 
@@ -29,6 +31,7 @@ def _load() -> dict[str, type[Rule]]:
                 and issubclass(value, Rule)
                 and value not in (Rule, CodeRule, NotebookRule, EngineRule)
                 and value.__module__ == module.__name__
+                and "code" in vars(value)
             ):
                 if value.code in rules:
                     raise RuntimeError(f"two rules use code {value.code}")

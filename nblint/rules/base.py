@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence, Union
 
 import libcst as cst
 
-from nblint.engine.findings import Severity
-from nblint.engine.fixes import Applicability, Fix
-from nblint.engine.options import Option
+from nblint.core.findings import Severity
+from nblint.core.fixes import Applicability, Fix
+from nblint.core.options import Option
 
 if TYPE_CHECKING:
-    from nblint.engine.code.program import SetAside
-    from nblint.engine.code.context import CodeContext
-    from nblint.engine.read.notebook import Notebook
+    from nblint.core.code.program import SetAside
+    from nblint.core.code.context import CodeContext
+    from nblint.core.read.notebook import Notebook
 
 # An example notebook: a str is one code cell; a list holds cells (str = code cell, dict = a whole
 # nbformat cell such as {"cell_type": "markdown", "source": "..."}); a dict is the whole notebook JSON.
@@ -86,7 +86,7 @@ class Report:
     # The source line to show (`--format full`, the cache) instead of the cell's own: a rule that must not
     # repeat what it found (NB704 secret) passes the line with the finding masked.
     source_line: str | None = None
-    # The edits that fix it (nblint.engine.fixes), when the rule can make them; `fix` stays the text shown.
+    # The edits that fix it (nblint.core.fixes), when the rule can make them; `fix` stays the text shown.
     autofix: Fix | None = None
 
 
@@ -181,7 +181,7 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
         """Called once after the traversal."""
 
     def check_set_aside(self, set_aside: "SetAside") -> None:
-        """Code left out of the parse as too big for libcst (nblint.engine.code.screen): a rule that can
+        """Code left out of the parse as too big for libcst (nblint.core.code.screen): a rule that can
         judge it from the screen's cheap reading (the elements of its literals) reports it here."""
 
     def get_visitors(self):
@@ -189,11 +189,11 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
         cls = type(self)
         names = _VISITOR_NAMES.get(cls)
         if names is None:
-            names = _VISITOR_NAMES[cls] = _visitor_names(cls)
+            names = _VISITOR_NAMES[cls] = visitor_names(cls)
         return {name: getattr(self, name) for name in names}
 
 
-def _visitor_names(cls: type) -> tuple[str, ...]:
+def visitor_names(cls: type) -> tuple[str, ...]:
     """The visit_/leave_ functions of a rule class. libcst's own classes only hold no-op stubs (about
     1,600 of them), so only the other classes of the MRO are read: inspect.getmembers over them all
     took a millisecond per rule class, on every run."""

@@ -1,6 +1,6 @@
 """Code actions: a finding's safe fix, "ignore NBxxx on this line" and "ignore NBxxx in this cell".
 
-All three are nblint.engine.fixes Fixes (the suppressions from nblint.engine.noqa, as `check --add-noqa`
+All three are nblint.core.fixes Fixes (the suppressions from nblint.core.noqa, as `check --add-noqa`
 makes them), turned into LSP text edits here:
 
 - in a notebook document, a fix's source edits go to the cells' URIs; a fix that edits the notebook's
@@ -18,10 +18,10 @@ from typing import Sequence
 
 from lsprotocol import types
 
-from nblint.engine.findings import Finding
-from nblint.engine.fixes import Fix, FixError, JsonEdit, SourceEdit, apply_fixes
-from nblint.engine.noqa import cell_suppression_fix, line_suppression_fix
-from nblint.engine.read.notebook import Notebook, parse_notebook
+from nblint.core.findings import Finding
+from nblint.core.fixes import Fix, FixError, JsonEdit, SourceEdit, apply_fixes
+from nblint.core.noqa import cell_suppression_fix, line_suppression_fix
+from nblint.core.read.notebook import Notebook, parse_notebook
 from nblint.server.diagnostics import Encode
 
 QUICK_FIX = types.CodeActionKind.QuickFix
@@ -88,7 +88,7 @@ def _changed_lines(old: str, new: str, encode: Encode) -> types.TextEdit:
 
 
 def _one_cell(text: str) -> Notebook:
-    """A notebook holding one code cell of `text`: what nblint.engine.noqa works on."""
+    """A notebook holding one code cell of `text`: what nblint.core.noqa works on."""
     data = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": text}],
             "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
     return parse_notebook(Path("cell.ipynb"), json.dumps(data).encode("utf-8"))

@@ -3,7 +3,7 @@
 The same `check_file` as `nblint check` (same rules, options, suppressions, NB000 for an internal
 error), with the settings `nblint check` would use for that path, and with a CellCache per notebook
 document so that an edit re-does only the work of the cell that changed. Runs on one deep-stack thread
-(see nblint.engine.deepstack): the only thread that touches the caches.
+(see nblint.core.deepstack): the only thread that touches the caches.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nblint.engine.code.program import CellCache
-from nblint.engine.config import ConfigError
-from nblint.engine.findings import Finding
-from nblint.engine.pipeline import check_file
+from nblint.core.code.program import CellCache
+from nblint.run.config import ConfigError
+from nblint.core.findings import Finding
+from nblint.run.pipeline import check_file
 from nblint.server.documents import CODE, CellSnapshot, NotebookSnapshot, SavedNotebooks, notebook_json
 from nblint.server.settings import ServerSettings
 

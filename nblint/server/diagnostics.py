@@ -7,8 +7,8 @@ from typing import Callable
 
 from lsprotocol import types
 
-from nblint.engine.findings import Finding, Severity
-from nblint.engine.read.notebook import split_lines
+from nblint.core.findings import Finding, Severity
+from nblint.core.read.notebook import split_lines
 
 SOURCE = "nblint"
 

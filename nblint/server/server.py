@@ -20,9 +20,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from nblint import __version__
-from nblint.engine.config import CONFIG_FILES, Overrides
-from nblint.engine.deepstack import DeepStackThread
-from nblint.engine.findings import Finding
+from nblint.run.config import CONFIG_FILES, Overrides
+from nblint.core.deepstack import DeepStackThread
+from nblint.core.findings import Finding
 from nblint.server.actions import cell_fix_action, file_fix_action, suppression_actions
 from nblint.server.analysis import Analyser, Outcome
 from nblint.server.diagnostics import SOURCE, document_lines, to_diagnostic

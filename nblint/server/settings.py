@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from nblint.engine.config import CONFIG_FILES, ConfigResolver, Overrides, Settings
+from nblint.run.config import CONFIG_FILES, ConfigResolver, Overrides, Settings
 
 
 class ServerSettings:

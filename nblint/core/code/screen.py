@@ -1,0 +1,348 @@
+"""Statements too big for libcst, found from the text of a cell before anything parses it.
+
+libcst builds several Python objects per token and its parse grows faster than linearly on long
+chains (measured here: a 2,000-link call chain `f()()...` takes 5 s, a list of 20,000 numbers 1 s and
+100 MB); even `ast` holds ~1 GB for a list of a million numbers. So every cell that could hold such a
+statement is first read by one regular-expression scan, which costs a few machine operations per
+character and memory for the bracket depth only, and measures each statement (logical line): its
+tokens, its longest operator chain (`a + b + ...`, `x and y and ...`) and trailer chain (`a.b.c...`,
+`f()()...`). A statement over a limit is masked (nblint.core.code.program replaces it, line for line,
+with `pass`) and the rest of the cell is analysed as usual; the scan also counts the elements of the
+literals in the masked statements, so NB102 still reports them (nblint.rules.memory.huge_literal), and NB005
+says what was left out and why. The program as a whole has a budget too (ProgramBudget): a cell that
+would take it past MAX_PROGRAM_TOKENS is left out whole, its literals counted the same way.
+
+Nesting needs no limit here: CPython itself refuses more than 200 open brackets or 100 indents (the
+cell is then NB001, found quickly by `ast`).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass, field
+
+MAX_TOKENS = 40_000  # per statement: libcst ~2 s and ~200 MB at this size
+MAX_CHAIN = 1_000  # operators or trailers in a row: libcst ~0.3-1.2 s at this length, quadratic above
+LITERAL_FLOOR = 100  # the literals of a masked statement worth handing to NB102 (whose limit is larger)
+# For the whole program (the joined cells libcst parses at once), in the tokens of its big statements
+# (BIG_STATEMENT tokens or more on one logical line: data, not code): measured at 144,000 such tokens,
+# 6 s of CPU and 330 MB for the whole check; at this limit about 4 s and 250 MB. Ordinary code, however
+# long (a 20,000-line cell, 5,000 cells), is small statements and does not count; the largest notebook
+# of the shared corpus has 5,300 tokens in all.
+MAX_PROGRAM_TOKENS = 100_000
+BIG_STATEMENT = 1_000
+
+_STRING = (
+    r"(?:[rRbBuUfF]{1,2})?(?:'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''|\"\"\"[^\"\\]*(?:(?:\\.|\"(?!\"\"))[^\"\\]*)*\"\"\""
+    r"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\")"
+)
+_NUMBER = r"(?:0[xXoObB][\w]+|\d[\d_]*(?:\.[\d_]*)?(?:[eE][-+]?[\d_]+)?[jJ]?|\.\d[\d_]*(?:[eE][-+]?[\d_]+)?[jJ]?)"
+# A run of plain items and commas inside brackets (`1, 2.5, -3, 'a', None, `): pasted data, one match for
+# thousands of elements, so the scan's Python loop runs per run rather than per element.
+_ATOM = rf"[-+]?(?:{_NUMBER}|{_STRING}|True|False|None)"
+# (a dict's `key: value,` pairs too; bounded, as the regex engine slows down on one repeat of millions)
+_RUN = rf"(?:{_ATOM}(?:\s*:\s*{_ATOM})?\s*,\s*){{1,1000}}"
+_OPERATORS = r"\*\*|//|<<|>>|->|:=|==|!=|<=|>=|[-+*/%@&|^~<>=!.:;]"
+
+
+def _tokens(blanks: str, run: str, newline: str) -> re.Pattern:
+    """Group numbers are what `lastindex` dispatches on; a group that cannot match here is `(?!)`. The
+    last alternative takes any other character (a vertical tab, a stray `$`), so the scan never stops early."""
+    return re.compile(
+        blanks + "(?:(" + _STRING + r")|(#[^\n]*)|(" + run + r")|([^\W\d]\w*)|(" + _NUMBER + r")|(\\\r?\n)|("
+        + newline + r")|([\[({])|([\])}])|(,)|(" + _OPERATORS + r")|(.))"
+    )
+
+
+# Inside brackets newlines are blanks and runs apply; at depth 0 a newline ends the statement.
+_TOKEN_INSIDE = _tokens(r"\s*", _RUN, "(?!)")
+_TOKEN_TOP = _tokens(r"[ \t\f]*", "(?!)", r"\r?\n")
+STRING, COMMENT, RUN, NAME, NUMBER, CONTINUATION, NEWLINE, OPEN, CLOSE, COMMA, OPERATOR, OTHER = range(1, 13)
+
+_CHAIN_OPERATORS = {"+", "-", "*", "/", "//", "%", "@", "**", "<<", ">>", "&", "|", "^", "and", "or"}
+_CHAIN_BREAKS = {",", ";", ":", "=", ":=", "if", "else", "for", "in", "lambda", "return", "yield", "not", "is",
+                 "<", ">", "==", "!=", "<=", ">=", "await", "assert", "del", "from", "import", "as", "with"}
+_KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
+_KIND = {"[": "list", "(": "tuple", "{": "set"}
+
+
+@dataclass
+class Literal:
+    kind: str  # list, tuple, set, dict
+    elements: int  # counted through nested literals, as NB102 counts them
+    line: int  # 1-based, in the cell's text
+    column: int  # 1-based
+
+
+@dataclass
+class Oversized:
+    line: int  # first and last line (1-based) of the statement in the cell's text
+    end_line: int
+    reason: str
+    literals: list[Literal] = field(default_factory=list)  # its literals of LITERAL_FLOOR elements or more
+    header: bool = False  # it ends with ':' (`for x in [...]:`): a compound statement's block follows
+
+
+def mask_statements(lines: list[str], oversized: list[Oversized]) -> list[str]:
+    """The cell's lines with each oversized statement replaced, line for line, by `pass` at its indent
+    (`if True:` for a compound statement's header, so its block still parses and is analysed)."""
+    masked = list(lines)
+    for statement in oversized:
+        first = masked[statement.line - 1]
+        indent = first[: len(first) - len(first.lstrip())]
+        masked[statement.line - 1] = indent + ("if True:" if statement.header else "pass")
+        for index in range(statement.line, min(statement.end_line, len(masked))):
+            masked[index] = ""
+    return masked
+
+
+class ProgramBudget:
+    """Tokens of big statements left for the joined program. A cell's length bounds its tokens, so its
+    statements are only measured (by the scan) once the lengths seen so far could pass the budget."""
+
+    def __init__(self, limit: int = MAX_PROGRAM_TOKENS, big: int = BIG_STATEMENT) -> None:
+        self.limit = limit
+        self.big = big
+        self.length = 0  # characters of the cells admitted: an upper bound of their tokens
+        self.tokens: int | None = None  # the tokens of their big statements, once measured
+
+    def admit(self, text: str, admitted) -> bool:
+        """Whether a cell's text fits with the `admitted` texts before it; if so it is counted in."""
+        self.length += len(text)
+        if self.length <= self.limit:
+            return True
+        if self.tokens is None:
+            self.tokens = sum(self._big_tokens(earlier) for earlier in admitted)
+        tokens = self._big_tokens(text)
+        if self.tokens + tokens > self.limit:
+            self.length -= len(text)
+            return False
+        self.tokens += tokens
+        return True
+
+    def _big_tokens(self, text: str) -> int:
+        sizes: list[int] = []
+        screen(text, sizes=sizes)
+        return sum(size for size in sizes if size >= self.big)
+
+
+def needs_screen(text: str) -> bool:
+    """False when the text is too short to hold a statement over any limit (most cells): checked with
+    string counts in C, so the scan itself runs only on the few cells that could need it."""
+    if len(text) > MAX_TOKENS:
+        return True
+    operators = sum(text.count(c) for c in "+-*/%@&|^") + text.count(" and ") + text.count(" or ")
+    trailers = text.count(".") + text.count("(") + text.count("[")
+    return operators > MAX_CHAIN or trailers > MAX_CHAIN
+
+
+class _Frame:
+    """An open bracket (or the statement itself, at the bottom of the stack)."""
+
+    __slots__ = ("opener", "start", "literal", "opened_at_element", "commas", "items", "trailing_comma", "colon",
+                 "unsure", "absorbed", "inner", "pending", "element_start", "chain", "trail", "after_dot",
+                 "value_end", "last_string")
+
+    def __init__(self, opener: str, start: int, literal: bool, opened_at_element: bool) -> None:
+        self.opener = opener
+        self.start = start
+        self.literal = literal  # not a call's or a subscript's brackets
+        self.opened_at_element = opened_at_element  # it is a whole element of the enclosing bracket
+        self.commas = 0
+        self.items = False  # anything inside
+        self.trailing_comma = False
+        self.colon = False  # a ':' directly inside a '{': a dict
+        self.unsure = False  # a comprehension, lambda or walrus inside: not a plain literal
+        self.absorbed = 0  # elements of nested literals counted through, minus the one each stands for
+        self.inner: tuple | None = None  # the last nested literal counted through (what `(...)` groups)
+        self.pending: tuple | None = None  # a nested literal just closed: counted through if its element ends
+        self.element_start = True  # the next token starts an element
+        self.chain = 0  # binary operators in a row
+        self.trail = 0  # attribute lookups, calls and subscripts in a row
+        self.after_dot = False
+        self.value_end = False  # the last token ends a value: an opener after it is a call or subscript
+        self.last_string = False  # implicit concatenation "a" "b" "c" nests in libcst as a chain does
+
+
+class _Statement:
+    __slots__ = ("start", "line", "tokens", "chain", "trail", "literals", "last")
+
+    def __init__(self, start: int, line: int) -> None:
+        self.start = start
+        self.line = line  # 1-based, kept as the scan goes: counting from the top each time would be quadratic
+        self.last = ""  # its last token at depth 0
+        self.tokens = 0
+        self.chain = 0
+        self.trail = 0
+        self.literals: list[tuple[str, int, int]] = []  # (kind, elements, offset of the opener)
+
+
+def screen(text: str, every: bool = False, sizes: list[int] | None = None) -> list[Oversized]:
+    """The statements of a cell's text over MAX_TOKENS or MAX_CHAIN, with the reason for each; with
+    `every`, all its statements with literals (a cell left out whole), for the elements of those; with
+    `sizes`, the tokens of every statement are appended to it."""
+    if not every and sizes is None and not needs_screen(text):
+        return []
+    found: list[Oversized] = []
+    stack: list[_Frame] = [_Frame("", 0, False, False)]
+    statement = _Statement(0, 1)
+    position, end = 0, len(text)
+    while position < end:
+        top = stack[-1]
+        match = (_TOKEN_TOP if len(stack) == 1 else _TOKEN_INSIDE).match(text, position)
+        if match is None:  # blanks up to the end of the text
+            break
+        position = match.end()
+        kind = match.lastindex
+        if kind == COMMENT or kind == CONTINUATION:
+            continue
+        if kind == NEWLINE:
+            _finish(statement, match.start(kind), text, found, every, sizes)
+            statement = _Statement(position, statement.line + text.count("\n", statement.start, position))
+            continue
+        token = match.group(kind)
+        statement.tokens += 1
+        if top.pending is not None and kind != COMMA and kind != CLOSE:
+            _emit(top.pending, statement)  # `[1, 2] * 3`: the nested literal is not a whole element
+            top.pending = None
+        string = kind == STRING
+        if string and top.last_string:
+            top.chain += 1
+            statement.chain = max(statement.chain, top.chain)
+        top.last_string = string
+        if kind == RUN:
+            commas = token.count(",")
+            statement.tokens += 2 * commas - 1
+            _element_ended(top)
+            top.commas += commas
+            top.items = True
+            if top.opener == "{" and ":" in token:
+                top.colon = True
+        elif kind == COMMA:
+            if top.pending is not None:
+                _absorb(top, top.pending)
+                top.pending = None
+            _element_ended(top)
+            top.commas += 1
+        elif kind == OPEN:
+            trailer = top.value_end
+            stack.append(_Frame(token, match.start(kind), not trailer, top.element_start))
+            _value_part(top)
+            if trailer:
+                top.trail += 1
+                statement.trail = max(statement.trail, top.trail)
+            else:
+                top.trail = 0
+        elif kind == CLOSE:
+            if len(stack) == 1:
+                continue  # unbalanced: `ast` says so
+            frame = stack.pop()
+            if frame.pending is not None:
+                _absorb(frame, frame.pending)
+            described = _describe(frame) if frame.literal else None
+            if described is not None:
+                if _parent_is_literal(stack) and frame.opened_at_element:
+                    stack[-1].pending = described
+                else:
+                    _emit(described, statement)
+            stack[-1].value_end = True
+            stack[-1].after_dot = False
+        elif kind == OPERATOR and token == ".":
+            _value_part(top)
+            top.trail += 1
+            statement.trail = max(statement.trail, top.trail)
+            top.after_dot = True
+            top.value_end = False
+        elif kind == OPERATOR or (kind == NAME and token in _KEYWORDS):
+            _value_part(top)
+            top.value_end = False
+            top.trail = 0
+            if token in _CHAIN_OPERATORS:
+                top.chain += 1
+                statement.chain = max(statement.chain, top.chain)
+            elif token in _CHAIN_BREAKS or kind == OPERATOR:
+                top.chain = 0
+            if token == ":" and top.opener == "{":
+                top.colon = True
+                top.element_start = True  # a dict's value is an element to count through
+            elif token in ("for", "lambda", "async", "yield", ":="):
+                top.unsure = True
+        else:  # a name, number, string or stray character: a value
+            _value_part(top)
+            if not top.after_dot:
+                top.trail = 0
+            top.value_end = True
+        top.after_dot = top.after_dot and kind == OPERATOR and token == "."
+        if len(stack) == 1:
+            statement.last = token
+    _finish(statement, len(text), text, found, every, sizes)
+    return found
+
+
+def _parent_is_literal(stack: list[_Frame]) -> bool:
+    parent = stack[-1]
+    return parent.literal and not parent.unsure
+
+
+def _value_part(frame: _Frame) -> None:
+    frame.items = True
+    frame.trailing_comma = False
+    frame.element_start = False
+
+
+def _element_ended(frame: _Frame) -> None:
+    frame.trailing_comma = True
+    frame.element_start = True
+    frame.value_end = False
+    frame.chain = 0
+    frame.trail = 0
+
+
+def _describe(frame: _Frame) -> tuple[str, int, int] | None:
+    """(kind, elements counted through nesting, offset of the opener) of a plain literal, or None."""
+    if frame.unsure:
+        return None
+    if frame.opener == "(" and frame.commas == 0:
+        return frame.inner if frame.absorbed and frame.inner else None  # `([1, 2])` is the list; `(x)` groups
+    elements = frame.commas + (0 if frame.trailing_comma or not frame.items else 1)
+    kind = "dict" if frame.opener == "{" and frame.colon else _KIND[frame.opener]
+    return kind, elements + frame.absorbed, frame.start
+
+
+def _absorb(frame: _Frame, nested: tuple[str, int, int]) -> None:
+    frame.absorbed += nested[1] - 1
+    frame.inner = nested
+
+
+MAX_LITERALS = 100  # per masked statement: the positions of more would cost more than they tell
+
+
+def _emit(literal: tuple[str, int, int], statement: _Statement) -> None:
+    if literal[1] >= LITERAL_FLOOR and len(statement.literals) < MAX_LITERALS:
+        statement.literals.append(literal)
+
+
+def _finish(statement: _Statement, end: int, text: str, found: list[Oversized], every: bool = False,
+            sizes: list[int] | None = None) -> None:
+    if sizes is not None:
+        sizes.append(statement.tokens)
+    if every and statement.literals:
+        reason = "in a cell left out"
+    elif statement.tokens > MAX_TOKENS:
+        reason = f"about {statement.tokens:,} tokens, over {MAX_TOKENS:,}"
+    elif statement.chain > MAX_CHAIN:
+        reason = f"a chain of {statement.chain + 1:,} operands, over {MAX_CHAIN:,}"
+    elif statement.trail > MAX_CHAIN:
+        reason = f"a chain of {statement.trail:,} attribute lookups, calls or subscripts, over {MAX_CHAIN:,}"
+    else:
+        return
+    line = statement.line
+    end_line = line + text.count("\n", statement.start, end)
+    if end == len(text) and text.endswith("\n"):
+        end_line -= 1
+    literals = []
+    for kind, elements, offset in statement.literals:  # at most MAX_LITERALS
+        literal_line = line + text.count("\n", statement.start, offset)
+        literals.append(Literal(kind, elements, literal_line, offset - text.rfind("\n", 0, offset)))
+    found.append(Oversized(line, end_line, reason, literals, header=statement.last == ":"))

@@ -1,0 +1,1 @@
+"""NB7xx: what should not be committed: outputs, tracebacks, secrets."""

@@ -1,0 +1,1 @@
+"""NB4xx: cells that hang the kernel or flood the browser."""

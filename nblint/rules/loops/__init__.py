@@ -1,0 +1,1 @@
+"""NB2xx: loops and recursion that never end, and arithmetic that never finishes."""

@@ -1,0 +1,374 @@
+"""NB110 row-blowup: pandas reshapes and merges whose result, counted from the live keys, is over the budget.
+
+Live only: the result's size depends on the data's values (distinct counts, repeated keys), which only
+the guard can read, inside the kernel. `nblint check` says nothing here.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nblint.core.code.symbols import UNKNOWN, last_name
+from nblint.core.findings import Severity
+from nblint.core.options import MEMORY_BUDGET, format_size
+from nblint.core.code.text import source_text
+from nblint.core.sizes import ITEMSIZE, argument, format_budget, format_count, resolve_dtype
+from nblint.rules.base import CodeRule, Invalid, Valid
+
+_METHODS = frozenset({"get_dummies", "fit_transform", "pivot_table", "unstack", "merge", "join"})
+
+_USERS = "import pandas as pd\nusers = pd.DataFrame({'user': [f'u{i}' for i in range(100_000)], 'n': range(100_000)})\n"
+_REPEATS = ("import pandas as pd\nleft = pd.DataFrame({'key': [0] * 60_000, 'a': range(60_000)})\n"
+            "right = pd.DataFrame({'key': [0] * 60_000, 'b': range(60_000)})\n")
+_UNIQUE = ("import pandas as pd\nleft = pd.DataFrame({'key': range(200_000), 'a': 1.0})\n"
+           "right = pd.DataFrame({'key': range(200_000), 'b': 2.0})\n")
+
+
+class RowBlowup(CodeRule):
+    """
+    ## What it does
+    Under the guard (`%load_ext nblint`), flags pandas and scikit-learn calls whose result grows with the
+    data's values rather than its size, when counting the live keys shows the result is over the memory
+    budget:
+
+    - `pd.get_dummies(df["user"])` / `pd.get_dummies(df, columns=[...])` and
+      `OneHotEncoder(sparse_output=False).fit_transform(X)`: rows x distinct values of every encoded column;
+    - `df.pivot_table(index="user", columns="item")`: distinct index values x distinct column values;
+    - `s.unstack()`: distinct rows of the other index levels x distinct values of the unstacked one;
+    - `left.merge(right, on="key")`, `pd.merge(...)`, `left.join(right, on=...)`: the rows each key value
+      makes on both sides (a key repeated m times on the left and n times on the right makes m x n rows;
+      missing keys count as in pandas), and `how="cross"`: the product of the row counts.
+
+    Keys are counted only where the worst case from sizes alone is over the budget, within half a
+    second per cell, and only in pandas' own frames whose values pandas hashes itself. Static runs
+    (`nblint check`) cannot know the counts and report nothing.
+
+    ## Why it kills the kernel
+    A merge on a key that repeats on both sides, or the dummies of an id column, make a result far larger
+    than its inputs: 60,000 rows with one key value on each side merge into 3.6 billion rows. The kernel
+    allocates until the OOM killer ends it, with every variable of the session.
+
+    ## Example
+        left.merge(right, on="key")      # "key" repeats 60,000 times on each side
+        pd.get_dummies(users["user"])    # 100,000 distinct users on 100,000 rows
+
+    ## Use instead
+    Make keys unique before merging (`drop_duplicates`, an aggregation) and say what you expect with
+    `validate="one_to_one"`; encode high-cardinality columns sparsely (`sparse=True`,
+    `OneHotEncoder()` keeps its sparse default) or as codes (`df["user"].astype("category").cat.codes`).
+
+    ## Options
+    - `memory-budget` (default `"1 GiB"`): the estimated result size above which a call is reported.
+      Under the guard, a result over the memory the kernel has is refused, one over the budget is a warning.
+    """
+
+    code = "NB110"
+    name = "row-blowup"
+    severity = Severity.ERROR
+    options = (MEMORY_BUDGET,)
+
+    VALID = [
+        # static runs never know the counts
+        "import pandas as pd\ndf = pd.read_csv('events.csv')\nwide = pd.get_dummies(df['user'])\n",
+        # a merge on unique keys: as many rows as the inputs
+        Valid("merged = left.merge(right, on='key')\n", live=_UNIQUE),
+        Valid("merged = pd.merge(left, right, on='key', how='outer')\n", live=_UNIQUE),
+        # few distinct values, sparse dummies, a small frame
+        Valid("wide = pd.get_dummies(users['n'] % 10)\nflags = pd.get_dummies(users['user'], sparse=True)\n",
+              live=_USERS),
+        Valid("small = pd.get_dummies(users.head(1000)['user'])\ntiny = pd.get_dummies(pd.Series(['a', 'b']))\n",
+              live=_USERS),
+        # a method of something that is not a frame, and a frame bound again in the cell
+        Valid("left = load()\nmerged = left.merge(right, on='key')\n", live=_REPEATS),
+        Valid("class Box:\n    def merge(self, other, on):\n        return 1\nBox().merge(1, on='key')\n", live=_REPEATS),
+    ]
+    INVALID = [
+        Invalid("merged = left.merge(right, on='key')\n", live=_REPEATS, line=1, column=10,
+                message="makes ~3,600,000,000 rows (key 'key' repeats up to 60,000 times in left and 60,000 in right)"),
+        Invalid("merged = pd.merge(left, right, how='cross')\n", live=_REPEATS, message="~3,600,000,000 rows"),
+        Invalid("wide = pd.get_dummies(users['user'])\n", live=_USERS, column=8,
+                message="100,000 rows x 100,000 new columns (100,000 distinct values in 'user'; bool)"),
+        Invalid("wide = pd.get_dummies(users, columns=['user'], dtype=float)\n", live=_USERS, message="~74.5 GiB"),
+        Invalid("from sklearn.preprocessing import OneHotEncoder\n"
+                "X = OneHotEncoder(sparse_output=False).fit_transform(users[['user']])\n",
+                live=_USERS, line=2, message="; float64), ~74.5 GiB"),
+        Invalid("table = users.pivot_table(index='user', columns='n', values='n', aggfunc='count')\n",
+                live=_USERS, message="100,000 index values x 100,000 column values"),
+        Invalid("grid = pairs.unstack()\n",
+                live="import pandas as pd\npairs = pd.Series(1.0, index=pd.MultiIndex.from_arrays("
+                     "[range(100_000), range(100_000)]))\n",
+                message="100,000 rows x 100,000 columns"),
+    ]
+
+    def visit_Call(self, node: cst.Call) -> None:
+        # Key counts come from the guard's LiveValues (nblint.guard.values); a ValueSource without
+        # them (or no live values at all, as in `nblint check`) leaves this rule silent.
+        live = self.context.live
+        if live is None or last_name(node.func) not in _METHODS or not hasattr(live, "merge_rows"):
+            return
+        method = last_name(node.func)
+        found = None
+        if method == "get_dummies":
+            found = self._dummies(node)
+        elif method == "fit_transform":
+            found = self._one_hot(node)
+        elif method == "pivot_table":
+            found = self._pivot(node)
+        elif method == "unstack":
+            found = self._unstack(node)
+        else:
+            found = self._merge(node, method)
+        if found is None:
+            return
+        nbytes, evidence, way_out = found
+        budget = self.option(MEMORY_BUDGET)
+        if nbytes > budget:
+            self.report(node, f"{source_text(node)} {evidence}, ~{format_size(nbytes)} over the "
+                              f"{format_budget(budget)} budget; {way_out}")
+
+    # -- reading the call --------------------------------------------------------------------------
+
+    def _frame_name(self, node) -> str | None:
+        """The name of a live pandas object the code refers to directly."""
+        if isinstance(node, cst.Name) and self.context.live_facts(node.value) is not None:
+            if self.context.live_facts(node.value).kind in ("frame", "series"):
+                return node.value
+        return None
+
+    def _selection(self, node) -> tuple[str, tuple[str, ...] | None] | None:
+        """`df`, `df["a"]`, `df[["a", "b"]]` or `df.a` -> (frame name, the columns or None for all)."""
+        name = self._frame_name(node)
+        if name is not None:
+            return name, None
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            frame = self._frame_name(node.value)
+            columns = self._strings(node.slice[0].slice.value)
+            if frame is not None and columns is not None:
+                return frame, columns
+        return None
+
+    def _strings(self, node) -> tuple[str, ...] | None:
+        value = self.context.evaluate(node)
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
+            return value
+        return None
+
+    def _constant(self, call: cst.Call, keyword: str, default=None):
+        node = argument(call, None, keyword)
+        if node is None:
+            return default
+        value = self.context.evaluate(node)
+        return UNKNOWN if value is UNKNOWN else value
+
+    def _rows(self, name: str) -> int | None:
+        facts = self.context.live_facts(name)
+        return facts.length if facts is not None else None
+
+    # -- one-hot encodings -------------------------------------------------------------------------
+
+    def _dummies(self, node: cst.Call):
+        if self.context.qualified_name(node.func) != "pandas.get_dummies":
+            return None
+        data = argument(node, 0, "data")
+        selection = self._selection(data) if isinstance(data, cst.CSTNode) else None
+        if selection is None or self._constant(node, "sparse", False) is not False:
+            return None
+        frame, columns = selection
+        listed = self._constant(node, "columns")
+        if listed is UNKNOWN:
+            return None
+        if listed is not None:
+            if columns is not None or not isinstance(listed, tuple) or not all(isinstance(c, str) for c in listed):
+                return None
+            columns = listed
+        dtype_node = argument(node, None, "dtype")
+        dtype = "bool" if dtype_node is None else resolve_dtype(dtype_node, self.context)
+        rows = self._rows(frame)
+        if dtype is None or rows is None or not self._worth_counting(rows * rows * ITEMSIZE[dtype]):
+            return None
+        counts = self.context.live.distinct_counts(frame, columns, True)
+        return self._encoded(rows, counts, dtype, "get_dummies")
+
+    def _one_hot(self, node: cst.Call):
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        encoder = func.value
+        if isinstance(encoder, cst.Name):
+            values = self.context.symbols.assigned_values(encoder.value)
+            encoder = values[0] if values and len(values) == 1 else None
+        if not isinstance(encoder, cst.Call) or \
+                self.context.qualified_name(encoder.func) != "sklearn.preprocessing.OneHotEncoder":
+            return None
+        dense = self._constant(encoder, "sparse_output", self._constant(encoder, "sparse", True))
+        if dense is not False or any(argument(encoder, None, k) is not None for k in ("max_categories", "min_frequency", "categories")):
+            return None
+        data = argument(node, 0, "X")
+        selection = self._selection(data) if isinstance(data, cst.CSTNode) else None
+        dtype_node = argument(encoder, None, "dtype")
+        dtype = "float64" if dtype_node is None else resolve_dtype(dtype_node, self.context)
+        if selection is None or dtype is None:
+            return None
+        frame, columns = selection
+        rows = self._rows(frame)
+        if rows is None or not self._worth_counting(rows * rows * ITEMSIZE[dtype]):
+            return None
+        counts = self.context.live.distinct_counts(frame, columns, False)
+        return self._encoded(rows, counts, dtype, "OneHotEncoder")
+
+    def _encoded(self, rows: int, counts: dict[str, int] | None, dtype: str, how: str):
+        if not counts:
+            return None
+        width = sum(counts.values())
+        named = ", ".join(f"{count:,} distinct values in {name!r}" if name else f"{count:,} distinct values"
+                          for name, count in counts.items())
+        way_out = ("encode it sparsely (sparse=True) or as category codes (.astype('category').cat.codes)"
+                   if how == "get_dummies" else "keep OneHotEncoder's sparse output (the default)")
+        return (rows * width * ITEMSIZE[dtype],
+                f"makes {format_count(rows)} rows x {format_count(width)} new columns ({named}; {dtype})", way_out)
+
+    # -- reshapes ----------------------------------------------------------------------------------
+
+    def _pivot(self, node: cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+                self.context.qualified_name(func) is None:
+            frame = self._frame_name(func.value)
+            offset = 0
+        elif self.context.qualified_name(func) == "pandas.pivot_table":
+            data = argument(node, 0, "data")
+            frame = self._frame_name(data) if isinstance(data, cst.CSTNode) else None
+            offset = 1
+        else:
+            return None
+        if frame is None:
+            return None
+        index, columns = self._constant(node, "index"), self._constant(node, "columns")
+        if argument(node, offset, None) is not None or argument(node, offset + 1, None) is not None:
+            return None  # values/index given by position: not read
+        if not isinstance(index, str) or not isinstance(columns, str):
+            return None
+        values = self._constant(node, "values")
+        aggfunc = self._constant(node, "aggfunc", "mean")
+        width = len(values) if isinstance(values, tuple) else 1
+        width *= len(aggfunc) if isinstance(aggfunc, tuple) else 1
+        rows = self._rows(frame)
+        if rows is None or not self._worth_counting(rows * rows * width * 8):
+            return None
+        counts = self.context.live.distinct_counts(frame, (index, columns), False)
+        if not counts:
+            return None
+        cells = counts[index] * counts[columns] * width
+        return (cells * 8, f"makes {format_count(counts[index])} index values x {format_count(counts[columns])} "
+                           f"column values ({format_count(cells)} float64 cells)",
+                "filter or aggregate to fewer keys first, or keep the long format (groupby([...]).agg(...))")
+
+    def _unstack(self, node: cst.Call):
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return None
+        name = self._frame_name(func.value)
+        if name is None or any(arg.keyword is not None and arg.keyword.value != "level" for arg in node.args):
+            return None
+        level_node = argument(node, 0, "level")
+        level = -1 if level_node is None else self.context.evaluate(level_node)
+        if not isinstance(level, (int, str)) or isinstance(level, bool):
+            return None
+        rows = self._rows(name)
+        if rows is None or not self._worth_counting(rows * rows * 8):
+            return None
+        shape = self.context.live.unstack_cells(name, level)
+        if shape is None:
+            return None
+        rows_out, columns = shape
+        facts = self.context.live_facts(name)
+        width = facts.shape[1] if facts.kind == "frame" and facts.shape and len(facts.shape) == 2 else 1
+        each = f" for each of {format_count(width)} columns" if width > 1 else ""
+        return (rows_out * columns * width * 8,
+                f"makes {format_count(rows_out)} rows x {format_count(columns)} columns{each} (float64)",
+                "filter to fewer index values first, or keep the long format")
+
+    # -- merges ------------------------------------------------------------------------------------
+
+    def _merge(self, node: cst.Call, method: str):
+        func = node.func
+        if self.context.qualified_name(func) == "pandas.merge" and method == "merge":
+            left_node, right_node = argument(node, 0, "left"), argument(node, 1, "right")
+        elif isinstance(func, cst.Attribute) and self.context.qualified_name(func) is None:
+            left_node, right_node = func.value, argument(node, 0, "right" if method == "merge" else "other")
+        else:
+            return None
+        left = self._frame_name(left_node) if isinstance(left_node, cst.CSTNode) else None
+        right = self._frame_name(right_node) if isinstance(right_node, cst.CSTNode) else None
+        if left is None or right is None:
+            return None
+        left_facts, right_facts = self.context.live_facts(left), self.context.live_facts(right)
+        if left_facts.kind != "frame" or right_facts.kind != "frame":
+            return None
+        keys = self._merge_keys(node, method, left, right)
+        if keys is None:
+            return None
+        left_keys, right_keys, how = keys
+        row_bytes = _row_bytes(left_facts) + _row_bytes(right_facts)
+        if not self._worth_counting(left_facts.length * right_facts.length * row_bytes):
+            return None
+        counted = self.context.live.merge_rows(left, right, left_keys, right_keys, how)
+        if counted is None:
+            return None
+        if how == "cross":
+            evidence = f"makes ~{format_count(counted.rows)} rows ({format_count(left_facts.length)} x " \
+                       f"{format_count(right_facts.length)})"
+            way_out = "filter both sides first, or merge on a key"
+        else:
+            shown = ", ".join(repr(k) for k in left_keys) if left_keys else "the index"
+            evidence = f"makes ~{format_count(counted.rows)} rows (key {shown} repeats up to " \
+                       f"{format_count(counted.left_most)} times in {left} and {format_count(counted.right_most)} in {right})"
+            way_out = "make the keys unique first (drop_duplicates or an aggregation), say what you expect with " \
+                      "validate='one_to_one', or merge in chunks"
+        return counted.rows * row_bytes, evidence, way_out
+
+    def _merge_keys(self, node: cst.Call, method: str, left: str, right: str):
+        how = self._constant(node, "how", "inner" if method == "merge" else "left")
+        if not isinstance(how, str):
+            return None
+        if how == "cross":
+            return None, None, how
+        if method == "join":
+            on = self._constant(node, "on")
+            if on is UNKNOWN:
+                return None
+            keys = self._as_keys(on) if on is not None else None
+            if on is not None and keys is None:
+                return None
+            return keys, None, how  # join matches `on` (or the index) against the other's index
+        if any(argument(node, None, k) is not None for k in ("left_index", "right_index")):
+            return None
+        on, left_on, right_on = (self._constant(node, k) for k in ("on", "left_on", "right_on"))
+        if on is not None:
+            keys = self._as_keys(on)
+            return (keys, keys, how) if keys is not None else None
+        left_keys, right_keys = self._as_keys(left_on), self._as_keys(right_on)
+        if left_keys is None or right_keys is None or len(left_keys) != len(right_keys):
+            return None  # no keys given (pandas' common columns): not guessed
+        return left_keys, right_keys, how
+
+    @staticmethod
+    def _as_keys(value) -> tuple[str, ...] | None:
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
+            return value
+        return None
+
+    def _worth_counting(self, worst_case_bytes: int) -> bool:
+        """Counting costs time: only when the worst case the sizes allow is over the budget."""
+        return worst_case_bytes > self.option(MEMORY_BUDGET)
+
+
+def _row_bytes(facts) -> int:
+    if facts.nbytes is None or not facts.length:
+        return 8
+    return max(1, facts.nbytes // facts.length)
+

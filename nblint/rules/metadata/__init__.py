@@ -1,0 +1,1 @@
+"""NB6xx: kernelspec and notebook-format metadata."""

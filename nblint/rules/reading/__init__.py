@@ -1,0 +1,1 @@
+"""NB0xx: notebooks that cannot be read or parsed (reported by the engine itself)."""
