@@ -27,9 +27,9 @@ def run(args: argparse.Namespace) -> int:
     candidates = [location_for(resolver, args.cache_dir)]
     # As `ruff clean`: the caches of projects below the current folder too (a monorepo's sub-projects).
     skip = set(DEFAULT_EXCLUDE) - {CACHE_DIR_NAME}
-    for folder, dirs, _files in os.walk("."):
+    for below, dirs, _files in os.walk("."):
         if CACHE_DIR_NAME in dirs:
-            candidates.append(Path(folder, CACHE_DIR_NAME))
+            candidates.append(Path(below, CACHE_DIR_NAME))
         dirs[:] = [d for d in dirs if d not in skip and d != CACHE_DIR_NAME]
 
     status = 0

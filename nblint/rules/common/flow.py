@@ -68,7 +68,8 @@ def walk_own(root: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, bool]]:
             continue
         if kind in _LOOP_TYPES and node is not root:
             # the body belongs to the inner loop; its test, iterable and `else:` belong to us
-            stack.extend((child, inner or child is node.body) for child in children(node))
+            body = node.body  # type: ignore[attr-defined]  # a For or While: _LOOP_TYPES
+            stack.extend((child, inner or child is body) for child in children(node))
         else:
             stack.extend((child, inner) for child in children(node))
 
@@ -140,6 +141,7 @@ def body_exits(root: cst.CSTNode, context: "CodeContext") -> Exits:
     for node, inner in walk_own(root):
         kind = type(node)  # not isinstance: see _SCOPE_TYPES
         if kind is cst.Call:
+            assert isinstance(node, cst.Call)  # for mypy: `type(...) is` stays exact for the other kinds
             name = callee_name(node)
             if name is not None:
                 exits.callees.add(name)
@@ -290,6 +292,8 @@ class ControlStack:
     mixin's visit_/leave_ methods through super() if they define the same ones.
     """
 
+    context: "CodeContext"  # the CodeRule's, which this mixin is always mixed into
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.frames: list[tuple[str, cst.CSTNode]] = []
@@ -326,9 +330,9 @@ class ControlStack:
             elif kind == TRY:
                 if passed_parts:
                     passed_parts -= 1
-                elif node.handlers:
+                elif isinstance(node, (cst.Try, cst.TryStar)) and node.handlers:
                     return True
-            elif kind == WITH and any(
+            elif kind == WITH and isinstance(node, cst.With) and any(
                 isinstance(item.item, cst.Call)
                 and self.context.qualified_name(item.item.func) == "contextlib.suppress"
                 for item in node.items

@@ -186,10 +186,10 @@ class BlockingInput(TracksNotebookFunctions, CodeRule):
     def finish(self) -> None:
         if not self.prompts:
             return
-        for caller, name, scope_stack in self.calls_in_functions:
-            reached = self.functions.resolve(name, caller, scope_stack)
+        for calling, name, scope_stack in self.calls_in_functions:
+            reached = self.functions.resolve(name, calling, scope_stack)
             if reached:
-                self.edges.setdefault(id(caller), []).extend(reached)
+                self.edges.setdefault(id(calling), []).extend(reached)
         # Which functions run, and through which call from notebook level (for the message).
         reached_by: dict[int, Function | None] = {}
         queue: list[Function] = []
@@ -213,7 +213,7 @@ class BlockingInput(TracksNotebookFunctions, CodeRule):
             self.report(node, _message(prompt, where), fix=_fix(prompt))
 
     def _chain(self, function: Function, reached_by: dict[int, Function | None]) -> str:
-        names = []
+        names: list[str] = []
         current: Function | None = function
         while current is not None and len(names) < 6:
             names.append(self.functions.names.get(id(current), "a lambda") + ("()" if id(current) in self.functions.names else ""))

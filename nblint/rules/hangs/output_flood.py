@@ -235,10 +235,10 @@ class OutputFlood(ControlStack, CodeRule):
         if isinstance(node, cst.For) and node.asynchronous is None:
             self._iterations[id(node)] = self._count(node.iter)
 
-    def _enter_comprehension(self, node: cst.CSTNode) -> None:
+    def _enter_comprehension(self, node: cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp) -> None:
         self.frames.append((COMPREHENSION, node))
-        counts = []
-        comp_for = node.for_in
+        counts: list[int] = []
+        comp_for: cst.CompFor | None = node.for_in
         while comp_for is not None:
             if comp_for.ifs:
                 self._filtered.add(id(node))  # a filter is a conditional, as an if in a loop
@@ -248,8 +248,8 @@ class OutputFlood(ControlStack, CodeRule):
             comp_for = comp_for.inner_for_in
         self._iterations[id(node)] = math.prod(counts) if counts else None
 
-    def _leave_comprehension(self, node: cst.CSTNode) -> None:
-        if self.frames and self.frames[-1][1] is node:
+    def _leave_comprehension(self, original_node: cst.ListComp | cst.SetComp | cst.DictComp | cst.GeneratorExp) -> None:
+        if self.frames and self.frames[-1][1] is original_node:
             self.frames.pop()
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _enter_comprehension
@@ -270,15 +270,17 @@ class OutputFlood(ControlStack, CodeRule):
                 if context.is_builtin(func, wrapper):
                     return self._count(args[0]) if args else None
             if context.is_builtin(func, "zip"):
-                counts = [self._count(arg) for arg in args]
-                return min(counts) if counts and None not in counts else None
+                lengths = [self._count(arg) for arg in args]
+                known = [length for length in lengths if length is not None]
+                return min(known) if known and len(known) == len(lengths) else None
             origin = context.qualified_name(func)
             if origin == "itertools.product":
-                counts = [self._count(arg) for arg in args]
+                lengths = [self._count(arg) for arg in args]
+                known = [length for length in lengths if length is not None]
                 repeat = context.evaluate(keywords["repeat"]) if "repeat" in keywords else 1
-                if not counts or None in counts or not isinstance(repeat, int) or not 0 <= repeat <= 10:
+                if not known or len(known) < len(lengths) or not isinstance(repeat, int) or not 0 <= repeat <= 10:
                     return None
-                return math.prod(counts) ** repeat
+                return math.prod(known) ** repeat
             if origin == "numpy.arange" and not keywords:
                 return _arange_length([context.evaluate(arg) for arg in args])
             if origin == "numpy.linspace":
@@ -295,7 +297,7 @@ class OutputFlood(ControlStack, CodeRule):
         if count is None or kind == COMPREHENSION:
             return count
         limited = self._rate_limited.get(id(node))
-        if limited is None:
+        if limited is None and isinstance(node, (cst.For, cst.While)):
             exits = body_exits(node.body, self.context)
             limited = exits.breaks or exits.continues or exits.returns or exits.raises or exits.exit_calls or (
                 "clear_output" in exits.callees
@@ -323,7 +325,7 @@ class OutputFlood(ControlStack, CodeRule):
             if kind in (SCOPE, CONDITIONAL, HANDLER, TRY_ELSE):
                 break
             if kind == WITH:
-                if self._captures(frame):
+                if isinstance(frame, cst.With) and self._captures(frame):
                     return
                 continue
             if kind == LOOP_ELSE:

@@ -59,6 +59,10 @@ DILL = "dill"
 DILL_FORK = "dill-fork"
 NOT_A_POOL = None
 
+# What a call sends to a pool: (kind: "notebook" | "nested" | "lambda", name, enclosing function's name,
+# the function's node)
+Sent = tuple[str, str, str, cst.CSTNode]
+
 
 class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
     """
@@ -319,8 +323,9 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
         self.order = 0
         # (scope id or None, name) -> the values assigned to it (to see `G = partial(work, k=2)`)
         self.values: dict[tuple[int | None, str], list[cst.BaseExpression | None]] = {}
-        # (call, receiver: a pool kind or a name with the scopes to look it up in, what is sent)
-        self.candidates: list[tuple[cst.Call, object, tuple[str, str, str]]] = []
+        # (call, receiver: a pool kind or a name with the scopes to look it up in, what is sent, the
+        # keyword that handed the pool to a library or None)
+        self.candidates: list[tuple[cst.Call, object, Sent, str | None]] = []
         # the start method set_start_method() chose at notebook level (FORK, SPAWN or None)
         self.start_method_everywhere: str | None = None
 
@@ -476,7 +481,8 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
     def _handed_pool(self, node: cst.Call) -> None:
         """`emcee.EnsembleSampler(nwalkers, ndim, log_prob, pool=pool)`: a library given a pool (or its
         `map`) and a notebook function maps the function over the pool itself."""
-        receiver = sent = None
+        receiver: object = None
+        sent: Sent | None = None
         handed = ""
         for arg in node.args:
             if arg.star:
@@ -497,7 +503,7 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
         if receiver is not None and sent is not None:
             self.candidates.append((node, receiver, sent, handed))
 
-    def _notebook_function(self, argument: cst.BaseExpression | None) -> tuple | None:
+    def _notebook_function(self, argument: cst.BaseExpression | None) -> Sent | None:
         if isinstance(argument, cst.Name) and not self.functions.is_notebook_function(argument.value):
             argument = self._partial_behind(argument.value) or argument
         if isinstance(argument, cst.Call) and self.context.qualified_name(argument.func) == PARTIAL and argument.args:
@@ -525,8 +531,9 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
                 continue
             if not all(self._is_partial(value) for value in values):
                 return None
-            wrapped = {code_of(value.args[0].value) for value in values}
-            return values[0] if len(wrapped) == 1 else None
+            partials = [value for value in values if isinstance(value, cst.Call)]
+            wrapped = {code_of(value.args[0].value) for value in partials}
+            return partials[0] if len(wrapped) == 1 else None
         return None
 
     def _is_partial(self, value: cst.BaseExpression | None) -> bool:
@@ -564,6 +571,8 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
         local = self.context.scopes.bound_by(function)
         symbols = self.context.symbols
         found: list[str] = []
+        if not isinstance(function, (cst.FunctionDef, cst.Lambda)):
+            return found
         stack: list[cst.CSTNode] = [function.body]
         while stack:
             node = stack.pop()

@@ -172,6 +172,8 @@ class UnboundedLoop(ControlStack, CodeRule):
         self.passed_as_value: set[str] = set()
 
     def enter_loop(self, node: cst.CSTNode) -> None:
+        if not isinstance(node, (cst.For, cst.While)):
+            return
         header = self._endless_header(node)
         if header is None:
             return
