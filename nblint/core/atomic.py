@@ -69,7 +69,7 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
     """Remove the temporary files a killed nblint left in `folder`; returns what was removed."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:

@@ -282,7 +282,7 @@ def _strip_transient(notebook, major: int) -> None:
                 _pop_path(cell, key)
 
 
-def _pop_path(mapping: dict, dotted: str) -> None:
+def _pop_path(mapping: Any, dotted: str) -> None:
     *parents, last = dotted.split(".")
     for name in parents:
         mapping = mapping.get(name)

@@ -195,6 +195,7 @@ def _commands_in(
 ) -> list[InstallCommand]:
     commands = []
     for number, words in enumerate(split_commands(shell_text)):
+        found: tuple[str, str, bool, list[str]] | None
         if number == 0 and magic_tool is not None:
             found = (magic_tool, f"%{magic_tool}", True, words)
         else:

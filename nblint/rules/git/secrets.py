@@ -189,7 +189,8 @@ class PrivateKeyDetector:
             stop = text.find("-----END", start, start + 20_000)
             raw = text[start:stop if stop != -1 else start + 20_000]
             body = self._NOT_BASE64.sub("", self._FIELD.sub("", raw.replace("\\n", "\n")))
-            run = re.match(r"[A-Za-z0-9+/=]*", body).group()
+            leading = re.match(r"[A-Za-z0-9+/=]*", body)  # `*`: always matches, maybe empty
+            run = leading.group() if leading else ""
             if len(run) < self.BODY_MIN or len(set(run)) < 20 or re.search(r"x{4}|X{4}|\.\.\.|…", raw):
                 continue
             # The span: the body up to the end marker (or the last base64 character before anything else).

@@ -8,6 +8,7 @@ from nblint.core.findings import Severity
 from nblint.core.options import MEMORY_BUDGET, format_size
 from nblint.core.code.text import source_text
 from nblint.core.sizes import (
+    ArrayEstimate,
     ContainerEstimate,
     estimate_array,
     estimate_comprehension,
@@ -160,6 +161,7 @@ class HugeRepetition(CodeRule):
 
     def _element_bytes(self, element: cst.BaseExpression) -> int | None:
         """What one element of a comprehension builds, when it is itself a container nblint can size."""
+        estimate: ContainerEstimate | ArrayEstimate | None
         if isinstance(element, cst.BinaryOperation):
             estimate = estimate_repetition(element, self.context)
         elif isinstance(element, cst.Call):

@@ -11,7 +11,7 @@ from nblint.rules.base import Invalid, NotebookRule
 
 
 def _code(source: str, cell_id: str | None) -> dict:
-    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": [source]}
+    cell: dict[str, object] = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": [source]}
     if cell_id is not None:
         cell["id"] = cell_id
     return cell

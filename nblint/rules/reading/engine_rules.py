@@ -110,8 +110,9 @@ def _newest_known_python() -> tuple[int, int]:
     (libcst is loaded already whenever a cell is found not to parse.)"""
     import libcst
 
-    known = [tuple(int(part) for part in version.split(".")) for version in libcst.KNOWN_PYTHON_VERSION_STRINGS]
-    return max([sys.version_info[:2], *known])
+    known = [(int(major), int(minor)) for major, minor, *_ in
+             (version.split(".") for version in libcst.KNOWN_PYTHON_VERSION_STRINGS)]
+    return max([(sys.version_info[0], sys.version_info[1]), *known])
 
 
 class InvalidJson(EngineRule):
