@@ -22,7 +22,6 @@ pytest.importorskip("ipykernel", reason="the recorder's tests need ipykernel (th
 from conftest import run_nblint  # noqa: E402
 from kernel import REPO, run  # noqa: E402
 
-pytestmark = pytest.mark.slow
 
 
 def _start(tmp_path: Path, kernel_name: str = "python3", extra_env: dict | None = None):
@@ -73,6 +72,7 @@ def _die(tmp_path: Path, cell: str, kernel_name: str = "python3"):
     return death
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell, cause, signal_name, line", [
     ("import ctypes\n\nctypes.string_at(0)\n", "segfault", "SIGSEGV", 3),
     ("import os\nos.abort()\n", "abort", "SIGABRT", 2),
@@ -88,11 +88,13 @@ def test_a_fatal_error_is_told_with_its_cause_and_the_cells_line(tmp_path, cell,
     assert death["started"] <= death["died"]
 
 
+@pytest.mark.slow
 def test_os_exit_is_an_exit_with_its_code(tmp_path):
     death = _die(tmp_path, "import os\nos._exit(3)\n")
     assert death["cause"] == "exit" and death["exit_code"] == 3 and death["line"] == 2, death
 
 
+@pytest.mark.slow
 def test_kill_9_from_outside_is_killed_and_the_next_kernel_says_so_once(tmp_path):
     manager, client = _start(tmp_path)
     try:
@@ -121,6 +123,7 @@ def test_kill_9_from_outside_is_killed_and_the_next_kernel_says_so_once(tmp_path
     assert _why(tmp_path, "--all").returncode == 1
 
 
+@pytest.mark.slow
 def test_a_clean_shutdown_and_a_requested_restart_are_no_deaths(tmp_path):
     manager, client = _start(tmp_path)
     try:
@@ -151,6 +154,7 @@ def _make_cgroup(tmp_path: Path) -> tuple[Path, Path]:
     return folder, folder / "cgroup.procs"
 
 
+@pytest.mark.slow
 def test_an_oom_kill_in_a_small_cgroup_is_out_of_memory(tmp_path):
     folder, procs = _make_cgroup(tmp_path)
     try:
@@ -176,3 +180,37 @@ def test_an_oom_kill_in_a_small_cgroup_is_out_of_memory(tmp_path):
                 break
             except OSError:
                 time.sleep(0.1)
+
+
+def test_no_record_is_no_death_and_exit_0(tmp_path):
+    result = _why(tmp_path, str(tmp_path / "analysis.ipynb"))
+    assert result.returncode == 0 and "no kernel death recorded for" in result.stdout, result.stdout
+    assert json.loads(_why(tmp_path, "--format", "json").stdout) == []
+
+
+@pytest.mark.slow
+def test_a_guard_loaded_at_startup_tells_in_the_first_cells_output(tmp_path):
+    from kernel import start_kernel
+
+    profile = tmp_path / "ipython" / "profile_default"
+    profile.mkdir(parents=True)
+    (profile / "ipython_kernel_config.py").write_text('c.InteractiveShellApp.extensions = ["nblint"]\n')
+    os.environ["JPY_SESSION_NAME"] = str(tmp_path / "startup.ipynb")
+    try:
+        manager, client = start_kernel(tmp_path)
+        try:
+            client.execute("import os\nos.abort()\n")
+            _wait_dead(manager)
+        finally:
+            client.stop_channels()
+        manager, client = start_kernel(tmp_path)
+        try:
+            first, second = run(client, "1\n"), run(client, "2\n")
+        finally:
+            client.stop_channels()
+            manager.shutdown_kernel(now=False)
+    finally:
+        os.environ.pop("JPY_SESSION_NAME", None)
+    assert first.stderr.startswith("nblint: the previous kernel of startup.ipynb died at "), first.shown
+    assert "while running cell [1] import os: aborted (SIGABRT) at line 2 of the cell" in first.stderr
+    assert "previous kernel" not in second.shown
