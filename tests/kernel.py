@@ -31,6 +31,7 @@ def start_kernel(folder: Path):
     env["IPYTHONDIR"] = str(folder / "ipython")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     env.pop("MEM_LIMIT", None)
+    env["JUPYTER_RUNTIME_DIR"] = str(folder / "runtime")  # the guard's flight records stay in the test's folder
     return start_new_kernel(kernel_name="python3", env=env, cwd=str(folder), startup_timeout=60)
 
 

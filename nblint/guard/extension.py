@@ -241,10 +241,31 @@ def load(shell) -> Guard:
     if guard is None:
         guard = _GUARDS[id(shell)] = Guard(shell)
         guard.register()
+        _start_recorder(shell)
     return guard
+
+
+def _start_recorder(shell) -> None:
+    """The flight recorder (nblint.guard.recorder), and the news of the previous kernel's death."""
+    try:
+        from nblint.guard.recorder import start
+
+        recorder = start(shell)
+        if recorder is not None:
+            from nblint.guard.deaths import tell_previous
+
+            tell_previous(shell, recorder)
+    except Exception:
+        pass
 
 
 def unload(shell) -> None:
     guard = _GUARDS.pop(id(shell), None)
     if guard is not None:
         guard.unregister()
+        try:
+            from nblint.guard.recorder import stop
+
+            stop()
+        except Exception:
+            pass
