@@ -195,3 +195,42 @@ def test_in_a_1_gib_cgroup_a_cell_using_600_mib_and_freeing_it_is_never_stopped(
         result = run(client, grow_to(600 * MIB) + "del data\n")
         assert result.status == "ok" and result.stdout.startswith("grew to"), result.shown
     assert oom_kills(cgroup) == 0
+
+
+# -- an output flood ------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_an_output_flood_past_10_mb_is_held_back_and_written_whole_to_the_file_it_names(tmp_path):
+    import os
+
+    runtime = tmp_path / "runtime"
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(runtime)
+    try:
+        manager, client = start_kernel(tmp_path)
+    finally:
+        del os.environ["JUPYTER_RUNTIME_DIR"]
+    try:
+        assert run(client, "%load_ext nblint\n").status == "ok"
+        line = "y" * 99
+        flood = run(client, f"for i in range(200_000):\n    print(i, {line!r})\nprint('end')\n", timeout=120)
+        assert flood.status == "ok", flood.stderr[-500:]
+        assert len(flood.stdout) <= 10_000_000 and "end" not in flood.stdout
+        said = re.search(r"nblint held back ([\d.]+) MB of this cell's output \(max-cell-output = 10.0 MB\); "
+                         r"all ([\d.]+) MB of it is in (\S+)", flood.stderr)
+        assert said and flood.stderr.count("passed max-cell-output") == 1, flood.stderr[-1000:]
+        written = (tmp_path / said.group(3)).read_text() if not said.group(3).startswith("/") else open(said.group(3)).read()
+        assert said.group(3).startswith(str(runtime / "nblint"))
+        expected = "".join(f"{i} {line}\n" for i in range(200_000)) + "end\n"
+        assert written.endswith(expected) and len(written) - len(expected) < 2000  # the guard's NB401 warning first
+        small = run(client, "import sys\nprint('small')\nprint(type(sys.stdout).__name__)\n")
+        assert small.stdout == "small\n_Wrapped\n", small.shown  # wrapped while a cell runs
+        run(client, "%nblint off\n")
+        assert type_after(client) == "OutStream"  # off: the streams are the kernel's own
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def type_after(client) -> str:
+    return run(client, "import sys\nprint(type(sys.stdout).__name__)\n").stdout.strip()

@@ -106,9 +106,10 @@ class Guard:
 
     def _register_watchers(self) -> None:
         """While a cell runs: the memory watcher (watch.py) and the output flood gate (flood.py)."""
-        from nblint.guard import watch
+        from nblint.guard import flood, watch
 
         self.watch = watch.attach(self.shell, self.options, lambda: self.mode != "off")
+        self.flood = flood.attach(self.shell, self.options, lambda: self.mode != "off")
 
     def unregister(self) -> None:
         shell = self.shell
@@ -117,6 +118,11 @@ class Guard:
 
             watch.detach(shell, self.watch)
             self.watch = None
+        if getattr(self, "flood", None) is not None:
+            from nblint.guard import flood
+
+            flood.detach(shell, self.flood)
+            self.flood = None
         for event, callback in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
             try:
                 shell.events.unregister(event, callback)
