@@ -111,3 +111,60 @@ MEMORY_BUDGET = Option(
     parse_size,
     "Estimated memory above which an allocation or a read is reported (\"1 GiB\", \"512 MB\").",
 )
+
+
+# -- the guard's options (read by the guard in a running kernel; `nblint check` ignores them) -------------
+
+
+def parse_threshold(value: Any) -> float | int | None:
+    """`interrupt-at`: a fraction of the limit that would get the kernel killed (0.9, "90%"), a size
+    ("1.4 GiB": the usage at which to stop), or false (never stop a cell). A fraction comes back as a
+    float, a size as an int (bytes), off as None."""
+    expected = 'a fraction of the limit (0.9 or "90%"), a size such as "1.4 GiB", or false'
+    if value is False:
+        return None
+    if isinstance(value, bool):
+        raise OptionError(f"expected {expected}, got {value!r}")
+    if isinstance(value, (int, float)):
+        if 0 < value <= 1:
+            return float(value)
+        raise OptionError(f"expected {expected}, got {value!r}: a fraction is over 0 and at most 1")
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            percent = float(value.strip()[:-1])
+        except ValueError:
+            raise OptionError(f"expected {expected}, got {value!r}") from None
+        if 0 < percent <= 100:
+            return percent / 100
+        raise OptionError(f"expected {expected}, got {value!r}: a percentage is over 0 and at most 100")
+    try:
+        size = parse_size(value)
+    except OptionError:
+        raise OptionError(f"expected {expected}, got {value!r}") from None
+    if size <= 0:
+        raise OptionError(f"expected {expected}, got {value!r}: write false to never stop a cell")
+    return size
+
+
+def parse_optional_size(value: Any) -> int | None:
+    """A size, or false for no limit."""
+    if value is False:
+        return None
+    return parse_size(value)
+
+
+INTERRUPT_AT = Option(
+    "interrupt-at",
+    0.9,
+    parse_threshold,
+    "Guard: while a cell runs, stop it with MemoryError when the kernel's memory passes this fraction of the "
+    "limit that would get it killed (0.9, \"90%\") or this size (\"1.4 GiB\"); false never stops a cell.",
+)
+MAX_CELL_OUTPUT = Option(
+    "max-cell-output",
+    "10 MB",
+    parse_optional_size,
+    "Guard: a running cell's printed output past this size is held back from the frontend and written, "
+    "whole, to a file the guard names (\"10 MB\"); false sends everything.",
+)
+GUARD_OPTIONS = (INTERRUPT_AT, MAX_CELL_OUTPUT)

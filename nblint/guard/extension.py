@@ -102,9 +102,27 @@ class Guard:
         if self.transformer not in shell.ast_transformers:
             shell.ast_transformers.append(self.transformer)
         shell.register_magic_function(self.magic, magic_kind="line", magic_name="nblint")
+        self._register_watchers()
+
+    def _register_watchers(self) -> None:
+        """While a cell runs: the memory watcher (watch.py) and the output flood gate (flood.py)."""
+        from nblint.guard import flood, watch
+
+        self.watch = watch.attach(self.shell, self.options, lambda: self.mode != "off")
+        self.flood = flood.attach(self.shell, self.options, lambda: self.mode != "off")
 
     def unregister(self) -> None:
         shell = self.shell
+        if getattr(self, "watch", None) is not None:
+            from nblint.guard import watch
+
+            watch.detach(shell, self.watch)
+            self.watch = None
+        if getattr(self, "flood", None) is not None:
+            from nblint.guard import flood
+
+            flood.detach(shell, self.flood)
+            self.flood = None
         for event, callback in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
             try:
                 shell.events.unregister(event, callback)
@@ -213,6 +231,8 @@ class Guard:
         if gpu is not None:
             lines.append(f"GPU memory free: {format_size(gpu.available)}, from {gpu.source}")
         lines.append(f"memory-budget (warnings above it): {format_size(self.budget)}, {self.settings_note}")
+        if getattr(self, "watch", None) is not None:
+            lines.append(self.watch.status())
         lines.append(f"{len(self.rules)} code rules; last check took {self.last_seconds * 1000:.1f} ms")
         return "\n".join(lines)
 

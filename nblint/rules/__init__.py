@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from nblint.core.options import MEMORY_BUDGET, Option
+from nblint.core.options import GUARD_OPTIONS, MEMORY_BUDGET, Option
 from nblint.rules.base import CodeRule, EngineRule, NotebookRule, Rule
 
 RULE_MODULES = sorted(
@@ -46,6 +46,7 @@ RULES_BY_NAME: dict[str, type[Rule]] = {rule.name: rule for rule in ALL_RULES.va
 def all_options() -> dict[str, Option]:
     """Every rule option by key; an option shared by several rules (memory-budget) appears once."""
     options: dict[str, Option] = {MEMORY_BUDGET.key: MEMORY_BUDGET}
+    options.update((option.key, option) for option in GUARD_OPTIONS)  # the guard's own (interrupt-at, ...)
     for rule in ALL_RULES.values():
         for option in rule.options:
             known = options.get(option.key)
