@@ -75,7 +75,7 @@ def decompressed_size(path: str | os.PathLike, method: str, disk_size: int) -> D
             if found is not None:
                 name, size = found
                 if size is None:
-                    return Decompressed(None, f"{label} archive not holding exactly one file", True)
+                    return Decompressed(None, f"{label} archive holding {name}, not exactly one file", True)
                 return Decompressed(size, f"zip member {name}: {_size(size)} uncompressed, by the archive's directory", True)
         elif method == "gzip":
             isize = _gzip_isize(path)
