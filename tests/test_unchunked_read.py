@@ -280,3 +280,41 @@ def test_a_with_block_and_a_gzip_open_reach_the_file(tmp_path):
     pyproject(tmp_path, f'memory-budget = "{len(data) * 4 - 1} B"\n')
     findings = nb301(tmp_path)
     assert [(f["cell"], f["line"]) for f in findings] == [(1, 2)] and "gzip" in findings[0]["message"]
+
+
+def test_the_guard_sizes_a_live_file_object_as_check_sizes_its_open_call(tmp_path, monkeypatch):
+    """Static: `f = open(path)` then `pd.read_csv(f)` in one notebook. Live: `f` is a file object an
+    earlier cell left in the kernel. Same rule, same code, same size."""
+    import gzip as gzip_module
+    import pathlib
+
+    from nblint.guard.check import check_cell
+    from nblint.guard.values import LiveValues
+    from nblint.rules import ALL_RULES
+
+    data = _csv_rows(100_000)
+    (tmp_path / "big.csv.gz").write_bytes(gzip_module.compress(data))
+    monkeypatch.chdir(tmp_path)
+    budget = len(data) * 2 - 1
+    write_notebook(tmp_path / "nb.ipynb", ["import gzip\nimport pandas as pd\nf = gzip.open('big.csv.gz')\n", "df = pd.read_csv(f)\n"])
+    pyproject(tmp_path, f'memory-budget = "{budget} B"\n')
+    static = nb301(tmp_path)
+    assert len(static) == 1
+    rules = [ALL_RULES["NB301"]]
+    import pandas
+
+    opened = gzip_module.open(tmp_path / "big.csv.gz")
+    try:
+        namespace = {"pd": pandas, "f": opened, "gzip": gzip_module, "SRC": pathlib.Path("big.csv.gz")}
+        live = LiveValues(namespace, {"pd": ("pandas", pandas)})
+        options = {rule_option.key: rule_option.default for rule_option in rules[0].options}
+        options["memory-budget"] = budget
+        verdict = check_cell("df = pd.read_csv(f)\n", live, rules, options, lambda: None, refuse=False)
+        assert len(verdict.warnings) == 1 and "NB301" in verdict.warnings[0]
+        size = static[0]["message"].split("whole: ")[1].split(" in memory")[0]
+        assert size in verdict.warnings[0] and "uncompressed by its trailer" in verdict.warnings[0]
+        # a Path object held by the kernel
+        verdict = check_cell("df = pd.read_csv(SRC)\n", live, rules, options, lambda: None, refuse=False)
+        assert len(verdict.warnings) == 1 and size in verdict.warnings[0]
+    finally:
+        opened.close()
