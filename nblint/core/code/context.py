@@ -188,7 +188,12 @@ class CodeContext:
             values = []
             for element in node.elements:
                 if isinstance(element, cst.StarredElement):
-                    return UNKNOWN
+                    # (*SHAPE, 3) with SHAPE a known tuple: its items, spliced in
+                    inner = self.evaluate(element.value)
+                    if not isinstance(inner, tuple):
+                        return UNKNOWN
+                    values.extend(inner)
+                    continue
                 value = self.evaluate(element.value)
                 if value is UNKNOWN:
                     return UNKNOWN
