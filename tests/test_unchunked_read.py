@@ -152,3 +152,169 @@ def test_the_files_sized_are_recorded_on_the_context(tmp_path):
         str(tmp_path / "nowhere" / "big.csv"): None,
         str(tmp_path / "data" / "big.csv"): 3 * GiB,
     }
+
+
+# -- compressed files and Parquet footers, written for real ---------------------------------------
+
+import bz2
+import gzip
+import struct
+import zipfile
+
+from nblint.rules.data.file_meta import decompressed_size, parquet_footer
+
+
+def _csv_rows(count: int) -> bytes:
+    return b"id,name,amount\n" + b"".join(b"%d,user%d,%d.5\n" % (i, i % 97, i % 1000) for i in range(count))
+
+
+def test_a_zip_holding_one_csv_is_sized_by_its_directory(tmp_path):
+    data = _csv_rows(200_000)  # ~4 MB, compresses well
+    with zipfile.ZipFile(tmp_path / "big.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("big.csv", data)
+    disk = (tmp_path / "big.zip").stat().st_size
+    found = decompressed_size(tmp_path / "big.zip", "zip", disk)
+    assert found.exact and found.size == len(data) and "big.csv" in found.how
+    # a budget between the old guess (x4 the zip) and the truth (the member x2, plus the bytes held)
+    write_notebook(tmp_path / "nb.ipynb", ["import pandas as pd\n", "df = pd.read_csv('big.zip')\n"])
+    pyproject(tmp_path, f'memory-budget = "{disk * 8 + 1} B"\n')
+    findings = nb301(tmp_path)
+    assert len(findings) == 1 and "zip member big.csv" in findings[0]["message"], findings
+
+
+def test_a_zip_of_several_files_is_not_reported(tmp_path):
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as archive:
+        archive.writestr("a.csv", b"a\n1\n")
+        archive.writestr("b.csv", b"a\n1\n")
+    found = decompressed_size(tmp_path / "two.zip", "zip", (tmp_path / "two.zip").stat().st_size)
+    assert found.size is None and "2 files" in found.how
+
+
+def test_a_gzip_is_sized_by_its_trailer(tmp_path):
+    data = _csv_rows(200_000)
+    (tmp_path / "big.csv.gz").write_bytes(gzip.compress(data))
+    disk = (tmp_path / "big.csv.gz").stat().st_size
+    found = decompressed_size(tmp_path / "big.csv.gz", "gzip", disk)
+    assert found.exact and found.size == len(data) and "ISIZE" in found.how
+    write_notebook(tmp_path / "nb.ipynb", ["import pandas as pd\n", "df = pd.read_csv('big.csv.gz')\n"])
+    pyproject(tmp_path, f'memory-budget = "{len(data) * 2 - 1} B"\n')
+    findings = nb301(tmp_path)
+    assert len(findings) == 1 and "gzip" in findings[0]["message"] and "uncompressed by its trailer" in findings[0]["message"]
+    pyproject(tmp_path, f'memory-budget = "{len(data) * 2 + 1} B"\n')
+    assert nb301(tmp_path) == []
+
+
+def test_a_gzip_whose_isize_wrapped_is_said_to_be_a_floor(tmp_path):
+    # the trailer of a file past 4 GiB: ISIZE is the size modulo 4 GiB, smaller than the compressed bytes
+    path = tmp_path / "wrapped.gz"
+    path.write_bytes(b"\x1f\x8b" + b"\0" * 100 + struct.pack("<I", 10))
+    found = decompressed_size(path, "gzip", 5 * GiB)
+    assert found.size == 8 * GiB + 10 and "at least" in found.how and "modulo 4 GiB" in found.how
+
+
+def test_bz2_is_estimated_and_says_so(tmp_path):
+    (tmp_path / "big.csv.bz2").write_bytes(bz2.compress(_csv_rows(1000)))
+    found = decompressed_size(tmp_path / "big.csv.bz2", "bz2", 1000)
+    assert not found.exact and found.size == 4000 and "estimated" in found.how
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        if value:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _zigzag(value: int) -> bytes:
+    return _varint((value << 1) ^ (value >> 63))
+
+
+def _parquet_file(path: Path, rows: int, columns: int, group_bytes: list[int]) -> None:
+    """A hand-built Parquet file: magic, filler for the data, and a thrift compact FileMetaData footer
+    (version, schema of a root and `columns` leaves, num_rows, row groups with total_byte_size). No
+    Parquet writer is installed here (pandas without pyarrow cannot write one); the parser was checked
+    against pyarrow-written files outside the suite (see the report)."""
+    footer = bytearray()
+    footer += b"\x15" + _zigzag(2)  # 1: version i32
+    footer += b"\x19" + bytes([(0xF0 | 0x0C)]) + _varint(columns + 1)  # 2: schema list<struct>, long size
+    root = b"\x48" + _varint(6) + b"schema" + b"\x15" + _zigzag(columns) + b"\x00"  # 4: name, 5: num_children
+    footer += root
+    for index in range(columns):
+        name = b"c%d" % index
+        footer += b"\x15" + _zigzag(2) + b"\x38" + _varint(len(name)) + name + b"\x00"  # 1: type, 4: name
+    footer += b"\x16" + _zigzag(rows)  # 3: num_rows i64
+    footer += b"\x19" + bytes([(len(group_bytes) << 4) | 0x0C])  # 4: row_groups list<struct>
+    for size in group_bytes:
+        footer += b"\x19\x0c" + b"\x16" + _zigzag(size) + b"\x16" + _zigzag(rows // len(group_bytes)) + b"\x00"
+    footer += b"\x00"
+    path.write_bytes(b"PAR1" + b"\0" * 1000 + bytes(footer) + struct.pack("<I", len(footer)) + b"PAR1")
+
+
+def test_a_parquet_file_is_sized_by_its_footer(tmp_path):
+    _parquet_file(tmp_path / "events.parquet", rows=50_000_000, columns=4, group_bytes=[600 * MiB, 600 * MiB])
+    footer = parquet_footer(tmp_path / "events.parquet")
+    assert footer is not None and (footer.rows, footer.columns, footer.uncompressed, footer.row_groups) == (
+        50_000_000, 4, 1200 * MiB, 2)
+    # 2 KB on disk: the old x5 guess said nothing; the footer says 50M rows x 4 columns x 8 bytes = 1.5 GiB
+    write_notebook(tmp_path / "nb.ipynb", ["import pandas as pd\n", "df = pd.read_parquet('events.parquet')\n"])
+    findings = nb301(tmp_path)
+    assert len(findings) == 1 and "Parquet footer: 50,000,000 rows x 4 columns" in findings[0]["message"], findings
+
+
+def test_a_parquet_footer_that_is_garbage_falls_back_to_the_file_size(tmp_path):
+    path = tmp_path / "bad.parquet"
+    path.write_bytes(b"PAR1" + b"\xff" * 64 + struct.pack("<I", 64) + b"PAR1")
+    assert parquet_footer(path) is None
+
+
+def test_a_with_block_and_a_gzip_open_reach_the_file(tmp_path):
+    data = b"[" + b",".join(b'{"id": %d, "name": "user%d"}' % (i, i) for i in range(100_000)) + b"]"
+    (tmp_path / "dump.json.gz").write_bytes(gzip.compress(data))
+    cells = ["import gzip, json\n", "with gzip.open('dump.json.gz') as f:\n    records = json.load(f)\n"]
+    write_notebook(tmp_path / "nb.ipynb", cells)
+    pyproject(tmp_path, f'memory-budget = "{len(data) * 4 - 1} B"\n')
+    findings = nb301(tmp_path)
+    assert [(f["cell"], f["line"]) for f in findings] == [(1, 2)] and "gzip" in findings[0]["message"]
+
+
+def test_the_guard_sizes_a_live_file_object_as_check_sizes_its_open_call(tmp_path, monkeypatch):
+    """Static: `f = open(path)` then `pd.read_csv(f)` in one notebook. Live: `f` is a file object an
+    earlier cell left in the kernel. Same rule, same code, same size."""
+    import gzip as gzip_module
+    import pathlib
+
+    from nblint.guard.check import check_cell
+    from nblint.guard.values import LiveValues
+    from nblint.rules import ALL_RULES
+
+    data = _csv_rows(100_000)
+    (tmp_path / "big.csv.gz").write_bytes(gzip_module.compress(data))
+    monkeypatch.chdir(tmp_path)
+    budget = len(data) * 2 - 1
+    write_notebook(tmp_path / "nb.ipynb", ["import gzip\nimport pandas as pd\nf = gzip.open('big.csv.gz')\n", "df = pd.read_csv(f)\n"])
+    pyproject(tmp_path, f'memory-budget = "{budget} B"\n')
+    static = nb301(tmp_path)
+    assert len(static) == 1
+    rules = [ALL_RULES["NB301"]]
+    import pandas
+
+    opened = gzip_module.open(tmp_path / "big.csv.gz")
+    try:
+        namespace = {"pd": pandas, "f": opened, "gzip": gzip_module, "SRC": pathlib.Path("big.csv.gz")}
+        live = LiveValues(namespace, {"pd": ("pandas", pandas)})
+        options = {rule_option.key: rule_option.default for rule_option in rules[0].options}
+        options["memory-budget"] = budget
+        verdict = check_cell("df = pd.read_csv(f)\n", live, rules, options, lambda: None, refuse=False)
+        assert len(verdict.warnings) == 1 and "NB301" in verdict.warnings[0]
+        size = static[0]["message"].split("whole: ")[1].split(" in memory")[0]
+        assert size in verdict.warnings[0] and "uncompressed by its trailer" in verdict.warnings[0]
+        # a Path object held by the kernel
+        verdict = check_cell("df = pd.read_csv(SRC)\n", live, rules, options, lambda: None, refuse=False)
+        assert len(verdict.warnings) == 1 and size in verdict.warnings[0]
+    finally:
+        opened.close()

@@ -112,6 +112,46 @@ class LiveValues:
         return found
 
 
+    def file_path(self, name: str) -> tuple[str, str] | None:
+        """The file a pathlib path or an open file object names, read only from the exact standard
+        library types (a subclass's properties never run): (path, "path"), (path, "") for a raw file
+        object, (path, "gzip") for one that decompresses; None otherwise."""
+        value = self._get(name)
+        if value is _MISSING:
+            return None
+        try:
+            return _file_of(value)
+        except Exception:
+            return None
+
+
+def _file_of(held: Any) -> tuple[str, str] | None:
+    import io
+    import pathlib
+
+    value = held  # `held` keeps the outer object alive: dropping a wrapper would close the file under it
+    kind = type(value)
+    if kind in (pathlib.PosixPath, pathlib.WindowsPath, pathlib.PurePosixPath, pathlib.PureWindowsPath):
+        text = str(value)
+        return (text, "path") if type(text) is str else None
+    method = ""
+    if kind is io.TextIOWrapper:
+        value = value.buffer
+        kind = type(value)
+    gzip = sys.modules.get("gzip")
+    if gzip is not None and kind is gzip.GzipFile:
+        method = "gzip"
+        value = value.fileobj
+        kind = type(value)
+    if kind is io.BufferedReader:
+        value = value.raw
+        kind = type(value)
+    if kind is not io.FileIO or value.closed or "r" not in value.mode:
+        return None
+    path = value.name
+    return (path, method) if type(path) is str and held is not None else None
+
+
 def _is_constant(value: Any, depth: int) -> bool:
     kind = type(value)
     if kind in _CONSTANT_TYPES:

@@ -149,6 +149,15 @@ class CodeContext:
         """The Facts of the kernel's object named `name`, under the guard; None otherwise."""
         return self.live.facts(name) if self._live_applies(name) else None
 
+    def live_file(self, name: str) -> "tuple[str, str] | None":
+        """Under the guard, the file a kernel object named `name` stands for: (path, "path") for a
+        pathlib path, (path, "") for an open file object, (path, "gzip"/"bz2"/"xz") for a file object
+        that decompresses; None otherwise (or when the source cannot tell)."""
+        if not self._live_applies(name):
+            return None
+        reader = getattr(self.live, "file_path", None)
+        return reader(name) if reader is not None else None
+
     # -- values --------------------------------------------------------------------------------
 
     def evaluate(self, node: cst.CSTNode | None) -> Any:
@@ -179,7 +188,12 @@ class CodeContext:
             values = []
             for element in node.elements:
                 if isinstance(element, cst.StarredElement):
-                    return UNKNOWN
+                    # (*SHAPE, 3) with SHAPE a known tuple: its items, spliced in
+                    inner = self.evaluate(element.value)
+                    if not isinstance(inner, tuple):
+                        return UNKNOWN
+                    values.extend(inner)
+                    continue
                 value = self.evaluate(element.value)
                 if value is UNKNOWN:
                     return UNKNOWN

@@ -78,7 +78,8 @@ class _PathEvaluator:
             return UNKNOWN
         values = context.symbols.assigned_values(name)
         if not values:
-            return UNKNOWN
+            live = context.live_file(name)  # the guard: a Path object an earlier cell made
+            return live[0] if live is not None and live[1] == "path" else UNKNOWN
         self.resolving.add(name)
         try:
             with _module_level(context):
@@ -186,6 +187,66 @@ class _PathEvaluator:
                 continue
             return False
         return False
+
+
+# Calls that open a file for reading -> the compression they undo themselves (None: the raw bytes).
+OPENERS = {
+    "io.open": None, "codecs.open": None,
+    "gzip.open": "gzip", "gzip.GzipFile": "gzip", "bz2.open": "bz2", "bz2.BZ2File": "bz2",
+    "lzma.open": "xz", "lzma.LZMAFile": "xz",
+}
+_OPENER_PATH_KEYWORDS = ("file", "filename")
+
+
+class Opened:
+    """A file object the code opened: the expression of its path, and what its opener decompresses
+    (or, live, the path itself)."""
+
+    def __init__(self, path_node: cst.BaseExpression | None, method: str | None, live_path: str | None = None) -> None:
+        self.path_node = path_node
+        self.method = method
+        self.live_path = live_path
+
+
+def opened_file(context: "CodeContext", node: cst.CSTNode | None,
+                entered: "dict[str, cst.BaseExpression] | None" = None, depth: int = 0) -> Opened | None:
+    """What `node` opens when it is a file object: `open(path)`, `gzip.open(path)`, `Path(...).open()`,
+    a notebook-level name assigned one of those, a `with ... as f` name (`entered` maps the names of
+    the enclosing with-items to their expressions), or, under the guard, a live file object."""
+    if node is None or depth > 4:
+        return None
+    if isinstance(node, cst.Name):
+        name = node.value
+        if entered is not None and name in entered:
+            return opened_file(context, entered[name], None, depth + 1)
+        if context.scopes.is_local(name):
+            return None
+        values = context.symbols.assigned_values(name)
+        if values is not None:
+            return opened_file(context, values[0], None, depth + 1) if len(values) == 1 else None
+        live = context.live_file(name)
+        if live is not None and live[1] != "path":
+            return Opened(None, live[1] or None, live_path=live[0])
+        return None
+    if not isinstance(node, cst.Call) or any(arg.star for arg in node.args):
+        return None
+    func = node.func
+    first = None
+    for arg in node.args:
+        if arg.keyword is None:
+            first = arg.value
+            break
+        if arg.keyword.value in _OPENER_PATH_KEYWORDS:
+            first = arg.value
+            break
+    if context.is_builtin(func, "open"):
+        return Opened(first, None) if first is not None else None
+    qualified = context.qualified_name(func)
+    if qualified in OPENERS:
+        return Opened(first, OPENERS[qualified]) if first is not None else None
+    if isinstance(func, cst.Attribute) and func.attr.value == "open" and _PathEvaluator(context)._is_path_object(func.value):
+        return Opened(func.value, None)  # Path("data/big.csv").open()
+    return None
 
 
 @contextmanager

@@ -59,6 +59,8 @@ class HugeAllocation(CodeRule):
     options = (MEMORY_BUDGET,)
 
     VALID = [
+        # A shape unpacked from a known small tuple.
+        "import numpy as np\nIMG = (224, 224)\nbatch = np.zeros((32, *IMG, 3), dtype=np.float32)\n",
         # small arrays
         "import numpy as np\nx = np.zeros((100, 100))\ny = np.random.rand(1000, 1000)\n",
         "import torch\nt = torch.randn(64, 3, 224, 224)\n",
@@ -98,6 +100,8 @@ class HugeAllocation(CodeRule):
         "import tensorflow as tf\nx = tf.zeros([1, 200, 200, 100])\nk = tf.identity(dense.weights[0])\n",
     ]
     INVALID = [
+        # A shape unpacked with * from a known tuple.
+        Invalid("import numpy as np\nSHAPE = (100_000, 50_000)\nX = np.zeros((*SHAPE, 3))\n", line=3, message="112 GiB"),
         Invalid(
             "import numpy as np\nx = np.random.rand(100000, 100000)\n",
             line=2,
