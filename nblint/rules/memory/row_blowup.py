@@ -9,6 +9,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nblint.core.code.symbols import UNKNOWN, last_name
+from nblint.core.evidence import named_values, size_evidence, size_message
 from nblint.core.findings import Severity
 from nblint.core.options import MEMORY_BUDGET, format_size
 from nblint.core.code.text import source_text
@@ -120,11 +121,13 @@ class RowBlowup(CodeRule):
             found = self._merge(node, method)
         if found is None:
             return
-        nbytes, evidence, way_out = found
+        nbytes, evidence, way_out = found[:3]
         budget = self.option(MEMORY_BUDGET)
         if nbytes > budget:
-            self.report(node, f"{source_text(node)} {evidence}, ~{format_size(nbytes)} over the "
-                              f"{format_budget(budget)} budget; {way_out}")
+            more = found[3] if len(found) > 3 else {}
+            fields = size_evidence(source_text(node), f"{evidence}, ~{format_size(nbytes)}", nbytes, budget, way_out,
+                                   values=named_values(node, self.context), **more)
+            self.report(node, size_message(fields, format_budget(budget)), evidence=fields)
 
     # -- reading the call --------------------------------------------------------------------------
 
