@@ -319,6 +319,14 @@ class RowBlowup(CodeRule):
             return None
         counted = self.context.live.merge_rows(left, right, left_keys, right_keys, how)
         if counted is None:
+            note = getattr(self.context.live, "uncounted", None)
+            if isinstance(note, str):  # too many keys to count in time: say so, naming the figure
+                worst = left_facts.length * right_facts.length * row_bytes
+                self.report(node, f"{source_text(node)} could not be sized: {note}; at worst (every key the same) "
+                                  f"it makes ~{format_count(left_facts.length * right_facts.length)} rows, "
+                                  f"~{format_size(worst)}; check the keys are unique (validate='one_to_one')",
+                            severity=Severity.WARNING,
+                            evidence={"kind": "size-unknown", "missing": note, "worst_case_bytes": worst})
             return None
         if how == "cross":
             evidence = f"makes ~{format_count(counted.rows)} rows ({format_count(left_facts.length)} x " \
