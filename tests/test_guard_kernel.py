@@ -290,3 +290,17 @@ def test_an_error_inside_the_guard_lets_the_cell_run_with_one_line(kernel):
     finally:
         assert run(kernel, "_check.check_cell = _saved\n").status == "ok"
     assert run(kernel, f"x = {BIG}\n").ename == "CellRefused"
+
+
+def test_a_statement_sized_by_an_earlier_statement_of_the_same_cell_is_refused_before_it_runs(kernel):
+    cell = ("fresh = list(range(47_912))\nprint('ran')\n"
+            "x = np.zeros((len(fresh), 50, 4096 * 1000))\nprint('not reached')\n")
+    refused = run(kernel, cell)
+    assert refused.ename == "CellRefused", refused.shown
+    assert refused.stdout.strip() == "ran" and "not reached" not in refused.shown
+    assert "NB101 refused: np.zeros((len(fresh), 50, 4096 * 1000))" in refused.traceback[0]
+    assert "fresh has 47,912 items" in refused.traceback[0]
+    assert "statements 1-2 of this cell already ran" in refused.traceback[0]
+    suppressed = run(kernel, cell.replace("1000))\n", "1000))  # nblint: ignore[NB101]\n").replace(
+        "x = np.zeros", "if len(fresh) < 0:\n    x = np.zeros"))
+    assert suppressed.status == "ok" and "not reached" in suppressed.stdout, suppressed.shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping
 
 from nblint.core.fixes import Fix
 
@@ -43,6 +44,9 @@ class Finding:
     autofix: Fix | None = None
     # The offending source line, shown by `--format full`; not part of the JSON output.
     source_line: str | None = field(default=None, compare=False)
+    # Structured evidence (nblint.core.evidence): estimate_bytes, budget_bytes, shape, dtype, values for
+    # size rules; loop_line, missing for loops. JSON types only; JSON output's `evidence` object.
+    evidence: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def sort_key(self) -> tuple:
         return (
@@ -59,6 +63,7 @@ class Finding:
         data["severity"] = self.severity.value
         data["autofix"] = self.autofix.to_dict() if self.autofix is not None else None
         data.pop("source_line")
+        data["evidence"] = dict(self.evidence)
         return data
 
     @classmethod
@@ -67,4 +72,6 @@ class Finding:
         data["severity"] = Severity(data["severity"])
         if data.get("autofix") is not None:
             data["autofix"] = Fix.from_dict(data["autofix"])
+        evidence = data.get("evidence")  # absent in entries written before findings had evidence
+        data["evidence"] = dict(evidence) if isinstance(evidence, dict) else {}
         return cls(**data)

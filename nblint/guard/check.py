@@ -112,7 +112,8 @@ def check_cell(source: str, live, rules: list, options: Mapping[str, Any],
     if free is not None:
         size_rules = [rule for rule in rules if rule.code in sized]
         again = cell_findings(notebook, program, size_rules, {**options, MEMORY_BUDGET.key: free}, recording)
-        refusals = {_where(f): f for f in again}
+        # a finding without an estimate (keys too many to count in time) is never refused
+        refusals = {_where(f): f for f in again if not f.evidence or "estimate_bytes" in f.evidence}
     for finding in findings:
         if _where(finding) in refusals:
             verdict.refused.append(refusal_line(refusals[_where(finding)], free, recording.evidence))
@@ -132,19 +133,25 @@ def _evidence_for(finding: Finding, evidence: Mapping[str, str]) -> str:
 
 
 def refusal_line(finding: Finding, available: int, evidence: Mapping[str, str]) -> str:
-    from nblint.core.sizes import format_budget
+    """The refusal, built from the finding's evidence fields (nblint.core.evidence): what the code does,
+    the live values that sized it, and the memory this kernel has instead of the budget."""
+    from nblint.core.evidence import is_size
 
-    message = finding.message
-    over = f" over the {format_budget(available)} budget"
-    live = _evidence_for(finding, evidence)
-    where = f", {format_size(available)} available to this kernel"
-    if over in message:
-        head, _, tail = message.partition(over)
+    where = f"{format_size(available)} available to this kernel"
+    fields = finding.evidence
+    if is_size(fields):
+        claim = fields["claim"]
+        shown = dict(fields.get("values") or {})
+        for name, text in evidence.items():  # what the guard read that the rule did not name itself
+            if name not in shown and re.search(rf"(?<![\w.]){re.escape(name)}\b", fields["subject"]):
+                shown[name] = text
+        live = "; ".join(text for text in shown.values() if text not in claim and text not in fields["subject"])
         if live:
-            head = f"{head[:-1]}; {live})" if head.endswith(")") else f"{head} ({live})"
-        message = f"{head}{where}{tail}"
-    else:
-        message = f"{message} ({live}{'; ' if live else ''}{where[2:]})"
+            claim = f"{claim[:-1]}; {live})" if claim.endswith(")") else f"{claim} ({live})"
+        message = f"{fields['subject']} {claim}, {where}; {fields['way_out']}"
+    else:  # a size rule without fields yet: its message as written, the figure after it
+        live = _evidence_for(finding, evidence)
+        message = f"{finding.message.rstrip(' ,;')} ({live}{'; ' if live else ''}{where})"
     return f"{finding.code} refused: {message}, or add \"# nblint: ignore[{finding.code}]\" to run it anyway"
 
 

@@ -25,6 +25,7 @@ from typing import Any, Sequence
 COUNT_SECONDS = 0.5  # the most one cell's checks may spend counting
 SECONDS_PER_ROW = 1e-7  # a conservative rate for value_counts / nunique (measured ~20-60 ns per row here)
 MAX_ROWS = 20_000_000
+SAMPLE_ROWS = 50_000  # above this, the rate is measured on a head of this many rows first
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,31 @@ class Counter:
 
     def __init__(self, seconds: float = COUNT_SECONDS) -> None:
         self.remaining = seconds
+        self.gave_up: str | None = None
 
-    def _afford(self, rows: int) -> bool:
-        return rows <= MAX_ROWS and rows * SECONDS_PER_ROW <= self.remaining
+    def _afford(self, rows: int, sample: Any = None) -> bool:
+        """Whether counting `rows` rows fits what is left. Above SAMPLE_ROWS the rate is measured as we
+        go, on the first SAMPLE_ROWS rows of `sample` (a callable counting a head of that many rows):
+        string keys of high cardinality cost 1-2 us a row, twenty times the rate assumed."""
+        if rows > MAX_ROWS or rows * SECONDS_PER_ROW > self.remaining:
+            return self._give_up(rows, rows * SECONDS_PER_ROW)
+        if sample is None or rows <= SAMPLE_ROWS:
+            return True
+        started = time.perf_counter()
+        try:
+            sample(SAMPLE_ROWS)
+        finally:
+            spent = time.perf_counter() - started
+            self.remaining -= spent
+        predicted = spent / SAMPLE_ROWS * rows * 1.5  # hash tables grow past the caches: a margin
+        if predicted > self.remaining:
+            return self._give_up(rows, predicted)
+        return True
+
+    def _give_up(self, rows: int, seconds: float) -> bool:
+        self.gave_up = (f"counting the keys of {rows:,} rows would take ~{seconds:.1f} s, more than the "
+                        f"{COUNT_SECONDS:g} s the guard allows a cell")
+        return False
 
     def _spend(self, started: float) -> None:
         self.remaining -= time.perf_counter() - started
@@ -77,7 +100,7 @@ class Counter:
         kind = _dtype_kind(column)
         if kind == "category":
             return len(column.cat.categories)  # get_dummies makes a column for every category, used or not
-        if kind is None or not self._afford(len(column)):
+        if kind is None or not self._afford(len(column), lambda n: column.iloc[:n].nunique(dropna=True)):
             return None
         started = time.perf_counter()
         try:
@@ -90,6 +113,7 @@ class Counter:
     def merge_rows(self, left: Any, right: Any, left_keys: Sequence[str] | None, right_keys: Sequence[str] | None,
                    how: str) -> MergeCount | None:
         """Rows of `left.merge(right, ...)` from the key counts of both sides; keys None: the index."""
+        self.gave_up = None
         pandas = sys.modules.get("pandas")
         if pandas is None or type(left) is not pandas.DataFrame or type(right) is not pandas.DataFrame:
             return None
@@ -97,7 +121,11 @@ class Counter:
             return MergeCount(len(left) * len(right), 0, 0)
         if how not in ("inner", "left", "right", "outer"):
             return None
-        if not self._afford(len(left) + len(right)):
+        def sample(n: int) -> None:
+            _key_counts(left.iloc[:n], left_keys, pandas)
+            _key_counts(right.iloc[:n], right_keys, pandas)
+
+        if not self._afford(len(left) + len(right), sample):
             return None
         started = time.perf_counter()
         try:

@@ -46,8 +46,84 @@ class _Transformer(ast.NodeTransformer):
         self.guard = guard
 
     def visit(self, node: ast.AST) -> ast.AST:
-        self.guard.before_execution()
+        if self.guard.before_execution() and isinstance(node, ast.Module):
+            try:
+                return with_checkpoints(node, id(self.guard.shell), self.guard.cell_raw)
+            except Exception:  # the guard never breaks a kernel: the cell runs as written
+                return node
         return node
+
+
+# Calls and operators a size rule sizes (NB1xx): a statement of the cell that makes one from a name an
+# earlier statement of the same cell bound is checked again just before it runs, with the live values.
+_SIZED_CALLS = frozenset({
+    "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "rand", "randn",
+    "random", "randint", "normal", "uniform", "standard_normal", "eye", "identity", "tile", "repeat", "arange",
+    "linspace", "meshgrid", "indices", "outer", "dot", "matmul", "kron", "einsum", "cdist", "pdist",
+    "pairwise_distances", "cosine_similarity", "euclidean_distances", "toarray", "todense", "merge", "join",
+    "pivot_table", "unstack", "get_dummies", "crosstab", "fit_transform", "figure", "subplots", "tensor",
+})
+
+
+def _sized(statement: ast.stmt, earlier: set[str]) -> bool:
+    reads = sized = False
+    for sub in ast.walk(statement):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id in earlier:
+            reads = True
+        elif isinstance(sub, ast.Call):
+            func = sub.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+            sized = sized or name in _SIZED_CALLS
+        elif isinstance(sub, ast.BinOp) and isinstance(sub.op, (ast.Mult, ast.MatMult)):
+            sized = True
+        if reads and sized:
+            return True
+    return False
+
+
+def _statement_source(statement: ast.stmt, raw: str) -> str:
+    """The statement as written (its comments, suppressions among them) when the cell is plain Python,
+    with the cell's `ignore-cell` lines; else as the parser saw it."""
+    lines = raw.splitlines()
+    if any(line.lstrip().startswith(("%", "!")) for line in lines) or statement.end_lineno is None:
+        return ast.unparse(statement)
+    own = lines[statement.lineno - 1:statement.end_lineno]
+    cell_wide = [line.strip() for line in lines if "ignore-cell" in line and line.lstrip().startswith("#")]
+    return "\n".join([*own, *cell_wide]) + "\n"
+
+
+def with_checkpoints(module: ast.Module, shell_id: int, raw: str = "") -> ast.Module:
+    """The cell with a check before each top-level statement a size rule could fire on once the earlier
+    statements have run (`rows = load()` then `np.zeros((len(rows), 50))`)."""
+    body, earlier = [], set()
+    for index, statement in enumerate(module.body):
+        if index and earlier and _sized(statement, earlier):
+            call = ast.parse(f"__import__('nblint.guard.extension', fromlist=['checkpoint'])"
+                             f".checkpoint({shell_id}, {index}, {_statement_source(statement, raw)!r})").body[0]
+            body.append(ast.copy_location(call, statement))
+        body.append(statement)
+        for sub in ast.walk(statement):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                earlier.add(sub.id)
+    if len(body) == len(module.body):
+        return module
+    module.body = body
+    return ast.fix_missing_locations(module)
+
+
+def checkpoint(shell_id: int, index: int, source: str) -> None:
+    """Run by a checkpoint in the cell: check one statement with the values the earlier ones left."""
+    guard = _GUARDS.get(shell_id)
+    if guard is None or guard.mode != "on":
+        return
+    try:
+        verdict = guard.check(source, guard.cell_tags, checkpoint=True)
+    except Exception:
+        return
+    if verdict.refused:
+        ran = "statement 1 of this cell already ran" if index == 1 else \
+            f"statements 1-{index} of this cell already ran"
+        raise CellRefused([f"{line} ({ran})" for line in verdict.refused])
 
 
 class Guard:
@@ -57,6 +133,7 @@ class Guard:
         self.imports: dict[str, tuple[str, Any]] = {}
         self._pending: Any = None  # the ExecutionInfo of the cell about to run
         self._checked_module = None
+        self.cell_raw, self.cell_tags = "", []  # the cell being run, for its checkpoints
         self.last_seconds = 0.0
         from nblint.guard.memory import available_bytes
 
@@ -158,23 +235,25 @@ class Guard:
         `%timeit` statement transformed again later is not checked twice)."""
         info, self._pending = self._pending, None
         if info is None or self.mode == "off":
-            return
+            return False
         raw = getattr(info, "raw_cell", None)
         if not isinstance(raw, str) or not raw.strip() or raw.lstrip().startswith("%nblint"):
-            return
+            return False
+        self.cell_raw, self.cell_tags = raw, _tags(getattr(info, "cell_meta", None))
         try:
-            verdict = self.check(raw, _tags(getattr(info, "cell_meta", None)))
+            verdict = self.check(raw, self.cell_tags)
         except Exception as exc:  # the guard never breaks a kernel: the cell runs
             print(f"nblint guard skipped this cell: {_describe(exc)}", file=sys.stderr)
-            return
+            return False
         for line in verdict.warnings:
             print(line, file=sys.stderr)
         if verdict.refused:
             raise CellRefused(verdict.refused)
+        return self.mode == "on"
 
     # -- the check ------------------------------------------------------------------------------
 
-    def check(self, raw: str, tags: list[str] = ()):
+    def check(self, raw: str, tags: list[str] = (), checkpoint: bool = False):
         from nblint.guard.check import check_cell
         from nblint.guard.memory import available_bytes
         from nblint.guard.values import LiveValues
@@ -187,7 +266,8 @@ class Guard:
                                  refuse=self.mode == "on", floor=self.last_available)
             if verdict.available is not None:
                 self.last_available = verdict.available
-            self._checked_module = verdict.module
+            if not checkpoint:
+                self._checked_module = verdict.module
             return verdict
         finally:
             self.last_seconds = time.perf_counter() - started

@@ -30,7 +30,10 @@ class Figure:
 
 def available_memory() -> tuple[Figure | None, list[Figure]]:
     """(the smallest figure, every figure found). (None, []) when nothing can be read."""
-    figures = [f for f in (_cgroup_v2(), _cgroup_v1(), _mem_limit(), _machine()) if f is not None]
+    # A figure at or below zero is wrong (a limit set but not enforced, a kernel already past it), not
+    # "nothing fits": it is left out rather than refusing every allocation.
+    figures = [f for f in (_cgroup_v2(), _cgroup_v1(), _mem_limit(), _address_space(), _machine())
+               if f is not None and f.available > 0]
     if not figures:
         return None, []
     return min(figures, key=lambda f: f.available), figures
@@ -130,7 +133,21 @@ def _mem_limit() -> Figure | None:
     rss = _own_rss()
     if rss is None:
         return None
-    return Figure(max(0, limit - rss), "MEM_LIMIT minus this kernel's resident memory")
+    return Figure(limit - rss, "MEM_LIMIT minus this kernel's resident memory")
+
+
+def _address_space() -> Figure | None:
+    """RLIMIT_AS (`ulimit -v`, HPC nodes, some containers) minus this process's virtual size."""
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+        if soft == resource.RLIM_INFINITY or soft <= 0:
+            return None
+        size = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, OSError, ValueError, IndexError):
+        return None
+    return Figure(soft - size, "RLIMIT_AS (ulimit -v) minus this kernel's virtual size")
 
 
 def _own_rss() -> int | None:

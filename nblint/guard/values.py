@@ -43,6 +43,7 @@ class LiveValues:
         self._imports = imports or {}
         self._facts: dict[str, Facts | None] = {}
         self._counter = None
+        self._counted: dict[tuple, Any] = {}
 
     # -- counting keys (the row blow-up rule) --------------------------------------------------------
 
@@ -51,10 +52,21 @@ class LiveValues:
 
         if self._counter is None:
             self._counter = Counter()
+        # Counted once per value per cell: the guard's second pass (budget = available memory) asks again
+        key = (method, *(id(a) if not isinstance(a, (str, int, tuple, type(None), bool)) else a for a in args))
+        if key in self._counted:
+            return self._counted[key]
         try:
-            return getattr(self._counter, method)(*args)
+            found = getattr(self._counter, method)(*args)
         except Exception:  # an odd frame: unknown
-            return None
+            found = None
+        self._counted[key] = found
+        return found
+
+    @property
+    def uncounted(self) -> str | None:
+        """Why the last count gave up on time, naming the figure it could not get; None otherwise."""
+        return getattr(self._counter, "gave_up", None)
 
     def distinct_counts(self, name: str, columns, categorical_only: bool) -> dict[str, int] | None:
         value = self._get(name)

@@ -74,6 +74,8 @@ def render(run: RunResult) -> str:
                 "column": finding.column,
             },
         }
+        if finding.evidence:
+            result["properties"]["evidence"] = dict(finding.evidence)
         if finding.fix:
             result["message"]["text"] += f" ({finding.fix})"
         results.append(result)

@@ -88,6 +88,8 @@ class Report:
     source_line: str | None = None
     # The edits that fix it (nblint.core.fixes), when the rule can make them; `fix` stays the text shown.
     autofix: Fix | None = None
+    # Structured evidence (nblint.core.evidence), carried to Finding.evidence.
+    evidence: Mapping[str, Any] = field(default_factory=dict)
 
 
 _SECTION = re.compile(r"^## (.+)$", re.M)
@@ -150,10 +152,11 @@ class RuleRunner:
         source_line: str | None = None,
         severity: Severity | None = None,
         autofix: Fix | None = None,
+        evidence: Mapping[str, Any] | None = None,
     ) -> None:
         self.reports.append(
             Report(type(self), message, fix, None, cell, line, column, end_line, end_column, json_path,
-                   severity=severity, source_line=source_line, autofix=autofix)
+                   severity=severity, source_line=source_line, autofix=autofix, evidence=evidence or {})
         )
 
 
@@ -174,8 +177,9 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
         self.context = context
 
     def report(self, node: cst.CSTNode, message: str, fix: str | None = None, severity: Severity | None = None,
-               autofix: Fix | None = None) -> None:
-        self.reports.append(Report(type(self), message, fix, node, severity=severity, autofix=autofix))
+               autofix: Fix | None = None, evidence: Mapping[str, Any] | None = None) -> None:
+        self.reports.append(Report(type(self), message, fix, node, severity=severity, autofix=autofix,
+                                   evidence=evidence or {}))
 
     def finish(self) -> None:
         """Called once after the traversal."""

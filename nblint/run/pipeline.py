@@ -222,7 +222,7 @@ def to_findings(reports: list[Report], notebook: Notebook, program: Program | No
             Finding(rule.code, rule.name, report.message, report.severity or rule.severity, shown, cell=cell_index,
                     cell_id=cell.id if cell is not None else None, line=line, column=column, end_line=end_line,
                     end_column=end_column, json_line=json_line, fix=report.fix, autofix=report.autofix,
-                    source_line=source_line)
+                    source_line=source_line, evidence=report.evidence)
         )
     return findings
 

@@ -18,6 +18,7 @@ from nblint.core.code.facts import Facts, ValueSource
 from nblint.core.code.symbols import UNKNOWN, SymbolTable, binding_names, literal_number, safe_binary, walk
 
 _SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.ClassDef)
+_STATEMENT_NODES = (cst.SimpleStatementLine, cst.If, cst.For, cst.While, cst.With, cst.Try, cst.TryStar, cst.Match)
 
 
 class ScopeTracker(cst.BatchableCSTVisitor):
@@ -25,15 +26,35 @@ class ScopeTracker(cst.BatchableCSTVisitor):
         super().__init__()
         self.stack: list[cst.CSTNode] = []
         self._bound: dict[int, frozenset[str]] = {}
+        # The index in module.body of the top-level statement being visited; None outside the traversal.
+        self.statement: int | None = None
+        self._top: dict[int, int] = {}
 
     def get_visitors(self):
         visitors = {}
+        for kind in _STATEMENT_NODES:
+            visitors[f"visit_{kind.__name__}"] = self._statement_enter
         for kind in _SCOPE_NODES:
             visitors[f"visit_{kind.__name__}"] = self._enter
             visitors[f"leave_{kind.__name__}"] = self._leave
+        visitors["visit_Module"] = self._module_enter
+        visitors["leave_Module"] = self._module_leave
         return visitors
 
+    def _module_enter(self, node: cst.Module) -> None:
+        self._top = {id(statement): index for index, statement in enumerate(node.body)}
+
+    def _module_leave(self, node: cst.Module) -> None:
+        self.statement = None
+        self._top = {}
+
+    def _statement_enter(self, node: cst.CSTNode) -> None:
+        index = self._top.get(id(node))
+        if index is not None:
+            self.statement = index
+
     def _enter(self, node: cst.CSTNode) -> None:
+        self._statement_enter(node)
         self.stack.append(node)
 
     def _leave(self, node: cst.CSTNode) -> None:
@@ -143,7 +164,15 @@ class CodeContext:
     def _live_applies(self, name: str) -> bool:
         """A live value stands for `name` only where the code being checked does not bind it itself:
         the kernel still holds the value from before this cell ran."""
-        return self.live is not None and name not in self.symbols._bindings and not self.scopes.is_local(name)
+        if self.live is None or self.scopes.is_local(name):
+            return False
+        first = self.symbols.first_bound.get(name)
+        if first is None:
+            return True
+        # `df = df.merge(other)`: the value is read before the cell binds the name, so it is still the
+        # kernel's; from the statement that binds it on, the live value is stale
+        current = self.scopes.statement
+        return current is not None and (current < first[0] or (current == first[0] and first[1]))
 
     def live_facts(self, name: str) -> "Facts | None":
         """The Facts of the kernel's object named `name`, under the guard; None otherwise."""

@@ -30,8 +30,14 @@ class SymbolTable:
         self._bindings: dict[str, list] = {}
         self._globals_in_functions: set[str] = set()
         self._values: dict[str, Any] = {}
+        # name -> (index in module.body of the first statement binding it, True when that statement is one
+        # assignment, whose value is read before the name is bound: `df = df.merge(other)`)
+        self.first_bound: dict[str, tuple[int, bool]] = {}
+        self._statement: tuple[int, bool] = (0, False)
         if module is not None:
-            for statement in module.body:
+            for index, statement in enumerate(module.body):
+                self._statement = (index, isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+                                   and isinstance(statement.body[0], (cst.Assign, cst.AugAssign, cst.AnnAssign)))
                 self._collect(statement)
 
     # -- building ------------------------------------------------------------------------------
@@ -140,6 +146,7 @@ class SymbolTable:
 
     def _bind(self, name: str, value) -> None:
         self._bindings.setdefault(name, []).append(value)
+        self.first_bound.setdefault(name, self._statement)
         if name in self.imports:
             self.imports[name] = None  # np = something after import numpy as np: no longer known
 
@@ -151,6 +158,7 @@ class SymbolTable:
             # bound before by an assignment, or imported from somewhere else
             self.imports[local] = None
         self._bindings.setdefault(local, []).append(_NON_CONSTANT)
+        self.first_bound.setdefault(local, self._statement)
 
     def _collect_globals(self, node: cst.CSTNode) -> None:
         for sub in walk_code(node):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from nblint.core.evidence import size_evidence, size_message
 from nblint.core.findings import Severity
 from nblint.core.options import MEMORY_BUDGET, Option, format_size, parse_bool, parse_str_list
 from nblint.core.code.text import source_text
@@ -510,11 +511,13 @@ class UnchunkedRead(CodeRule):
                 "is read fits, or read it in chunks (chunksize=)",
             )
             return
+        evidence = size_evidence(_call_text(node), f"reads {place} whole: ~{format_size(estimate)} in memory ({how})",
+                                 estimate, budget, _advice(library, format_key), file_bytes=found.size)
         self.report(
             node,
-            f"{_call_text(node)} reads {place} whole: ~{format_size(estimate)} in memory ({how}), over the "
-            f"{format_budget(budget)} budget; {_advice(library, format_key)}",
+            size_message(evidence, format_budget(budget), ", "),
             fix=fmt.fix.format(func=source_text(func, 60), path=source_text(path_node)),
+            evidence=evidence,
         )
 
     def _place(self, found) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from nblint.core.evidence import loop_evidence
 from nblint.core.findings import Severity
 from nblint.rules.common.flow import (
     ControlStack,
@@ -245,4 +246,7 @@ class UnboundedLoop(ControlStack, CodeRule):
                 f"`{candidate.header}` loop{where} has no break, return or raise: {outcome} (In [*] forever); "
                 "bound it: for step in range(MAX_STEPS): ..., or break when the work is done",
                 fix="for step in range(MAX_STEPS):\n    ...\n    if done:\n        break",
+                # the loop is the finding's own line
+                evidence=loop_evidence(None, "a break, return or raise", loop=candidate.header,
+                                       function=function.name.value if function is not None else None),
             )

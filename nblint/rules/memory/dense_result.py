@@ -9,6 +9,7 @@ import libcst as cst
 
 from nblint.core.code.facts import Facts
 from nblint.core.code.symbols import last_name
+from nblint.core.evidence import named_values, size_evidence, size_message
 from nblint.core.findings import Severity
 from nblint.core.options import MEMORY_BUDGET, format_size
 from nblint.core.code.text import source_text
@@ -65,6 +66,8 @@ class Result:
     inputs: tuple[Facts, ...]
     way_out: str
     fix: str | None = None
+    shape: tuple[int, ...] | None = None
+    dtype: str | None = None
 
 
 class DenseResult(CodeRule):
@@ -424,12 +427,11 @@ class DenseResult(CodeRule):
         code = source_text(node)
         size = f"~{format_size(result.nbytes)}" if result.dtype_known else f"at least ~{format_size(result.nbytes)}"
         evidence = _evidence(result.inputs, code)
-        self.report(
-            node,
-            f"{code} builds {result.what} ({size}{'; ' + evidence if evidence else ''}), "
-            f"over the {format_budget(budget)} budget; {result.way_out}",
-            fix=result.fix,
-        )
+        values = named_values(node, self.context)
+        fields = size_evidence(code, f"builds {result.what} ({size}{'; ' + evidence if evidence else ''})",
+                               result.nbytes, budget, result.way_out, shape=result.shape, dtype=result.dtype,
+                               at_least=not result.dtype_known, values=values)
+        self.report(node, size_message(fields, format_budget(budget), ", "), fix=result.fix, evidence=fields)
 
 
 def _dims(shape: tuple[int, ...]) -> str:
@@ -444,7 +446,7 @@ def _array(shape: tuple[int, ...], dtype: str | None, inputs: tuple[Facts, ...],
            matrix: bool = False, fix: str | None = None) -> Result:
     kind = "matrix" if matrix else "array"
     what = f"a {_dims(shape)} {dtype or 'unknown-dtype'} {kind}"
-    return Result(what, dense_bytes(shape, dtype), dtype is not None, inputs, way_out, fix)
+    return Result(what, dense_bytes(shape, dtype), dtype is not None, inputs, way_out, fix, shape, dtype)
 
 
 def _promote(first: str | None, second: str | None) -> str | None:

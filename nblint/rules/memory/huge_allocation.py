@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nblint.core.evidence import named_values, size_evidence, size_message
 from nblint.core.findings import Severity
 from nblint.core.options import MEMORY_BUDGET
 from nblint.core.code.text import source_text
@@ -161,9 +162,11 @@ class HugeAllocation(CodeRule):
         budget = self.option(MEMORY_BUDGET)
         if estimate.nbytes <= budget:
             return
-        self.report(node, self._message(node, estimate, budget), fix=self._fix(node, estimate, budget))
+        evidence = self._evidence(node, estimate, budget)
+        self.report(node, size_message(evidence, format_budget(budget)), fix=self._fix(node, estimate, budget),
+                    evidence=evidence)
 
-    def _message(self, node: cst.Call, estimate: ArrayEstimate, budget: int) -> str:
+    def _evidence(self, node: cst.Call, estimate: ArrayEstimate, budget: int) -> dict:
         code = source_text(node)
         size = format_size(estimate.nbytes)
         shape = " x ".join(str(d) for d in estimate.shape)
@@ -173,7 +176,9 @@ class HugeAllocation(CodeRule):
                        f"counted at 1 byte each)"
         else:
             evidence = f"~{size} ({estimate.dtype}" + (f", shape {shape})" if shown_shape else ")")
-        return f"{code} allocates {evidence} over the {format_budget(budget)} budget; {self._way_out(node, estimate)}"
+        return size_evidence(code, f"allocates {evidence}", estimate.nbytes, budget, self._way_out(node, estimate),
+                             shape=estimate.shape, dtype=estimate.dtype, at_least=estimate.dtype is None,
+                             values=named_values(node, self.context))
 
     def _way_out(self, node: cst.Call, estimate: ArrayEstimate) -> str:
         if estimate.library == "numpy":

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from nblint.core.code.symbols import UNKNOWN, binding_names, last_name
+from nblint.core.evidence import named_values, size_evidence, size_message
 from nblint.core.findings import Severity
 from nblint.core.options import MEMORY_BUDGET, format_size
 from nblint.core.code.text import source_text
@@ -455,12 +456,12 @@ class HugeCanvas(CodeRule):
         how = f"{_inches(canvas.width)} x {_inches(canvas.height)} in at {format_count(round(canvas.dpi))} dpi"
         if canvas.made_by and canvas.made_by not in code:
             how += f"; {canvas.made_by}"
-        self.report(
-            node,
-            f"{code} {verb} {format_count(pixels[0])} x {format_count(pixels[1])} pixels "
-            f"(~{format_size(nbytes)} of RGBA: {how}){', ' + when if when else ''}, "
-            f"over the {format_budget(budget)} budget; {_WAY_OUT}",
-        )
+        evidence = size_evidence(
+            code, f"{verb} {format_count(pixels[0])} x {format_count(pixels[1])} pixels "
+                  f"(~{format_size(nbytes)} of RGBA: {how}){', ' + when if when else ''}",
+            nbytes, budget, _WAY_OUT, shape=(pixels[1], pixels[0], _RGBA), dtype="uint8",
+            values=named_values(node, self.context))
+        self.report(node, size_message(evidence, format_budget(budget), ", "), evidence=evidence)
 
 
 def _inches(value: float | None) -> str:

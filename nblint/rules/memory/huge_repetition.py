@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nblint.core.evidence import named_values, size_evidence, size_message
 from nblint.core.findings import Severity
 from nblint.core.options import MEMORY_BUDGET, format_size
 from nblint.core.code.text import source_text
@@ -185,11 +186,12 @@ class HugeRepetition(CodeRule):
         budget = self.option(MEMORY_BUDGET)
         if estimate.nbytes <= budget:
             return False
-        self.report(
-            node,
-            f"{source_text(node)} builds a {estimate.kind} of {format_count(estimate.items)} items, "
-            f"~{format_size(estimate.nbytes)} ({estimate.how}) over the {format_budget(budget)} budget; "
-            f"{_WAY_OUT[estimate.kind]}",
-            fix=_FIX[estimate.kind],
+        evidence = size_evidence(
+            source_text(node),
+            f"builds a {estimate.kind} of {format_count(estimate.items)} items, ~{format_size(estimate.nbytes)} "
+            f"({estimate.how})",
+            estimate.nbytes, budget, _WAY_OUT[estimate.kind], values=named_values(node, self.context),
+            length=estimate.items,
         )
+        self.report(node, size_message(evidence, format_budget(budget)), fix=_FIX[estimate.kind], evidence=evidence)
         return True

@@ -9,13 +9,14 @@ from __future__ import annotations
 import libcst as cst
 
 from nblint.core.code.symbols import UNKNOWN, last_name
+from nblint.core.evidence import named_values, size_evidence, size_message
 from nblint.core.findings import Severity
 from nblint.core.options import MEMORY_BUDGET, format_size
 from nblint.core.code.text import source_text
 from nblint.core.sizes import ITEMSIZE, argument, format_budget, format_count, resolve_dtype
 from nblint.rules.base import CodeRule, Invalid, Valid
 
-_METHODS = frozenset({"get_dummies", "fit_transform", "pivot_table", "unstack", "merge", "join"})
+_METHODS = frozenset({"get_dummies", "fit_transform", "pivot_table", "unstack", "merge", "join", "crosstab"})
 
 _USERS = "import pandas as pd\nusers = pd.DataFrame({'user': [f'u{i}' for i in range(100_000)], 'n': range(100_000)})\n"
 _REPEATS = ("import pandas as pd\nleft = pd.DataFrame({'key': [0] * 60_000, 'a': range(60_000)})\n"
@@ -73,6 +74,9 @@ class RowBlowup(CodeRule):
         # a merge on unique keys: as many rows as the inputs
         Valid("merged = left.merge(right, on='key')\n", live=_UNIQUE),
         Valid("merged = pd.merge(left, right, on='key', how='outer')\n", live=_UNIQUE),
+        # a rebinding merge on unique keys, and a crosstab of few values
+        Valid("left = left.merge(right, on='key')\n", live=_UNIQUE),
+        Valid("table = pd.crosstab(users['n'] % 10, users['n'] % 7)\n", live=_USERS),
         # few distinct values, sparse dummies, a small frame
         Valid("wide = pd.get_dummies(users['n'] % 10)\nflags = pd.get_dummies(users['user'], sparse=True)\n",
               live=_USERS),
@@ -86,6 +90,7 @@ class RowBlowup(CodeRule):
         Invalid("merged = left.merge(right, on='key')\n", live=_REPEATS, line=1, column=10,
                 message="makes ~3,600,000,000 rows (key 'key' repeats up to 60,000 times in left and 60,000 in right)"),
         Invalid("merged = pd.merge(left, right, how='cross')\n", live=_REPEATS, message="~3,600,000,000 rows"),
+        Invalid("left = left.merge(right, on='key')\n", live=_REPEATS, message="~3,600,000,000 rows"),
         Invalid("wide = pd.get_dummies(users['user'])\n", live=_USERS, column=8,
                 message="100,000 rows x 100,000 new columns (100,000 distinct values in 'user'; bool)"),
         Invalid("wide = pd.get_dummies(users, columns=['user'], dtype=float)\n", live=_USERS, message="~74.5 GiB"),
@@ -94,6 +99,8 @@ class RowBlowup(CodeRule):
                 live=_USERS, line=2, message="; float64), ~74.5 GiB"),
         Invalid("table = users.pivot_table(index='user', columns='n', values='n', aggfunc='count')\n",
                 live=_USERS, message="100,000 index values x 100,000 column values"),
+        Invalid("table = pd.crosstab(users['user'], users['n'])\n", live=_USERS,
+                message="100,000 rows x 100,000 columns of counts"),
         Invalid("grid = pairs.unstack()\n",
                 live="import pandas as pd\npairs = pd.Series(1.0, index=pd.MultiIndex.from_arrays("
                      "[range(100_000), range(100_000)]))\n",
@@ -116,15 +123,19 @@ class RowBlowup(CodeRule):
             found = self._pivot(node)
         elif method == "unstack":
             found = self._unstack(node)
+        elif method == "crosstab":
+            found = self._crosstab(node)
         else:
             found = self._merge(node, method)
         if found is None:
             return
-        nbytes, evidence, way_out = found
+        nbytes, evidence, way_out = found[:3]
         budget = self.option(MEMORY_BUDGET)
         if nbytes > budget:
-            self.report(node, f"{source_text(node)} {evidence}, ~{format_size(nbytes)} over the "
-                              f"{format_budget(budget)} budget; {way_out}")
+            more = found[3] if len(found) > 3 else {}
+            fields = size_evidence(source_text(node), f"{evidence}, ~{format_size(nbytes)}", nbytes, budget, way_out,
+                                   values=named_values(node, self.context), **more)
+            self.report(node, size_message(fields, format_budget(budget)), evidence=fields)
 
     # -- reading the call --------------------------------------------------------------------------
 
@@ -290,6 +301,28 @@ class RowBlowup(CodeRule):
                 f"makes {format_count(rows_out)} rows x {format_count(columns)} columns{each} (float64)",
                 "filter to fewer index values first, or keep the long format")
 
+    def _crosstab(self, node: cst.Call):
+        """`pd.crosstab(df["a"], df["b"])`: distinct values of a x distinct values of b counts (int64)."""
+        if self.context.qualified_name(node.func) != "pandas.crosstab":
+            return None
+        sides = []
+        for position, keyword in ((0, "index"), (1, "columns")):
+            found = argument(node, position, keyword)
+            selection = self._selection(found) if isinstance(found, cst.CSTNode) else None
+            if selection is None or selection[1] is None or len(selection[1]) != 1:
+                return None
+            sides.append(selection)
+        rows = self._rows(sides[0][0])
+        if rows is None or not self._worth_counting(rows * rows * 8):
+            return None
+        counts = [self.context.live.distinct_counts(frame, columns, False) for frame, columns in sides]
+        if not all(counts):
+            return None
+        (first,), (second,) = (tuple(c.values()) for c in counts)
+        return (first * second * 8, f"makes {format_count(first)} rows x {format_count(second)} columns of counts "
+                                    f"({format_count(first * second)} int64 cells)",
+                "count in the long format instead (df.groupby([a, b]).size()), or filter to fewer values first")
+
     # -- merges ------------------------------------------------------------------------------------
 
     def _merge(self, node: cst.Call, method: str):
@@ -316,6 +349,14 @@ class RowBlowup(CodeRule):
             return None
         counted = self.context.live.merge_rows(left, right, left_keys, right_keys, how)
         if counted is None:
+            note = getattr(self.context.live, "uncounted", None)
+            if isinstance(note, str):  # too many keys to count in time: say so, naming the figure
+                worst = left_facts.length * right_facts.length * row_bytes
+                self.report(node, f"{source_text(node)} could not be sized: {note}; at worst (every key the same) "
+                                  f"it makes ~{format_count(left_facts.length * right_facts.length)} rows, "
+                                  f"~{format_size(worst)}; check the keys are unique (validate='one_to_one')",
+                            severity=Severity.WARNING,
+                            evidence={"kind": "size-unknown", "missing": note, "worst_case_bytes": worst})
             return None
         if how == "cross":
             evidence = f"makes ~{format_count(counted.rows)} rows ({format_count(left_facts.length)} x " \
