@@ -14,6 +14,13 @@ nothing cached), and a cold `nblint check --no-cache` of the same notebook in a 
 Then the same through the real server (`nblint server --debounce 0` over stdio, driven by the tests'
 JSON-RPC client): from sending an edit to receiving the diagnostics it changes, each edit adding or
 removing an allocation nblint reports in one cell of the notebook.
+
+    python3 bench/server.py --startup [--runs 10]
+
+Startup as JupyterLab meets it (it restarts the server on every page load): a fresh `nblint server`
+process per run, spoken to by the tests' client. Reported: from starting the process to the answer to
+`initialize` (target: under 0.5 s), and from sending `didOpen` of a small notebook (sent right after
+`initialized`, as clients do) to its first diagnostics (target: under 1 s); medians and maxima of --runs.
 """
 
 from __future__ import annotations
@@ -117,13 +124,63 @@ def through_the_server(data: dict, edits: int) -> list[float]:
     return times
 
 
+STARTUP_CELLS = ["import numpy as np\n", "N = 100_000\n", "x = np.zeros((N, N))\n", "!pip install pandas\n"]
+
+
+def startup(runs: int) -> int:
+    """Fresh servers: process start -> initialize answered, didOpen -> first diagnostics."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from lspclient import LspClient
+
+    answered, diagnosed = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "startup.ipynb"
+        data = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": text}
+                          for text in STARTUP_CELLS],
+                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                "nbformat": 4, "nbformat_minor": 5}
+        path.write_text(notebook_text(data), encoding="utf-8")
+        cells = [CellSnapshot(f"{path.as_uri()}#cell{index}", CODE, "python", text) for index, text in enumerate(STARTUP_CELLS)]
+        for _ in range(runs + 1):  # the first is a warm-up (bytecode, the OS's file cache)
+            start = time.perf_counter()
+            client = LspClient("--debounce", "0", cwd=Path(folder), env={"PYTHONPATH": str(REPO)})
+            try:
+                client.request("initialize", {"processId": None, "rootUri": Path(folder).as_uri(),
+                                              "capabilities": {"notebookDocument": {"synchronization": {}}}})
+                initialized = time.perf_counter()
+                client.notify("initialized", {})
+                client.notify("notebookDocument/didOpen", {
+                    "notebookDocument": {"uri": path.as_uri(), "notebookType": "jupyter-notebook", "version": 1,
+                                         "cells": [{"kind": CODE, "document": cell.uri} for cell in cells]},
+                    "cellTextDocuments": [{"uri": cell.uri, "languageId": "python", "version": 1, "text": cell.text}
+                                          for cell in cells]})
+                opened = time.perf_counter()
+                client.wait_for(lambda: any(found for _, found in client.publications), 60, "the first diagnostics")
+                published = time.perf_counter()
+            finally:
+                client.shutdown()
+            answered.append(initialized - start)
+            diagnosed.append(published - opened)
+    answered, diagnosed = answered[1:], diagnosed[1:]
+    print(f"process start -> initialize answered: median {statistics.median(answered) * 1000:.0f} ms, "
+          f"max {max(answered) * 1000:.0f} ms ({runs} runs; target 500 ms)")
+    print(f"didOpen -> first diagnostics:         median {statistics.median(diagnosed) * 1000:.0f} ms, "
+          f"max {max(diagnosed) * 1000:.0f} ms (target 1000 ms)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average (1 min) after the run: {load:.2f} on {os.cpu_count()} CPUs")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cells", type=int, default=100)
     parser.add_argument("--edits", type=int, default=40)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--notebook", type=Path, help="a real notebook instead of the generated one")
+    parser.add_argument("--startup", action="store_true", help="time fresh servers: initialize, first diagnostics")
     args = parser.parse_args()
+    if args.startup:
+        return startup(args.runs)
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.ipynb"

@@ -183,7 +183,7 @@ def test_findings_land_on_their_cells_as_check_reports_them(server, workspace):
     server.wait_diagnostics(notebook.cells[-1], has("NB502"))
     server.settle()
     for index, uri in enumerate(notebook.cells):  # a cell with nothing to report gets no publication at all
-        wanted = sorted((f["code"], f["line"] - 1, f["message"]) for f in expected if f["cell"] == index)
+        wanted = sorted((f["code"], f["line"] - 1, f["code"] + " " + f["message"]) for f in expected if f["cell"] == index)
         found = server.diagnostics.get(uri, [])
         assert sorted((d["code"], d["range"]["start"]["line"], d["message"]) for d in found) == wanted, index
     allocation = server.diagnostics[notebook.cells[3]][0]
@@ -290,7 +290,7 @@ def test_configuration_changes_are_picked_up(server, workspace):
     notebook = Notebook(server, folder / "nb.ipynb", ALLOCATION)
     notebook.diagnostics(3, has("NB101"))
     config = folder / "nblint.toml"
-    config.write_text('ignore = ["NB101"]\n', encoding="utf-8")
+    config.write_text('extend-select = ["NB502"]\nignore = ["NB101"]\n', encoding="utf-8")
     server.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": config.as_uri(), "type": 1}]})
     notebook.diagnostics(3, lacks("NB101"))
     # without a notification (a client that does not watch files), the next analysis sees the change
@@ -535,3 +535,53 @@ def test_a_cell_tag_sent_by_the_editor_suppresses(server, workspace):
     server.wait_diagnostics(uri + "b", has("NB201"))
     server.settle()
     assert "NB201" not in codes(server.diagnostics.get(uri, []))
+
+
+def test_virtual_documents_use_the_real_notebooks_configuration(server, workspace):
+    # jupyterlab-lsp: ROOT/.virtual_documents/REL/nb.ipynb stands for ROOT/REL/nb.ipynb; a nblint.toml beside it applies
+    (workspace / "sub").mkdir(exist_ok=True)
+    (workspace / "sub" / "nblint.toml").write_text('extend-select = ["NB502"]\nignore = ["NB101"]\n', encoding="utf-8")
+    uri = (workspace / ".virtual_documents" / "sub" / "lab.ipynb").as_uri()
+    text = "import numpy as np\nN = 100_000\n\n\nx = np.zeros((N, N))\nget_ipython().getoutput(\"pip install pandas\")\n"
+    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}})
+    found = server.wait_diagnostics(uri, lambda found: "NB502" in codes(found))
+    assert "NB101" not in codes(found)  # ignored by sub/nblint.toml
+    server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    server.wait_diagnostics(uri, lambda found: found == [])
+
+
+def test_getoutput_form_is_read_as_the_bang_line_it_was(server, workspace):
+    uri = (workspace / ".virtual_documents" / "bang.ipynb").as_uri()
+    text = "x = 1\nget_ipython().getoutput(\"pip install pandas\")\nget_ipython().run_line_magic(\"pip\", \" install numpy\")\n"
+    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}})
+    found = server.wait_diagnostics(uri, lambda found: "NB502" in codes(found))
+    assert [d["range"]["start"]["line"] for d in found if d["code"] == "NB502"] == [1]  # `!pip`, not `%pip`
+    server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    server.wait_diagnostics(uri, lambda found: found == [])
+
+
+def test_diagnostics_carry_the_code_and_a_link_to_the_rule(server, workspace):
+    uri = (workspace / ".virtual_documents" / "coded.ipynb").as_uri()
+    text = "import numpy as np\nN = 100_000\nx = np.zeros((N, N))\n"
+    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}})
+    found = server.wait_diagnostics(uri, has("NB101"))
+    diagnostic = next(d for d in found if d["code"] == "NB101")
+    assert diagnostic["message"].startswith("NB101 ")  # plain hover in jupyterlab-lsp and Neovim shows only the message
+    assert diagnostic["codeDescription"]["href"].endswith("/rules/NB101/")
+    server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    server.wait_diagnostics(uri, lambda found: found == [])
+
+
+@pytest.mark.parametrize("capabilities", [{}, {"notebookDocument": {"synchronization": {}},
+                                               "general": {"positionEncodings": ["utf-32", "utf-16"]}}])
+def test_the_early_initialize_answer_is_pygls_own(tmp_path, capabilities):
+    pytest.importorskip("pygls.lsp.server", reason="`nblint server` needs the server extra (pip install \".[server]\")")
+    results = []
+    for early in ("1", "0"):
+        client = LspClient(cwd=tmp_path, env={"NBLINT_SERVER_EARLY_ANSWER": early})
+        results.append(client.request("initialize", {"processId": None, "rootUri": tmp_path.as_uri(),
+                                                     "capabilities": capabilities}))
+        client.notify("initialized", {})
+        assert client.shutdown() == 0
+        assert "early answer" not in client.stderr()
+    assert results[0] == results[1] and "hoverProvider" in results[0]["capabilities"]

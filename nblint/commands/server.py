@@ -4,6 +4,7 @@ cells as you type. Needs the `server` extra (pygls)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -38,13 +39,37 @@ def run(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(f"nblint: error: {exc}", file=sys.stderr)
             return 2
-    try:
-        from pygls.lsp.server import LanguageServer  # noqa: F401  (pygls 2; 1.x had pygls.server)
-    except ImportError:
+    if not _has_pygls():
         print(f"nblint: error: `nblint server` needs pygls: install the server extra from the nblint checkout: {INSTALL_HINT}",
               file=sys.stderr)
         return 2
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    if os.environ.get(EARLY_ANSWER_VARIABLE, "1") != "0":
+        # answer `initialize` before the slow imports (see nblint.server.early)
+        from nblint.server.early import DropFirstAnswer, Replay, answer_early
+
+        head, ident, sent = answer_early(stdin, stdout)
+        stdin = Replay(head, stdin)
+        if sent is not None:
+            stdout = DropFirstAnswer(stdout, ident, sent)
     from nblint.server.server import build_server
 
-    build_server(overrides, debounce=args.debounce / 1000).start_io()
+    build_server(overrides, debounce=args.debounce / 1000).start_io(stdin, stdout)
     return 0
+
+
+# NBLINT_SERVER_EARLY_ANSWER=0: let pygls answer `initialize` itself, after every import (the tests compare)
+EARLY_ANSWER_VARIABLE = "NBLINT_SERVER_EARLY_ANSWER"
+
+
+def _has_pygls() -> bool:
+    """Whether pygls 2 can be imported, without importing it (that is the slow part of starting)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("pygls")
+    except (ImportError, ValueError):
+        return False
+    # find_spec("pygls.lsp.server") would import pygls.lsp, and with it lsprotocol.types (1.x had no pygls.lsp)
+    folders = spec.submodule_search_locations if spec is not None else None
+    return bool(folders) and any(os.path.isfile(os.path.join(folder, "lsp", "server.py")) for folder in folders)

@@ -15,7 +15,7 @@ from nblint.core.code.program import CellCache
 from nblint.run.config import ConfigError
 from nblint.core.findings import Finding
 from nblint.run.pipeline import check_file
-from nblint.server.documents import CODE, CellSnapshot, NotebookSnapshot, SavedNotebooks, notebook_json
+from nblint.server.documents import CODE, CellSnapshot, NotebookSnapshot, SavedNotebooks, ipython_lines, notebook_json
 from nblint.server.settings import ServerSettings
 
 
@@ -44,8 +44,11 @@ class Analyser:
         """Python source sent as a text document: a .py file, or the notebook jupyterlab-lsp sends as one
         "virtual document" of its code cells (under .virtual_documents/, keeping the .ipynb name),
         checked as a notebook of one cell whose kernel is not known."""
-        snapshot = NotebookSnapshot(uri, 0, path, (CellSnapshot(uri, CODE, "python", text),))
-        return self.notebook(snapshot, read_saved=False)
+        # its `!` and `%` lines come as jupyterlab-lsp's get_ipython() calls: read them as they were written
+        snapshot = NotebookSnapshot(uri, 0, path, (CellSnapshot(uri, CODE, "python", ipython_lines(text)),))
+        outcome = self.notebook(snapshot, read_saved=False)
+        outcome.texts[uri] = text  # positions and currency are the document's
+        return outcome
 
     def notebook(self, snapshot: NotebookSnapshot, read_saved: bool = True) -> Outcome:
         """A notebook document; `read_saved`: complete it from the file on disk (see documents.py)."""

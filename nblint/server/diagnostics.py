@@ -12,6 +12,9 @@ from nblint.core.read.notebook import split_lines
 
 SOURCE = "nblint"
 
+# Each rule's page (docs/rules/NBxxx.md, built by the docs): the diagnostic's codeDescription links to it.
+RULE_DOCS_URL = "https://nblint.readthedocs.io/en/latest/rules/{code}/"
+
 _SEVERITIES = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
     Severity.WARNING: types.DiagnosticSeverity.Warning,
@@ -22,12 +25,15 @@ _SEVERITIES = {
 Encode = Callable[[list[str], int, int], int]
 
 
-def to_diagnostic(finding: Finding, lines: list[str], encode: Encode) -> types.Diagnostic:
+def to_diagnostic(finding: Finding, lines: list[str], encode: Encode, code_in_message: bool = True) -> types.Diagnostic:
+    """`code_in_message`: start the message with the code, for the clients whose plain hover shows only
+    the message (jupyterlab-lsp, Neovim); VS Code shows Diagnostic.code beside it, as for ruff's server."""
     return types.Diagnostic(
         range=finding_range(finding, lines, encode),
-        message=finding.message,
+        message=f"{finding.code} {finding.message}" if code_in_message else finding.message,
         severity=_SEVERITIES[finding.severity],
         code=finding.code,
+        code_description=types.CodeDescription(href=RULE_DOCS_URL.format(code=finding.code)),
         source=SOURCE,
         data={"name": finding.name, "fix": finding.fix},
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,3 +155,52 @@ class SavedNotebooks:
         data = data if isinstance(data, dict) else None
         self._cache[path] = (stamp, data)
         return data
+
+
+# jupyterlab-lsp sends a notebook as ROOT/.virtual_documents/REL/nb.ipynb: the notebook is ROOT/REL/nb.ipynb
+VIRTUAL_DOCUMENTS = ".virtual_documents"
+
+
+def real_path(path: Path) -> Path:
+    """The notebook a jupyterlab-lsp virtual document stands for (configuration is looked up from there)."""
+    parts = path.parts
+    if VIRTUAL_DOCUMENTS in parts[:-1]:
+        index = len(parts) - 1 - parts[::-1].index(VIRTUAL_DOCUMENTS)
+        return Path(*parts[:index], *parts[index + 1:])
+    return path
+
+
+# jupyterlab-lsp's IPython overrides (packages/jupyterlab-lsp/src/transclusions/ipython/overrides.ts), undone
+# line for line: `!cmd` -> `get_ipython().getoutput("cmd")` (not escaped), `%magic args` ->
+# `get_ipython().run_line_magic("magic", " args")` (`"` and `\` escaped), `?x` / `x?` -> run_line_magic('pinfo', ...),
+# each with the `x = ` prefix it may have had.
+_PREFIX = r"^(\s*|\s*\S+\s*=\s*)"
+_GETOUTPUT = re.compile(_PREFIX + r'get_ipython\(\)\.getoutput\("(.*)"\)\s*$')
+_LINE_MAGIC = re.compile(_PREFIX + r'get_ipython\(\)\.run_line_magic\("(.*?)", "(.*)"\)\s*$')
+_PINFO = re.compile(r"^(\s*)get_ipython\(\)\.run_line_magic\('(pinfo2?)',( {1,2})'(.*?)'\)\s*$")
+
+
+def ipython_lines(text: str) -> str:
+    """A jupyterlab-lsp virtual document with its overridden IPython lines as the user wrote them, so that
+    the engine masks them (and the install rules read them) as it does in the notebook. Lines keep their numbers."""
+    if "get_ipython()" not in text:
+        return text
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        if "get_ipython()" not in line:
+            continue
+        match = _GETOUTPUT.match(line)
+        if match:
+            lines[number] = f"{match.group(1)}!{match.group(2)}"
+            continue
+        match = _LINE_MAGIC.match(line)
+        if match:
+            arguments = re.sub(r'\\([\\"])', r"\1", match.group(3))
+            lines[number] = f"{match.group(1)}%{match.group(2)}{arguments}"
+            continue
+        match = _PINFO.match(line)
+        if match:
+            marks = "?" if match.group(2) == "pinfo" else "??"
+            name = match.group(4)
+            lines[number] = f"{match.group(1)}{name}{marks}" if len(match.group(3)) == 2 else f"{match.group(1)}{marks}{name}"
+    return "\n".join(lines)

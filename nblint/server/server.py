@@ -26,7 +26,7 @@ from nblint.core.findings import Finding
 from nblint.server.actions import cell_fix_action, file_fix_action, suppression_actions
 from nblint.server.analysis import Analyser, Outcome
 from nblint.server.diagnostics import SOURCE, document_lines, to_diagnostic
-from nblint.server.documents import CellSnapshot, NotebookSnapshot
+from nblint.server.documents import CellSnapshot, NotebookSnapshot, real_path
 from nblint.server.settings import ServerSettings
 
 NOTEBOOK_TYPE = "jupyter-notebook"
@@ -65,6 +65,7 @@ class NblintServer(LanguageServer):
         self.published: dict[str, Published] = {}  # cell or file uri -> last published
         self.owned: dict[str, set[str]] = {}  # document uri -> the uris its diagnostics went to
         self.shown_errors: set[str] = set()
+        self.client_name = ""  # initialize's clientInfo.name
 
     # -- scheduling --------------------------------------------------------------------------------
 
@@ -128,7 +129,7 @@ class NblintServer(LanguageServer):
         for uri, findings in outcome.findings.items():
             text = outcome.texts.get(uri, "")
             lines = document_lines(text)
-            pairs = [(finding, to_diagnostic(finding, lines, encode)) for finding in findings]
+            pairs = [(finding, to_diagnostic(finding, lines, encode, self.code_in_message())) for finding in findings]
             if outcome.config_error is not None and not targets:
                 pairs.append((None, _config_diagnostic(outcome.config_error)))
             targets.add(uri)
@@ -161,6 +162,10 @@ class NblintServer(LanguageServer):
             self.published.pop(uri, None)
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         self.analyser.forget(document_uri)
+
+    def code_in_message(self) -> bool:
+        """VS Code (and its forks) show Diagnostic.code after the message; other clients do not."""
+        return not self.client_name.startswith(CODE_SHOWING_CLIENTS)
 
     def encoder(self):
         codec = self.workspace.position_codec
@@ -197,12 +202,14 @@ def _path_of(uri: str, server: NblintServer) -> Path:
     """The file a document stands for; an untitled one is taken to sit in the workspace folder."""
     path = to_fs_path(uri) if uri.startswith("file:") else None
     if path:
-        return Path(path)
+        return real_path(Path(path))
     root = server.workspace.root_path or os.getcwd()
     return Path(root) / "Untitled.ipynb"
 
 
 PYTHON, IPYNB = "python", "ipynb"
+# clientInfo.name of the clients that show Diagnostic.code next to the message
+CODE_SHOWING_CLIENTS = ("Visual Studio Code", "VSCodium", "Code - OSS", "Cursor")
 
 
 def _text_kind(document) -> str | None:
@@ -219,6 +226,10 @@ def _text_kind(document) -> str | None:
 
 def build_server(overrides: Overrides = Overrides(), debounce: float = DEFAULT_DEBOUNCE) -> NblintServer:
     server = NblintServer(overrides, debounce)
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: NblintServer, params: types.InitializeParams) -> None:
+        ls.client_name = params.client_info.name if params.client_info is not None else ""
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
     def did_open_notebook(ls: NblintServer, params: types.DidOpenNotebookDocumentParams) -> None:
