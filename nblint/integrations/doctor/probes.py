@@ -1,0 +1,77 @@
+"""Probes: small stdlib-only scripts run by a kernel's own interpreter, in a subprocess with a timeout."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+from typing import Mapping, Sequence
+
+from nblint.rules.machine.facts import Probe
+
+INTERPRETER = r'''
+import json, os, platform, sys
+import importlib.util
+args = json.loads(sys.argv[1])
+sys.path.insert(0, os.getcwd())
+def found(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except Exception:
+        return False
+out = {"prefix": sys.prefix, "executable": sys.executable, "version": platform.python_version()}
+if args.get("module"):
+    out["module_found"] = found(args["module"])
+out["modules"] = {name: found(name) for name in args.get("modules", [])}
+out["stdlib"] = sorted(getattr(sys, "stdlib_module_names", ()))
+try:
+    import importlib.metadata as md
+    out["distributions"] = [{"name": d.metadata["Name"], "version": d.version, "requires": d.requires or []}
+                            for d in md.distributions() if d.metadata["Name"]]
+except Exception:
+    out["distributions"] = None
+info = sys.implementation.version
+out["marker_environment"] = {
+    "implementation_name": sys.implementation.name,
+    "implementation_version": "%d.%d.%d" % (info.major, info.minor, info.micro),
+    "os_name": os.name, "platform_machine": platform.machine(), "platform_release": platform.release(),
+    "platform_system": platform.system(), "platform_version": platform.version(),
+    "python_full_version": platform.python_version(), "platform_python_implementation": platform.python_implementation(),
+    "python_version": ".".join(platform.python_version_tuple()[:2]), "sys_platform": sys.platform,
+}
+print(json.dumps(out))
+'''
+
+
+def run(argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = None, cwd: str | None = None) -> Probe:
+    """Run argv; a JSON object on its last stdout line is the probe's data."""
+    try:
+        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout, env=dict(env) if env else None,
+                              cwd=cwd, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return Probe(False, error=f"did not finish within {timeout:g} s", timed_out=True)
+    except OSError as exc:
+        return Probe(False, error=exc.strerror or str(exc))
+    if done.returncode < 0:
+        try:
+            name = signal.Signals(-done.returncode).name
+        except ValueError:
+            name = f"signal {-done.returncode}"
+        return Probe(False, error=f"killed by {name}", signal=name)
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+        return Probe(False, error=(lines[-1] if lines else f"exit code {done.returncode}"))
+    lines = done.stdout.strip().splitlines()
+    try:
+        return Probe(True, json.loads(lines[-1]) if lines else {})
+    except ValueError:
+        return Probe(True, {})
+
+
+def interpreter(python: str, module: str | None, modules: Sequence[str], timeout: float,
+                env: Mapping[str, str] | None = None, cwd: str | None = None) -> Probe:
+    return run([python, "-c", INTERPRETER, json.dumps({"module": module, "modules": list(modules)})], timeout, env, cwd)
+
+
+def import_crash(python: str, module: str, timeout: float, env: Mapping[str, str] | None = None, cwd: str | None = None) -> Probe:
+    return run([python, "-c", f"import sys, os; sys.path.insert(0, os.getcwd()); import {module}"], timeout, env, cwd)
