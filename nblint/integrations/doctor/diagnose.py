@@ -164,6 +164,13 @@ def diagnose(notebooks: Sequence[Path], enabled: frozenset[str], options: Mappin
         facts = NotebookFacts(name if isinstance(name, str) else None, kernel, installed)
         if kernel is not None and kernel.probe is not None and kernel.probe.ok and notebook.is_python:
             facts.imports = notebook_imports(notebook)
+            from nblint.rules.common.install_lines import install_commands
+
+            for command in install_commands(notebook):
+                if command.origin != "magic" and not command.runs_in_kernel and command.tool == "pip":
+                    word = "python" if command.invoked_as.startswith("python") else "pip"
+                    facts.commands.append({"cell": command.cell, "line": command.line, "column": command.column,
+                                           "word": word, "source": command.source})
             cwd = str(Path(notebook.path).resolve().parent)
             modules = sorted({f.module for f in facts.imports})
             answer = probes.interpreter(kernel.interpreter, None, modules, timeout, _kernel_environ(kernel), cwd)
