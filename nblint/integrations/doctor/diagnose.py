@@ -151,6 +151,13 @@ def diagnose(notebooks: Sequence[Path], enabled: frozenset[str], options: Mappin
     kernels = [installed[name] for name in names if name in installed]
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda k: probe_kernel(k, [], timeout), kernels))
+    if start:
+        from nblint.integrations.doctor.start import start_kernel
+
+        patience = float(options.get("kernel-start-timeout", 60))
+        for kernel in kernels:
+            if kernel.executable:
+                kernel.start = start_kernel(kernel, patience)
     findings: list[Finding] = []
     for kernel in kernels:
         for rule_class in rules:
