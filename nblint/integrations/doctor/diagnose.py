@@ -179,6 +179,9 @@ def diagnose(notebooks: Sequence[Path], enabled: frozenset[str], options: Mappin
                     facts.commands.append({"cell": command.cell, "line": command.line, "column": command.column,
                                            "word": word, "source": command.source})
             cwd = str(Path(notebook.path).resolve().parent)
+            from nblint.integrations.doctor.pins import project_pins
+
+            facts.pins = project_pins(Path(cwd))
             modules = sorted({f.module for f in facts.imports})
             answer = probes.interpreter(kernel.interpreter, None, modules, timeout, _kernel_environ(kernel), cwd)
             if answer.ok:
