@@ -60,6 +60,10 @@ def probe_kernel(kernel: KernelFacts, modules: Sequence[str], timeout: float, cw
     kernel.probe = probes.interpreter(resolved, kernel.module, modules, timeout, environ, cwd)
     kernel.is_python = kernel.probe.ok or "python" in os.path.basename(resolved)
     if kernel.probe.ok:
+        folder = _startup_folder(kernel, environ)
+        if folder is not None:
+            kernel.startup_folder = folder
+            kernel.startup = probes.startup(resolved, folder, timeout, environ)
         kernel.distributions = kernel.probe.data.get("distributions")
         kernel.marker_environment = kernel.probe.data.get("marker_environment", {})
         for word in ("pip", "python"):
@@ -70,6 +74,22 @@ def probe_kernel(kernel: KernelFacts, modules: Sequence[str], timeout: float, cw
                 answer = probes.interpreter(target, None, [], timeout, environ)
                 info["prefix"] = answer.data.get("prefix") if answer.ok else None
             kernel.commands[word] = info
+
+
+def _startup_folder(kernel: KernelFacts, environ: dict) -> str | None:
+    """The startup folder of the profile the kernel would use, when it holds files or its profile a config."""
+    base = environ.get("IPYTHONDIR") or os.path.join(os.path.expanduser("~"), ".ipython")
+    profile = "default"
+    for index, word in enumerate(kernel.argv):
+        if word.startswith("--profile="):
+            profile = word.split("=", 1)[1]
+        elif word == "--profile" and index + 1 < len(kernel.argv):
+            profile = kernel.argv[index + 1]
+    folder = os.path.join(base, f"profile_{profile}", "startup")
+    configs = [os.path.join(base, f"profile_{profile}", name) for name in ("ipython_config.py", "ipython_kernel_config.py")]
+    has_files = os.path.isdir(folder) and any(name.endswith((".py", ".ipy")) for name in os.listdir(folder))
+    has_extensions = any(os.path.isfile(path) and "extensions" in open(path, encoding="utf-8", errors="replace").read() for path in configs)
+    return folder if has_files or has_extensions else None
 
 
 def _script_interpreter(path: str) -> str | None:

@@ -75,3 +75,52 @@ def interpreter(python: str, module: str | None, modules: Sequence[str], timeout
 
 def import_crash(python: str, module: str, timeout: float, env: Mapping[str, str] | None = None, cwd: str | None = None) -> Probe:
     return run([python, "-c", f"import sys, os; sys.path.insert(0, os.getcwd()); import {module}"], timeout, env, cwd)
+
+
+STARTUP = r'''
+import glob, json, os, sys, traceback
+folder = sys.argv[1]
+errors = []
+try:
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+    namespace = shell.user_ns
+except Exception:
+    shell, namespace = None, {"__name__": "__main__"}
+extensions = []
+for config in ("ipython_config.py", "ipython_kernel_config.py"):
+    path = os.path.join(os.path.dirname(folder), config)
+    if os.path.isfile(path):
+        try:
+            from traitlets.config.loader import PyFileConfigLoader
+            loaded = PyFileConfigLoader(config, os.path.dirname(path)).load_config()
+            for section in ("InteractiveShellApp", "IPKernelApp"):
+                extensions += list(loaded.get(section, {}).get("extensions", []) or [])
+        except Exception as exc:
+            errors.append({"file": path, "line": None, "error": "%s: %s" % (type(exc).__name__, exc)})
+for name in extensions:
+    try:
+        if shell is not None:
+            shell.extension_manager.load_extension(name)
+        else:
+            __import__(name)
+    except BaseException as exc:
+        errors.append({"extension": name, "error": "%s: %s" % (type(exc).__name__, exc)})
+for path in sorted(glob.glob(os.path.join(folder, "*.py")) + glob.glob(os.path.join(folder, "*.ipy"))):
+    try:
+        source = open(path, encoding="utf-8").read()
+        if path.endswith(".ipy") and shell is not None:
+            result = shell.run_cell(source, silent=True)
+            if result.error_in_exec is not None:
+                raise result.error_in_exec
+        else:
+            exec(compile(source, path, "exec"), namespace)
+    except BaseException as exc:
+        lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == path]
+        errors.append({"file": path, "line": lines[-1] if lines else None, "error": "%s: %s" % (type(exc).__name__, exc)})
+print(json.dumps({"errors": errors}))
+'''
+
+
+def startup(python: str, folder: str, timeout: float, env: Mapping[str, str] | None = None) -> Probe:
+    return run([python, "-c", STARTUP, folder], timeout, env)
