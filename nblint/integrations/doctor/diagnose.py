@@ -71,8 +71,7 @@ def probe_kernel(kernel: KernelFacts, modules: Sequence[str], timeout: float, cw
             info: dict[str, Any] = {"path": path, "prefix": None}
             if path is not None:
                 target = _script_interpreter(path) or path
-                answer = probes.interpreter(target, None, [], timeout, environ)
-                info["prefix"] = answer.data.get("prefix") if answer.ok else None
+                info["prefix"] = probes.prefix(target, timeout, environ)
             kernel.commands[word] = info
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import threading
 from typing import Mapping, Sequence
 
 from nblint.rules.machine.facts import Probe
@@ -68,8 +69,45 @@ def run(argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = Non
         return Probe(True, {})
 
 
+_PREFIX = "import json, sys; print(json.dumps({'prefix': sys.prefix}))"
+_CACHE: dict = {}
+_LOCK = threading.Lock()
+
+
+def prefix(python: str, timeout: float, env: Mapping[str, str] | None = None) -> str | None:
+    """sys.prefix of an interpreter (asked once per interpreter and environment in a run)."""
+    key = ("prefix", python, tuple(sorted((env or {}).items())))
+    with _LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    answer = run([python, "-c", _PREFIX], timeout, env)
+    value = answer.data.get("prefix") if answer.ok else None
+    with _LOCK:
+        _CACHE[key] = value
+    return value
+
+
 def interpreter(python: str, module: str | None, modules: Sequence[str], timeout: float,
                 env: Mapping[str, str] | None = None, cwd: str | None = None) -> Probe:
+    """The interpreter's facts; kernelspecs that start the same interpreter the same way share one probe."""
+    key = (python, module, tuple(modules), tuple(sorted((env or {}).items())), cwd)
+    with _LOCK:
+        event = _CACHE.get(key)
+        if event is None:
+            event = _CACHE[key] = [threading.Event(), None]
+            owner = True
+        else:
+            owner = False
+    if not owner:
+        event[0].wait()
+        return event[1]
+    event[1] = _interpreter(python, module, modules, timeout, env, cwd)
+    event[0].set()
+    return event[1]
+
+
+def _interpreter(python: str, module: str | None, modules: Sequence[str], timeout: float,
+                 env: Mapping[str, str] | None = None, cwd: str | None = None) -> Probe:
     return run([python, "-c", INTERPRETER, json.dumps({"module": module, "modules": list(modules)})], timeout, env, cwd)
 
 
