@@ -40,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
             value = getattr(args, flag)
             if value is not None:
                 check_selectors(value, f"--{flag}")
+                outside = [code for code in value if code != "ALL" and not ("NB8".startswith(code) or code.startswith("NB8"))]
+                if outside:
+                    print(f"nblint: error: --{flag}: {outside[0]} is not a machine rule: `nblint doctor` runs NB801-NB810", file=sys.stderr)
+                    return 2
         resolver = ConfigResolver(Overrides(config=args.config))
         settings = resolver.for_dir(Path.cwd())
         enabled = resolve_enabled(args.select, tuple(settings.ignore) + tuple(args.ignore), (), machine=True)
