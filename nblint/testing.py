@@ -89,6 +89,10 @@ def run_example(rule: type[Rule], example: Valid | Any, folder: Path) -> list[Fi
     if example.live:
         return run_live_example(rule, example, options)
     path = write_example(example, folder)
+    if getattr(rule, "machine", False):  # NB8xx: the example describes a machine, built for real
+        from nblint.integrations.doctor.examples import run_machine_example
+
+        return run_machine_example(rule, example, path, options)
     result = check_file(path, {rule.code}, options)
     return [finding for finding in result.findings if finding.code == rule.code]
 

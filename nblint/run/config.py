@@ -122,12 +122,14 @@ def _specificity(selector: str) -> int:
     return 0 if selector == "ALL" else len(selector)
 
 
-def resolve_enabled(select, ignore, extend_select) -> frozenset[str]:
+def resolve_enabled(select, ignore, extend_select, machine: bool = False) -> frozenset[str]:
+    """The enabled codes. The machine rules (NB8xx, `nblint doctor`) are never enabled for `check`, not
+    even by ALL; with `machine`, only they are, all of them by default."""
     from nblint.rules import ALL_RULES
 
     selectors: list[tuple[str, bool]] = []
     if select is None:
-        base = {code for code, rule in ALL_RULES.items() if rule.default_enabled}
+        base = {code for code, rule in ALL_RULES.items() if rule.default_enabled or machine}
     else:
         base = set()
         selectors += [(s, True) for s in select]
@@ -135,6 +137,8 @@ def resolve_enabled(select, ignore, extend_select) -> frozenset[str]:
     selectors += [(s, False) for s in ignore]
     enabled = set()
     for code in ALL_RULES:
+        if getattr(ALL_RULES[code], "machine", False) != machine:
+            continue
         best: tuple[int, bool] | None = None
         for selector, on in selectors:
             if _selects(selector, code):

@@ -1,0 +1,221 @@
+"""Gather the facts (kernelspecs, probes) and run the enabled NB8xx rules over them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import libcst as cst
+
+from nblint.core.findings import Finding
+from nblint.rules import ALL_RULES
+from nblint.rules.machine.facts import ImportFact, KernelFacts, NotebookFacts
+from nblint.integrations.doctor import probes
+
+
+def kernelspecs() -> dict[str, KernelFacts]:
+    """Every kernelspec jupyter_client finds (JUPYTER_PATH, JUPYTER_DATA_DIR, the environment's own)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    found = {}
+    for name, entry in KernelSpecManager().get_all_specs().items():
+        spec, folder = entry.get("spec", {}), entry.get("resource_dir", "")
+        env = {str(k): str(v) for k, v in (spec.get("env") or {}).items()}
+        found[name] = KernelFacts(name, os.path.join(folder, "kernel.json"), list(spec.get("argv") or []),
+                                  str(spec.get("language") or ""), env)
+    return found
+
+
+def _kernel_environ(kernel: KernelFacts) -> dict[str, str]:
+    environ = dict(os.environ)
+    for key, value in kernel.env.items():
+        environ[key] = os.path.expandvars(value)
+    return environ
+
+
+def probe_kernel(kernel: KernelFacts, modules: Sequence[str], timeout: float, cwd: str | None = None) -> None:
+    if not kernel.argv:
+        return
+    environ = _kernel_environ(kernel)
+    kernel.path = environ.get("PATH", "")
+    argv0 = kernel.argv[0]
+    if argv0 in ("python", "python3"):
+        import sys
+
+        argv0 = sys.executable  # jupyter_client starts its own interpreter for these
+    resolved = argv0 if os.sep in argv0 else shutil.which(argv0, path=kernel.path)
+    if resolved is None or not os.path.exists(resolved):
+        return
+    kernel.interpreter = resolved
+    kernel.executable = os.path.isfile(resolved) and os.access(resolved, os.X_OK)
+    if not kernel.executable:
+        return
+    if "-m" in kernel.argv[:-1]:
+        kernel.module = kernel.argv[kernel.argv.index("-m") + 1]
+    if kernel.language.lower() != "python" and "python" not in os.path.basename(resolved):
+        return
+    kernel.probe = probes.interpreter(resolved, kernel.module, modules, timeout, environ, cwd)
+    kernel.is_python = kernel.probe.ok or "python" in os.path.basename(resolved)
+    if kernel.probe.ok:
+        folder = _startup_folder(kernel, environ)
+        if folder is not None:
+            kernel.startup_folder = folder
+            kernel.startup = probes.startup(resolved, folder, timeout, environ)
+        kernel.distributions = kernel.probe.data.get("distributions")
+        kernel.marker_environment = kernel.probe.data.get("marker_environment", {})
+        for word in ("pip", "python"):
+            path = shutil.which(word, path=kernel.path)
+            info: dict[str, Any] = {"path": path, "prefix": None}
+            if path is not None:
+                target = _script_interpreter(path) or path
+                info["prefix"] = probes.prefix(target, timeout, environ)
+            kernel.commands[word] = info
+
+
+def _startup_folder(kernel: KernelFacts, environ: dict) -> str | None:
+    """The startup folder of the profile the kernel would use, when it holds files or its profile a config."""
+    base = environ.get("IPYTHONDIR") or os.path.join(os.path.expanduser("~"), ".ipython")
+    profile = "default"
+    for index, word in enumerate(kernel.argv):
+        if word.startswith("--profile="):
+            profile = word.split("=", 1)[1]
+        elif word == "--profile" and index + 1 < len(kernel.argv):
+            profile = kernel.argv[index + 1]
+    folder = os.path.join(base, f"profile_{profile}", "startup")
+    configs = [os.path.join(base, f"profile_{profile}", name) for name in ("ipython_config.py", "ipython_kernel_config.py")]
+    has_files = os.path.isdir(folder) and any(name.endswith((".py", ".ipy")) for name in os.listdir(folder))
+    has_extensions = any(os.path.isfile(path) and "extensions" in open(path, encoding="utf-8", errors="replace").read() for path in configs)
+    return folder if has_files or has_extensions else None
+
+
+def _script_interpreter(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            first = handle.readline(4096).decode("utf-8", "replace")
+            second = handle.readline(4096).decode("utf-8", "replace")
+    except OSError:
+        return None
+    if not first.startswith("#!"):
+        return None
+    words = first[2:].split()
+    if words and words[0].endswith("/sh") and second.startswith("'''exec'"):
+        words = second.split()[1:2]
+        return words[0].strip('"') if words else None
+    return words[0] if words and "python" in os.path.basename(words[0]) else None
+
+
+def notebook_imports(notebook) -> list[ImportFact]:
+    """Top-level imports of the notebook's cells (not inside try/if/def/class), via the engine's program."""
+    from nblint.core.code.program import build_program
+
+    program = build_program(notebook)
+    facts: list[ImportFact] = []
+    if program.module is None:
+        return facts
+
+    def visit(statements):
+        for statement in statements:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    names = []
+                    if isinstance(small, cst.Import):
+                        names = [cst.Module([]).code_for_node(alias.name) for alias in small.names]
+                    elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
+                        names = [cst.Module([]).code_for_node(small.module)]
+                    for name in names:
+                        top = name.split(".")[0]
+                        if top == "__future__":
+                            continue
+                        code_cell, line, column, _, _ = program.position(small)
+                        facts.append(ImportFact(top, code_cell.cell.index, line, column))
+            elif isinstance(statement, (cst.With, cst.For, cst.While)):
+                visit(statement.body.body)
+
+    visit(program.module.body)
+    return facts
+
+
+def _to_finding(report, rule, path: str, notebook=None) -> Finding:
+    json_line = None
+    cell_id = None
+    if notebook is not None:
+        if report.cell is not None and report.line is not None:
+            cell = notebook.cells[report.cell]
+            cell_id = cell.id
+            json_line = notebook.source_json_line(cell, report.line)
+        elif report.json_path is not None:
+            json_line = notebook.json_line(report.json_path)
+    return Finding(rule.code, rule.name, report.message, report.severity or rule.severity, path, cell=report.cell,
+                   cell_id=cell_id, line=report.line, column=report.column, json_line=json_line, fix=report.fix)
+
+
+def diagnose(notebooks: Sequence[Path], enabled: frozenset[str], options: Mapping[str, Any],
+             kernel_names: Sequence[str] = (), start: bool = False) -> list[Finding]:
+    from nblint.core.read.notebook import read_notebook
+
+    installed = kernelspecs()
+    rules = [ALL_RULES[code] for code in sorted(enabled)]
+    timeout = float(options.get("probe-timeout", 20))
+    read = [read_notebook(path) for path in notebooks]
+    wanted: dict[str, list] = {}
+    for notebook in read:
+        spec = notebook.metadata.get("kernelspec")
+        name = spec.get("name") if isinstance(spec, dict) else None
+        if isinstance(name, str) and name in installed:
+            wanted.setdefault(name, []).append(notebook)
+    names = list(kernel_names) or (list(wanted) if notebooks else list(installed))
+    kernels = [installed[name] for name in names if name in installed]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda k: probe_kernel(k, [], timeout), kernels))
+    if start:
+        from nblint.integrations.doctor.start import start_kernel
+
+        patience = float(options.get("kernel-start-timeout", 60))
+        for kernel in kernels:
+            if kernel.executable:
+                kernel.start = start_kernel(kernel, patience)
+    findings: list[Finding] = []
+    for kernel in kernels:
+        for rule_class in rules:
+            rule = rule_class(options)
+            rule.check_kernel(kernel)
+            findings.extend(_to_finding(r, rule_class, kernel.spec_file) for r in rule.reports)
+    for notebook in read:
+        spec = notebook.metadata.get("kernelspec")
+        name = spec.get("name") if isinstance(spec, dict) else None
+        kernel = installed.get(name) if isinstance(name, str) else None
+        facts = NotebookFacts(name if isinstance(name, str) else None, kernel, installed)
+        if kernel is not None and kernel.probe is not None and kernel.probe.ok and notebook.is_python:
+            facts.imports = notebook_imports(notebook)
+            from nblint.rules.common.install_lines import install_commands
+
+            for command in install_commands(notebook):
+                if command.origin != "magic" and not command.runs_in_kernel and command.tool == "pip":
+                    word = "python" if command.invoked_as.startswith("python") else "pip"
+                    facts.commands.append({"cell": command.cell, "line": command.line, "column": command.column,
+                                           "word": word, "source": command.source})
+            cwd = str(Path(notebook.path).resolve().parent)
+            from nblint.integrations.doctor.pins import project_pins
+
+            facts.pins = project_pins(Path(cwd))
+            modules = sorted({f.module for f in facts.imports})
+            answer = probes.interpreter(kernel.interpreter, None, modules, timeout, _kernel_environ(kernel), cwd)
+            if answer.ok:
+                stdlib = set(answer.data.get("stdlib", []))
+                for fact in facts.imports:
+                    fact.found = answer.data.get("modules", {}).get(fact.module)
+                crash_timeout = float(options.get("import-timeout", 60))
+                todo = [f for f in facts.imports if f.found and f.module not in stdlib]
+                with ThreadPoolExecutor(max_workers=4) as pool:
+                    results = list(pool.map(lambda f: probes.import_crash(kernel.interpreter, f.module, crash_timeout,
+                                                                          _kernel_environ(kernel), cwd), todo))
+                for fact, result in zip(todo, results):
+                    fact.crash = result
+        for rule_class in rules:
+            rule = rule_class(options)
+            rule.check_notebook(notebook, facts)
+            findings.extend(_to_finding(r, rule_class, str(notebook.path), notebook) for r in rule.reports)
+    return sorted(findings, key=lambda f: f.sort_key())

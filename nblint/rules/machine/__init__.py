@@ -1,0 +1,1 @@
+"""NB8xx: this machine: kernels and environments that do not match the notebook."""

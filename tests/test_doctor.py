@@ -1,0 +1,104 @@
+"""`nblint doctor`: real kernelspecs in a temporary JUPYTER_PATH, real venvs, the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nblint.integrations.doctor.examples import build
+from nblint.testing import make_notebook, notebook_text
+from tests.conftest import run_nblint
+
+LAUNCH = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
+def _setup(tmp_path: Path, kernels: dict, **machine) -> dict:
+    return build({"kernels": kernels, **machine}, tmp_path)
+
+
+def _notebook(tmp_path: Path, cells, kernel: str = "k") -> Path:
+    metadata = {"kernelspec": {"name": kernel, "language": "python", "display_name": kernel}}
+    path = tmp_path / "nb.ipynb"
+    path.write_text(notebook_text(make_notebook(cells, metadata)), encoding="utf-8")
+    return path
+
+
+def _doctor(tmp_path: Path, env: dict, *args: str) -> tuple[int, list[dict]]:
+    result = run_nblint("doctor", "--format", "json", *args, cwd=tmp_path, env=env)
+    assert result.returncode in (0, 1), result.stderr
+    findings = json.loads(result.stdout)
+    assert result.returncode == (1 if findings else 0)
+    return result.returncode, findings
+
+
+def test_healthy_kernel_and_notebook_exit_0(tmp_path):
+    env = _setup(tmp_path, {"k": {"argv": ["{python}", *LAUNCH]}})
+    _notebook(tmp_path, ["import json\nimport nblint\n"])
+    assert _doctor(tmp_path, env, "nb.ipynb") == (0, [])
+
+
+def test_broken_kernelspecs_are_named_at_their_kernel_json(tmp_path):
+    env = _setup(tmp_path, {"gone": {"argv": ["{missing}", *LAUNCH]}, "bare": {"argv": ["{venv}", *LAUNCH]}})
+    _, findings = _doctor(tmp_path, env, "--kernel", "gone", "--kernel", "bare")
+    by_code = {f["code"]: f for f in findings}
+    assert set(by_code) == {"NB801", "NB802"}
+    assert by_code["NB801"]["path"].endswith("gone/kernel.json")
+    assert "pip install ipykernel" in by_code["NB802"]["fix"]
+
+
+def test_notebook_findings_name_cell_and_line(tmp_path):
+    env = _setup(tmp_path, {"k": {"argv": ["{venv}", *LAUNCH]}},
+                 venv_packages={"nbl-needs": {"version": "1.0", "requires": ["nbl-base>=2"]}, "nbl-base": {"version": "1.4"}},
+                 files={"requirements.txt": "nbl-base==2.0\n"})
+    _notebook(tmp_path, ["import nbl_base\nimport nblint_absent_here\n"])
+    _, findings = _doctor(tmp_path, env, "nb.ipynb")
+    codes = sorted(f["code"] for f in findings)
+    assert codes == ["NB802", "NB806", "NB807", "NB808"], findings
+    missing = next(f for f in findings if f["code"] == "NB806")
+    assert (missing["cell"], missing["line"]) == (0, 2)
+
+
+def test_notebook_kernel_not_installed(tmp_path):
+    env = _setup(tmp_path, {"k": {"argv": ["{python}", *LAUNCH]}})
+    _notebook(tmp_path, ["x = 1\n"], kernel="not-here")
+    _, findings = _doctor(tmp_path, env, "nb.ipynb")
+    assert [f["code"] for f in findings] == ["NB804"]
+
+
+def test_crashing_import_is_survived_and_named(tmp_path):
+    env = _setup(tmp_path, {"k": {"argv": ["{python}", *LAUNCH]}}, files={"crashy.py": "import ctypes\nctypes.string_at(0)\n"})
+    _notebook(tmp_path, ["import crashy\n"])
+    _, findings = _doctor(tmp_path, env, "nb.ipynb")
+    assert [f["code"] for f in findings] == ["NB809"]
+    assert "SIGSEGV" in findings[0]["message"]
+
+
+def test_check_never_runs_machine_rules(tmp_path):
+    _notebook(tmp_path, ["import nblint_absent_here\n"], kernel="not-here")
+    result = run_nblint("check", "--no-cache", "--select", "ALL", "--format", "json", "nb.ipynb", cwd=tmp_path)
+    assert not [f for f in json.loads(result.stdout) if f["code"].startswith("NB8")]
+
+
+@pytest.mark.slow
+def test_slow_kernel_with_start(tmp_path):
+    env = _setup(tmp_path, {"slow": {"argv": ["{python}", "-c", "import time; time.sleep(30)"]}},
+                 files={"pyproject.toml": "[tool.nblint]\nkernel-start-timeout = 2\n"})
+    _, findings = _doctor(tmp_path, env, "--start", "--kernel", "slow")
+    assert [f["code"] for f in findings] == ["NB803"]
+    assert "within 2 s" in findings[0]["message"]
+
+
+@pytest.mark.slow
+def test_twenty_kernelspecs_are_all_checked(tmp_path):
+    """The figure (under 10 s for 20 kernelspecs) is measured by hand on a quiet machine, not asserted here."""
+    kernels = {f"k{i}": {"argv": ["{python}", *LAUNCH]} for i in range(20)}
+    env = _setup(tmp_path, kernels)
+    env["PATH"] = "/nonexistent"  # no pip on any kernel's PATH: every kernel is probed, none is reported
+    kernels[next(iter(kernels))]["argv"][0] = "{missing}"
+    _setup(tmp_path, kernels)
+    _, findings = _doctor(tmp_path, env, *[f"--kernel=k{i}" for i in range(20)])
+    assert [f["code"] for f in findings] == ["NB801"]
