@@ -36,16 +36,23 @@ def _code_size(example) -> int:
     return sum(len(cell if isinstance(cell, str) else str(cell.get("source", ""))) for cell in cells)
 
 
+def _builds_a_machine(rule) -> bool:
+    """NB8xx examples describe a machine (kernelspecs, venvs, a kernel to start) that the test builds for
+    real: seconds each, so they run with the slow tests (tests/test_doctor.py keeps quick ones)."""
+    return rule.__module__.startswith("nblint.rules.machine.")
+
+
 def _cases(kind: str):
     for code, rule in ALL_RULES.items():
         for number, example in enumerate(getattr(rule, kind)):
-            marks = [pytest.mark.slow] if _code_size(example) > BIG_EXAMPLE else []
+            slow = _code_size(example) > BIG_EXAMPLE or _builds_a_machine(rule)
+            marks = [pytest.mark.slow] if slow else []
             yield pytest.param(rule, example, id=f"{code}-{kind.lower()}-{number}", marks=marks)
 
 
 def test_every_rule_keeps_examples_in_the_quick_run():
     for code, rule in ALL_RULES.items():
-        if rule.INVALID:
+        if rule.INVALID and not _builds_a_machine(rule):
             assert any(_code_size(example) <= BIG_EXAMPLE for example in rule.INVALID), code
 
 
