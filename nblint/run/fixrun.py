@@ -13,6 +13,7 @@ saying why.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,7 +67,7 @@ def fix_results(results: list[FileResult], resolver, unsafe: bool,
         if not any(applicable(finding, unsafe) for finding in result.findings):
             run.results.append(result)
             continue
-        fixed = call_with_deep_stack(lambda: _fix_one(result, resolver, unsafe, keep))
+        fixed = call_with_deep_stack(functools.partial(_fix_one, result, resolver, unsafe, keep))
         run.files.append(fixed)
         run.results.append(fixed.result)
     return run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,11 @@ def kernelspecs() -> dict[str, KernelFacts]:
         found[name] = KernelFacts(name, os.path.join(folder, "kernel.json"), list(spec.get("argv") or []),
                                   str(spec.get("language") or ""), env)
     return found
+
+
+def _crash_probe(interpreter: str, timeout: float, environ: Mapping[str, str], cwd: Any, fact: ImportFact) -> Any:
+    """One import in a subprocess of the kernel's interpreter (the pool maps it over the imports)."""
+    return probes.import_crash(interpreter, fact.module, timeout, environ, cwd)
 
 
 def _kernel_environ(kernel: KernelFacts) -> dict[str, str]:
@@ -210,8 +216,8 @@ def diagnose(notebooks: Sequence[Path], enabled: frozenset[str], options: Mappin
                 crash_timeout = float(options.get("import-timeout", 60))
                 todo = [f for f in facts.imports if f.found and f.module not in stdlib]
                 with ThreadPoolExecutor(max_workers=4) as pool:
-                    results = list(pool.map(lambda f: probes.import_crash(kernel.interpreter, f.module, crash_timeout,
-                                                                          _kernel_environ(kernel), cwd), todo))
+                    probe = functools.partial(_crash_probe, kernel.interpreter, crash_timeout, _kernel_environ(kernel), cwd)
+                    results = list(pool.map(probe, todo))
                 for fact, result in zip(todo, results):
                     fact.crash = result
         for rule_class in rules:
