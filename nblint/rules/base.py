@@ -161,6 +161,7 @@ class RuleRunner:
 
 
 _VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
+_NEEDS_PATTERNS: dict[type, "re.Pattern[str]"] = {}
 
 
 class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
@@ -170,6 +171,22 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
     `evaluate`) that knows which names a function shadows. Rules that must see the whole program
     before deciding collect candidates during the visit and decide in `finish()`.
     """
+
+    # The cheap pre-filter: words (names, attributes, keywords) one of which must occur in the program's
+    # text for the rule to be able to report anything there; a program holding none of them skips this
+    # rule's visit. None (the default, and what a new rule gets) means "always run".
+    needs: ClassVar[tuple[str, ...] | None] = None
+
+    @classmethod
+    def may_fire(cls, text: str) -> bool:
+        """False only when the rule declared `needs` and none of them occurs in `text` as a word."""
+        if cls.needs is None:
+            return True
+        pattern = _NEEDS_PATTERNS.get(cls)
+        if pattern is None:
+            pattern = _NEEDS_PATTERNS[cls] = re.compile(
+                r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, cls.needs)) + r")(?![A-Za-z0-9_])")
+        return pattern.search(text) is not None
 
     def __init__(self, context: "CodeContext", options: Mapping[str, Any]) -> None:
         RuleRunner.__init__(self, options)

@@ -95,6 +95,8 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
 
     rule_classes = [ALL_RULES[code] for code in sorted(enabled)]
     code_rules = [r for r in rule_classes if issubclass(r, CodeRule)]
+    if code_rules:
+        code_rules = may_fire(code_rules, notebook)
     program = None
     if notebook.is_python and not notebook.is_python2:
         # Masking (for NB001 and the install rules' magic lines) is cheap; the libcst parse is most of a
@@ -138,6 +140,21 @@ def _one_per_line(findings: list[Finding]) -> list[Finding]:
     reported = {(f.code, f.cell, f.line) for f in findings}
     return [f for f in findings
             if f.line is None or (ALL_RULES[f.code].yields_to, f.cell, f.line) not in reported]
+
+
+def program_text(notebook: Notebook) -> str:
+    """The text a rule's pre-filter (CodeRule.needs) is checked on: every code cell's source as written,
+    plus the two words magic masking puts in their place (`pass`, `files = None`)."""
+    return "\n".join([cell.source for cell in notebook.cells if cell.cell_type == "code"] + ["pass None"])
+
+
+def may_fire(code_rules: list[type[CodeRule]], notebook: Notebook) -> list[type[CodeRule]]:
+    """The code rules whose pre-filter this notebook's code passes; a rule without one always runs.
+    When none is left, the libcst parse and the traversal are skipped altogether."""
+    if all(rule.needs is None for rule in code_rules):
+        return code_rules
+    text = program_text(notebook)
+    return [rule for rule in code_rules if rule.may_fire(text)]
 
 
 def run_code_rules(program: Program, code_rules: list[type[CodeRule]], options, notebook: Notebook,

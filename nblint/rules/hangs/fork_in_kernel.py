@@ -53,6 +53,7 @@ class ForkInKernel(CodeRule):
     """
 
     code = "NB406"
+    needs = ("fork", "forkpty")  # the pre-filter (CodeRule.needs): os.fork, os.forkpty, pty.fork, posix.fork
     name = "fork-in-kernel"
     severity = Severity.ERROR
 

@@ -65,6 +65,7 @@ class LongSleep(CodeRule):
     """
 
     code = "NB405"
+    needs = ("sleep",)  # the pre-filter (CodeRule.needs): time.sleep, however imported
     name = "long-sleep"
     severity = Severity.WARNING
     options = (MAX_SLEEP,)

@@ -57,6 +57,7 @@ class HighRecursionLimit(CodeRule):
     """
 
     code = "NB204"
+    needs = ("setrecursionlimit",)  # the pre-filter (CodeRule.needs): sys.setrecursionlimit, however imported
     name = "high-recursion-limit"
     severity = Severity.WARNING
     options = (MAX_RECURSION_LIMIT,)

@@ -74,6 +74,7 @@ class UnboundedLoop(ControlStack, CodeRule):
     """
 
     code = "NB201"
+    needs = ("while", "count", "cycle", "repeat")  # the pre-filter (CodeRule.needs): while loops, itertools
     name = "unbounded-loop"
     severity = Severity.ERROR
 
