@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from nblint.core.read.files import read_regular_bytes
 from nblint.run.config import ConfigResolver
 from nblint.core.deepstack import call_with_deep_stack
 from nblint.run.dependencies import recording
@@ -184,7 +185,7 @@ def _lookup(task: Task, profile: Profile, cache) -> FileResult | None:
     from nblint.run.cache import content_digest
 
     try:
-        raw = Path(task.path).read_bytes()
+        raw = read_regular_bytes(task.path)
     except OSError:
         return None  # checked, and reported as unreadable, like any other miss
     return cache.load(cache.entry_path(task.path, profile.fingerprint), content_digest(raw), task.shown)
@@ -195,7 +196,7 @@ def _check_task(task: Task, profile: Profile, cache, look_up: bool = False) -> F
     `look_up`, return the cached result instead when there is one (one read of the file either way)."""
     path = Path(task.path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular_bytes(path)
     except OSError:
         raw = None  # check_file reads it again and reports why it cannot (NB002); nothing to cache
     digest = entry = None

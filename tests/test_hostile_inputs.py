@@ -1,0 +1,56 @@
+"""Hostile inputs (issue 19): files that are not files, broken fields, small resource limits.
+
+Each test runs the real CLI in a subprocess on files written to tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.conftest import run_nblint, write_notebook
+
+CELLS = ["import numpy as np\nx = np.zeros((100_000, 100_000))\n"]
+
+
+@pytest.fixture
+def folder_with_fifo(tmp_path):
+    write_notebook(tmp_path / "real.ipynb", CELLS)
+    write_notebook(tmp_path / "other.ipynb", CELLS)  # two, so that --jobs 2 starts a pool
+    os.mkfifo(tmp_path / "stray.ipynb")  # nobody ever writes to it: opening it for reading blocks for ever
+    return tmp_path
+
+
+@pytest.mark.parametrize("args", [
+    ("check", "--no-cache", "."),
+    ("check", "--no-cache", "--fix", "."),
+    ("check", "--no-cache", "--jobs", "2", "."),
+    ("strip", "."),
+    ("strip", "--check", "."),
+])
+def test_a_fifo_in_a_folder_is_named_and_never_opened(folder_with_fifo, args):
+    result = run_nblint(*args, cwd=folder_with_fifo, timeout=60)
+    assert "Traceback" not in result.stderr
+    assert "stray.ipynb: is a FIFO, not a file" in result.stderr
+    assert result.returncode == 2  # something could not be checked: said, and the exit code says so too
+    if args[0] == "check":
+        assert "NB101" in result.stdout  # the real notebook is still checked
+
+
+def test_a_fifo_named_on_the_command_line_is_called_a_fifo(folder_with_fifo):
+    result = run_nblint("check", "--no-cache", "stray.ipynb", cwd=folder_with_fifo, timeout=60)
+    assert result.stderr.strip() == "nblint: error: stray.ipynb: is a FIFO, not a file; not checked"
+    assert result.returncode == 2
+
+
+@pytest.mark.parametrize("command", ["check", "strip"])
+def test_a_symlink_loop_is_called_a_loop_named_or_found(tmp_path, command):
+    write_notebook(tmp_path / "real.ipynb", CELLS)
+    os.symlink("loop.ipynb", tmp_path / "loop.ipynb")
+    for target in ("loop.ipynb", "."):
+        result = run_nblint(command, *(["--no-cache"] if command == "check" else []), target, cwd=tmp_path)
+        assert "loop.ipynb: is a symlink loop, not a file" in result.stderr, (target, result.stderr)
+        assert "no such file" not in result.stderr
+        assert result.returncode == 2
