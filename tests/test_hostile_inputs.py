@@ -54,3 +54,20 @@ def test_a_symlink_loop_is_called_a_loop_named_or_found(tmp_path, command):
         assert "loop.ipynb: is a symlink loop, not a file" in result.stderr, (target, result.stderr)
         assert "no such file" not in result.stderr
         assert result.returncode == 2
+
+
+def _v4(minor: int, cell_id) -> dict:
+    return {"nbformat": 4, "nbformat_minor": minor, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": cell_id, "metadata": {}, "execution_count": None, "outputs": [],
+         "source": CELLS[0].splitlines(keepends=True)},
+    ]}
+
+
+@pytest.mark.parametrize("minor, cell_id", [(5, ["a", "b"]), (5, {"x": 1}), (5, 7), (4, "abc")])
+def test_a_wrong_cell_id_is_nb004_and_the_real_findings_are_kept(tmp_path, minor, cell_id):
+    write_notebook(tmp_path / "nb.ipynb", notebook=_v4(minor, cell_id))
+    result = run_nblint("check", "--no-cache", "--select", "ALL", "--format", "json", "nb.ipynb", cwd=tmp_path)
+    assert "Traceback" not in result.stderr
+    codes = [finding["code"] for finding in json.loads(result.stdout)]
+    assert "NB000" not in codes
+    assert "NB004" in codes and "NB101" in codes, codes
