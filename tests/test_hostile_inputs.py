@@ -71,3 +71,27 @@ def test_a_wrong_cell_id_is_nb004_and_the_real_findings_are_kept(tmp_path, minor
     codes = [finding["code"] for finding in json.loads(result.stdout)]
     assert "NB000" not in codes
     assert "NB004" in codes and "NB101" in codes, codes
+
+
+def _address_space_limit():
+    import resource
+
+    limit = 300 * 1024 * 1024  # 300 MB, as `ulimit -v 300000` on a small CI runner or an HPC login node
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_under_a_300_mb_address_space_limit_every_notebook_is_checked(tmp_path, jobs):
+    import subprocess
+    import sys
+
+    for name in ("a", "b", "c", "d"):
+        write_notebook(tmp_path / f"{name}.ipynb", CELLS)
+    result = subprocess.run(
+        [sys.executable, "-m", "nblint", "check", "--no-cache", "--jobs", jobs, "--format", "json", "."],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, preexec_fn=_address_space_limit,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    codes = [finding["code"] for finding in json.loads(result.stdout)]
+    assert codes == ["NB101"] * 4, (codes, result.stderr)
+    assert result.returncode == 1
