@@ -95,3 +95,25 @@ def test_under_a_300_mb_address_space_limit_every_notebook_is_checked(tmp_path, 
     codes = [finding["code"] for finding in json.loads(result.stdout)]
     assert codes == ["NB101"] * 4, (codes, result.stderr)
     assert result.returncode == 1
+
+
+def _few_descriptors():
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_NOFILE, (12, 12))  # `ulimit -n 12`
+
+
+def test_under_ulimit_n_12_a_pool_run_checks_every_notebook(tmp_path):
+    import subprocess
+    import sys
+
+    for name in ("a", "b", "c", "d"):
+        write_notebook(tmp_path / f"{name}.ipynb", CELLS)
+    result = subprocess.run(
+        [sys.executable, "-m", "nblint", "check", "--no-cache", "--jobs", "2", "--format", "json", "."],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, preexec_fn=_few_descriptors,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    codes = [finding["code"] for finding in json.loads(result.stdout)]
+    assert codes == ["NB101"] * 4, (codes, result.stderr)
+    assert result.returncode == 1

@@ -103,7 +103,7 @@ def check_files(files: list[Path], resolver: ConfigResolver, jobs: int | None = 
                 else:
                     results.append(hit)
                     progress.finished(task.shown)
-        workers = choose_workers(jobs, len(pending))
+        workers = min(choose_workers(jobs, len(pending)), _workers_the_descriptors_allow())
         if workers <= 1:
             results.extend(_check_in_process(pending, profiles, cache, look_up=False, progress=progress))
         else:
@@ -112,7 +112,21 @@ def check_files(files: list[Path], resolver: ConfigResolver, jobs: int | None = 
                 results.append(result)
                 progress.finished(result.path)
 
-            _check_in_pool(pending, profiles, cache, workers, on_result, progress)
+            try:
+                _check_in_pool(pending, profiles, cache, workers, on_result, progress)
+            except OSError as exc:  # no processes to be had (`ulimit -n`, `ulimit -u`): check here instead
+                import errno
+
+                if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.EAGAIN, errno.ENOMEM):
+                    raise
+                import gc
+
+                gc.collect()  # the broken pool's pipes: closed, so this process can open notebooks again
+                print(f"nblint: warning: cannot start worker processes ({exc.strerror or exc}); "
+                      "checking in this process", file=sys.stderr)
+                done = {result.path for result in results}
+                left = [task for task in pending if task.shown not in done]
+                results.extend(_check_in_process(left, profiles, cache, look_up=False, progress=progress))
     results.sort(key=lambda result: result.path)
     return results
 
@@ -156,6 +170,22 @@ def choose_workers(jobs: int | None, to_check: int) -> int:
             return 1
         jobs = available_cpus()
     return max(1, min(jobs, to_check))
+
+
+def _workers_the_descriptors_allow() -> int:
+    """A pool costs file descriptors (the executor's queues, ~4 per worker): under a small `ulimit -n` a pool
+    would fail to start, or starve the reading of notebooks. 1 (check in process) when there is no room."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft == resource.RLIM_INFINITY:
+            return 1 << 30
+        in_use = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 8
+    except (ImportError, OSError, ValueError):
+        return 1 << 30
+    room = soft - in_use - 16  # kept for reading notebooks, the cache and the reporters
+    return max(1, room // 6)
 
 
 def plan(files: Iterable[Path], resolver: ConfigResolver) -> tuple[list[Task], list[Profile]]:
