@@ -301,6 +301,10 @@ def _check_in_pool(tasks: list[Task], profiles: list[Profile], cache, workers: i
     queue = sorted(tasks, key=lambda task: task.size, reverse=True)
     while queue:
         suspects, queue = _run_pool(queue, profiles, cache, workers, on_result, progress)
+        if suspects:
+            print(f"nblint: warning: a worker process died (a crash, or the system ran out of memory); "
+                  f"re-checking the {len(suspects)} notebook{'s' if len(suspects) != 1 else ''} it may have held, "
+                  "each in a fresh worker", file=sys.stderr, flush=True)
         for task in suspects:  # each alone, so the one that kills a worker is known
             died_again, _ = _run_pool([task], profiles, cache, 1, on_result, progress)
             if died_again:
