@@ -117,3 +117,19 @@ def test_under_ulimit_n_12_a_pool_run_checks_every_notebook(tmp_path):
     codes = [finding["code"] for finding in json.loads(result.stdout)]
     assert codes == ["NB101"] * 4, (codes, result.stderr)
     assert result.returncode == 1
+
+
+@pytest.mark.parametrize("table", ["nblnt", "nblint-", "nbllint"])
+def test_a_misspelled_table_name_is_an_error_not_ignored(tmp_path, table):
+    (tmp_path / "pyproject.toml").write_text(f'[tool.{table}]\nselect = ["NB6"]\n\n[tool.pylint]\nx = 1\n', encoding="utf-8")
+    write_notebook(tmp_path / "nb.ipynb", CELLS)
+    result = run_nblint("check", "--no-cache", "nb.ipynb", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith(f"unknown table [tool.{table}]; did you mean [tool.nblint]?"), result.stderr
+
+
+def test_other_tools_tables_are_not_taken_for_a_misspelling(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.pylint]\nx = 1\n[tool.nbqa]\ny = 2\n[tool.ruff]\nz = 3\n", encoding="utf-8")
+    write_notebook(tmp_path / "nb.ipynb", CELLS)
+    result = run_nblint("check", "--no-cache", "nb.ipynb", cwd=tmp_path)
+    assert result.returncode == 1 and "NB101" in result.stdout, result.stderr
