@@ -133,3 +133,18 @@ def test_other_tools_tables_are_not_taken_for_a_misspelling(tmp_path):
     write_notebook(tmp_path / "nb.ipynb", CELLS)
     result = run_nblint("check", "--no-cache", "nb.ipynb", cwd=tmp_path)
     assert result.returncode == 1 and "NB101" in result.stdout, result.stderr
+
+
+def test_a_cache_entry_replaced_by_a_folder_is_repaired(tmp_path):
+    write_notebook(tmp_path / "nb.ipynb", CELLS)
+    cache = tmp_path / ".nblint_cache"
+    assert run_nblint("check", "nb.ipynb", "--cache-dir", str(cache), cwd=tmp_path).returncode == 1
+    entries = [path for path in cache.rglob("*.json") if path.parent.parent != cache]
+    assert len(entries) == 1, entries
+    entries[0].unlink()
+    entries[0].mkdir()  # a folder where the entry was
+    (entries[0] / "junk").write_text("x")
+    again = run_nblint("check", "nb.ipynb", "--cache-dir", str(cache), cwd=tmp_path)
+    assert again.returncode == 1 and "NB101" in again.stdout
+    assert entries[0].is_file()  # the next run can hit it again
+    json.loads(entries[0].read_text())

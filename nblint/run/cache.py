@@ -152,6 +152,10 @@ class Cache:
             from nblint.core.atomic import write_bytes_atomic
 
             entry.parent.mkdir(exist_ok=True)
+            if entry.is_dir() and not entry.is_symlink():  # an entry replaced by a folder: repaired, not cold for ever
+                import shutil
+
+                shutil.rmtree(entry)
             write_bytes_atomic(entry, json.dumps(data, separators=(",", ":")).encode("utf-8"), durable=False)
         except (OSError, ValueError, TypeError):  # a full disk, a read-only folder: the run goes on uncached
             pass
