@@ -148,3 +148,15 @@ def test_a_cache_entry_replaced_by_a_folder_is_repaired(tmp_path):
     assert again.returncode == 1 and "NB101" in again.stdout
     assert entries[0].is_file()  # the next run can hit it again
     json.loads(entries[0].read_text())
+
+
+@pytest.mark.parametrize("fix", [[], ["--fix"]])
+def test_check_removes_the_stale_temporary_file_of_a_killed_run(tmp_path, fix):
+    write_notebook(tmp_path / "nb.ipynb", CELLS)
+    stale = tmp_path / ".nb.ipynb.0123456789ab.nblint-tmp"
+    stale.write_text('{"half": ')
+    os.utime(stale, (0, 0))  # long ago: no live write holds it
+    result = run_nblint("check", "--no-cache", *fix, "nb.ipynb", cwd=tmp_path)
+    assert result.returncode == 1
+    assert not stale.exists()
+    assert "a temporary file left by an interrupted run" in result.stderr

@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"nblint: error: {name}: {what}; not checked", file=sys.stderr)
         for name in found.empty:
             print(f"nblint: warning: {name}: no notebooks found", file=sys.stderr)
+        _remove_leftovers(found.files)
         cache = None
         if not args.no_cache:
             from nblint.run.cache import Cache, location_for
@@ -136,3 +137,13 @@ def run(args: argparse.Namespace) -> int:
     if run_result.findings and not args.exit_zero:
         return 1
     return 0
+
+
+def _remove_leftovers(files) -> None:
+    """Temporary files of a `--fix` (or strip) killed mid-write, beside the notebooks: removed, as
+    nblint.core.atomic promises a later run does, so `git status` does not show them for ever."""
+    from nblint.core.atomic import remove_stale_temporaries
+
+    for folder in sorted({path.parent for path in files}):
+        for removed in remove_stale_temporaries(folder):
+            print(f"nblint: removed {removed}, a temporary file left by an interrupted run", file=sys.stderr)
