@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -160,3 +161,40 @@ def test_check_removes_the_stale_temporary_file_of_a_killed_run(tmp_path, fix):
     assert result.returncode == 1
     assert not stale.exists()
     assert "a temporary file left by an interrupted run" in result.stderr
+
+
+def test_a_cache_that_cannot_be_written_is_still_read(tmp_path):
+    import shutil
+    import stat
+    import subprocess
+    import sys
+    import tempfile
+
+    if os.geteuid() == 0:  # root writes anywhere; and user nobody here sees another engine fingerprint
+        pytest.skip("needs a user for whom a folder can be read-only (root bypasses permissions)")
+    project = Path(tempfile.mkdtemp(prefix="nblint-ro-"))  # beside tmp_path: readable by another user
+    try:
+        project.chmod(0o755)
+        write_notebook(project / "nb.ipynb", CELLS)
+        cache = project / "cache"
+        assert run_nblint("check", "nb.ipynb", "--cache-dir", str(cache), cwd=project).returncode == 1
+        for folder in [cache, *[p for p in cache.rglob("*") if p.is_dir()]]:
+            folder.chmod(0o555)
+        for entry in cache.rglob("*.json"):
+            entry.chmod(0o444)
+        # A hit is a result read back, not checked again: a stored entry with a changed message shows it.
+        entry = next(p for p in cache.rglob("*.json") if p.parent.parent != cache)
+        entry.chmod(0o644)
+        entry.write_text(entry.read_text().replace("allocates", "ALLOCATES-FROM-CACHE"))
+        entry.chmod(0o444)
+
+        prefix: list[str] = []
+        env = {key: value for key, value in os.environ.items() if key != "NBLINT_CACHE_DIR"}
+        result = subprocess.run([*prefix, sys.executable, "-m", "nblint", "check", "nb.ipynb", "--cache-dir", str(cache)],
+                                cwd=project, capture_output=True, text=True, timeout=120, env=env)
+        assert "ALLOCATES-FROM-CACHE" in result.stdout, (result.stdout, result.stderr)
+    finally:
+        for path in [project, *project.rglob("*")]:
+            if path.is_dir():
+                path.chmod(stat.S_IRWXU)
+        shutil.rmtree(project)
