@@ -198,3 +198,16 @@ def test_a_cache_that_cannot_be_written_is_still_read(tmp_path):
             if path.is_dir():
                 path.chmod(stat.S_IRWXU)
         shutil.rmtree(project)
+
+
+def test_the_by_code_counts_put_the_kernel_killers_first():
+    from nblint.core.findings import Finding, Severity
+    from nblint.reporters import RunResult
+    from nblint.reporters.text import tail
+
+    run = RunResult(checked=1)
+    run.findings += [Finding("NB601", "info-thing", "m", Severity.INFO, "nb.ipynb") for _ in range(30)]
+    run.findings += [Finding("NB501", "warning-thing", "m", Severity.WARNING, "nb.ipynb") for _ in range(5)]
+    run.findings += [Finding("NB101", "huge-allocation", "m", Severity.ERROR, "nb.ipynb")]
+    codes = [line.split()[1] for line in tail(run)[2:]]
+    assert codes == ["NB101", "NB501", "NB601"]
