@@ -120,9 +120,9 @@ def test_summary_counts_the_notebooks_checked_and_a_long_report_ends_with_counts
     lines = result.stdout.splitlines()
     assert result.returncode == 1
     assert lines[-1] == "Found 30 findings in 1 notebook (3 checked). 26 fixable with `nblint check --fix`."
-    assert lines[-4:-1] == ["By code:", "  26  NB703  error-output", "   4  NB001  syntax-error"]
+    assert lines[-4:-1] == ["By code:", "   4  NB001  syntax-error", "  26  NB703  error-output"]  # by severity
     full = run_nblint("check", "--no-cache", "--format", "full", str(tmp_path)).stdout
-    assert "\n\nBy code:\n  26  NB703  error-output\n   4  NB001  syntax-error\n\nFound 30 findings" in full
+    assert "\n\nBy code:\n   4  NB001  syntax-error\n  26  NB703  error-output\n\nFound 30 findings" in full
     # a short report has no tail
     short = run_nblint("check", "--no-cache", str(tmp_path / "a_clean.ipynb"), str(tmp_path / "c_noisy.ipynb"),
                        "--ignore", "NB703").stdout

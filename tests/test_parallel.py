@@ -84,6 +84,7 @@ def test_a_worker_killed_mid_run_does_not_lose_a_notebook(tmp_path):
         pytest.skip("the run ended before a worker could be killed")
     assert "Traceback" not in err and process.returncode == 1, err
     assert out == expected.stdout
+    assert "nblint: warning: a worker process died" in err  # recovered, and said so
 
 
 @pytest.mark.slow
@@ -111,6 +112,7 @@ def test_a_notebook_that_kills_its_worker_every_time_is_named_and_the_run_goes_o
     assert sorted((f["path"], f["code"]) for f in findings) == [
         ("a_bomb.ipynb", "NB000"), *((f"nb{index}.ipynb", "NB405") for index in range(4))]
     assert "the worker process checking this notebook died" in findings[0]["message"]
+    assert "nblint: warning: a worker process died" in result.stderr
 
 
 def _imported(*args: str, cwd: Path) -> set[str]:

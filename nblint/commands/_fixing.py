@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from nblint.core.read.files import read_regular_bytes
 from nblint.core.wording import plural
 
 
@@ -100,7 +101,7 @@ def add_noqa(results) -> int:
             continue
         path = Path(result.path)
         try:
-            raw = path.read_bytes()
+            raw = read_regular_bytes(path)
             notebook = parse_notebook(path, raw)
         except (OSError, Unreadable) as exc:
             print(f"nblint: warning: {result.path}: left unchanged: {exc}", file=sys.stderr)

@@ -80,8 +80,11 @@ def run(args: argparse.Namespace) -> int:
         found = discover(args.paths or ["."], resolver)
         for name in found.missing:
             print(f"nblint: error: {name}: no such file or folder", file=sys.stderr)
+        for name, what in found.not_files:
+            print(f"nblint: error: {name}: {what}; not checked", file=sys.stderr)
         for name in found.empty:
             print(f"nblint: warning: {name}: no notebooks found", file=sys.stderr)
+        _remove_leftovers(found.files)
         cache = None
         if not args.no_cache:
             from nblint.run.cache import Cache, location_for
@@ -94,18 +97,18 @@ def run(args: argparse.Namespace) -> int:
             results = only_new(results, args.diff_base, resolver)
         fixed, write_failed = 0, False
         if args.add_noqa:
-            return max(_fixing.add_noqa(results), 2 if found.missing else 0)
+            return max(_fixing.add_noqa(results), 2 if found.missing or found.not_files else 0)
         if args.fix or args.diff:
             fix_run, write_failed = _fixing.fix(results, resolver, args)
             if args.diff:
                 status = _fixing.show_diff(fix_run, args)
-                return 2 if found.missing else status
+                return 2 if found.missing or found.not_files else status
             results, fixed = fix_run.results, fix_run.fixed
     except ConfigError as exc:
         print(f"nblint: error: {exc}", file=sys.stderr)
         return 2
 
-    if found.missing and not found.files:
+    if (found.missing or found.not_files) and not found.files:
         return 2  # nothing was checked: a summary would only say so beside the error
 
     run_result = RunResult(checked=len(results), fixed=fixed)
@@ -129,8 +132,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
 
-    if found.missing or write_failed:
+    if found.missing or found.not_files or write_failed:
         return 2
     if run_result.findings and not args.exit_zero:
         return 1
     return 0
+
+
+def _remove_leftovers(files) -> None:
+    """Temporary files of a `--fix` (or strip) killed mid-write, beside the notebooks: removed, as
+    nblint.core.atomic promises a later run does, so `git status` does not show them for ever."""
+    from nblint.core.atomic import remove_stale_temporaries
+
+    for folder in sorted({path.parent for path in files}):
+        for removed in remove_stale_temporaries(folder):
+            print(f"nblint: removed {removed}, a temporary file left by an interrupted run", file=sys.stderr)

@@ -78,11 +78,14 @@ def run(args: argparse.Namespace) -> int:
 
     for name in found.missing:
         print(f"nblint: error: {name}: no such file or folder", file=sys.stderr)
+    for name, what in found.not_files:
+        print(f"nblint: error: {name}: {what}; left unchanged", file=sys.stderr)
     for name in found.empty:
         print(f"nblint: warning: {name}: no notebooks found", file=sys.stderr)
 
     with _terminate_as_exit():
         tally = _strip_all(plan, write=not (args.check or args.dry_run), detail=not args.check)
+    tally.failed += len(found.not_files)
 
     if args.check or args.dry_run:
         verb = "would be stripped"
@@ -90,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         verb = "stripped"
     print(f"{_count(tally.changed, 'notebook')} {verb}, {tally.clean} already clean"
           + (f", {_count(tally.failed, 'file')} could not be stripped" if tally.failed else ""), file=sys.stderr)
-    if found.missing or tally.failed:
+    if found.missing or found.not_files or tally.failed:
         return 2
     return 1 if tally.changed else 0
 
@@ -104,6 +107,7 @@ class _Tally:
 
 def _strip_all(plan, write: bool, detail: bool) -> _Tally:
     from nblint.core.atomic import write_bytes_atomic
+    from nblint.core.read.files import read_regular_bytes
     from nblint.integrations.strip import NotStrippable, strip_notebook
 
     tally = _Tally()
@@ -111,7 +115,7 @@ def _strip_all(plan, write: bool, detail: bool) -> _Tally:
         _remove_leftovers({path.parent for path, _ in plan})
     for path, options in plan:
         try:
-            data = path.read_bytes()
+            data = read_regular_bytes(path)
         except OSError as exc:
             _fail(tally, path, f"cannot read: {exc.strerror or exc}")
             continue

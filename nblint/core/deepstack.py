@@ -16,6 +16,51 @@ T = TypeVar("T")
 
 STACK_BYTES = 512 * 1024 * 1024  # address space only: pages are touched as the stack grows
 RECURSION_LIMIT = 200_000
+MIN_STACK_BYTES = 8 * 1024 * 1024
+BYTES_PER_LEVEL = STACK_BYTES // RECURSION_LIMIT
+
+
+def stack_sizes() -> list[int]:
+    """The stack sizes to try, biggest first: under an address-space limit (`ulimit -v`, as small CI runners
+    and HPC login nodes set) a 512 MiB stack cannot even be reserved, so start at an eighth of the limit."""
+    biggest = STACK_BYTES
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY and soft > 0:
+            biggest = min(biggest, soft // 8)
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass
+    sizes = []
+    size = biggest - biggest % (1024 * 1024)
+    while size >= MIN_STACK_BYTES:
+        sizes.append(size)
+        size //= 2
+    return sizes
+
+
+def recursion_limit_for(stack: int) -> int:
+    return max(sys.getrecursionlimit(), min(RECURSION_LIMIT, stack // BYTES_PER_LEVEL))
+
+
+def start_thread(make: Callable[[], threading.Thread]) -> threading.Thread | None:
+    """Start the thread `make` builds with the biggest stack the process may have and raise the recursion
+    limit to match; None when not even a small one can start (the caller runs on its own thread)."""
+    previous_size = threading.stack_size()
+    try:
+        for size in stack_sizes():
+            try:
+                threading.stack_size(size)
+                thread = make()
+                thread.start()
+            except (RuntimeError, MemoryError, ValueError):
+                continue
+            sys.setrecursionlimit(recursion_limit_for(size))
+            return thread
+    finally:
+        threading.stack_size(previous_size)
+    return None
 
 
 def call_with_deep_stack(function: Callable[..., T], *args, **kwargs) -> T:
@@ -28,15 +73,10 @@ def call_with_deep_stack(function: Callable[..., T], *args, **kwargs) -> T:
         except BaseException as exc:  # handed back to the caller's thread as is
             error.append(exc)
 
-    previous_size = threading.stack_size()
     previous_limit = sys.getrecursionlimit()
-    threading.stack_size(STACK_BYTES)
-    sys.setrecursionlimit(max(previous_limit, RECURSION_LIMIT))
-    try:
-        thread = threading.Thread(target=target, name="nblint-deep-stack")
-        thread.start()
-    finally:
-        threading.stack_size(previous_size)
+    thread = start_thread(lambda: threading.Thread(target=target, name="nblint-deep-stack"))
+    if thread is None:
+        return function(*args, **kwargs)  # no room for a bigger stack: the default one, and its limit
     thread.join()
     sys.setrecursionlimit(previous_limit)
     if error:
@@ -54,14 +94,8 @@ class DeepStackThread:
         import queue
 
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
-        previous_size = threading.stack_size()
-        sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))  # for the life of the process
-        threading.stack_size(STACK_BYTES)
-        try:
-            self._thread = threading.Thread(target=self._serve, name="nblint-deep-stack", daemon=True)
-            self._thread.start()
-        finally:
-            threading.stack_size(previous_size)
+        # The recursion limit it sets stays for the life of the process.
+        self._thread = start_thread(lambda: threading.Thread(target=self._serve, name="nblint-deep-stack", daemon=True))
 
     def _serve(self) -> None:
         while True:
@@ -73,6 +107,8 @@ class DeepStackThread:
             done.set()
 
     def call(self, function: Callable[..., T], *args, **kwargs) -> T:
+        if self._thread is None:
+            return function(*args, **kwargs)  # no room for a bigger stack: the caller's own
         outcome: list = []
         done = threading.Event()
         self._requests.put((function, args, kwargs, outcome, done))

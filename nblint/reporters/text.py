@@ -55,7 +55,11 @@ def tail(run: RunResult) -> list[str]:
     """The per-code counts that close a long report (nothing for a short one)."""
     if len(run.findings) < TAIL_FROM:
         return []
-    return ["", "By code:", *("  " + line for line in statistics_lines(run))]
+    # By severity, the kernel killers (errors) first, as people read top-down; the most frequent first within.
+    rank = {finding.code: finding.severity.rank for finding in run.findings}
+    rows = sorted(run.by_code(), key=lambda row: (-rank[row[0]], -row[2], row[0]))
+    width = max((len(str(count)) for _, _, count in rows), default=1)
+    return ["", "By code:", *(f"  {count:>{width}}  {code}  {name}" for code, name, count in rows)]
 
 
 def _fixed(run: RunResult) -> str:

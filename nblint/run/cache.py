@@ -99,10 +99,11 @@ class Cache:
         self.root = Path(os.path.abspath(root))
         self.folder = self.root / __version__
         self.engine = engine_fingerprint()
+        self.writable = True
 
     def prepare(self) -> bool:
         """Create the cache folder (with CACHEDIR.TAG and a .gitignore of `*`); False when it cannot be
-        written, and then the run goes on without a cache."""
+        read, and then the run goes on without a cache. One that cannot be written is read only."""
         try:
             if not (self.root / _TAG_NAME).is_file():
                 self.root.mkdir(parents=True, exist_ok=True)
@@ -111,9 +112,11 @@ class Cache:
                 write_bytes_atomic(self.root / ".gitignore", b"# Created by nblint automatically.\n*\n", durable=False)
                 write_bytes_atomic(self.root / _TAG_NAME, CACHEDIR_TAG.encode(), durable=False)
             self.folder.mkdir(exist_ok=True)
-            return os.access(self.folder, os.W_OK)
         except OSError:
-            return False
+            pass
+        # A cache that cannot be written is still read (a shared or read-only checkout warmed elsewhere).
+        self.writable = os.access(self.folder, os.W_OK)
+        return self.folder.is_dir() and os.access(self.folder, os.R_OK | os.X_OK)
 
     def entry_path(self, notebook: str, settings_fingerprint: str) -> Path:
         name = _digest(
@@ -139,6 +142,8 @@ class Cache:
             return None
 
     def store(self, entry: Path, digest: str, result) -> None:
+        if not self.writable:
+            return
         data = {
             "format": FORMAT,
             "name": entry.stem,
@@ -152,6 +157,10 @@ class Cache:
             from nblint.core.atomic import write_bytes_atomic
 
             entry.parent.mkdir(exist_ok=True)
+            if entry.is_dir() and not entry.is_symlink():  # an entry replaced by a folder: repaired, not cold for ever
+                import shutil
+
+                shutil.rmtree(entry)
             write_bytes_atomic(entry, json.dumps(data, separators=(",", ":")).encode("utf-8"), durable=False)
         except (OSError, ValueError, TypeError):  # a full disk, a read-only folder: the run goes on uncached
             pass

@@ -186,8 +186,14 @@ def load_file(path: Path) -> dict[str, Any] | None:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("nblint")
+        tool = data.get("tool", {})
+        table = tool.get("nblint") if isinstance(tool, dict) else None
         if table is None:
+            import difflib
+
+            near = difflib.get_close_matches("nblint", [k for k in tool if isinstance(k, str)] if isinstance(tool, dict) else [], 1, 0.8)
+            if near:  # a misspelled table would otherwise be ignored silently, every setting in it lost
+                raise ConfigError(f"{path}: unknown table [tool.{near[0]}]; did you mean [tool.nblint]?")
             return None
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [tool.nblint] must be a table")

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nblint.core.read.files import describe_path
 from nblint.run.config import DEFAULT_EXCLUDE, ConfigResolver
 
 _DEFAULT_EXCLUDE = frozenset(DEFAULT_EXCLUDE)
@@ -22,6 +23,9 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)  # folders holding no notebook
+    # Paths named, or `*.ipynb` names found in a folder, that are not files to read, with what each is:
+    # ("x.ipynb", "is a FIFO, not a file"), a device, a symlink loop. Never opened; the run reports them.
+    not_files: list[tuple[str, str]] = field(default_factory=list)
 
 
 def discover(paths: list[str], resolver: ConfigResolver) -> Discovery:
@@ -34,19 +38,30 @@ def discover(paths: list[str], resolver: ConfigResolver) -> Discovery:
             seen.add(key)
             found.files.append(path)
 
+    def walked(notebook: Path) -> None:
+        what = describe_path(notebook)
+        if what is None or what.startswith("is a broken symlink"):
+            add(notebook)  # a broken symlink is reported as unreadable (NB002) when read
+        else:
+            found.not_files.append((str(notebook), what))
+
     for name in paths:
         path = Path(name)
         if path.is_file():
             if not resolver.for_path(path).is_excluded(path):
                 add(path)
         elif path.is_dir():
-            before = len(found.files)
+            before, not_before = len(found.files), len(found.not_files)
             for notebook in _walk(path, resolver):
-                add(notebook)
-            if len(found.files) == before:
+                walked(notebook)
+            if len(found.files) == before and len(found.not_files) == not_before:
                 found.empty.append(name)
         else:
-            found.missing.append(name)
+            what = describe_path(path)
+            if what is None or what == "no such file or folder":
+                found.missing.append(name)
+            else:
+                found.not_files.append((name, what))
     return found
 
 

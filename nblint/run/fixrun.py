@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from nblint.core.read.files import read_regular_bytes
 from nblint.core.findings import Finding
 from nblint.core.fixes import FixError, apply_fixes
 from nblint.run.pipeline import FileResult, check_file
@@ -82,7 +83,7 @@ def unfixed(run: FixRun, item: FixedFile, original: FileResult) -> None:
 def _fix_one(result: FileResult, resolver, unsafe: bool, keep) -> FixedFile:
     path = Path(result.path)
     try:
-        raw = path.read_bytes().decode("utf-8")
+        raw = read_regular_bytes(path).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return FixedFile(result.path, "", "", result=result, problem=f"cannot read it again: {exc}")
     bom = _BOM if raw.startswith(_BOM) else ""

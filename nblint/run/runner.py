@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from nblint.core.read.files import read_regular_bytes
 from nblint.run.config import ConfigResolver
 from nblint.core.deepstack import call_with_deep_stack
 from nblint.run.dependencies import recording
@@ -102,7 +103,7 @@ def check_files(files: list[Path], resolver: ConfigResolver, jobs: int | None = 
                 else:
                     results.append(hit)
                     progress.finished(task.shown)
-        workers = choose_workers(jobs, len(pending))
+        workers = min(choose_workers(jobs, len(pending)), _workers_the_descriptors_allow())
         if workers <= 1:
             results.extend(_check_in_process(pending, profiles, cache, look_up=False, progress=progress))
         else:
@@ -111,7 +112,21 @@ def check_files(files: list[Path], resolver: ConfigResolver, jobs: int | None = 
                 results.append(result)
                 progress.finished(result.path)
 
-            _check_in_pool(pending, profiles, cache, workers, on_result, progress)
+            try:
+                _check_in_pool(pending, profiles, cache, workers, on_result, progress)
+            except OSError as exc:  # no processes to be had (`ulimit -n`, `ulimit -u`): check here instead
+                import errno
+
+                if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.EAGAIN, errno.ENOMEM):
+                    raise
+                import gc
+
+                gc.collect()  # the broken pool's pipes: closed, so this process can open notebooks again
+                print(f"nblint: warning: cannot start worker processes ({exc.strerror or exc}); "
+                      "checking in this process", file=sys.stderr)
+                done = {result.path for result in results}
+                left = [task for task in pending if task.shown not in done]
+                results.extend(_check_in_process(left, profiles, cache, look_up=False, progress=progress))
     results.sort(key=lambda result: result.path)
     return results
 
@@ -157,6 +172,22 @@ def choose_workers(jobs: int | None, to_check: int) -> int:
     return max(1, min(jobs, to_check))
 
 
+def _workers_the_descriptors_allow() -> int:
+    """A pool costs file descriptors (the executor's queues, ~4 per worker): under a small `ulimit -n` a pool
+    would fail to start, or starve the reading of notebooks. 1 (check in process) when there is no room."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft == resource.RLIM_INFINITY:
+            return 1 << 30
+        in_use = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 8
+    except (ImportError, OSError, ValueError):
+        return 1 << 30
+    room = soft - in_use - 16  # kept for reading notebooks, the cache and the reporters
+    return max(1, room // 6)
+
+
 def plan(files: Iterable[Path], resolver: ConfigResolver) -> tuple[list[Task], list[Profile]]:
     profiles: list[Profile] = []
     index_of: dict[tuple[int, frozenset[str]], int] = {}
@@ -184,7 +215,7 @@ def _lookup(task: Task, profile: Profile, cache) -> FileResult | None:
     from nblint.run.cache import content_digest
 
     try:
-        raw = Path(task.path).read_bytes()
+        raw = read_regular_bytes(task.path)
     except OSError:
         return None  # checked, and reported as unreadable, like any other miss
     return cache.load(cache.entry_path(task.path, profile.fingerprint), content_digest(raw), task.shown)
@@ -195,7 +226,7 @@ def _check_task(task: Task, profile: Profile, cache, look_up: bool = False) -> F
     `look_up`, return the cached result instead when there is one (one read of the file either way)."""
     path = Path(task.path)
     try:
-        raw = path.read_bytes()
+        raw = read_regular_bytes(path)
     except OSError:
         raw = None  # check_file reads it again and reports why it cannot (NB002); nothing to cache
     digest = entry = None
@@ -270,6 +301,10 @@ def _check_in_pool(tasks: list[Task], profiles: list[Profile], cache, workers: i
     queue = sorted(tasks, key=lambda task: task.size, reverse=True)
     while queue:
         suspects, queue = _run_pool(queue, profiles, cache, workers, on_result, progress)
+        if suspects:
+            print(f"nblint: warning: a worker process died (a crash, or the system ran out of memory); "
+                  f"re-checking the {len(suspects)} notebook{'s' if len(suspects) != 1 else ''} it may have held, "
+                  "each in a fresh worker", file=sys.stderr, flush=True)
         for task in suspects:  # each alone, so the one that kills a worker is known
             died_again, _ = _run_pool([task], profiles, cache, 1, on_result, progress)
             if died_again:

@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from nblint.core.read.files import read_regular_bytes
 from nblint.core.read import jsonload, schema
 from nblint.core.read.jsonlocator import locate_lines, path_deeper_than
 
@@ -185,7 +186,7 @@ class Notebook:
 def read_notebook(path: Path) -> Notebook:
     """Read and check the structure of one notebook. Raises Unreadable."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular_bytes(path)
     except OSError as exc:
         raise Unreadable("NB002", f"cannot read file: {exc.strerror or exc}") from None
     return parse_notebook(path, raw)

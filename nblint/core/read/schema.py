@@ -76,6 +76,8 @@ def quick_check(data: dict) -> Problem | None:
             return (f"'{sorted(missing)[0]}' is a required property", path)
         if minor >= 5 and "id" not in cell:
             return ("'id' is a required property", path)
+        if "id" in cell and minor < 5:
+            return ("cell ids came with nbformat 4.5: 'id' is not allowed in a 4.%d notebook" % minor, path + ("id",))
         if "id" in cell and not (isinstance(cell["id"], str) and _CELL_ID.match(cell["id"])):
             return ("cell id must be 1-64 letters, digits, '-' or '_'", path + ("id",))
         extra = set(cell) - required - optional

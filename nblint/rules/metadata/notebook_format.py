@@ -92,7 +92,7 @@ class DuplicateCellId(NotebookRule):
         if not isinstance(cells, list):
             return
         first_seen: dict[str, int] = {}
-        taken = {cell.get("id") for cell in cells if isinstance(cell, dict)}
+        taken = {cell.get("id") for cell in cells if isinstance(cell, dict) and isinstance(cell.get("id"), str)}
         for index, cell in enumerate(cells):
             cell_id = cell.get("id") if isinstance(cell, dict) else None
             if not isinstance(cell_id, str):
