@@ -30,6 +30,14 @@ _MAGIC_LINE = re.compile(r"^(\s*)(?=\S)(?:[%!]|\?{1,2}\s*[\w.])")
 # `df.head?`, `np.zeros??`, and `a = b??` (IPython shows help for the last object on the line)
 _HELP_LINE = re.compile(r"^(\s*)(?=\S)[^#'\"]*[\w.)\]]\?{1,2}\s*$")
 _ASSIGNED_MAGIC = re.compile(r"^(\s*)(?=\S)([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w]*)*)\s*=\s*[%!]")
+# `%time stmt`, `%timeit [-n N -r R ...] stmt`: IPython runs the statement, so it is analysed. The magic
+# and its options give way to `pass;` padded to their width, so the statement keeps its columns; in
+# `x = %time expr` they give way to spaces. `%timeit`'s options: -n<N> -r<R> -p<P> (attached or not),
+# -t -c -q -o.
+_TIMED_LINE = re.compile(r"^(\s*)(?=\S)(%(?:time|timeit)(?:\s+-(?:[nrp]\s*\d+|[tcqo]))*\s+)(?=\S)(.*)$")
+_TIMED_ASSIGNED = re.compile(r"^(\s*)(?=\S)([A-Za-z_]\w*\s*=\s*)(%(?:time|timeit)(?:\s+-(?:[nrp]\s*\d+|[tcqo]))*\s+)(?=\S)(.*)$")
+# A compound statement cannot follow `pass;`: such a line is masked whole, as before.
+_COMPOUND = re.compile(r"(?:for|while|if|with|def|class|try|async|match|elif|else|except|finally)\b|@")
 _AUTOMAGIC_LINE = re.compile(rf"^(\s*)(?=\S)(?:{_AUTOMAGICS})(?:\s+(?![=(\[,:]|\.\w|(?:in|is|and|or|if|for|not)\b)\S.*)?\s*$")
 
 
@@ -74,8 +82,25 @@ def cell_magic(source: str) -> str | None:
     return None
 
 
+def _timed_statement(line: str) -> str | None:
+    """`%time y = f(x)` -> `pass; y = f(x)` (same width), `r = %time f(x)` -> `r =       f(x)`."""
+    match = _TIMED_ASSIGNED.match(line)
+    if match:
+        indent, target, magic, expression = match.groups()
+        return None if _COMPOUND.match(expression) else f"{indent}{target}{' ' * len(magic)}{expression}"
+    match = _TIMED_LINE.match(line)
+    if match:
+        indent, magic, statement = match.groups()
+        if len(magic) >= len("pass;") and not _COMPOUND.match(statement):
+            return f"{indent}pass;{' ' * (len(magic) - len('pass;'))}{statement}"
+    return None
+
+
 def mask_line(line: str) -> str | None:
     """The Python stand-in for an IPython line, or None when the line is not IPython syntax."""
+    timed = _timed_statement(line)
+    if timed is not None:
+        return timed
     match = _ASSIGNED_MAGIC.match(line)
     if match:
         names = match.group(2)
@@ -106,10 +131,13 @@ def mask_lines(lines: list[str]) -> tuple[list[str], list[tuple[int, str]]]:
             number += 1
             continue
         masked[number] = stand_in
+        # a timed statement continued with backslashes stays Python: its continuation lines are kept
+        keep_continuations = _timed_statement(line) is not None
         start, text = number, line
         while lines[number].rstrip().endswith("\\") and number + 1 < len(lines):
             number += 1
-            masked[number] = ""
+            if not keep_continuations:
+                masked[number] = ""
             text = text.rstrip()[:-1].rstrip() + " " + lines[number].strip()
         found.append((start, text))
         number += 1

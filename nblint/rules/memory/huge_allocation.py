@@ -101,6 +101,9 @@ class HugeAllocation(CodeRule):
         "import tensorflow as tf\nx = tf.zeros([1, 200, 200, 100])\nk = tf.identity(dense.weights[0])\n",
     ]
     INVALID = [
+        # `%time` and `%timeit` run their statement: it is analysed, at its own columns.
+        Invalid("import numpy as np\n%time y = np.zeros((100_000, 100_000))\n", line=2, column=11),
+        Invalid("import numpy as np\n%timeit -n 1 -r 1 np.ones((100_000, 100_000))\n", line=2, column=19),
         # A shape unpacked with * from a known tuple.
         Invalid("import numpy as np\nSHAPE = (100_000, 50_000)\nX = np.zeros((*SHAPE, 3))\n", line=3, message="112 GiB"),
         Invalid(
