@@ -37,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
                 print()
             print(_text(death))
     for death in found:
+        assert death.record is not None  # deaths() come from explain(), which sets the record
         mark_told(death.record, "why")
     return 1 if found else 0
 

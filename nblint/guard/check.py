@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, cast
 
 from nblint.core import suppressions
 from nblint.core.code.facts import Facts
@@ -68,7 +68,7 @@ class RecordingValues:
 
 def one_cell_notebook(source: str, tags: Iterable[str] = (), folder: Path | None = None) -> Notebook:
     metadata = {"tags": [t for t in tags if isinstance(t, str)]} if tags else {}
-    data = {"cell_type": "code", "source": source, "metadata": metadata, "outputs": [], "execution_count": None}
+    data: dict[str, Any] = {"cell_type": "code", "source": source, "metadata": metadata, "outputs": [], "execution_count": None}
     cell = Cell(0, "code", source, data, ("cells", 0))
     notebook_data = {"cells": [data], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     return Notebook((folder or Path.cwd()) / SHOWN_PATH, "", notebook_data, 4, [cell])
@@ -116,7 +116,8 @@ def check_cell(source: str, live, rules: list, options: Mapping[str, Any],
         refusals = {_where(f): f for f in again if not f.evidence or "estimate_bytes" in f.evidence}
     for finding in findings:
         if _where(finding) in refusals:
-            verdict.refused.append(refusal_line(refusals[_where(finding)], free, recording.evidence))
+            # refusals are looked for only when free is known
+            verdict.refused.append(refusal_line(refusals[_where(finding)], cast(int, free), recording.evidence))
         else:
             verdict.warnings.append(warning_line(finding, recording.evidence))
     return verdict

@@ -184,6 +184,7 @@ def _dtype_kind(column: Any) -> str | None:
         return "number"
     if kind == "O":
         pandas = sys.modules.get("pandas")
+        assert pandas is not None  # a pandas column's dtype: pandas is loaded
         inferred = pandas.api.types.infer_dtype(column, skipna=True)  # one C scan of the values' types
         return "object" if inferred in ("string", "empty") else None
     return None

@@ -110,7 +110,7 @@ def matches(death: Death, notebooks: list[str]) -> bool:
     return False
 
 
-def explain(record: R.Record, log: list[tuple[float, str]]) -> Death:
+def explain(record: R.Record, log: list[tuple[float, str]] | None) -> Death:
     kernel = record.kernel
     limit = kernel.get("memory_limit")
     limit = int(limit) if isinstance(limit, (int, float)) else None
@@ -155,7 +155,7 @@ def explain(record: R.Record, log: list[tuple[float, str]]) -> Death:
         frames = current_frames(record.term)
         died_at = record.term_time or died_at
     else:
-        oom = list(log_lines)
+        oom: list[tuple[float, str] | str] = list(log_lines)
         for when, text in log_lines:
             died_at = when
         rise = _oom_rise(record)
@@ -234,7 +234,7 @@ def _current_oom(record: R.Record) -> int | None:
     return oom_kill_count(record.kernel.get("oom_file"))
 
 
-def _kill_lines(record: R.Record, log: list[tuple[float, str]]) -> list[tuple[float, str]]:
+def _kill_lines(record: R.Record, log: list[tuple[float, str]] | None) -> list[tuple[float, str]]:
     """The kernel log's OOM-kill lines for this pid, after this kernel started (a pid is reused)."""
     pid = record.pid
     needle = re.compile(rf"Killed process {pid}\b")
@@ -434,6 +434,7 @@ def tell_previous(shell, recorder) -> None:
         return
     line = tell_line(found[0], len(found) - 1)
     for death in found:
+        assert death.record is not None  # deaths() come from explain(), which sets the record
         R.mark_told(death.record, "kernel")
     if _in_a_cell(shell):
         print(line, file=sys.stderr)

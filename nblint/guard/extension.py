@@ -18,7 +18,7 @@ import ast
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from IPython.core.error import InputRejected
 
@@ -95,7 +95,8 @@ def _statement_source(statement: ast.stmt, raw: str) -> str:
 def with_checkpoints(module: ast.Module, shell_id: int, raw: str = "") -> ast.Module:
     """The cell with a check before each top-level statement a size rule could fire on once the earlier
     statements have run (`rows = load()` then `np.zeros((len(rows), 50))`)."""
-    body, earlier = [], set()
+    body: list[ast.stmt] = []
+    earlier: set[str] = set()
     for index, statement in enumerate(module.body):
         if index and earlier and _sized(statement, earlier):
             call = ast.parse(f"__import__('nblint.guard.extension', fromlist=['checkpoint'])"
@@ -133,7 +134,8 @@ class Guard:
         self.imports: dict[str, tuple[str, Any]] = {}
         self._pending: Any = None  # the ExecutionInfo of the cell about to run
         self._checked_module = None
-        self.cell_raw, self.cell_tags = "", []  # the cell being run, for its checkpoints
+        self.cell_raw = ""  # the cell being run, for its checkpoints
+        self.cell_tags: list[str] = []
         self.last_seconds = 0.0
         from nblint.guard.memory import available_bytes
 
@@ -185,19 +187,21 @@ class Guard:
         """While a cell runs: the memory watcher (watch.py) and the output flood gate (flood.py)."""
         from nblint.guard import flood, watch
 
-        self.watch = watch.attach(self.shell, self.options, lambda: self.mode != "off")
-        self.flood = flood.attach(self.shell, self.options, lambda: self.mode != "off")
+        self.watch: watch.Watch | None = watch.attach(self.shell, self.options, lambda: self.mode != "off")
+        self.flood: flood.Flood | None = flood.attach(self.shell, self.options, lambda: self.mode != "off")
 
     def unregister(self) -> None:
         shell = self.shell
         if getattr(self, "watch", None) is not None:
             from nblint.guard import watch
 
+            assert self.watch is not None  # the getattr above
             watch.detach(shell, self.watch)
             self.watch = None
         if getattr(self, "flood", None) is not None:
             from nblint.guard import flood
 
+            assert self.flood is not None  # the getattr above
             flood.detach(shell, self.flood)
             self.flood = None
         for event, callback in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
@@ -230,7 +234,7 @@ class Guard:
         except Exception:
             pass
 
-    def before_execution(self) -> None:
+    def before_execution(self) -> bool:
         """Called by the AST transformer: check the cell about to run once (a `%%time` body or a
         `%timeit` statement transformed again later is not checked twice)."""
         info, self._pending = self._pending, None
@@ -253,7 +257,7 @@ class Guard:
 
     # -- the check ------------------------------------------------------------------------------
 
-    def check(self, raw: str, tags: list[str] = (), checkpoint: bool = False):
+    def check(self, raw: str, tags: Sequence[str] = (), checkpoint: bool = False):
         from nblint.guard.check import check_cell
         from nblint.guard.memory import available_bytes
         from nblint.guard.values import LiveValues
@@ -312,6 +316,7 @@ class Guard:
             lines.append(f"GPU memory free: {format_size(gpu.available)}, from {gpu.source}")
         lines.append(f"memory-budget (warnings above it): {format_size(self.budget)}, {self.settings_note}")
         if getattr(self, "watch", None) is not None:
+            assert self.watch is not None  # the getattr above
             lines.append(self.watch.status())
         lines.append(f"{len(self.rules)} code rules; last check took {self.last_seconds * 1000:.1f} ms")
         return "\n".join(lines)

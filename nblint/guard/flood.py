@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TextIO
 
 
 class _Gate:
@@ -22,7 +23,7 @@ class _Gate:
         self.limit = limit
         self.written = 0
         self.kept: list[str] = []  # what was sent, for the file should the limit be passed
-        self.file = None
+        self.file: TextIO | None = None
         self.path: Path | None = None
         self.held = 0
         self.stderr = stderr
@@ -36,6 +37,7 @@ class _Gate:
                 return stream.write(text)
             if self.file is None:
                 self._open()
+                assert self.file is not None  # _open() opened it, or raised
             self.written += len(text)
             self.held += len(text)
             self.file.write(text)
@@ -102,7 +104,7 @@ class Flood:
         self.limit = limit
         self.enabled = enabled
         self._gate: _Gate | None = None
-        self._saved = None
+        self._saved: tuple[TextIO, TextIO] | None = None
 
     def pre_run_cell(self, info=None) -> None:
         try:
@@ -120,6 +122,7 @@ class Flood:
         if gate is None:
             return
         try:
+            assert self._saved is not None  # saved together with the gate in pre_run_cell
             out, err = self._saved
             if isinstance(sys.stdout, _Wrapped) and sys.stdout._gate is gate:
                 sys.stdout = out

@@ -143,6 +143,7 @@ class Recorder:
     def _write_kernel_json(self) -> None:
         from nblint.core.atomic import write_bytes_atomic
 
+        assert self.folder is not None  # set by start() before any write
         write_bytes_atomic(self.folder / "kernel.json", json.dumps(self.kernel, indent=1).encode(), durable=False)
 
     def _open_sources(self) -> None:
@@ -161,6 +162,7 @@ class Recorder:
         self._page = os.sysconf("SC_PAGE_SIZE")
 
     def _enable_faulthandler(self) -> None:
+        assert self.folder is not None  # called from start(), after the folder is made
         fatal = open(self.folder / "fatal.txt", "w")
         self._files.append(fatal)
         faulthandler.enable(file=fatal, all_threads=True)
@@ -175,7 +177,8 @@ class Recorder:
         if not self.enabled or os.getpid() == self.pid:
             return
         try:
-            faulthandler.enable(file=sys.__stderr__, all_threads=True)
+            # sys.__stderr__ may be None: faulthandler then falls back to sys.stderr (any error is caught below)
+            faulthandler.enable(file=sys.__stderr__, all_threads=True)  # type: ignore[arg-type]
             if hasattr(faulthandler, "unregister"):
                 faulthandler.unregister(signal.SIGTERM)
         except Exception:
@@ -195,7 +198,7 @@ class Recorder:
             recorder._at_os_exit(code)
             real_exit(code)
 
-        os._exit = _exit
+        os._exit = _exit  # type: ignore[assignment]  # a deliberate wrapper; its parameter name differs from os._exit's
         self._restore.append((os, "_exit", real_exit))
 
         real_limit = sys.setrecursionlimit
@@ -277,6 +280,7 @@ class Recorder:
             line = first_line(raw).encode("utf-8", "replace")[:400]
             now = time.time()
             with self._lock:
+                assert self._map is not None  # enabled implies start() mapped the ring
                 # IPython counts the cell before pre_run_cell: its number is one less when it is stored
                 count = _execution_count(self.shell) - (1 if getattr(info, "store_history", False) else 0)
                 R.CELL.pack_into(self._map, R.CELLS_AT + (self._cells % R.CELL_SLOTS) * R.CELL_SIZE,
@@ -303,6 +307,7 @@ class Recorder:
             ok = getattr(result, "success", False)
             slot = R.CELLS_AT + ((self._cells - 1) % R.CELL_SLOTS) * R.CELL_SIZE
             with self._lock:
+                assert self._map is not None  # enabled implies start() mapped the ring
                 struct.pack_into("<dI", self._map, slot + R.AT_CELL_ENDED, time.time(), R.CELL_OK if ok else R.CELL_ERROR)
                 self._running = False
                 struct.pack_into("<I", self._map, R.AT_RUNNING, 0)
@@ -333,6 +338,7 @@ class Recorder:
                 pass
         now = time.time()
         with self._lock:
+            assert self._map is not None  # sample() runs only after start() mapped the ring
             R.SAMPLE.pack_into(self._map, R.SAMPLES_AT + (self._samples % R.SAMPLE_SLOTS) * R.SAMPLE.size,
                                now, rss, usage, self._cells)
             self._samples += 1
@@ -374,13 +380,13 @@ def binding_limit() -> tuple[int | None, str, str | None, str | None]:
             folder = folder.parent
     relative = M._cgroup_path(version_two=False)
     base = M.CGROUP_ROOT / "memory"
-    for folder in ((base / relative.lstrip("/")) if relative else None, base):
-        if folder is None:
+    for v1_folder in ((base / relative.lstrip("/")) if relative else None, base):
+        if v1_folder is None:
             continue
-        limit = M._read_int(folder / "memory.limit_in_bytes")
+        limit = M._read_int(v1_folder / "memory.limit_in_bytes")
         if limit is not None and limit < M._NO_LIMIT and (best is None or limit < best[0]):
-            best = (limit, f"cgroup v1 memory.limit_in_bytes ({folder})", str(folder / "memory.usage_in_bytes"),
-                    str(folder / "memory.oom_control"))
+            best = (limit, f"cgroup v1 memory.limit_in_bytes ({v1_folder})", str(v1_folder / "memory.usage_in_bytes"),
+                    str(v1_folder / "memory.oom_control"))
             break
     if best is not None:
         return best

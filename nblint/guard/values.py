@@ -18,16 +18,19 @@ from __future__ import annotations
 
 import sys
 from types import BuiltinFunctionType, FunctionType, ModuleType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from nblint.core.code.facts import Facts
 from nblint.core.code.symbols import UNKNOWN
+
+if TYPE_CHECKING:
+    from nblint.guard.counting import Counter
 
 _MISSING = object()
 # A class's own name and module, read from type's descriptors: a metaclass property never runs.
 _TYPE_NAME = type.__dict__["__name__"]
 _TYPE_MODULE = type.__dict__["__module__"]
-_SEQUENCES = {list: "list", tuple: "tuple", dict: "dict", set: "set", frozenset: "frozenset", range: "range"}
+_SEQUENCES: dict[type, str] = {list: "list", tuple: "tuple", dict: "dict", set: "set", frozenset: "frozenset", range: "range"}
 _CONSTANT_TYPES = (int, float, bool, str, type(None))
 _MAX_CONSTANT_TUPLE = 64
 
@@ -42,7 +45,7 @@ class LiveValues:
         self._namespace = namespace
         self._imports = imports or {}
         self._facts: dict[str, Facts | None] = {}
-        self._counter = None
+        self._counter: Counter | None = None
         self._counted: dict[tuple, Any] = {}
 
     # -- counting keys (the row blow-up rule) --------------------------------------------------------
@@ -309,6 +312,7 @@ def _tensorflow_facts(value: Any, name: str) -> Facts | None:
     if dims is None or any(d is None for d in dims):
         return None
     shape = _shape(dims)
+    assert shape is not None  # known dims are ints >= 0; a None would fail just below all the same
     dtype = _canonical(str(value.dtype.name))
     from nblint.core.sizes import ITEMSIZE
 

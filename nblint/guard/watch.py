@@ -24,7 +24,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, cast
 
 INTERVAL = 0.1  # seconds between samples far from the threshold
 FASTEST = 0.005  # the shortest interval, close to the threshold while memory grows fast
@@ -150,12 +150,12 @@ def cgroup_limit() -> tuple[int, Path, str] | None:
         return best
     relative = _cgroup_path(version_two=False)
     base = CGROUP_ROOT / "memory"
-    for folder in ((base / relative.lstrip("/")) if relative else None, base):
-        if folder is None:
+    for v1_folder in ((base / relative.lstrip("/")) if relative else None, base):
+        if v1_folder is None:
             continue
-        limit = _read_number(folder / "memory.limit_in_bytes")
-        if limit is not None and limit < _NO_LIMIT and (folder / "memory.usage_in_bytes").exists():
-            return (limit, folder, "v1")
+        limit = _read_number(v1_folder / "memory.limit_in_bytes")
+        if limit is not None and limit < _NO_LIMIT and (v1_folder / "memory.usage_in_bytes").exists():
+            return (limit, v1_folder, "v1")
     return None
 
 
@@ -194,9 +194,9 @@ def limits(interrupt_at: float | int) -> list[Limit]:
             usage = _cgroup_usage(folder / "memory.usage_in_bytes", folder / "memory.stat", b"total_inactive_file",
                                   threshold)
         found.append(Limit("cgroup limit", limit, usage, threshold))
-    limit = mem_limit()
-    if limit is not None:
-        found.append(Limit("MEM_LIMIT", limit, _statm_rss, _threshold(interrupt_at, limit)))
+    env_limit = mem_limit()
+    if env_limit is not None:
+        found.append(Limit("MEM_LIMIT", env_limit, _statm_rss, _threshold(interrupt_at, env_limit)))
     if isinstance(interrupt_at, int) and not found:  # a size, and no limit: this kernel's resident size
         found.append(Limit("interrupt-at", interrupt_at, _statm_rss, interrupt_at))
     total = _machine_total()
@@ -238,7 +238,7 @@ class Watch:
     def __init__(self, interrupt_at: float | int | None, enabled: Callable[[], bool]) -> None:
         self.interrupt_at = interrupt_at
         self.enabled = enabled
-        self.main_ident = threading.main_thread().ident
+        self.main_ident = cast(int, threading.main_thread().ident)  # the main thread has started: its ident is set
         self._armed = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
@@ -299,10 +299,10 @@ class Watch:
     def _watch_cell(self) -> None:
         cpu = time.thread_time()
         try:
-            found = limits(self.interrupt_at)
+            found = limits(cast("float | int", self.interrupt_at))  # pre_run_cell arms the watcher only when it is set
             self.last_limits = found
             own_start = _statm_rss() or 0
-            histories = [collections.deque() for _ in found]
+            histories: list[collections.deque[tuple[float, int]]] = [collections.deque() for _ in found]
             for limit in found:
                 limit.start = limit.usage() or 0
             fired_at = 0.0
