@@ -17,7 +17,7 @@ import inspect
 import re
 import textwrap
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence, Union, cast
 
 import libcst as cst
 
@@ -154,8 +154,9 @@ class RuleRunner:
         autofix: Fix | None = None,
         evidence: Mapping[str, Any] | None = None,
     ) -> None:
+        rule = cast("type[Rule]", type(self))  # RuleRunner is only mixed into Rule subclasses
         self.reports.append(
-            Report(type(self), message, fix, None, cell, line, column, end_line, end_column, json_path,
+            Report(rule, message, fix, None, cell, line, column, end_line, end_column, json_path,
                    severity=severity, source_line=source_line, autofix=autofix, evidence=evidence or {})
         )
 

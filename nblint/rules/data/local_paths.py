@@ -18,7 +18,7 @@ import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence, cast
 from urllib.parse import unquote, urlparse
 
 import libcst as cst
@@ -117,6 +117,7 @@ class _PathEvaluator:
             if isinstance(part, cst.FormattedStringText):
                 pieces.append(part.value)
                 continue
+            part = cast(cst.FormattedStringExpression, part)  # the only other kind of f-string part
             if part.conversion is not None or part.format_spec is not None:
                 return UNKNOWN
             value = self.value(part.expression, depth + 1)

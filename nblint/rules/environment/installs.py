@@ -254,7 +254,7 @@ class ShellPip(NotebookRule):
             reported.add(where)
             magic = MAGIC_OF_TOOL[command.tool]
             rewrite = _as_magic(command, magic)
-            where = " in a %%bash cell" if command.origin == "shell-cell" else ""
+            in_cell = " in a %%bash cell" if command.origin == "shell-cell" else ""
             if command.tool == "pip":
                 runs = f"runs the shell's `{command.invoked_as}`, which may belong to another Python than the kernel's"
             else:
@@ -264,7 +264,7 @@ class ShellPip(NotebookRule):
             else:
                 effect = "it changes another environment than the one the kernel imports from"
             self.report_at(
-                f"`{_quoted(command.source)}`{where} {runs}: {effect}; {magic} always targets the running kernel: "
+                f"`{_quoted(command.source)}`{in_cell} {runs}: {effect}; {magic} always targets the running kernel: "
                 f"`{rewrite}`" + (" (in a Python cell)" if command.origin == "shell-cell" else ""),
                 fix=rewrite,
                 cell=command.cell,

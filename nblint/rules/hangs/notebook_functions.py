@@ -152,7 +152,7 @@ class TracksNotebookFunctions:
     traversal. A rule that needs these events itself overrides the method and calls super() first."""
 
     def __init__(self, context: "CodeContext", options) -> None:
-        super().__init__(context, options)
+        super().__init__(context, options)  # type: ignore[call-arg]  # a mixin: the next class in the MRO is the CodeRule
         self.functions = NotebookFunctions(context)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import libcst as cst
 
@@ -228,7 +229,9 @@ class LoopSkipsTarget(ControlStack, CodeRule):
             evidence = _evidence(candidate.start, candidate.step, candidate.target, candidate.name)
             if evidence is None:
                 continue
-            name, target_text = candidate.name, source_text(_tested_name(candidate.loop.test)[1], 30)
+            # enter_loop() made the candidate only for a loop whose test _tested_name() reads
+            tested = cast("tuple[str, cst.BaseExpression]", _tested_name(candidate.loop.test))
+            name, target_text = candidate.name, source_text(tested[1], 30)
             if (candidate.target - candidate.start) * candidate.step < 0:
                 towards = "+=" if candidate.target > candidate.start else "-="
                 fix = f"{name} {towards} {abs(candidate.step)!r}"

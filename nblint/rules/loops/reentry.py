@@ -101,7 +101,7 @@ class Reentry:
         self.context = context
         self.facts = ClassFacts.of(owner) if owner is not None else ClassFacts(has_bases=True)
 
-    def _is_receiver(self, node: cst.CSTNode) -> bool:
+    def _is_receiver(self, node: cst.CSTNode | None) -> bool:
         return isinstance(node, cst.Name) and node.value == self.receiver
 
     def _is_other(self, node: cst.CSTNode) -> bool:

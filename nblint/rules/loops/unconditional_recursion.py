@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import libcst as cst
 
@@ -309,7 +310,7 @@ class UnconditionalRecursion(CodeRule):
             if receiver is None or _binds(node, receiver, parameters=False):
                 return None
         reentry = None
-        if kind == DUNDER:
+        if kind == DUNDER and receiver is not None:  # not a FUNCTION: the receiver was found above
             params = (*node.params.posonly_params, *node.params.params)
             other = params[1].name.value if len(params) > 1 else None
             reentry = Reentry(name, receiver, other, pending.owner, self.context)
@@ -449,7 +450,7 @@ class UnconditionalRecursion(CodeRule):
                 scopes.stack = saved
             if found is None or ends:
                 continue
-            callees = {callee_name(node) for node in calls} - {name, None}
+            callees = cast("set[str]", {callee_name(node) for node in calls} - {name, None})  # None taken out
             if any(self.functions.can_raise(callee) for callee in callees):
                 continue
             crash = ("until RecursionError, or, with a raised recursion limit (NB204), until the C stack "
@@ -580,7 +581,7 @@ class _SelfReference:
         return self.kind == SETTER and self._receiver_attribute(target)
 
 
-def _in_expression(expression: cst.BaseExpression, is_self: _SelfReference) -> cst.CSTNode | None:
+def _in_expression(expression: cst.CSTNode, is_self: _SelfReference) -> cst.CSTNode | None:
     """A self-reference in the part of `expression` that is always evaluated: not the branches of a
     conditional expression, not the right of and/or, not past the first link of a chained comparison,
     not inside a lambda or a comprehension."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import cast
 
 import libcst as cst
 
@@ -220,7 +221,7 @@ class HugeCanvas(CodeRule):
                 self._resize(target.target.value, dpi=self._number(value), code=source_text(node))
         canvas = self._figure_made_by(value) if isinstance(value, cst.Call) else None
         for target in node.targets:
-            name = target.target
+            name: cst.CSTNode = target.target
             if canvas is not None and isinstance(name, (cst.Tuple, cst.List)) and name.elements:
                 name = name.elements[0].value  # fig, ax = plt.subplots(...)
             for bound in binding_names(name):
@@ -298,9 +299,10 @@ class HugeCanvas(CodeRule):
         return Canvas(width, height, self._dpi if dpi is None else self._number(dpi), source_text(call))
 
     def _resize_call(self, node: cst.Call, name: str) -> None:
+        func = cast(cst.Attribute, node.func)  # visit_Call calls this only for a method call
         args = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
         if name == "set_dpi":
-            self._resize(node.func.value, dpi=self._number(args[0]) if len(args) == 1 else None,
+            self._resize(func.value, dpi=self._number(args[0]) if len(args) == 1 else None,
                          code=source_text(node))
             return
         if len(args) == 1:
@@ -309,7 +311,7 @@ class HugeCanvas(CodeRule):
             width, height = self._number(args[0]), self._number(args[1])
         else:
             width = height = None
-        self._resize(node.func.value, width=width, height=height, code=source_text(node), size=True)
+        self._resize(func.value, width=width, height=height, code=source_text(node), size=True)
 
     def _resize(self, figure: cst.BaseExpression, *, width=None, height=None, dpi=None, code: str,
                 size: bool = False) -> None:
@@ -446,7 +448,7 @@ class HugeCanvas(CodeRule):
 
     def _consider(self, node: cst.CSTNode, canvas: Canvas, verb: str, when: str) -> None:
         pixels = canvas.pixels()
-        if pixels is None or max(pixels) >= _AGG_MAX_SIDE:
+        if pixels is None or canvas.dpi is None or max(pixels) >= _AGG_MAX_SIDE:  # no pixels without a dpi
             return
         nbytes = pixels[0] * pixels[1] * _RGBA
         budget = self.option(MEMORY_BUDGET)

@@ -21,7 +21,7 @@ _LITERALS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
 _KIND = {cst.List: "list", cst.Tuple: "tuple", cst.Set: "set", cst.Dict: "dict"}
 
 
-def count_elements(literal: cst.CSTNode, nested: set[int]) -> int:
+def count_elements(literal: cst.List | cst.Tuple | cst.Set | cst.Dict, nested: set[int]) -> int:
     """Leaf elements of a literal, counted through nested literals without recursion (a literal can be
     thousands of levels deep). A dict entry counts its value; a nested literal counts what it holds.
     The ids of the nested literals are added to `nested`, so they are not counted again on their own."""
@@ -116,7 +116,7 @@ class HugeLiteral(CodeRule):
         super().__init__(context, options)
         self._nested: set[int] = set()
 
-    def _check(self, node: cst.CSTNode) -> None:
+    def _check(self, node: cst.List | cst.Tuple | cst.Set | cst.Dict) -> None:
         key = id(node)
         if key in self._nested:  # already counted as part of an enclosing literal
             self._nested.discard(key)
