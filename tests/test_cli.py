@@ -74,3 +74,29 @@ def test_sample_notebooks_are_reported():
     assert {f["code"] for f in json.loads(opted_in.stdout)} >= {"NB501", "NB601"}
     text = run_nblint("check", "--no-cache", str(REPO / "sample_notebooks")).stdout
     assert "ghp_4fT9" not in text  # the sample token is shown masked
+
+
+@pytest.mark.parametrize("argv", [["--help"], []])
+def test_help_lists_every_command(argv):
+    from nblint.commands import COMMANDS
+
+    result = run_nblint(*argv)
+    assert result.returncode == (0 if argv else 2)
+    listing = result.stdout + result.stderr
+    names = [module.rpartition(".")[2].replace("_", "-") for module in COMMANDS]
+    assert len(names) >= 10
+    for name in names:
+        assert f"\n    {name} " in listing or f"\n    {name}\n" in listing, name
+
+
+def test_a_run_builds_the_parser_of_its_own_command_only():
+    from nblint.cli import build_parser
+
+    def commands(parser):
+        return set(next(a for a in parser._actions if a.dest == "command").choices)
+
+    assert commands(build_parser("check")) == {"check"}
+    assert commands(build_parser("uninstall-hooks")) == {"uninstall-hooks"}
+    everything = commands(build_parser())
+    assert {"check", "strip", "server", "why", "install-hooks"} <= everything
+    assert commands(build_parser("bogus")) == everything  # argparse then names every choice

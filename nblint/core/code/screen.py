@@ -18,6 +18,7 @@ cell is then NB001, found quickly by `ast`).
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 from dataclasses import dataclass, field
@@ -55,9 +56,11 @@ def _tokens(blanks: str, run: str, newline: str) -> re.Pattern:
     )
 
 
-# Inside brackets newlines are blanks and runs apply; at depth 0 a newline ends the statement.
-_TOKEN_INSIDE = _tokens(r"\s*", _RUN, "(?!)")
-_TOKEN_TOP = _tokens(r"[ \t\f]*", "(?!)", r"\r?\n")
+@functools.cache
+def _token_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """(at depth 0, inside brackets): inside brackets newlines are blanks and runs apply; at depth 0 a
+    newline ends the statement. Compiled on first use (6 ms), as most runs scan no cell."""
+    return _tokens(r"[ \t\f]*", "(?!)", r"\r?\n"), _tokens(r"\s*", _RUN, "(?!)")
 STRING, COMMENT, RUN, NAME, NUMBER, CONTINUATION, NEWLINE, OPEN, CLOSE, COMMA, OPERATOR, OTHER = range(1, 13)
 
 _CHAIN_OPERATORS = {"+", "-", "*", "/", "//", "%", "@", "**", "<<", ">>", "&", "|", "^", "and", "or"}
@@ -188,9 +191,10 @@ def screen(text: str, every: bool = False, sizes: list[int] | None = None) -> li
     stack: list[_Frame] = [_Frame("", 0, False, False)]
     statement = _Statement(0, 1)
     position, end = 0, len(text)
+    token_top, token_inside = _token_patterns()
     while position < end:
         top = stack[-1]
-        match = (_TOKEN_TOP if len(stack) == 1 else _TOKEN_INSIDE).match(text, position)
+        match = (token_top if len(stack) == 1 else token_inside).match(text, position)
         if match is None:  # blanks up to the end of the text
             break
         position = match.end()

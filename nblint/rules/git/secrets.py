@@ -125,13 +125,13 @@ _E = r"(?![A-Za-z0-9_+/=-])"
 class Detector:
     kind: str
     needles: tuple[str, ...]
-    pattern: re.Pattern
+    pattern: re.Pattern | str  # a str is compiled on first use (re's cache keeps it): most texts hold no needle
     env: str
     prefix_length: int = 0  # characters of fixed prefix before the random body that looks_fake checks
     accept: Callable[[re.Match], bool] | None = None  # a further check on the match
 
     def find(self, text: str) -> Iterator[SecretMatch]:
-        for match in self.pattern.finditer(text):
+        for match in re.compile(self.pattern).finditer(text):
             secret = match.group("secret")
             if secret in _PUBLISHED_FAKES or looks_fake(secret[self.prefix_length:]):
                 continue
@@ -199,11 +199,11 @@ class PrivateKeyDetector:
                               label=f"-----BEGIN {header.group(1)}-----…", anchor=header.start())
 
 
-def _token(literal: str, rest: str, before: str = "A-Za-z0-9_-") -> re.Pattern:
+def _token(literal: str, rest: str, before: str = "A-Za-z0-9_-") -> str:
     """A whole token that starts with `literal`. The pattern starts with the literal itself, so the regex
     engine jumps from one occurrence to the next; the boundary before it is checked once found."""
     escaped = re.escape(literal)
-    return re.compile(f"(?P<secret>{escaped}(?<![{before}]{escaped}){rest})" + _E)
+    return f"(?P<secret>{escaped}(?<![{before}]{escaped}){rest})" + _E
 
 
 DETECTORS: tuple = (
