@@ -27,8 +27,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
-DEFAULT_NOTEBOOK = ("amanchadha__coursera-deep-learning-specialization/C1 - Neural Networks and Deep Learning/"
-                    "Week 2/Python Basics with Numpy/Python_Basics_With_Numpy_v3a.ipynb")
+DEFAULT_NOTEBOOK = (
+    "amanchadha__coursera-deep-learning-specialization/C1 - Neural Networks and Deep Learning/"
+    "Week 2/Python Basics with Numpy/Python_Basics_With_Numpy_v3a.ipynb"
+)
 
 
 # -- 1. per cell -------------------------------------------------------------------------------------
@@ -95,8 +97,9 @@ def per_cell(corpus: Path) -> tuple[list[float], list[float]]:
                 continue
             started, cpu = time.perf_counter(), time.process_time()
             try:  # what Guard.check does before a cell runs
-                verdict = check_cell(cell.source, LiveValues(namespace, imports), rules, options,
-                                     available_bytes, floor=floor)
+                verdict = check_cell(
+                    cell.source, LiveValues(namespace, imports), rules, options, available_bytes, floor=floor
+                )
             except Exception:
                 verdict = None  # the guard would print one line and let the cell run
             times.append(time.perf_counter() - started)
@@ -131,8 +134,11 @@ def run_notebook(path: Path, guarded: bool) -> tuple[float, int]:
     cells = [c for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c.get("cell_type") == "code"]
     sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells]
     with tempfile.TemporaryDirectory() as folder:
-        env = dict(os.environ, IPYTHONDIR=str(Path(folder) / "ipython"),
-                   PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p))
+        env = dict(
+            os.environ,
+            IPYTHONDIR=str(Path(folder) / "ipython"),
+            PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
+        )
         manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=str(path.parent))
         try:
             run(client, "%load_ext nblint\n" if guarded else "pass\n")  # not timed: once per kernel
@@ -164,18 +170,24 @@ def main(argv=None) -> int:
     for label, values in (("wall", times), ("CPU", cpu_times)):
         if not values:
             continue
-        print(f"guard per cell ({label} time) over {len(values):,} code cells of {args.corpus}: median "
-              f"{statistics.median(values) * 1000:.2f} ms, 95th percentile {percentile(values, 0.95) * 1000:.2f} ms, "
-              f"99th {percentile(values, 0.99) * 1000:.1f} ms, max {max(values) * 1000:.0f} ms "
-              f"(targets: median < 5 ms, 95th < 25 ms)")
+        print(
+            f"guard per cell ({label} time) over {len(values):,} code cells of {args.corpus}: median "
+            f"{statistics.median(values) * 1000:.2f} ms, 95th percentile {percentile(values, 0.95) * 1000:.2f} ms, "
+            f"99th {percentile(values, 0.99) * 1000:.1f} ms, max {max(values) * 1000:.0f} ms "
+            f"(targets: median < 5 ms, 95th < 25 ms)"
+        )
     if times and not said:
         print("what the guard said: nothing (no refusal, no warning)")
     if said:
         import collections
         import re
 
-        kinds = collections.Counter(re.match(r"(?:nblint )?(NB\d+) (refused|warning)", line).groups() for _, line in said)
-        print("what the guard said:", ", ".join(f"{code} {kind} {count}" for (code, kind), count in sorted(kinds.items())))
+        kinds = collections.Counter(
+            re.match(r"(?:nblint )?(NB\d+) (refused|warning)", line).groups() for _, line in said
+        )
+        print(
+            "what the guard said:", ", ".join(f"{code} {kind} {count}" for (code, kind), count in sorted(kinds.items()))
+        )
         if args.show:
             for notebook, line in said:
                 print(f"  {notebook}: {line}")
@@ -189,10 +201,12 @@ def main(argv=None) -> int:
             guarded.append(run_notebook(notebook, True))
         without = statistics.median(t for t, _ in plain)
         with_guard = statistics.median(t for t, _ in guarded)
-        print(f"whole notebook {notebook.name} ({len(json.loads(notebook.read_text())['cells'])} cells), medians of "
-              f"{args.runs} runs: without the guard {without:.3f} s, with it {with_guard:.3f} s, "
-              f"slowdown {with_guard / without:.2f}x (+{(with_guard - without) * 1000:.0f} ms); cells ending in an "
-              f"error: {plain[0][1]} without, {guarded[0][1]} with")
+        print(
+            f"whole notebook {notebook.name} ({len(json.loads(notebook.read_text())['cells'])} cells), medians of "
+            f"{args.runs} runs: without the guard {without:.3f} s, with it {with_guard:.3f} s, "
+            f"slowdown {with_guard / without:.2f}x (+{(with_guard - without) * 1000:.0f} ms); cells ending in an "
+            f"error: {plain[0][1]} without, {guarded[0][1]} with"
+        )
     return 0
 
 

@@ -25,17 +25,27 @@ sys.path.insert(0, str(REPO / "tests"))
 
 def thread_cost(seconds: float) -> tuple[float, int]:
     from jupyter_client.manager import start_new_kernel
-
     from kernel import run
 
     with tempfile.TemporaryDirectory() as folder:
-        env = dict(os.environ, IPYTHONDIR=str(Path(folder) / "ipython"), MEM_LIMIT=str(4 << 30),
-                   PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p))
+        env = dict(
+            os.environ,
+            IPYTHONDIR=str(Path(folder) / "ipython"),
+            MEM_LIMIT=str(4 << 30),
+            PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
+        )
         manager, client = start_new_kernel(kernel_name="python3", env=env, cwd=folder)
         try:
-            run(client, "%load_ext nblint\nimport time\nfrom nblint.guard.extension import _GUARDS\n"
-                        "watch = next(iter(_GUARDS.values())).watch\n")
-            run(client, f"cpu, samples = watch.cpu_seconds, watch.samples\ntime.sleep({seconds})\n", timeout=seconds + 60)
+            run(
+                client,
+                "%load_ext nblint\nimport time\nfrom nblint.guard.extension import _GUARDS\n"
+                "watch = next(iter(_GUARDS.values())).watch\n",
+            )
+            run(
+                client,
+                f"cpu, samples = watch.cpu_seconds, watch.samples\ntime.sleep({seconds})\n",
+                timeout=seconds + 60,
+            )
             out = run(client, "print(watch.cpu_seconds - cpu, watch.samples - samples)\n").stdout.split()
             return float(out[0]), int(out[1])
         finally:
@@ -67,8 +77,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     print(f"watch + flood per cell in the main thread: median {per_cell() * 1e6:.1f} us")
     cpu, samples = thread_cost(args.seconds)
-    print(f"watcher thread over a {args.seconds:g} s cell: {cpu * 1000:.1f} ms CPU ({cpu / args.seconds:.3%} of a core), "
-          f"{samples} samples; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(
+        f"watcher thread over a {args.seconds:g} s cell: {cpu * 1000:.1f} ms CPU ({cpu / args.seconds:.3%} of a core), "
+        f"{samples} samples; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+    )
     return 0
 
 

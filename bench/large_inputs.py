@@ -9,7 +9,6 @@ the table gives seconds, peak RSS and the ratios from n to 4n (linear: about 4; 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -36,8 +35,22 @@ CASES = {
 
 def measure(path: Path) -> tuple[float, int]:
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "nblint", "check", "--jobs", "1", "--no-cache", "--exit-zero",
-                                "-o", os.devnull, str(path)], stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "nblint",
+            "check",
+            "--jobs",
+            "1",
+            "--no-cache",
+            "--exit-zero",
+            "-o",
+            os.devnull,
+            str(path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     _, status, usage = os.wait4(process.pid, 0)  # this child's own peak, not the largest child's so far
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -61,10 +74,10 @@ def main() -> None:
         name, size, path = args.write
         Path(path).write_text(notebook_text(CASES[name][0](int(size))), encoding="utf-8")
         return
-    print(f"| input | n | 4n | time n (s) | time 4n (s) | time ratio | peak RSS n | peak RSS 4n |")
+    print("| input | n | 4n | time n (s) | time 4n (s) | time ratio | peak RSS n | peak RSS 4n |")
     print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
-        for name, (make, n, unit) in CASES.items():
+        for name, (_make, n, unit) in CASES.items():
             n = max(1, int(n * args.scale))
             row = []
             for size in (n, 4 * n):
@@ -73,7 +86,9 @@ def main() -> None:
                 row.append((size, *measure(path), path.stat().st_size))
                 path.unlink()
             (s1, t1, m1, b1), (s4, t4, m4, b4) = row
-            print(f"| {unit} | {s1} | {s4} | {t1:.2f} | {t4:.2f} | {t4 / t1:.1f} | {m1 / 2**20:.0f} MiB | {m4 / 2**20:.0f} MiB |")
+            print(
+                f"| {unit} | {s1} | {s4} | {t1:.2f} | {t4:.2f} | {t4 / t1:.1f} | {m1 / 2**20:.0f} MiB | {m4 / 2**20:.0f} MiB |"
+            )
 
 
 if __name__ == "__main__":

@@ -43,12 +43,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--start-method", choices=["fork", "spawn", "forkserver"])
-    parser.add_argument("--quantile", type=float, default=0.5, help="which notebooks by code size (0.5: the middle ones)")
+    parser.add_argument(
+        "--quantile", type=float, default=0.5, help="which notebooks by code size (0.5: the middle ones)"
+    )
     args = parser.parse_args()
     notebooks = sorted((p for p in Path(args.corpus).rglob("*.ipynb")), key=code_size)
     notebooks = [p for p in notebooks if code_size(p) > 0]
     at = min(max(int(len(notebooks) * args.quantile), 4), len(notebooks) - 4)
-    middle = notebooks[at - 4: at + 4]
+    middle = notebooks[at - 4 : at + 4]
     sizes = sorted(p.stat().st_size // 1024 for p in middle)
     print(f"notebooks at the {args.quantile:.0%} quantile of code size: {sizes[0]}-{sizes[-1]} KB on disk")
     env = dict(os.environ)

@@ -39,13 +39,17 @@ def main() -> int:
     notebooks = [cells_of(p) for p in sorted(corpus.rglob("*.ipynb"))]
     notebooks = [n for n in notebooks if n]
     cells = [c for n in notebooks for c in n]
-    print(f"{len(notebooks)} notebooks with code, {len(cells)} code cells; {len(declared)} of {len(rules)} code rules declare a pre-filter")
+    print(
+        f"{len(notebooks)} notebooks with code, {len(cells)} code cells; {len(declared)} of {len(rules)} code rules declare a pre-filter"
+    )
     print("| rule | notebooks it is skipped on | cells holding none of its words |")
     print("|---|---|---|")
     for rule in declared:
         skipped = sum(not rule.may_fire("\n".join(n) + "\npass None") for n in notebooks)
         quiet = sum(not rule.may_fire(c) for c in cells)
-        print(f"| {rule.code} {rule.name} `{', '.join(rule.needs)}` | {100 * skipped / len(notebooks):.0f}% | {100 * quiet / len(cells):.0f}% |")
+        print(
+            f"| {rule.code} {rule.name} `{', '.join(rule.needs)}` | {100 * skipped / len(notebooks):.0f}% | {100 * quiet / len(cells):.0f}% |"
+        )
     none = sum(not any(r.may_fire(c) for r in declared) for c in cells)
     print(f"\nCells no declared rule can fire on: {none} of {len(cells)} ({100 * none / len(cells):.0f}%)")
     return 0

@@ -100,7 +100,7 @@ def stage_times(stats: pstats.Stats) -> list[tuple[str, float]]:
     rows = []
     for label, suffix, function in STAGES:
         total = 0.0
-        for (filename, _line, name), (_cc, _nc, tottime, cumtime, callers) in stats.stats.items():
+        for (filename, _line, name), (_cc, _nc, tottime, cumtime, _callers) in stats.stats.items():
             path = filename.replace(os.sep, "/")
             if suffix is not None and not path.endswith(suffix):
                 continue
@@ -120,7 +120,13 @@ def report(title: str, stats: pstats.Stats, cpu: float, wall: float, top: int) -
     for label, seconds in stage_times(stats):
         lines.append(f"| {label} | {seconds:.3f} | {100 * seconds / profiled:.0f}% |")
     files = sorted(by_file(stats).items(), key=lambda item: -item[1])
-    lines += ["", "Self time by file (rules are `nblint/rules/...`):", "", "| file | profiled s | share |", "|---|---|---|"]
+    lines += [
+        "",
+        "Self time by file (rules are `nblint/rules/...`):",
+        "",
+        "| file | profiled s | share |",
+        "|---|---|---|",
+    ]
     for name, seconds in files[:top]:
         lines.append(f"| {name} | {seconds:.3f} | {100 * seconds / profiled:.1f}% |")
     rules = [(n, s) for n, s in files if n.startswith("nblint/rules/") and not n.endswith("__init__.py")]
@@ -130,7 +136,17 @@ def report(title: str, stats: pstats.Stats, cpu: float, wall: float, top: int) -
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("paths", nargs="*", default=[str(Path("/work/shared/corpus") if Path("/work/shared/corpus").is_dir() else REPO.parent / "shared" / "corpus")])
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=[
+            str(
+                Path("/work/shared/corpus")
+                if Path("/work/shared/corpus").is_dir()
+                else REPO.parent / "shared" / "corpus"
+            )
+        ],
+    )
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--select", default=None, help="passed to nblint check (e.g. ALL)")
     parser.add_argument("--dump", type=Path, help="write the cold run's raw pstats here")

@@ -48,10 +48,14 @@ def main() -> int:
     recorder.stop()
     per_cell.sort()
     samples.sort()
-    print(f"recorder per cell (pre_run_cell + post_run_cell): median {statistics.median(per_cell) * 1e3:.3f} ms,"
-          f" 95th percentile {per_cell[int(len(per_cell) * 0.95)] * 1e3:.3f} ms over {len(per_cell)} cells")
-    print(f"one memory sample: median {statistics.median(samples) * 1e6:.1f} us"
-          f" (every 200 ms while a cell runs: {statistics.median(samples) / 0.2 * 100:.3f}% of a core)")
+    print(
+        f"recorder per cell (pre_run_cell + post_run_cell): median {statistics.median(per_cell) * 1e3:.3f} ms,"
+        f" 95th percentile {per_cell[int(len(per_cell) * 0.95)] * 1e3:.3f} ms over {len(per_cell)} cells"
+    )
+    print(
+        f"one memory sample: median {statistics.median(samples) * 1e6:.1f} us"
+        f" (every 200 ms while a cell runs: {statistics.median(samples) / 0.2 * 100:.3f}% of a core)"
+    )
     return 0
 
 

@@ -229,8 +229,9 @@ def strippable(python: Path, corpus_copy: Path, env: dict) -> list[Path]:
     for _ in range(50):
         with tempfile.TemporaryDirectory() as scratch:
             copy_files(corpus_copy, Path(scratch), remaining)
-            result = subprocess.run([str(BIN / "nbstripout"), *map(str, remaining)], cwd=scratch, env=env,
-                                    capture_output=True, text=True)
+            result = subprocess.run(
+                [str(BIN / "nbstripout"), *map(str, remaining)], cwd=scratch, env=env, capture_output=True, text=True
+            )
         if result.returncode == 0:
             return remaining
         failed = [line.split("'")[1] for line in result.stderr.splitlines() if line.startswith("Could not strip '")]
@@ -290,11 +291,19 @@ def main() -> int:
         one.mkdir()
         shutil.copy2(small, one / small.name)
         log(f"one small notebook ({small.relative_to(copy)}, {small.stat().st_size // 1024} KB)")
-        cold_one = median_time([nblint, "check", "--exit-zero", "--cache-dir", str(cache), small.name], one, env,
-                               args.runs * 2, before=empty_cache)
+        cold_one = median_time(
+            [nblint, "check", "--exit-zero", "--cache-dir", str(cache), small.name],
+            one,
+            env,
+            args.runs * 2,
+            before=empty_cache,
+        )
         import_libcst = median_time([str(python), "-c", "import libcst"], one, env, args.runs * 2)
-        rows.append(ratio_row(f"cold `nblint check` of one small notebook / `python -c \"import libcst\"`",
-                              cold_one, import_libcst, 1.6))
+        rows.append(
+            ratio_row(
+                'cold `nblint check` of one small notebook / `python -c "import libcst"`', cold_one, import_libcst, 1.6
+            )
+        )
 
         # 2. the whole corpus, cold (no cache), with its memory
         log(f"nblint check of {count} notebooks")
@@ -313,9 +322,25 @@ def main() -> int:
         nbqa = median_time([str(BIN / "nbqa"), "flake8", "."], copy, env, args.peer_runs)
         rows.append(ratio_row(f"`nblint check` / `nbqa flake8`, {count} notebooks", nblint_corpus, nbqa, 0.15))
         log("ruff")
-        ruff = median_time([str(BIN / "ruff"), "check", "--no-cache", "--exit-zero", "--select", "ALL",
-                            "--output-format", "concise", "."], copy, env, args.runs)
-        rows.append(ratio_row(f"`nblint check` / `ruff check --select ALL`, {count} notebooks", nblint_corpus, ruff, None))
+        ruff = median_time(
+            [
+                str(BIN / "ruff"),
+                "check",
+                "--no-cache",
+                "--exit-zero",
+                "--select",
+                "ALL",
+                "--output-format",
+                "concise",
+                ".",
+            ],
+            copy,
+            env,
+            args.runs,
+        )
+        rows.append(
+            ratio_row(f"`nblint check` / `ruff check --select ALL`, {count} notebooks", nblint_corpus, ruff, None)
+        )
 
         # 3. warm against cold
         log("warm and cold runs")
@@ -337,15 +362,25 @@ def main() -> int:
             if index:
                 floors.append(float(result.stdout.strip()))
         floor = statistics.median(floors)
-        rows.append(ratio_row("`nblint check` of the corpus / libcst.parse_module of its code cells (one process)",
-                              nblint_corpus, floor, 0.75))
+        rows.append(
+            ratio_row(
+                "`nblint check` of the corpus / libcst.parse_module of its code cells (one process)",
+                nblint_corpus,
+                floor,
+                0.75,
+            )
+        )
 
-        notes.append(f"The whole-corpus run used {statistics.median(cpu):.2f} s of CPU (all processes) for "
-                     f"{nblint_corpus:.2f} s of wall time on {os.cpu_count()} cores.")
+        notes.append(
+            f"The whole-corpus run used {statistics.median(cpu):.2f} s of CPU (all processes) for "
+            f"{nblint_corpus:.2f} s of wall time on {os.cpu_count()} cores."
+        )
 
         # 5. peak memory
-        rows.append(f"| peak RSS of the whole-corpus run | {statistics.median(largest) / 2**20:.0f} MiB (largest process) "
-                    f"| {statistics.median(total) / 2**20:.0f} MiB (all processes) | | | |")
+        rows.append(
+            f"| peak RSS of the whole-corpus run | {statistics.median(largest) / 2**20:.0f} MiB (largest process) "
+            f"| {statistics.median(total) / 2**20:.0f} MiB (all processes) | | | |"
+        )
 
         # 6. strip
         log("strip: finding the notebooks nbstripout can handle")
@@ -358,24 +393,39 @@ def main() -> int:
 
         fresh_copy()
         has_strip = subprocess.run([nblint, "strip", "--help"], env=env, capture_output=True).returncode == 0
-        nbstripout = median_time([str(BIN / "nbstripout"), *map(str, strip_set)], stripped, env, args.runs, before=fresh_copy)
+        nbstripout = median_time(
+            [str(BIN / "nbstripout"), *map(str, strip_set)], stripped, env, args.runs, before=fresh_copy
+        )
         if has_strip:
             ours = median_time([nblint, "strip", *map(str, strip_set)], stripped, env, args.runs, before=fresh_copy)
-            rows.append(ratio_row(f"`nblint strip` / `nbstripout`, the {len(strip_set)} notebooks nbstripout handles",
-                                  ours, nbstripout, None))
+            rows.append(
+                ratio_row(
+                    f"`nblint strip` / `nbstripout`, the {len(strip_set)} notebooks nbstripout handles",
+                    ours,
+                    nbstripout,
+                    None,
+                )
+            )
         else:
             rows.append(f"| `nblint strip` / `nbstripout` | not available in this nblint | {nbstripout:.3f} s | | | |")
         if len(strip_set) < count:
-            notes.append(f"nbstripout stops at the first notebook it cannot read; {count - len(strip_set)} of {count} "
-                         "were left out of the strip comparison so that it could finish.")
+            notes.append(
+                f"nbstripout stops at the first notebook it cannot read; {count - len(strip_set)} of {count} "
+                "were left out of the strip comparison so that it could finish."
+            )
 
     if load_before is not None:
-        notes.append(f"Load average (1 min) before the runs {load_before:.2f}, after {os.getloadavg()[0]:.2f}: "
-                     "other work on the machine slows the parallel run more than the one-process references.")
+        notes.append(
+            f"Load average (1 min) before the runs {load_before:.2f}, after {os.getloadavg()[0]:.2f}: "
+            "other work on the machine slows the parallel run more than the one-process references."
+        )
     cores = os.cpu_count()
-    versions = subprocess.run([str(python), "-c", "import sys, importlib.metadata as m; "
-                               "print(sys.version.split()[0], m.version('libcst'))"],
-                              env=env, capture_output=True, text=True).stdout.split()
+    versions = subprocess.run(
+        [str(python), "-c", "import sys, importlib.metadata as m; print(sys.version.split()[0], m.version('libcst'))"],
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     header = [
         f"Measured {datetime.date.today().isoformat()} on {cores} cores ({platform.machine()}, {platform.system()}), "
         f"Python {versions[0] if versions else platform.python_version()}, libcst {versions[1] if len(versions) > 1 else '?'}; "

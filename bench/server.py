@@ -65,7 +65,7 @@ def type_one_character(snapshot: NotebookSnapshot, edit: int) -> NotebookSnapsho
     text = cell.text
     digit = next((i for i, ch in enumerate(text) if ch.isdigit()), None)
     if digit is not None:
-        text = text[:digit + 1] + "1" + text[digit + 1:]
+        text = text[: digit + 1] + "1" + text[digit + 1 :]
     else:
         first_end = text.find("\n")
         text = text + " " if first_end < 0 else text[:first_end] + " " + text[first_end:]
@@ -78,8 +78,12 @@ def cold_check(path: Path, runs: int) -> float:
     times = []
     for _ in range(runs + 1):  # the first is a warm-up (bytecode, the OS's file cache)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "nblint", "check", "--no-cache", str(path)], capture_output=True,
-                       cwd=path.parent, env={"PYTHONPATH": str(REPO), "PATH": ""})
+        subprocess.run(
+            [sys.executable, "-m", "nblint", "check", "--no-cache", str(path)],
+            capture_output=True,
+            cwd=path.parent,
+            env={"PYTHONPATH": str(REPO), "PATH": ""},
+        )
         times.append(time.perf_counter() - start)
     return statistics.median(times[1:])
 
@@ -94,15 +98,31 @@ def through_the_server(data: dict, edits: int) -> list[float]:
         path.write_text(notebook_text(data), encoding="utf-8")
         client = LspClient("--debounce", "0", cwd=Path(folder), env={"PYTHONPATH": str(REPO)})
         try:
-            client.request("initialize", {"processId": None, "rootUri": Path(folder).as_uri(),
-                                          "capabilities": {"notebookDocument": {"synchronization": {}}}})
+            client.request(
+                "initialize",
+                {
+                    "processId": None,
+                    "rootUri": Path(folder).as_uri(),
+                    "capabilities": {"notebookDocument": {"synchronization": {}}},
+                },
+            )
             client.notify("initialized", {})
             snapshot = snapshot_of(path, data)
-            client.notify("notebookDocument/didOpen", {
-                "notebookDocument": {"uri": snapshot.uri, "notebookType": "jupyter-notebook", "version": 1,
-                                     "cells": [{"kind": cell.kind, "document": cell.uri} for cell in snapshot.cells]},
-                "cellTextDocuments": [{"uri": cell.uri, "languageId": cell.language, "version": 1, "text": cell.text}
-                                      for cell in snapshot.cells]})
+            client.notify(
+                "notebookDocument/didOpen",
+                {
+                    "notebookDocument": {
+                        "uri": snapshot.uri,
+                        "notebookType": "jupyter-notebook",
+                        "version": 1,
+                        "cells": [{"kind": cell.kind, "document": cell.uri} for cell in snapshot.cells],
+                    },
+                    "cellTextDocuments": [
+                        {"uri": cell.uri, "languageId": cell.language, "version": 1, "text": cell.text}
+                        for cell in snapshot.cells
+                    ],
+                },
+            )
             code = [cell for cell in snapshot.cells if cell.kind == CODE]
             target = code[len(code) // 2]
             line = "big = np.zeros((10**6, 10**6))\n"
@@ -112,12 +132,30 @@ def through_the_server(data: dict, edits: int) -> list[float]:
                 end = {"line": 1, "character": 0} if not adding else start
                 before = len(client.publications)
                 sent = time.perf_counter()
-                client.notify("notebookDocument/didChange", {
-                    "notebookDocument": {"uri": snapshot.uri, "version": edit + 2},
-                    "change": {"cells": {"textContent": [{"document": {"uri": target.uri, "version": edit + 2},
-                                                          "changes": [{"range": {"start": start, "end": end},
-                                                                       "text": line if adding else ""}]}]}}})
-                client.wait_for(lambda: any(uri == target.uri for uri, _ in client.publications[before:]), 60)
+                client.notify(
+                    "notebookDocument/didChange",
+                    {
+                        "notebookDocument": {"uri": snapshot.uri, "version": edit + 2},
+                        "change": {
+                            "cells": {
+                                "textContent": [
+                                    {
+                                        "document": {"uri": target.uri, "version": edit + 2},
+                                        "changes": [
+                                            {"range": {"start": start, "end": end}, "text": line if adding else ""}
+                                        ],
+                                    }
+                                ]
+                            }
+                        },
+                    },
+                )
+                client.wait_for(
+                    lambda target=target, before=before: any(
+                        uri == target.uri for uri, _ in client.publications[before:]
+                    ),
+                    60,
+                )
                 times.append(time.perf_counter() - sent)
         finally:
             client.shutdown()
@@ -135,37 +173,66 @@ def startup(runs: int) -> int:
     answered, diagnosed = [], []
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "startup.ipynb"
-        data = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": text}
-                          for text in STARTUP_CELLS],
-                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-                "nbformat": 4, "nbformat_minor": 5}
+        data = {
+            "cells": [
+                {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": text}
+                for text in STARTUP_CELLS
+            ],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
         path.write_text(notebook_text(data), encoding="utf-8")
-        cells = [CellSnapshot(f"{path.as_uri()}#cell{index}", CODE, "python", text) for index, text in enumerate(STARTUP_CELLS)]
+        cells = [
+            CellSnapshot(f"{path.as_uri()}#cell{index}", CODE, "python", text)
+            for index, text in enumerate(STARTUP_CELLS)
+        ]
         for _ in range(runs + 1):  # the first is a warm-up (bytecode, the OS's file cache)
             start = time.perf_counter()
             client = LspClient("--debounce", "0", cwd=Path(folder), env={"PYTHONPATH": str(REPO)})
             try:
-                client.request("initialize", {"processId": None, "rootUri": Path(folder).as_uri(),
-                                              "capabilities": {"notebookDocument": {"synchronization": {}}}})
+                client.request(
+                    "initialize",
+                    {
+                        "processId": None,
+                        "rootUri": Path(folder).as_uri(),
+                        "capabilities": {"notebookDocument": {"synchronization": {}}},
+                    },
+                )
                 initialized = time.perf_counter()
                 client.notify("initialized", {})
-                client.notify("notebookDocument/didOpen", {
-                    "notebookDocument": {"uri": path.as_uri(), "notebookType": "jupyter-notebook", "version": 1,
-                                         "cells": [{"kind": CODE, "document": cell.uri} for cell in cells]},
-                    "cellTextDocuments": [{"uri": cell.uri, "languageId": "python", "version": 1, "text": cell.text}
-                                          for cell in cells]})
+                client.notify(
+                    "notebookDocument/didOpen",
+                    {
+                        "notebookDocument": {
+                            "uri": path.as_uri(),
+                            "notebookType": "jupyter-notebook",
+                            "version": 1,
+                            "cells": [{"kind": CODE, "document": cell.uri} for cell in cells],
+                        },
+                        "cellTextDocuments": [
+                            {"uri": cell.uri, "languageId": "python", "version": 1, "text": cell.text} for cell in cells
+                        ],
+                    },
+                )
                 opened = time.perf_counter()
-                client.wait_for(lambda: any(found for _, found in client.publications), 60, "the first diagnostics")
+                client.wait_for(
+                    lambda client=client: any(found for _, found in client.publications), 60, "the first diagnostics"
+                )
                 published = time.perf_counter()
             finally:
                 client.shutdown()
             answered.append(initialized - start)
             diagnosed.append(published - opened)
     answered, diagnosed = answered[1:], diagnosed[1:]
-    print(f"process start -> initialize answered: median {statistics.median(answered) * 1000:.0f} ms, "
-          f"max {max(answered) * 1000:.0f} ms ({runs} runs; target 500 ms)")
-    print(f"didOpen -> first diagnostics:         median {statistics.median(diagnosed) * 1000:.0f} ms, "
-          f"max {max(diagnosed) * 1000:.0f} ms (target 1000 ms)")
+    print(
+        f"process start -> initialize answered: median {statistics.median(answered) * 1000:.0f} ms, "
+        f"max {max(answered) * 1000:.0f} ms ({runs} runs; target 500 ms)"
+    )
+    print(
+        f"didOpen -> first diagnostics:         median {statistics.median(diagnosed) * 1000:.0f} ms, "
+        f"max {max(diagnosed) * 1000:.0f} ms (target 1000 ms)"
+    )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average (1 min) after the run: {load:.2f} on {os.cpu_count()} CPUs")
     return 0
@@ -212,16 +279,24 @@ def main() -> int:
     median = statistics.median(edits)
     p90 = sorted(edits)[int(len(edits) * 0.9) - 1]
     findings = sum(len(found) for found in outcome.findings.values())
-    print(f"notebook: {args.notebook or f'many_cells_notebook({args.cells})'}: {cells} cells ({code_cells} code, ~{lines} lines), "
-          f"{sum(len(found) for found in first.findings.values())} findings on open, {findings} after the edits")
+    print(
+        f"notebook: {args.notebook or f'many_cells_notebook({args.cells})'}: {cells} cells ({code_cells} code, ~{lines} lines), "
+        f"{sum(len(found) for found in first.findings.values())} findings on open, {findings} after the edits"
+    )
     print(f"open (nothing cached):            {opening * 1000:7.1f} ms")
-    print(f"one-character edit, median:       {median * 1000:7.1f} ms   (90th percentile {p90 * 1000:.1f} ms, {len(edits)} edits)")
-    print(f"  its CPU time, median:           {statistics.median(cpu) * 1000:7.1f} ms   (what it costs on an idle core)")
+    print(
+        f"one-character edit, median:       {median * 1000:7.1f} ms   (90th percentile {p90 * 1000:.1f} ms, {len(edits)} edits)"
+    )
+    print(
+        f"  its CPU time, median:           {statistics.median(cpu) * 1000:7.1f} ms   (what it costs on an idle core)"
+    )
     print(f"cold `nblint check --no-cache`:   {cold * 1000:7.1f} ms   (median of {args.runs}, a fresh process)")
     print(f"edit / cold check:                {median / cold:7.3f}")
     round_trips = through_the_server(data, args.edits)
-    print(f"through the server, edit -> diagnostics, median: {statistics.median(round_trips) * 1000:.1f} ms "
-          f"(90th percentile {sorted(round_trips)[int(len(round_trips) * 0.9) - 1] * 1000:.1f} ms, --debounce 0)")
+    print(
+        f"through the server, edit -> diagnostics, median: {statistics.median(round_trips) * 1000:.1f} ms "
+        f"(90th percentile {sorted(round_trips)[int(len(round_trips) * 0.9) - 1] * 1000:.1f} ms, --debounce 0)"
+    )
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average (1 min) after the run: {load:.2f} on {os.cpu_count()} CPUs")
     return 0

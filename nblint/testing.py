@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from nblint.run.pipeline import check_file
 from nblint.core.findings import Finding
 from nblint.rules import all_options
 from nblint.rules.base import Rule, Valid
+from nblint.run.pipeline import check_file
 
 PYTHON_METADATA = {
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -68,7 +68,11 @@ def write_example(example: Valid, folder: Path, name: str = "example.ipynb") -> 
     if example.raw:
         path.write_text(source, encoding="utf-8")
     else:
-        notebook = dict(source) if isinstance(source, Mapping) else make_notebook([source] if isinstance(source, str) else source)
+        notebook = (
+            dict(source)
+            if isinstance(source, Mapping)
+            else make_notebook([source] if isinstance(source, str) else source)
+        )
         path.write_text(notebook_text(notebook), encoding="utf-8")
     for relative, size in example.files.items():
         data_path = folder / relative
@@ -124,7 +128,9 @@ def many_cells_notebook(n: int) -> dict:
         if i % 5 == 0:
             cells.append({"cell_type": "markdown", "source": f"## Step {i}\n"})
         else:
-            cells.append(f"import numpy as np\nx{i} = np.zeros(({i % 97}, 3))\nfor j in range(10):\n    print(x{i}[j % 3])\n")
+            cells.append(
+                f"import numpy as np\nx{i} = np.zeros(({i % 97}, 3))\nfor j in range(10):\n    print(x{i}[j % 3])\n"
+            )
     return make_notebook(cells)
 
 
@@ -133,15 +139,21 @@ def big_outputs_notebook(n: int, image_bytes: int = 256 * 1024) -> dict:
     image = "iVBORw0KGgo" + "A" * (image_bytes - 11)
     cells = []
     for i in range(n):
-        cells.append({
-            "cell_type": "code",
-            "source": f"plot({i})\n",
-            "execution_count": i + 1,
-            "outputs": [
-                {"output_type": "display_data", "metadata": {}, "data": {"image/png": image, "text/plain": ["<Figure>"]}},
-                {"output_type": "stream", "name": "stdout", "text": [f"step {k}\n" for k in range(200)]},
-            ],
-        })
+        cells.append(
+            {
+                "cell_type": "code",
+                "source": f"plot({i})\n",
+                "execution_count": i + 1,
+                "outputs": [
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": {"image/png": image, "text/plain": ["<Figure>"]},
+                    },
+                    {"output_type": "stream", "name": "stdout", "text": [f"step {k}\n" for k in range(200)]},
+                ],
+            }
+        )
     return make_notebook(cells)
 
 
@@ -160,11 +172,20 @@ def long_cell_notebook(n: int) -> dict:
 EXTREME_CELLS = {
     "list of numbers": lambda n: "xs = [" + ", ".join(str(i % 1000) for i in range(n)) + "]\n",
     "dict of items": lambda n: "d = {" + ", ".join(f"{i}: {i % 7}" for i in range(n)) + "}\n",
-    "nested lists": lambda n: "m = [" + ", ".join("[" + ", ".join(["1.5"] * 100) + "]" for _ in range(n // 100)) + "]\n",
+    "nested lists": lambda n: (
+        "m = [" + ", ".join("[" + ", ".join(["1.5"] * 100) + "]" for _ in range(n // 100)) + "]\n"
+    ),
     "sum chain": lambda n: "s = " + " + ".join(f"a{i % 10}" for i in range(n)) + "\n",
     "attribute chain": lambda n: "v = a" + ".b" * n + "\n",
     "call chain": lambda n: "v = f" + "()" * n + "\n",
     "nested defs": lambda n: "".join("    " * i + f"def f{i}():\n" for i in range(n)) + "    " * n + "pass\n",
 }
-EXTREME_FULL_SIZE = {"list of numbers": 1_000_000, "dict of items": 100_000, "nested lists": 1_000_000,
-                     "sum chain": 10_000, "attribute chain": 10_000, "call chain": 10_000, "nested defs": 1_000}
+EXTREME_FULL_SIZE = {
+    "list of numbers": 1_000_000,
+    "dict of items": 100_000,
+    "nested lists": 1_000_000,
+    "sum chain": 10_000,
+    "attribute chain": 10_000,
+    "call chain": 10_000,
+    "nested defs": 1_000,
+}

@@ -90,17 +90,24 @@ def cgroup_kernel(folder: Path, limit: int, env_extra: dict | None = None):
         spec = specs / "nblint-cgroup"
         spec.mkdir(parents=True, exist_ok=True)
         wrapper = folder / "in-cgroup.sh"
-        wrapper.write_text(f'#!/bin/sh\necho $$ > {cgroup}/cgroup.procs || exit 3\n'
-                           f'exec {sys.executable} -m ipykernel_launcher -f "$1"\n')
+        wrapper.write_text(
+            f"#!/bin/sh\necho $$ > {cgroup}/cgroup.procs || exit 3\n"
+            f'exec {sys.executable} -m ipykernel_launcher -f "$1"\n'
+        )
         wrapper.chmod(0o755)
-        (spec / "kernel.json").write_text(json.dumps({
-            "argv": [str(wrapper), "{connection_file}"], "display_name": "nblint cgroup", "language": "python"}))
+        (spec / "kernel.json").write_text(
+            json.dumps(
+                {"argv": [str(wrapper), "{connection_file}"], "display_name": "nblint cgroup", "language": "python"}
+            )
+        )
         env = dict(os.environ)
         env["IPYTHONDIR"] = str(folder / "ipython")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
         env.pop("MEM_LIMIT", None)
         env.update(env_extra or {})
-        manager = KernelManager(kernel_name="nblint-cgroup", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs)]))
+        manager = KernelManager(
+            kernel_name="nblint-cgroup", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs)])
+        )
         manager.start_kernel(env=env, cwd=str(folder))
         client = manager.client()
         client.start_channels()

@@ -17,8 +17,12 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
 
 
-def write_notebook(path: Path, cells: Sequence[str | Mapping[str, Any]] = (), metadata: Mapping | None = None,
-                   notebook: Mapping | None = None) -> Path:
+def write_notebook(
+    path: Path,
+    cells: Sequence[str | Mapping[str, Any]] = (),
+    metadata: Mapping | None = None,
+    notebook: Mapping | None = None,
+) -> Path:
     """Write a notebook as nbformat lays it out; `notebook` (a whole JSON dict) wins over cells/metadata."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = notebook if notebook is not None else make_notebook(cells, metadata)
@@ -26,8 +30,9 @@ def write_notebook(path: Path, cells: Sequence[str | Mapping[str, Any]] = (), me
     return path
 
 
-def run_nblint(*args: str, cwd: Path | None = None, input: str | None = None, env: Mapping | None = None,
-               timeout: float = 120) -> subprocess.CompletedProcess:
+def run_nblint(
+    *args: str, cwd: Path | None = None, input: str | None = None, env: Mapping | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """The real command line, in a subprocess."""
     full_env = dict(os.environ)
     full_env.pop("NBLINT_CACHE_DIR", None)
@@ -59,9 +64,15 @@ def nb(tmp_path):
     return make
 
 
-def check_notebook(tmp_path: Path, cells: Sequence[str | Mapping[str, Any]], select: str, *extra: str,
-                   config: str | None = None, metadata: Mapping | None = None,
-                   notebook: Mapping | None = None) -> list[dict]:
+def check_notebook(
+    tmp_path: Path,
+    cells: Sequence[str | Mapping[str, Any]],
+    select: str,
+    *extra: str,
+    config: str | None = None,
+    metadata: Mapping | None = None,
+    notebook: Mapping | None = None,
+) -> list[dict]:
     """Write tmp_path/nb.ipynb (and, with `config`, a pyproject.toml whose `[tool.nblint]` holds it), run
     `nblint check --no-cache --select SELECT --format json` there, and return the findings. The exit code
     must agree with them: 1 when there are findings, 0 when there are none."""

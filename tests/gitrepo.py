@@ -42,7 +42,9 @@ class GitRepo:
         self.git("init", "-q", "-b", "main")
 
     def git(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
-        result = subprocess.run(["git", *args], cwd=self.root, env=self.env, capture_output=True, text=True, input=input)
+        result = subprocess.run(
+            ["git", *args], cwd=self.root, env=self.env, capture_output=True, text=True, input=input
+        )
         if check and result.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
         return result

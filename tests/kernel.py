@@ -36,10 +36,18 @@ def start_kernel(folder: Path):
 
 
 def run(client, code: str, metadata: dict | None = None, timeout: float = 60) -> Execution:
-    request = client.session.msg("execute_request", {
-        "code": code, "silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": False,
-        "stop_on_error": True,
-    }, metadata=metadata or {})
+    request = client.session.msg(
+        "execute_request",
+        {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+        metadata=metadata or {},
+    )
     client.shell_channel.send(request)
     msg_id = request["header"]["msg_id"]
     result = Execution(status="?")

@@ -25,8 +25,14 @@ class LspClient:
         full_env = dict(os.environ)
         full_env.pop("NBLINT_CACHE_DIR", None)
         full_env.update(env or {})
-        self.process = subprocess.Popen([sys.executable, "-m", "nblint", "server", *args], cwd=cwd, env=full_env,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "nblint", "server", *args],
+            cwd=cwd,
+            env=full_env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         self._ids = itertools.count(1)
         self._condition = threading.Condition()
         self._responses: dict[int, dict] = {}
@@ -87,7 +93,9 @@ class LspClient:
         ident = next(self._ids)
         self._write({"jsonrpc": "2.0", "id": ident, "method": method, "params": params})
         with self._condition:
-            if not self._condition.wait_for(lambda: ident in self._responses or self.process.poll() is not None, timeout):
+            if not self._condition.wait_for(
+                lambda: ident in self._responses or self.process.poll() is not None, timeout
+            ):
                 raise LspError(f"no response to {method} in {timeout} s")
             if ident not in self._responses:
                 raise LspError(f"the server exited during {method}: {self.stderr()}")
@@ -101,12 +109,19 @@ class LspClient:
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 30, what: str = "a condition") -> None:
         with self._condition:
-            if not self._condition.wait_for(lambda: predicate() or self.process.poll() is not None, timeout) or not predicate():
-                raise LspError(f"timed out waiting for {what}; diagnostics: {self.diagnostics}; "
-                               f"messages: {self.messages}; server exited: {self.process.poll()}")
+            if (
+                not self._condition.wait_for(lambda: predicate() or self.process.poll() is not None, timeout)
+                or not predicate()
+            ):
+                raise LspError(
+                    f"timed out waiting for {what}; diagnostics: {self.diagnostics}; "
+                    f"messages: {self.messages}; server exited: {self.process.poll()}"
+                )
 
     def wait_diagnostics(self, uri: str, predicate: Callable[[list[dict]], bool], timeout: float = 30) -> list[dict]:
-        self.wait_for(lambda: uri in self.diagnostics and predicate(self.diagnostics[uri]), timeout, f"diagnostics on {uri}")
+        self.wait_for(
+            lambda: uri in self.diagnostics and predicate(self.diagnostics[uri]), timeout, f"diagnostics on {uri}"
+        )
         return self.diagnostics[uri]
 
     def settle(self, seconds: float = 0.5) -> None:

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 from conftest import CORPUS, REPO, write_notebook
+
 from nblint.rules import ALL_RULES
 from nblint.testing import write_example
 
@@ -30,14 +31,17 @@ def make_project(root: Path, corpus_slice: tuple[str, ...] = CORPUS_SLICE) -> Pa
         if (CORPUS / name).is_dir():
             shutil.copytree(CORPUS / name, root / "corpus" / name)
     own = root / "own"
-    write_notebook(own / "killers.ipynb", [
-        "import numpy as np\nimport time\nN = 100_000\n",
-        "a = np.random.rand(N, N)\ntime.sleep(86400)\n",
-        "while True:\n    pass\n",
-        "x = input('name? ')  # nblint: ignore[NB403]\ny = input('again? ')\n",
-        {"cell_type": "markdown", "source": "# notes"},
-        "%pip install pandas\n!pip install numpy\n",
-    ])
+    write_notebook(
+        own / "killers.ipynb",
+        [
+            "import numpy as np\nimport time\nN = 100_000\n",
+            "a = np.random.rand(N, N)\ntime.sleep(86400)\n",
+            "while True:\n    pass\n",
+            "x = input('name? ')  # nblint: ignore[NB403]\ny = input('again? ')\n",
+            {"cell_type": "markdown", "source": "# notes"},
+            "%pip install pandas\n!pip install numpy\n",
+        ],
+    )
     write_notebook(own / "reads.ipynb", ["import pandas as pd\ndf = pd.read_csv('data/table.csv')\n"])
     (own / "data").mkdir()
     (own / "data" / "table.csv").write_text("a,b\n1,2\n", encoding="utf-8")

@@ -6,7 +6,6 @@ git repository holding a base and a head commit.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -14,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO
 from gitrepo import GitRepo
 
@@ -60,7 +58,9 @@ def test_every_input_is_documented_has_a_default_and_reaches_the_step_through_en
     assert inputs["fail-on"]["default"] == "error"
     for word in ("error", "warning", "info", "never"):
         assert word in inputs["fail-on"]["description"]
-    used = "\n".join(json.dumps(step.get("env", {})) + json.dumps(step.get("with", {})) for step in action["runs"]["steps"])
+    used = "\n".join(
+        json.dumps(step.get("env", {})) + json.dumps(step.get("with", {})) for step in action["runs"]["steps"]
+    )
     for name in inputs:
         assert f"inputs.{name} }}" in used, name
 
@@ -89,16 +89,29 @@ class Runner:
         self.summary.touch()
 
     def run(self, event: str = "pull_request", base: str | None = None, **inputs: str) -> subprocess.CompletedProcess:
-        payload = {"pull_request": {"base": {"sha": base}, "number": 7}} if event == "pull_request" else {"before": base}
+        payload = (
+            {"pull_request": {"base": {"sha": base}, "number": 7}} if event == "pull_request" else {"before": base}
+        )
         self.event_file.write_text(json.dumps(payload), encoding="utf-8")
         env = dict(self.repo.env)
-        env.update(GITHUB_ACTIONS="true", GITHUB_EVENT_NAME=event, GITHUB_EVENT_PATH=str(self.event_file),
-                   GITHUB_OUTPUT=str(self.output), GITHUB_STEP_SUMMARY=str(self.summary),
-                   GITHUB_WORKSPACE=str(self.repo.root))
+        env.update(
+            GITHUB_ACTIONS="true",
+            GITHUB_EVENT_NAME=event,
+            GITHUB_EVENT_PATH=str(self.event_file),
+            GITHUB_OUTPUT=str(self.output),
+            GITHUB_STEP_SUMMARY=str(self.summary),
+            GITHUB_WORKSPACE=str(self.repo.root),
+        )
         for name, value in inputs.items():
             env[f"NBLINT_{name.upper()}"] = value
-        return subprocess.run([sys.executable, "-m", "nblint.integrations.action"], cwd=self.repo.root, env=env,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "nblint.integrations.action"],
+            cwd=self.repo.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     def outputs(self) -> dict[str, str]:
         return dict(line.split("=", 1) for line in self.output.read_text().splitlines())
@@ -120,7 +133,9 @@ def pull_request(runner: Runner) -> str:
     repo.notebook("untouched.ipynb", [LOOP])
     # Long enough to differ from added.ipynb by more than half: git's rename detection would otherwise
     # pair the two small notebooks (their JSON boilerplate alike) and judge added.ipynb against it.
-    repo.notebook("deleted.ipynb", [{"cell_type": "markdown", "source": "".join(f"Old note {i}.\n" for i in range(60))}])
+    repo.notebook(
+        "deleted.ipynb", [{"cell_type": "markdown", "source": "".join(f"Old note {i}.\n" for i in range(60))}]
+    )
     base = repo.commit("base")
     repo.notebook("analysis/edited.ipynb", ["import time\n", LOOP, "x = 2\n", SYNTAX, "time.sleep(36000)\n"])
     (repo.root / "deleted.ipynb").unlink()
@@ -138,7 +153,9 @@ def test_pull_request_annotates_only_the_changed_cells_of_the_changed_notebooks(
     # The annotation sits on the .ipynb line that holds the cell's source line, as the PR diff shows it.
     text = (runner.repo.root / "analysis" / "edited.ipynb").read_text().splitlines()
     syntax = next(line for line in lines if "NB001" in line)
-    match = re.match(r"::error file=analysis/edited\.ipynb,line=(\d+),title=NB001 syntax-error::cell 4, line 1: ", syntax)
+    match = re.match(
+        r"::error file=analysis/edited\.ipynb,line=(\d+),title=NB001 syntax-error::cell 4, line 1: ", syntax
+    )
     assert match, syntax
     assert text[int(match.group(1)) - 1].strip() == '"def f(:\\n",'
     assert any(line.startswith("::warning file=analysis/edited.ipynb,") and "NB405" in line for line in lines)
@@ -171,7 +188,9 @@ def test_fail_on_sets_the_threshold(runner):
     assert quiet.returncode == 0 and len(annotations(quiet)) == 1
     bad = runner.run(base=base, fail_on="sometimes")
     assert bad.returncode == 2
-    assert annotations(bad) == ["::error title=nblint::fail-on must be one of error, warning, info, never, not 'sometimes'"]
+    assert annotations(bad) == [
+        "::error title=nblint::fail-on must be one of error, warning, info, never, not 'sometimes'"
+    ]
 
 
 def test_push_judges_every_cell_of_every_notebook_under_paths(runner):
@@ -248,30 +267,63 @@ def test_the_action_steps_as_github_runs_them(tmp_path):
     runner_temp.mkdir()
     install_output = tmp_path / "install_output"
     install_output.touch()
-    env = dict(runner.repo.env, RUNNER_TEMP=str(runner_temp), GITHUB_OUTPUT=str(install_output),
-               NBLINT_ACTION_PATH=str(REPO), NBLINT_PYTHON=sys.executable)
-    install = subprocess.run(["bash", "-e", "-c", steps["Install nblint"]["run"]], cwd=runner.repo.root, env=env,
-                             capture_output=True, text=True, timeout=900)
+    env = dict(
+        runner.repo.env,
+        RUNNER_TEMP=str(runner_temp),
+        GITHUB_OUTPUT=str(install_output),
+        NBLINT_ACTION_PATH=str(REPO),
+        NBLINT_PYTHON=sys.executable,
+    )
+    install = subprocess.run(
+        ["bash", "-e", "-c", steps["Install nblint"]["run"]],
+        cwd=runner.repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert install.returncode == 0, install.stdout + install.stderr
     bin_folder = install_output.read_text().strip().removeprefix("bin=")
     assert Path(bin_folder, "python").exists()
 
     # That venv holds a regular (non-editable) install: install-hooks finds its hook in the package data.
     hooked = GitRepo(tmp_path / "hooked")
-    installed = subprocess.run([str(Path(bin_folder, "nblint")), "install-hooks"], cwd=hooked.root, env=hooked.env,
-                               capture_output=True, text=True)
+    installed = subprocess.run(
+        [str(Path(bin_folder, "nblint")), "install-hooks"],
+        cwd=hooked.root,
+        env=hooked.env,
+        capture_output=True,
+        text=True,
+    )
     assert installed.returncode == 0, installed.stderr
     hook_text = (hooked.root / ".git" / "hooks" / "pre-commit").read_text()
     assert f"NBLINT_INSTALLED={Path(bin_folder, 'nblint')}" in hook_text
 
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"base": {"sha": base}}}))
-    env = dict(runner.repo.env, NBLINT_BIN=bin_folder, NBLINT_PATHS=".", NBLINT_DIFF_BASE="", NBLINT_SELECT="",
-               NBLINT_IGNORE="", NBLINT_FAIL_ON="error", NBLINT_SARIF_FILE="", GITHUB_EVENT_NAME="pull_request",
-               GITHUB_EVENT_PATH=str(event), GITHUB_OUTPUT=str(runner.output), GITHUB_STEP_SUMMARY=str(runner.summary))
+    env = dict(
+        runner.repo.env,
+        NBLINT_BIN=bin_folder,
+        NBLINT_PATHS=".",
+        NBLINT_DIFF_BASE="",
+        NBLINT_SELECT="",
+        NBLINT_IGNORE="",
+        NBLINT_FAIL_ON="error",
+        NBLINT_SARIF_FILE="",
+        GITHUB_EVENT_NAME="pull_request",
+        GITHUB_EVENT_PATH=str(event),
+        GITHUB_OUTPUT=str(runner.output),
+        GITHUB_STEP_SUMMARY=str(runner.summary),
+    )
     env.pop("PYTHONPATH", None)
-    check = subprocess.run(["bash", "-c", steps["Check notebooks"]["run"]], cwd=runner.repo.root, env=env,
-                           capture_output=True, text=True, timeout=300)
+    check = subprocess.run(
+        ["bash", "-c", steps["Check notebooks"]["run"]],
+        cwd=runner.repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert check.returncode == 1, check.stdout + check.stderr
     assert len(annotations(check)) == 3
     assert runner.outputs()["findings"] == "3"
@@ -280,7 +332,7 @@ def test_the_action_steps_as_github_runs_them(tmp_path):
 
 def test_a_broken_configuration_is_one_error_line(runner):
     repo = runner.repo
-    repo.write("pyproject.toml", "[tool.nblint]\nselect = [\"NB201\"\n")  # unterminated array
+    repo.write("pyproject.toml", '[tool.nblint]\nselect = ["NB201"\n')  # unterminated array
     repo.notebook("nb.ipynb", [LOOP])
     result = runner.run(event="push", base=repo.commit("base"))
     assert result.returncode == 2

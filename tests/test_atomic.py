@@ -10,6 +10,7 @@ import pytest
 
 from nblint.core.atomic import write_bytes_atomic, write_text_atomic
 
+
 def test_a_new_file_gets_the_umask_and_an_existing_one_keeps_its_mode(tmp_path):
     fresh = tmp_path / "fresh.ipynb"
     write_text_atomic(fresh, "{}\n")
@@ -22,6 +23,7 @@ def test_a_new_file_gets_the_umask_and_an_existing_one_keeps_its_mode(tmp_path):
     write_bytes_atomic(kept, b"new", durable=False)
     assert kept.read_bytes() == b"new" and stat.S_IMODE(kept.stat().st_mode) == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.ipynb", "kept.ipynb"]
+
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     target = tmp_path / "nb.ipynb"
@@ -59,12 +61,22 @@ def test_a_later_strip_removes_a_killed_writers_temporary_file_and_nothing_else(
     from conftest import REPO, run_nblint, write_notebook
 
     write_notebook(tmp_path / "nb.ipynb", ["x = 1\n"])
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, cwd=REPO)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(tmp_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     leftover = writer.stdout.readline().strip()
     _age(leftover)
-    look_alikes = [".nb.ipynb.nblint-tmp", "nb.ipynb.0123456789ab.nblint-tmp", ".nb.ipynb.0123456789AB.nblint-tmp",
-                   ".nb.ipynb.0123456789ab.nblint-tmp.bak", ".nb.ipynb.0123456789abc.nblint-tmp"]
+    look_alikes = [
+        ".nb.ipynb.nblint-tmp",
+        "nb.ipynb.0123456789ab.nblint-tmp",
+        ".nb.ipynb.0123456789AB.nblint-tmp",
+        ".nb.ipynb.0123456789ab.nblint-tmp.bak",
+        ".nb.ipynb.0123456789abc.nblint-tmp",
+    ]
     for name in look_alikes:
         (tmp_path / name).write_text("not ours")
         _age(tmp_path / name)

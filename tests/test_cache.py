@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import json_findings, run_nblint, write_notebook
-from nblint.run.cache import FORMAT
-from nblint.reporters import FORMATS
 from speed_projects import grow, make_project
+
+from nblint.reporters import FORMATS
+from nblint.run.cache import FORMAT
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +87,19 @@ def test_a_hit_is_the_stored_result_and_an_edited_notebook_is_checked_again(tmp_
     assert second.exists()
 
 
-@pytest.mark.parametrize("damage", ["garbage bytes", "truncated", "empty", "a list", "another format",
-                                    "another notebook's entry", "bad finding", "bad dependencies"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "garbage bytes",
+        "truncated",
+        "empty",
+        "a list",
+        "another format",
+        "another notebook's entry",
+        "bad finding",
+        "bad dependencies",
+    ],
+)
 @pytest.mark.slow  # two runs for each kind of damage
 def test_damaged_or_foreign_entries_are_ignored(damage, tmp_path):
     project = tmp_path / "p"
@@ -196,7 +207,10 @@ def test_concurrent_runs_share_the_cache_safely(project, tmp_path):
     cache_dir = tmp_path / "shared-cache"
     expected = check(project, "--format", "json", "--no-cache").stdout
     command = [sys.executable, "-m", "nblint", "check", ".", "--format", "json", "--cache-dir", str(cache_dir)]
-    runs = [subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    runs = [
+        subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
     for run in runs:
         out, err = run.communicate(timeout=300)
         assert out == expected and "Traceback" not in err
@@ -234,8 +248,10 @@ def test_the_runner_keeps_a_stable_order(tmp_path):
     from nblint.run.config import ConfigResolver
     from nblint.run.runner import check_files
 
-    files = [write_notebook(tmp_path / f"{name}.ipynb", ["import time\ntime.sleep(86400)\ntime.sleep(99999)\n"])
-             for name in ("c", "a", "b")]
+    files = [
+        write_notebook(tmp_path / f"{name}.ipynb", ["import time\ntime.sleep(86400)\ntime.sleep(99999)\n"])
+        for name in ("c", "a", "b")
+    ]
     cold = check_files(files, ConfigResolver(), jobs=1, cache=Cache(tmp_path / "cache"))
     warm = check_files(list(reversed(files)), ConfigResolver(), jobs=1, cache=Cache(tmp_path / "cache"))
     for results in (cold, warm):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import REPO, run_nblint
+
 from nblint import __version__
 from nblint.cli import main
 from nblint.rules import ALL_RULES
@@ -69,8 +69,15 @@ def test_sample_notebooks_are_reported():
     # the default selection: what is almost always worth fixing; the install and metadata opinions are opt-in
     assert by_file["hygiene.ipynb"] == {"NB503", "NB504", "NB703", "NB704"}
     assert by_file["merge_conflict.ipynb"] == {"NB003"}
-    opted_in = run_nblint("check", "--no-cache", "--format", "json", "--extend-select", "NB501,NB502,NB601",
-                          str(REPO / "sample_notebooks" / "hygiene.ipynb"))
+    opted_in = run_nblint(
+        "check",
+        "--no-cache",
+        "--format",
+        "json",
+        "--extend-select",
+        "NB501,NB502,NB601",
+        str(REPO / "sample_notebooks" / "hygiene.ipynb"),
+    )
     assert {f["code"] for f in json.loads(opted_in.stdout)} >= {"NB501", "NB601"}
     text = run_nblint("check", "--no-cache", str(REPO / "sample_notebooks")).stdout
     assert "ghp_4fT9" not in text  # the sample token is shown masked

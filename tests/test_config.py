@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import json_findings, run_nblint, write_notebook
 
 PY2 = ["print 'x'\n"]
@@ -63,7 +62,7 @@ def test_unknown_code_is_exit_2(tmp_path):
 
 
 def test_invalid_toml_is_exit_2(tmp_path):
-    (tmp_path / "nblint.toml").write_text('select = [\n')
+    (tmp_path / "nblint.toml").write_text("select = [\n")
     write_notebook(tmp_path / "a.ipynb", PY2)
     result = run_nblint("check", str(tmp_path))
     assert result.returncode == 2 and "invalid TOML" in result.stderr and "Traceback" not in result.stderr
@@ -134,7 +133,7 @@ def test_a_size_without_a_unit_is_an_error_showing_the_form(tmp_path, value):
     write_notebook(tmp_path / "a.ipynb", ["x = 1\n"])
     result = run_nblint("check", "--no-cache", str(tmp_path))
     assert result.returncode == 2 and result.stdout == ""
-    assert "nblint.toml: memory-budget: expected a size with its unit, such as \"2 GiB\"" in result.stderr
+    assert 'nblint.toml: memory-budget: expected a size with its unit, such as "2 GiB"' in result.stderr
     assert "without a unit" in result.stderr and result.stderr.count("\n") == 1
 
 
@@ -145,13 +144,16 @@ def test_a_size_with_a_unit_or_zero_is_read(tmp_path):
         assert _codes(run_nblint("check", "--no-cache", "--format", "json", str(tmp_path))) == codes, budget
 
 
-@pytest.mark.parametrize("table, key, suggestion", [
-    ("[tool.nblint]\nmemory_budget = \"2 GiB\"\n", "memory_budget", "memory-budget"),
-    ("[tool.nblint]\nmax-printed-line = 10\n", "max-printed-line", "max-printed-lines"),
-    ("[tool.nblint]\nextend_select = [\"NB501\"]\n", "extend_select", "extend-select"),
-    ("[tool.nblint.strip]\nkeep_output = true\n", "keep_output", "keep-output"),
-    ("[tool.nblint.strip]\nextra-key = [\"metadata.foo\"]\n", "extra-key", "extra-keys"),
-])
+@pytest.mark.parametrize(
+    "table, key, suggestion",
+    [
+        ('[tool.nblint]\nmemory_budget = "2 GiB"\n', "memory_budget", "memory-budget"),
+        ("[tool.nblint]\nmax-printed-line = 10\n", "max-printed-line", "max-printed-lines"),
+        ('[tool.nblint]\nextend_select = ["NB501"]\n', "extend_select", "extend-select"),
+        ("[tool.nblint.strip]\nkeep_output = true\n", "keep_output", "keep-output"),
+        ('[tool.nblint.strip]\nextra-key = ["metadata.foo"]\n', "extra-key", "extra-keys"),
+    ],
+)
 def test_an_unknown_key_suggests_the_nearest(tmp_path, table, key, suggestion):
     (tmp_path / "pyproject.toml").write_text(table)
     write_notebook(tmp_path / "a.ipynb", ["x = 1\n"])
@@ -164,7 +166,7 @@ def test_an_unknown_key_suggests_the_nearest(tmp_path, table, key, suggestion):
 
 
 def test_check_refuses_a_strip_table_strip_would_refuse(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.nblint.strip]\nkeep-output = \"yes\"\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.nblint.strip]\nkeep-output = "yes"\n')
     write_notebook(tmp_path / "a.ipynb", ["x = 1\n"])
     for command in (("check", "--no-cache"), ("strip", "--check")):
         result = run_nblint(*command, str(tmp_path))

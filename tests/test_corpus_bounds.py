@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from conftest import CORPUS
+
 from nblint.core.deepstack import call_with_deep_stack
-from nblint.run.pipeline import check_file
 from nblint.rules import ALL_RULES, all_options
+from nblint.run.pipeline import check_file
 
 LIMIT_SECONDS = 5.0
 
@@ -33,6 +33,8 @@ def test_no_corpus_notebook_takes_over_5_seconds():
     paths = sorted(CORPUS.rglob("*.ipynb"))
     assert len(paths) > 500
     timings = call_with_deep_stack(check_each, paths)
-    slow = [(round(seconds, 2), str(path.relative_to(CORPUS))) for seconds, path, _ in timings if seconds > LIMIT_SECONDS]
+    slow = [
+        (round(seconds, 2), str(path.relative_to(CORPUS))) for seconds, path, _ in timings if seconds > LIMIT_SECONDS
+    ]
     assert not slow, slow
     assert not [path for _, path, codes in timings if "NB000" in codes]

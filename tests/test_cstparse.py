@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import libcst as cst
 import pytest
+from test_cstwalk import SNIPPETS, STDLIB, STDLIB_FILES, _corpus_sources
 
 from nblint.core.code.cstparse import parse_module
 from nblint.rules import ALL_RULES
-from test_cstwalk import SNIPPETS, STDLIB, STDLIB_FILES, _corpus_sources
 
 
 def _example_cells() -> list[str]:

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from conftest import CORPUS
 
 from nblint.core.code import cstwalk
 from nblint.core.deepstack import call_with_deep_stack
-
-from conftest import CORPUS
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 STDLIB_FILES = ["argparse.py", "dataclasses.py", "asyncio/tasks.py", "enum.py"]
@@ -105,8 +104,14 @@ class Recorder(cst.BatchableCSTVisitor):
             visitors[f"visit_{name}"] = self._make(f"visit_{name}")
             visitors[f"leave_{name}"] = self._make(f"leave_{name}")
         if self.fields:
-            for method in ("visit_FunctionDef_body", "leave_FunctionDef_params", "visit_Call_args",
-                           "leave_Call_args", "visit_If_test", "leave_Subscript_slice"):
+            for method in (
+                "visit_FunctionDef_body",
+                "leave_FunctionDef_params",
+                "visit_Call_args",
+                "leave_Call_args",
+                "visit_If_test",
+                "leave_Subscript_slice",
+            ):
                 visitors[method] = self._make(method)
         return visitors
 

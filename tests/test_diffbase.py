@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import json_findings, run_nblint
 from gitrepo import GitRepo
 
@@ -41,8 +40,18 @@ def test_only_changed_and_added_cells_are_reported(repo):
     base = repo.commit("base")
     # A markdown cell inserted at the top shifts every index; cell 2 (x = 1) is edited into a bad one;
     # a bad cell is added between the two old bad cells; the old bad cells are untouched.
-    repo.notebook("nb.ipynb", [{"cell_type": "markdown", "source": "# Title\n"}, "import os\n", BAD_A,
-                                "x = 1\n" + BAD_C, BAD_D, BAD_B, "y = 2\n"])
+    repo.notebook(
+        "nb.ipynb",
+        [
+            {"cell_type": "markdown", "source": "# Title\n"},
+            "import os\n",
+            BAD_A,
+            "x = 1\n" + BAD_C,
+            BAD_D,
+            BAD_B,
+            "y = 2\n",
+        ],
+    )
     everything = check(repo)
     assert [f["cell"] for f in json_findings(everything)] == [2, 3, 4, 5]
 
@@ -155,8 +164,14 @@ def test_a_notebook_outside_any_git_repository_is_a_clear_error(tmp_path, repo):
     from conftest import write_notebook
 
     write_notebook(outside / "nb.ipynb", [BAD_A])
-    result = run_nblint("check", "--diff-base", "HEAD", "nb.ipynb", cwd=outside,
-                        env={**repo.env, "GIT_CEILING_DIRECTORIES": str(tmp_path)})
+    result = run_nblint(
+        "check",
+        "--diff-base",
+        "HEAD",
+        "nb.ipynb",
+        cwd=outside,
+        env={**repo.env, "GIT_CEILING_DIRECTORIES": str(tmp_path)},
+    )
     assert result.returncode == 2
     assert result.stderr.strip() == (
         "nblint: error: --diff-base HEAD: nb.ipynb is not in a git repository, so there is nothing to compare it with"
@@ -185,8 +200,12 @@ def test_notebook_level_findings_are_reported_only_when_new(repo):
 
 def test_outputs_alone_changing_does_not_make_old_code_new(repo):
     def code(source, text):
-        return {"cell_type": "code", "source": source, "execution_count": 1,
-                "outputs": [{"output_type": "stream", "name": "stdout", "text": [text]}]}
+        return {
+            "cell_type": "code",
+            "source": source,
+            "execution_count": 1,
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": [text]}],
+        }
 
     repo.notebook("nb.ipynb", [code("x = 1\n", "run 1\n"), code(BAD_A, "run 1\n")])
     base = repo.commit("base")
@@ -208,8 +227,9 @@ def test_a_notebook_in_a_subfolder_run_from_the_subfolder(repo):
     repo.notebook("sub/dir/nb.ipynb", ["x = 1\n"])
     base = repo.commit("base")
     repo.notebook("sub/dir/nb.ipynb", ["x = 1\n", BAD_A])
-    result = run_nblint("check", "--format", "json", "--diff-base", base, "nb.ipynb", cwd=repo.root / "sub" / "dir",
-                        env=repo.env)
+    result = run_nblint(
+        "check", "--format", "json", "--diff-base", base, "nb.ipynb", cwd=repo.root / "sub" / "dir", env=repo.env
+    )
     assert cells_reported(result) == [("nb.ipynb", 1)]
 
 
@@ -218,8 +238,13 @@ def test_without_nbdime_the_error_says_how_to_add_it(repo):
     repo.commit("base")
     # Blocking the import is how Python itself spells "not installed" (sys.modules[name] = None).
     program = "import sys; sys.modules['nbdime'] = None; from nblint.cli import main; sys.exit(main(sys.argv[1:]))"
-    result = subprocess.run([sys.executable, "-c", program, "check", "--diff-base", "HEAD", "nb.ipynb"],
-                            cwd=repo.root, env=repo.env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", program, "check", "--diff-base", "HEAD", "nb.ipynb"],
+        cwd=repo.root,
+        env=repo.env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -228,9 +253,12 @@ def test_without_nbdime_the_error_says_how_to_add_it(repo):
 
 def test_plain_check_never_imports_nbdime(repo):
     repo.notebook("nb.ipynb", [BAD_A])
-    program = ("import sys; from nblint.cli import main; code = main(['check', 'nb.ipynb']); "
-               "print('nbdime' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", program], cwd=repo.root, env=repo.env, capture_output=True, text=True)
+    program = (
+        "import sys; from nblint.cli import main; code = main(['check', 'nb.ipynb']); print('nbdime' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], cwd=repo.root, env=repo.env, capture_output=True, text=True
+    )
     assert result.stdout.strip().splitlines()[-1] == "False", result.stdout + result.stderr
 
 
@@ -239,7 +267,9 @@ def test_cross_cell_facts_come_from_the_whole_notebook(repo):
     # value through the notebook-level table, and only the new cell is reported.
     repo.notebook("nb.ipynb", ["import time\nWAIT = 10 * 3600\n", "time.sleep(WAIT)\n"])
     base = repo.commit("base")
-    repo.notebook("nb.ipynb", ["import time\nWAIT = 10 * 3600\n", "time.sleep(WAIT)\n", "x = 1\n", "time.sleep(WAIT * 2)\n"])
+    repo.notebook(
+        "nb.ipynb", ["import time\nWAIT = 10 * 3600\n", "time.sleep(WAIT)\n", "x = 1\n", "time.sleep(WAIT * 2)\n"]
+    )
     result = check(repo, "--diff-base", base)
     findings = json_findings(result)
     assert [(f["code"], f["cell"]) for f in findings] == [("NB405", 3)]
@@ -250,7 +280,12 @@ def test_a_rerun_that_saved_a_traceback_reports_the_output_rule_not_the_old_code
     # Same source, new outputs: NB703 (a traceback saved in the outputs) is news; NB405 on the same
     # unchanged code is not.
     def cell(outputs):
-        return {"cell_type": "code", "source": "import time\ntime.sleep(36000)\n", "execution_count": 1, "outputs": outputs}
+        return {
+            "cell_type": "code",
+            "source": "import time\ntime.sleep(36000)\n",
+            "execution_count": 1,
+            "outputs": outputs,
+        }
 
     repo.notebook("nb.ipynb", [cell([{"output_type": "stream", "name": "stdout", "text": ["waited\n"]}])])
     base = repo.commit("base")

@@ -21,12 +21,15 @@ RULE_PAGES = REPO / "docs" / "rules"
 def test_every_rule_page_is_generated_from_its_rule():
     wanted = rule_pages.pages()
     assert set(wanted) == {f"{code}.md" for code in ALL_RULES} | {"index.md"}
-    stale = [name for name, text in wanted.items()
-             if not (RULE_PAGES / name).exists() or (RULE_PAGES / name).read_text(encoding="utf-8") != text]
+    stale = [
+        name
+        for name, text in wanted.items()
+        if not (RULE_PAGES / name).exists() or (RULE_PAGES / name).read_text(encoding="utf-8") != text
+    ]
     extra = sorted(p.name for p in RULE_PAGES.glob("*.md") if p.name not in wanted)
     assert not stale and not extra, (
-        f"stale rule pages {stale}, pages of no rule {extra}: run "
-        "`python -m nblint.integrations.rule_pages docs/rules`")
+        f"stale rule pages {stale}, pages of no rule {extra}: run `python -m nblint.integrations.rule_pages docs/rules`"
+    )
 
 
 def test_a_rule_page_holds_the_docs_the_examples_and_where_the_rule_lives():
@@ -71,8 +74,13 @@ def test_the_docs_build_strictly(tmp_path):
     mkdocs = shutil.which("mkdocs", path=str(Path(sys.executable).parent)) or shutil.which("mkdocs")
     if mkdocs is None:
         pytest.skip("mkdocs is not installed (it comes with the test extras: pip install '.[test]')")
-    result = subprocess.run([mkdocs, "build", "--strict", "--site-dir", str(tmp_path / "site")], cwd=REPO,
-                            capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    result = subprocess.run(
+        [mkdocs, "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "site" / "rules" / "NB101" / "index.html").exists()

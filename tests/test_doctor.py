@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -51,9 +49,12 @@ def test_broken_kernelspecs_are_named_at_their_kernel_json(tmp_path):
 
 
 def test_notebook_findings_name_cell_and_line(tmp_path):
-    env = _setup(tmp_path, {"k": {"argv": ["{venv}", *LAUNCH]}},
-                 venv_packages={"nbl-needs": {"version": "1.0", "requires": ["nbl-base>=2"]}, "nbl-base": {"version": "1.4"}},
-                 files={"requirements.txt": "nbl-base==2.0\n"})
+    env = _setup(
+        tmp_path,
+        {"k": {"argv": ["{venv}", *LAUNCH]}},
+        venv_packages={"nbl-needs": {"version": "1.0", "requires": ["nbl-base>=2"]}, "nbl-base": {"version": "1.4"}},
+        files={"requirements.txt": "nbl-base==2.0\n"},
+    )
     _notebook(tmp_path, ["import nbl_base\nimport nblint_absent_here\n"])
     _, findings = _doctor(tmp_path, env, "nb.ipynb")
     codes = sorted(f["code"] for f in findings)
@@ -70,7 +71,9 @@ def test_notebook_kernel_not_installed(tmp_path):
 
 
 def test_crashing_import_is_survived_and_named(tmp_path):
-    env = _setup(tmp_path, {"k": {"argv": ["{python}", *LAUNCH]}}, files={"crashy.py": "import ctypes\nctypes.string_at(0)\n"})
+    env = _setup(
+        tmp_path, {"k": {"argv": ["{python}", *LAUNCH]}}, files={"crashy.py": "import ctypes\nctypes.string_at(0)\n"}
+    )
     _notebook(tmp_path, ["import crashy\n"])
     _, findings = _doctor(tmp_path, env, "nb.ipynb")
     assert [f["code"] for f in findings] == ["NB809"]
@@ -85,8 +88,11 @@ def test_check_never_runs_machine_rules(tmp_path):
 
 @pytest.mark.slow
 def test_slow_kernel_with_start(tmp_path):
-    env = _setup(tmp_path, {"slow": {"argv": ["{python}", "-c", "import time; time.sleep(30)"]}},
-                 files={"pyproject.toml": "[tool.nblint]\nkernel-start-timeout = 2\n"})
+    env = _setup(
+        tmp_path,
+        {"slow": {"argv": ["{python}", "-c", "import time; time.sleep(30)"]}},
+        files={"pyproject.toml": "[tool.nblint]\nkernel-start-timeout = 2\n"},
+    )
     _, findings = _doctor(tmp_path, env, "--start", "--kernel", "slow")
     assert [f["code"] for f in findings] == ["NB803"]
     assert "within 2 s" in findings[0]["message"]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import write_notebook
+
 from nblint import rules as registry
 from nblint.core.findings import Severity
 from nblint.rules.base import CodeRule
-from nblint.run.runner import check_files
 from nblint.run.config import ConfigResolver, Overrides
+from nblint.run.runner import check_files
 
 
 class ExplodingRule(CodeRule):

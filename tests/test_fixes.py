@@ -10,16 +10,18 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import CORPUS, json_findings, run_nblint, write_notebook
+
 from nblint.core.fixes import FixError, JsonEdit, SourceEdit, apply_fixes, replace_line, safe, unsafe
 from nblint.testing import make_notebook, notebook_text
 
 KERNEL_OF_ONE_MACHINE = {"display_name": "Python [conda env:churn]", "language": "python", "name": "conda-env-churn-py"}
 FIXABLE = "NB502,NB601,NB602,NB605,NB606,NB701,NB702,NB703"
 # The rules with fixes, opt-in ones (NB501, NB502, NB601, NB602) included, and the options that switch NB701/NB702 on.
-CONFIG = ('[tool.nblint]\nextend-select = ["NB501", "NB502", "NB601", "NB602"]\n'
-          'require-clean-outputs = true\nmax-output-size = "100 KiB"\n')
+CONFIG = (
+    '[tool.nblint]\nextend-select = ["NB501", "NB502", "NB601", "NB602"]\n'
+    'require-clean-outputs = true\nmax-output-size = "100 KiB"\n'
+)
 
 
 # -- comparing notebooks ------------------------------------------------------------------------------------
@@ -56,7 +58,7 @@ def named_paths(findings: list[dict]) -> set[tuple]:
 def only_named_changed(before: dict, after: dict, named: set[tuple]) -> None:
     for path in changed_paths(before, after):
         # a changed path lies under a named one, or is the list a named item was removed from
-        assert any(path[:len(n)] == n or n[:len(path)] == path for n in named), (path, named)
+        assert any(path[: len(n)] == n or n[: len(path)] == path for n in named), (path, named)
 
 
 def assert_valid(path: Path) -> None:
@@ -80,22 +82,69 @@ def _cell(source: str, **fields) -> dict:
 
 
 CASES = {
-    "NB502": (["import os\n", "for x in range(2):\n    !pip -q install tqdm==4.66.5 > /dev/null\n", "! python -m pip install rich==13.9.4\n"], None),
+    "NB502": (
+        [
+            "import os\n",
+            "for x in range(2):\n    !pip -q install tqdm==4.66.5 > /dev/null\n",
+            "! python -m pip install rich==13.9.4\n",
+        ],
+        None,
+    ),
     "NB601": (["x = 1\n"], {"language_info": {"name": "python", "version": "3.11.7"}}),
-    "NB602": (["x = 1\n"], {"kernelspec": {"language": "python", "name": "python3"}, "language_info": {"name": "python"}}),
+    "NB602": (
+        ["x = 1\n"],
+        {"kernelspec": {"language": "python", "name": "python3"}, "language_info": {"name": "python"}},
+    ),
     "NB605": (["x = 1\n"], {"kernelspec": KERNEL_OF_ONE_MACHINE, "language_info": {"name": "python"}}),
-    "NB606": ([_cell("x = 1\n", id="same"), {"cell_type": "markdown", "source": "# notes", "id": "same"},
-               _cell("y = 2\n", id="same")], None),
-    "NB701": ([_cell("print(1)\n", execution_count=4, outputs=[{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]),
-               _cell("y = 2\n", execution_count=5)], None),
-    "NB702": ([_cell("show()\n", execution_count=1, outputs=[
-                   {"output_type": "stream", "name": "stdout", "text": ["small\n"]},
-                   {"output_type": "display_data", "metadata": {}, "data": {"text/plain": ["x" * 200_000]}},
-                   {"output_type": "display_data", "metadata": {}, "data": {"text/plain": ["y" * 150_000]}}])], None),
-    "NB703": ([_cell("1 / 0\n", execution_count=1, outputs=[
-                   {"output_type": "stream", "name": "stdout", "text": ["before\n"]},
-                   {"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero",
-                    "traceback": ["Traceback", "ZeroDivisionError: division by zero"]}])], None),
+    "NB606": (
+        [
+            _cell("x = 1\n", id="same"),
+            {"cell_type": "markdown", "source": "# notes", "id": "same"},
+            _cell("y = 2\n", id="same"),
+        ],
+        None,
+    ),
+    "NB701": (
+        [
+            _cell(
+                "print(1)\n", execution_count=4, outputs=[{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]
+            ),
+            _cell("y = 2\n", execution_count=5),
+        ],
+        None,
+    ),
+    "NB702": (
+        [
+            _cell(
+                "show()\n",
+                execution_count=1,
+                outputs=[
+                    {"output_type": "stream", "name": "stdout", "text": ["small\n"]},
+                    {"output_type": "display_data", "metadata": {}, "data": {"text/plain": ["x" * 200_000]}},
+                    {"output_type": "display_data", "metadata": {}, "data": {"text/plain": ["y" * 150_000]}},
+                ],
+            )
+        ],
+        None,
+    ),
+    "NB703": (
+        [
+            _cell(
+                "1 / 0\n",
+                execution_count=1,
+                outputs=[
+                    {"output_type": "stream", "name": "stdout", "text": ["before\n"]},
+                    {
+                        "output_type": "error",
+                        "ename": "ZeroDivisionError",
+                        "evalue": "division by zero",
+                        "traceback": ["Traceback", "ZeroDivisionError: division by zero"],
+                    },
+                ],
+            )
+        ],
+        None,
+    ),
 }
 
 
@@ -150,7 +199,10 @@ def test_every_safe_fix_on_generated_notebooks(tmp_path):
         spec = json.loads((tmp_path / f"{code}.ipynb").read_text())["metadata"]["kernelspec"]
         assert spec == {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     assert json.loads((tmp_path / "NB602.ipynb").read_text())["metadata"]["kernelspec"] == {
-        "display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
     outputs = json.loads((tmp_path / "NB703.ipynb").read_text())["cells"][0]["outputs"]
     assert [o["output_type"] for o in outputs] == ["stream"]
     outputs = json.loads((tmp_path / "NB702.ipynb").read_text())["cells"][0]["outputs"]
@@ -186,11 +238,15 @@ def test_unsafe_fixes_wait_for_the_flag(tmp_path):
     assert_valid(path)
 
 
-
 def test_unsafe_pin_from_the_saved_output(tmp_path):
     installed = {"output_type": "stream", "name": "stdout", "text": ["Successfully installed faker-33.1.0\n"]}
-    path = write_notebook(tmp_path / "nb.ipynb", [_cell("%pip install -q faker\n", execution_count=1, outputs=[installed]),
-                                                  "%pip install rich  # no output: no version to pin\n"])
+    path = write_notebook(
+        tmp_path / "nb.ipynb",
+        [
+            _cell("%pip install -q faker\n", execution_count=1, outputs=[installed]),
+            "%pip install rich  # no output: no version to pin\n",
+        ],
+    )
     before = path.read_text()
     assert fix(tmp_path, "--select", "NB501").returncode == 1 and path.read_text() == before
     result = fix(tmp_path, "--select", "NB501", "--unsafe-fixes")
@@ -200,10 +256,10 @@ def test_unsafe_pin_from_the_saved_output(tmp_path):
     only_named_changed(json.loads(before), after, {("cells", 0, "source")})
     assert_valid(path)
 
+
 def test_diff_writes_nothing_and_shows_what_fix_writes(tmp_path):
     (tmp_path / "pyproject.toml").write_text(CONFIG, encoding="utf-8")
-    path = write_notebook(tmp_path / "nb.ipynb", CASES["NB703"][0] + CASES["NB502"][0],
-                          metadata=CASES["NB605"][1])
+    path = write_notebook(tmp_path / "nb.ipynb", CASES["NB703"][0] + CASES["NB502"][0], metadata=CASES["NB605"][1])
     before = path.read_bytes()
     diff = run_nblint("check", "--no-cache", "--diff", cwd=tmp_path)
     assert diff.returncode == 1, diff.stderr
@@ -231,7 +287,6 @@ def test_fixes_from_the_cache_apply_the_same(tmp_path):
     assert "%pip" in path.read_text() and "!pip" not in path.read_text()
 
 
-
 def test_fix_through_a_symlink_keeps_the_link(tmp_path):
     (tmp_path / "pyproject.toml").write_text(CONFIG, encoding="utf-8")
     target = write_notebook(tmp_path / "real" / "nb.ipynb", CASES["NB502"][0])
@@ -253,8 +308,11 @@ def test_fix_with_diff_base_fixes_only_what_is_new(tmp_path):
     repo.notebook("nb.ipynb", ["!pip install a==1\n", "!pip install b==2\n"])
     result = run_nblint("check", "--no-cache", "--diff-base", "HEAD", "--fix", cwd=repo.root, env=repo.env)
     assert result.returncode == 0 and "Fixed 1 finding" in result.stdout, result.stdout + result.stderr
-    assert [cell["source"] for cell in json.loads(path.read_text())["cells"]] == [["!pip install a==1\n"],
-                                                                                  ["%pip install b==2\n"]]
+    assert [cell["source"] for cell in json.loads(path.read_text())["cells"]] == [
+        ["!pip install a==1\n"],
+        ["%pip install b==2\n"],
+    ]
+
 
 def test_a_file_that_is_not_a_notebook_is_left_byte_for_byte(tmp_path):
     broken = tmp_path / "broken.ipynb"
@@ -278,7 +336,7 @@ def test_fix_keeps_the_files_own_layout(tmp_path):
     path.write_bytes(text.encode())
     fix(tmp_path, "--select", "NB502")
     after = path.read_bytes().decode()
-    assert after == text.replace('"! python -m pip install', '"%pip install').replace('!pip -q', '%pip -q')
+    assert after == text.replace('"! python -m pip install', '"%pip install').replace("!pip -q", "%pip -q")
 
 
 def test_usage_errors(tmp_path):
@@ -309,15 +367,22 @@ def test_overlapping_fixes_wait_and_overlapping_edits_of_one_fix_are_refused():
     with pytest.raises(FixError):
         apply_fixes(text, [safe("f", replace_line(0, 1, 20, 20, "x"))])  # past the line's end
     # A JSON edit of a cell and an edit of its source overlap.
-    outcome = apply_fixes(text, [first, unsafe("g", JsonEdit(("cells", 0), {"cell_type": "raw", "metadata": {}, "source": ""}))])
+    outcome = apply_fixes(
+        text, [first, unsafe("g", JsonEdit(("cells", 0), {"cell_type": "raw", "metadata": {}, "source": ""}))]
+    )
     assert len(outcome.applied) == 1 and len(outcome.skipped) == 1
 
 
 def test_removing_several_items_of_one_list_by_their_original_indexes():
     outputs = [{"output_type": "stream", "name": "stdout", "text": [str(i)]} for i in range(5)]
     text = _text([{"source": "x\n", "execution_count": 1, "outputs": outputs}])
-    outcome = apply_fixes(text, [safe("a", JsonEdit(("cells", 0, "outputs", 1), remove=True)),
-                                 safe("b", JsonEdit(("cells", 0, "outputs", 3), remove=True))])
+    outcome = apply_fixes(
+        text,
+        [
+            safe("a", JsonEdit(("cells", 0, "outputs", 1), remove=True)),
+            safe("b", JsonEdit(("cells", 0, "outputs", 3), remove=True)),
+        ],
+    )
     assert [o["text"] for o in json.loads(outcome.text)["cells"][0]["outputs"]] == [["0"], ["2"], ["4"]]
 
 
@@ -339,7 +404,10 @@ needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"the shared corpu
 # One small real notebook per fixed rule, found by checking the corpus (NB606's is invalid before the fix: its
 # duplicate ids; the fix is what makes it valid).
 CORPUS_CASES = [
-    ("NB502", "Azure__MachineLearningNotebooks/how-to-use-azureml/azure-synapse/spark_session_on_synapse_spark_pool.ipynb"),
+    (
+        "NB502",
+        "Azure__MachineLearningNotebooks/how-to-use-azureml/azure-synapse/spark_session_on_synapse_spark_pool.ipynb",
+    ),
     ("NB601", "nteract__papermill/papermill/tests/notebooks/blank-vscode.ipynb"),
     ("NB605", "nbQA-dev__nbQA/tests/data/notebook_for_autoflake.ipynb"),
     ("NB606", "_invalid_and_edge/jupyter__nbformat/tests/invalid_unique_cell_id.ipynb"),
@@ -373,8 +441,9 @@ def test_fix_the_whole_corpus(tmp_path):
     for finding in findings:
         by_path.setdefault(finding["path"], []).append(finding)
     originals = {p: p.read_bytes() for p in folder.rglob("*.ipynb")}
-    result = run_nblint("check", "--no-cache", "--jobs", "1", "--fix", "--unsafe-fixes", "--select", FIXABLE,
-                        cwd=folder, timeout=600)
+    result = run_nblint(
+        "check", "--no-cache", "--jobs", "1", "--fix", "--unsafe-fixes", "--select", FIXABLE, cwd=folder, timeout=600
+    )
     assert "Traceback" not in result.stderr and "warning" not in result.stderr, result.stderr
     changed = [p for p, data in originals.items() if p.read_bytes() != data]
     fixable = {path for path, items in by_path.items() if any(f["autofix"] for f in items)}
@@ -388,9 +457,10 @@ def test_fix_the_whole_corpus(tmp_path):
     remaining = check_json(folder, "--jobs", "1", "--select", FIXABLE)
     assert not [f for f in remaining if f["autofix"]]
     snapshot = {p: p.read_bytes() for p in originals}
-    run_nblint("check", "--no-cache", "--jobs", "1", "--fix", "--unsafe-fixes", "--select", FIXABLE, cwd=folder, timeout=600)
+    run_nblint(
+        "check", "--no-cache", "--jobs", "1", "--fix", "--unsafe-fixes", "--select", FIXABLE, cwd=folder, timeout=600
+    )
     assert {p: p.read_bytes() for p in originals} == snapshot
-
 
 
 @needs_corpus
@@ -423,6 +493,7 @@ def test_add_noqa_on_the_whole_corpus(tmp_path):
     second = run_nblint("check", "--no-cache", "--jobs", "1", "--add-noqa", cwd=folder, timeout=600)
     assert "Added 0 suppression comments" in second.stdout
     assert {p: p.read_bytes() for p in before} == snapshot
+
 
 # -- --add-noqa ------------------------------------------------------------------------------------------------
 

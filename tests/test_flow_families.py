@@ -9,7 +9,6 @@ import sys
 from contextlib import contextmanager
 
 import pytest
-
 from conftest import CORPUS, check_notebook, json_findings, run_nblint
 
 from nblint.rules import ALL_RULES
@@ -75,8 +74,13 @@ def test_a_notebook_of_look_alikes_is_clean(tmp_path):
 def test_interactive_command_honours_a_line_suppression_and_a_cell_tag(tmp_path):
     cells = [
         "!python  # nblint: ignore[NB407]\n",
-        {"cell_type": "code", "source": "!vim notes.txt\n", "metadata": {"tags": ["nblint-ignore[NB407]"]},
-         "outputs": [], "execution_count": None},
+        {
+            "cell_type": "code",
+            "source": "!vim notes.txt\n",
+            "metadata": {"tags": ["nblint-ignore[NB407]"]},
+            "outputs": [],
+            "execution_count": None,
+        },
         "!nano notes.txt\n",
     ]
     findings = check_notebook(tmp_path, cells, "NB407")
@@ -146,7 +150,10 @@ def python_default_recursion_limit():
         ("class Money:\n    def __radd__(self, other):\n        return other + self\n", "sum([Money(), Money()])"),
         ("class Proxy:\n    def __getattr__(self, name):\n        return self.target.get(name)\n", "Proxy().size"),
         ("class Proxy:\n    def __getattribute__(self, name):\n        return self.__dict__[name]\n", "Proxy().size"),
-        ("class Config:\n    def __setattr__(self, name, value):\n        self.name = value\n", "setattr(Config(), 'a', 1)"),
+        (
+            "class Config:\n    def __setattr__(self, name, value):\n        self.name = value\n",
+            "setattr(Config(), 'a', 1)",
+        ),
         ("f = lambda x: f(x + 1)\n", "f(0)"),
     ],
 )
@@ -161,10 +168,19 @@ def test_what_nb203_reports_recurses_when_run(tmp_path, code, trigger):
 @pytest.mark.parametrize(
     "code, trigger",
     [
-        ("class Point:\n    def __str__(self):\n        return 'p'\n    def __repr__(self):\n        return str(self)\n", "repr(Point())"),
-        ("class Money:\n    def __init__(self, c=1):\n        self.c = c\n    def __add__(self, other):\n        return Money(self.c + getattr(other, 'c', other))\n"
-         "    def __radd__(self, other):\n        return self + other\n", "sum([Money(), Money()]).c"),
-        ("class Proxy:\n    def __init__(self):\n        self.target = {'size': 1}\n    def __getattr__(self, name):\n        return self.target[name]\n", "Proxy().size"),
+        (
+            "class Point:\n    def __str__(self):\n        return 'p'\n    def __repr__(self):\n        return str(self)\n",
+            "repr(Point())",
+        ),
+        (
+            "class Money:\n    def __init__(self, c=1):\n        self.c = c\n    def __add__(self, other):\n        return Money(self.c + getattr(other, 'c', other))\n"
+            "    def __radd__(self, other):\n        return self + other\n",
+            "sum([Money(), Money()]).c",
+        ),
+        (
+            "class Proxy:\n    def __init__(self):\n        self.target = {'size': 1}\n    def __getattr__(self, name):\n        return self.target[name]\n",
+            "Proxy().size",
+        ),
         # object.__format__ refuses the spec: TypeError, not recursion
         ("class Name:\n    def __str__(self):\n        return f'{self:>10}'\n", "str(Name())"),
     ],
@@ -185,8 +201,11 @@ def cells_of(path, prefix: str) -> list[int]:
     import json
 
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return [index for index, cell in enumerate(cells)
-            if cell["cell_type"] == "code" and "".join(cell["source"]).startswith(prefix)]
+    return [
+        index
+        for index, cell in enumerate(cells)
+        if cell["cell_type"] == "code" and "".join(cell["source"]).startswith(prefix)
+    ]
 
 
 @pytest.mark.slow
@@ -195,17 +214,22 @@ def test_on_the_corpus_the_flow_families_report_only_the_finding_that_was_read(t
     new true positive (add it here) or a false alarm to fix."""
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus is not at {CORPUS}")
-    result = run_nblint("check", "--no-cache", "--jobs", "1", "--select", FLOW_CODES, "--format", "json", str(CORPUS),
-                        timeout=600)
+    result = run_nblint(
+        "check", "--no-cache", "--jobs", "1", "--select", FLOW_CODES, "--format", "json", str(CORPUS), timeout=600
+    )
     findings = json_findings(result)
     found = sorted((f["code"], f["path"].split("/corpus/")[-1], f["cell"], f["line"]) for f in findings)
-    manage_runs = "Azure__MachineLearningNotebooks/how-to-use-azureml/track-and-monitor-experiments/manage-runs/manage-runs.ipynb"
+    manage_runs = (
+        "Azure__MachineLearningNotebooks/how-to-use-azureml/track-and-monitor-experiments/manage-runs/manage-runs.ipynb"
+    )
     # `!sudo apt install -q libportaudio2`: -q does not answer apt's question (only -qq implies -y);
     # `!more hello.py`: util-linux more 2.38+ waits at "--More--(END)" (measured in a real kernel)
-    assert found == sorted([
-        ("NB407", "tensorflow__docs/site/en/hub/tutorials/cropnet_on_device.ipynb", 6, 1),
-        *(("NB407", manage_runs, cell, 1) for cell in cells_of(CORPUS / manage_runs, "!more ")),
-    ])
+    assert found == sorted(
+        [
+            ("NB407", "tensorflow__docs/site/en/hub/tutorials/cropnet_on_device.ipynb", 6, 1),
+            *(("NB407", manage_runs, cell, 1) for cell in cells_of(CORPUS / manage_runs, "!more ")),
+        ]
+    )
 
 
 # -- NB407's claims, measured in a real kernel -------------------------------------------------------------
@@ -240,13 +264,20 @@ def test_in_a_real_kernel_what_nb407_reports_waits_and_its_look_alikes_return(tm
             if reply["parent_header"].get("msg_id") == msg_id:
                 return "waited"
 
-    commit = ("!cd repo && git init -q && touch a && git add a && "
-              "git -c user.email=a@example.com -c user.name=a commit{}")
+    commit = (
+        "!cd repo && git init -q && touch a && git add a && git -c user.email=a@example.com -c user.name=a commit{}"
+    )
     cases = [
-        ("!python", "waited"), ("!less short.txt", "waited"), ("!top", "waited"), (commit.format(""), "waited"),
-        ("!python -c 'print(1)'", "returned"), ("!less short.txt | cat", "returned"),
-        ("!top -b -n 1 | head -3", "returned"), ("%%bash\npython\nprint(1)\n", "returned"),
-        ("!echo 'print(1)' | python", "returned"), (commit.format(" -q -m message"), "returned"),
+        ("!python", "waited"),
+        ("!less short.txt", "waited"),
+        ("!top", "waited"),
+        (commit.format(""), "waited"),
+        ("!python -c 'print(1)'", "returned"),
+        ("!less short.txt | cat", "returned"),
+        ("!top -b -n 1 | head -3", "returned"),
+        ("%%bash\npython\nprint(1)\n", "returned"),
+        ("!echo 'print(1)' | python", "returned"),
+        (commit.format(" -q -m message"), "returned"),
     ]
     try:
         measured = [(code, outcome(code, 3 if expected == "waited" else 30)) for code, expected in cases]
@@ -255,4 +286,3 @@ def test_in_a_real_kernel_what_nb407_reports_waits_and_its_look_alikes_return(tm
     assert measured == cases
     flagged = [code for code, _ in cases if run_example(ALL_RULES["NB407"], code, tmp_path / "examples")]
     assert flagged == [code for code, expected in cases if expected == "waited"]
-

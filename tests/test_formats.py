@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, run_nblint, write_notebook
+
 from nblint.rules import ALL_RULES
 
 SARIF_SCHEMA = REPO.parent / "shared" / "data" / "sarif-schema-2.1.0.json"
@@ -45,8 +45,21 @@ def test_json_format_fields_and_json_line(sample):
     findings = json.loads(result.stdout)
     assert len(findings) == 1
     finding = findings[0]
-    for key in ("code", "name", "message", "severity", "path", "cell", "cell_id", "line", "column",
-                "end_line", "end_column", "json_line", "fix"):
+    for key in (
+        "code",
+        "name",
+        "message",
+        "severity",
+        "path",
+        "cell",
+        "cell_id",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "json_line",
+        "fix",
+    ):
         assert key in finding
     assert finding["cell"] == 2 and finding["cell_id"] == "cell-2" and finding["line"] == 3
     assert finding["severity"] == "error" and finding["name"] == "syntax-error"
@@ -109,8 +122,9 @@ def _many_findings(folder: Path) -> None:
     write_notebook(folder / "a_clean.ipynb", ["x = 1\n"])
     write_notebook(folder / "b_clean.ipynb", ["y = 2\n"])
     error = {"output_type": "error", "ename": "KeyError", "evalue": "'k'", "traceback": ["KeyError: 'k'"]}
-    cells = [{"cell_type": "code", "source": f"d[{i}]\n", "execution_count": None, "outputs": [error]}
-             for i in range(26)] + ["print 'x'\n"] * 4
+    cells = [
+        {"cell_type": "code", "source": f"d[{i}]\n", "execution_count": None, "outputs": [error]} for i in range(26)
+    ] + ["print 'x'\n"] * 4
     write_notebook(folder / "c_noisy.ipynb", cells)
 
 
@@ -124,8 +138,9 @@ def test_summary_counts_the_notebooks_checked_and_a_long_report_ends_with_counts
     full = run_nblint("check", "--no-cache", "--format", "full", str(tmp_path)).stdout
     assert "\n\nBy code:\n   4  NB001  syntax-error\n  26  NB703  error-output\n\nFound 30 findings" in full
     # a short report has no tail
-    short = run_nblint("check", "--no-cache", str(tmp_path / "a_clean.ipynb"), str(tmp_path / "c_noisy.ipynb"),
-                       "--ignore", "NB703").stdout
+    short = run_nblint(
+        "check", "--no-cache", str(tmp_path / "a_clean.ipynb"), str(tmp_path / "c_noisy.ipynb"), "--ignore", "NB703"
+    ).stdout
     assert "By code:" not in short and short.splitlines()[-1] == "Found 4 findings in 1 notebook (2 checked)."
 
 
@@ -176,7 +191,9 @@ def test_sarif_uris_are_rfc_3986_references(tmp_path):
     document = json.loads(result.stdout)
     errors = [error.message for error in validator.iter_errors(document)]
     assert errors == []
-    uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"])
+    uris = sorted(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"]
+    )
     assert uris == ["caf%C3%A9%20%231%3F.ipynb", "my%20notebooks/a%20b.ipynb", "x%3Ay%25z.ipynb"]
     from urllib.parse import unquote, urlsplit
 

@@ -12,17 +12,16 @@ from __future__ import annotations
 import json
 import random
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, REPO, json_findings, run_nblint
+
 from nblint.core.deepstack import call_with_deep_stack
-from nblint.run.pipeline import check_file
 from nblint.core.read.notebook import Unreadable, parse_notebook
 from nblint.rules import ALL_RULES, all_options
+from nblint.run.pipeline import check_file
 from nblint.testing import EXTREME_CELLS
 
 SAMPLES = sorted((REPO / "sample_notebooks").glob("*.ipynb"))
@@ -74,12 +73,15 @@ def change_type(rng, data, raw):
 def nest_deeply(rng, data, raw):
     levels = rng.choice([50, 995, 1_500, 20_000])
     text = _json(_replace(data, rng.choice(_paths(data)), "NESTED")).decode("utf-8", "surrogatepass")
-    return text.replace('"NESTED"', "[" * levels + "]" * levels if rng.random() < 0.5
-                        else '{"k": ' * levels + "1" + "}" * levels).encode("utf-8", "surrogatepass")
+    return text.replace(
+        '"NESTED"', "[" * levels + "]" * levels if rng.random() < 0.5 else '{"k": ' * levels + "1" + "}" * levels
+    ).encode("utf-8", "surrogatepass")
 
 
 def huge_number(rng, data, raw):
-    number = rng.choice(["9" * 5_000, "-" + "1" * 4_400, "1e400", "-1e999", "NaN", "Infinity", "-Infinity", "1" * 4_300])
+    number = rng.choice(
+        ["9" * 5_000, "-" + "1" * 4_400, "1e400", "-1e999", "NaN", "Infinity", "-Infinity", "1" * 4_300]
+    )
     text = _json(_replace(data, rng.choice(_paths(data)), "NUMBER")).decode("utf-8", "surrogatepass")
     return text.replace('"NUMBER"', number).encode("utf-8", "surrogatepass")
 
@@ -93,7 +95,7 @@ def odd_encoding(rng, data, raw):
     if choice == 2:
         return raw.replace(b'"', b'"\xe9', 1)  # latin-1, not UTF-8
     if choice == 3:
-        return raw[: len(raw) // 2] + b"\x00" + raw[len(raw) // 2:]
+        return raw[: len(raw) // 2] + b"\x00" + raw[len(raw) // 2 :]
     if choice == 4:
         return _json(_replace(data, rng.choice(_paths(data)), "\ud800 lone surrogate"))
     return raw.replace(b'"source"', b'"\\u0073ource"', 1)  # an escaped key
@@ -106,8 +108,8 @@ def truncate(rng, data, raw):
 def conflict_markers(rng, data, raw):
     lines = raw.split(b"\n")
     at = rng.randrange(1, max(2, len(lines) - 1))
-    ours, theirs = lines[at:at + 2], [line.replace(b"1", b"2") for line in lines[at:at + 2]]
-    return b"\n".join(lines[:at] + [b"<<<<<<< HEAD", *ours, b"=======", *theirs, b">>>>>>> feature"] + lines[at + 2:])
+    ours, theirs = lines[at : at + 2], [line.replace(b"1", b"2") for line in lines[at : at + 2]]
+    return b"\n".join(lines[:at] + [b"<<<<<<< HEAD", *ours, b"=======", *theirs, b">>>>>>> feature"] + lines[at + 2 :])
 
 
 def extreme_cell(rng, data, raw):
@@ -117,8 +119,16 @@ def extreme_cell(rng, data, raw):
         size = rng.choice([5_000, 30_000])
     cells = data.get("cells") if isinstance(data, dict) else None
     if isinstance(cells, list):
-        cells.insert(rng.randrange(len(cells) + 1), {"cell_type": "code", "execution_count": None, "metadata": {},
-                                                     "outputs": [], "source": EXTREME_CELLS[name](size)})
+        cells.insert(
+            rng.randrange(len(cells) + 1),
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "metadata": {},
+                "outputs": [],
+                "source": EXTREME_CELLS[name](size),
+            },
+        )
     return _json(data)
 
 
@@ -129,8 +139,16 @@ def shuffle_and_drop(rng, data, raw):
     return _json(data)
 
 
-MUTATIONS = [change_type, nest_deeply, huge_number, odd_encoding, truncate, conflict_markers, extreme_cell,
-             shuffle_and_drop]
+MUTATIONS = [
+    change_type,
+    nest_deeply,
+    huge_number,
+    odd_encoding,
+    truncate,
+    conflict_markers,
+    extreme_cell,
+    shuffle_and_drop,
+]
 
 
 def mutate(sources: list[Path], folder: Path, seed: int, budget: int) -> list[Path]:

@@ -7,10 +7,8 @@ import json
 import os
 import stat
 import subprocess
-from pathlib import Path
 
 import pytest
-
 from conftest import REPO, run_nblint
 from gitrepo import GitRepo
 
@@ -22,8 +20,12 @@ CLEAN = "x = 1\n"
 
 
 def with_outputs(source: str) -> dict:
-    return {"cell_type": "code", "source": source, "execution_count": 4,
-            "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]}
+    return {
+        "cell_type": "code",
+        "source": source,
+        "execution_count": 4,
+        "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}],
+    }
 
 
 @pytest.fixture
@@ -38,8 +40,9 @@ def nblint(repo: GitRepo, *args: str):
 def commit(repo: GitRepo, *paths: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """`git add PATHS` and `git commit`, as a user types them (hooks run)."""
     repo.git("add", *paths)
-    return subprocess.run(["git", "commit", "-m", "change"], cwd=repo.root, env=env or repo.env,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        ["git", "commit", "-m", "change"], cwd=repo.root, env=env or repo.env, capture_output=True, text=True
+    )
 
 
 def assert_commit(repo: GitRepo, *paths: str, ok: bool) -> None:
@@ -231,10 +234,14 @@ def test_commit_all_judges_the_changed_cells_of_the_index_git_builds(repo):
     repo.commit("before the hook")
     assert nblint(repo, "install-hooks").returncode == 0
     repo.notebook("nb.ipynb", [LOOP, "x = 2\n"])
-    done = subprocess.run(["git", "commit", "-a", "-m", "edit"], cwd=repo.root, env=repo.env, capture_output=True, text=True)
+    done = subprocess.run(
+        ["git", "commit", "-a", "-m", "edit"], cwd=repo.root, env=repo.env, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     repo.notebook("nb.ipynb", [LOOP, "while True:\n    x = 3\n"])
-    done = subprocess.run(["git", "commit", "-a", "-m", "edit"], cwd=repo.root, env=repo.env, capture_output=True, text=True)
+    done = subprocess.run(
+        ["git", "commit", "-a", "-m", "edit"], cwd=repo.root, env=repo.env, capture_output=True, text=True
+    )
     assert done.returncode != 0 and "nb.ipynb:cell 2:1:1: NB201" in done.stderr, done.stderr
     # The hook left git's own index as it was: the refused change is still unstaged, nothing else moved.
     assert repo.git("status", "--porcelain").stdout == " M nb.ipynb\n"
@@ -272,7 +279,10 @@ def test_the_strip_filter_says_how_to_strip_notebooks_already_in_git(repo):
     repo.commit("outputs and all")
     installed = nblint(repo, "install-hooks", "--strip-filter")
     assert installed.returncode == 0, installed.stderr
-    assert "the 1 notebook already in git is stripped only when staged again: run `git add --renormalize .`" in installed.stdout
+    assert (
+        "the 1 notebook already in git is stripped only when staged again: run `git add --renormalize .`"
+        in installed.stdout
+    )
     # What it says is so: the filter alone leaves the committed notebook as it was; renormalizing strips it.
     assert json.loads(repo.git("show", ":tracked.ipynb").stdout)["cells"][0]["outputs"] != []
     repo.git("add", "--renormalize", ".")

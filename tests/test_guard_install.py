@@ -7,22 +7,28 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO, run_nblint
 
 pytest.importorskip("IPython", reason="the guard is an IPython extension (ipykernel, a test extra, brings it)")
 
 
 def _env(ipython_dir):
-    return {"IPYTHONDIR": str(ipython_dir),
-            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)}
+    return {
+        "IPYTHONDIR": str(ipython_dir),
+        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
+    }
 
 
 def _ipython(ipython_dir, code: str, profile: str = "default") -> subprocess.CompletedProcess:
     env = dict(os.environ, **_env(ipython_dir))
-    return subprocess.run([sys.executable, "-m", "IPython", "--no-banner",
-                           f"--profile={profile}", "-c", code],
-                          capture_output=True, text=True, env=env, timeout=120, cwd=ipython_dir.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "IPython", "--no-banner", f"--profile={profile}", "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=ipython_dir.parent,
+    )
 
 
 def test_install_loads_the_guard_in_new_ipython_sessions_and_uninstall_removes_exactly_its_file(tmp_path):
@@ -40,7 +46,9 @@ def test_install_loads_the_guard_in_new_ipython_sessions_and_uninstall_removes_e
     assert again.returncode == 0 and "already installed" in again.stdout
 
     session = _ipython(ipython_dir, "%nblint")
-    assert "their startup file" in session.stdout and "nblint guard on" in session.stdout, session.stdout + session.stderr
+    assert "their startup file" in session.stdout and "nblint guard on" in session.stdout, (
+        session.stdout + session.stderr
+    )
 
     removed = run_nblint("guard", "uninstall", env=_env(ipython_dir), cwd=tmp_path)
     assert removed.returncode == 0 and "removed" in removed.stdout

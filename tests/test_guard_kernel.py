@@ -45,9 +45,11 @@ def test_a_cell_that_cannot_fit_is_refused_in_one_line_and_the_kernel_keeps_its_
 
 
 def test_look_alikes_run_without_a_word(kernel):
-    cell = ("small = np.zeros((len(rows), 2))\n"
-            "class Model:\n    def zeros(self, shape):\n        return shape\n"
-            "print(small.shape, Model().zeros((len(rows), 50, 4096 * 1000)))\n")
+    cell = (
+        "small = np.zeros((len(rows), 2))\n"
+        "class Model:\n    def zeros(self, shape):\n        return shape\n"
+        "print(small.shape, Model().zeros((len(rows), 50, 4096 * 1000)))\n"
+    )
     result = run(kernel, cell)
     assert result.status == "ok", result.shown
     assert result.stdout.strip() == "(47912, 2) (47912, 50, 4096000)" and result.stderr == ""
@@ -60,12 +62,15 @@ def test_a_likely_blow_up_under_what_is_available_is_a_warning_and_the_cell_runs
     assert "rows has 47,912 items" in result.stderr
 
 
-@pytest.mark.parametrize("how, metadata", [
-    ("    x = BIG  # nblint: ignore[NB101]\n", None),
-    ("    x = BIG  # noqa: NB101\n", None),
-    ("    x = BIG\n# nblint: ignore-cell[NB101]\n", None),
-    ("    x = BIG\n", {"tags": ["nblint-ignore[NB101]"]}),  # a frontend that sends the cell's tags
-])
+@pytest.mark.parametrize(
+    "how, metadata",
+    [
+        ("    x = BIG  # nblint: ignore[NB101]\n", None),
+        ("    x = BIG  # noqa: NB101\n", None),
+        ("    x = BIG\n# nblint: ignore-cell[NB101]\n", None),
+        ("    x = BIG\n", {"tags": ["nblint-ignore[NB101]"]}),  # a frontend that sends the cell's tags
+    ],
+)
 def test_a_suppressed_cell_runs(kernel, how, metadata):
     cell = "if len(rows) < 0:\n" + how.replace("BIG", BIG) + "print('ran')\n"
     result = run(kernel, cell, metadata=metadata)
@@ -76,7 +81,9 @@ def test_a_suppressed_cell_runs(kernel, how, metadata):
 
 
 def test_objects_that_raise_on_every_read_never_stop_a_cell(kernel):
-    define = run(kernel, """
+    define = run(
+        kernel,
+        """
 class Exotic:
     def __getattr__(self, name):
         raise RuntimeError('attribute ' + name)
@@ -96,10 +103,14 @@ class Odd(np.ndarray):
 
 exotic = Exotic()
 odd = np.zeros(47_912).view(Odd)
-""")
+""",
+    )
     assert define.status == "ok", define.shown
-    result = run(kernel, "z = np.zeros((len(exotic), 4096 * 1000)) if False else 0\n"
-                         "w = exotic.shape if False else 1\nprint('exotic ran', z, w)\n")
+    result = run(
+        kernel,
+        "z = np.zeros((len(exotic), 4096 * 1000)) if False else 0\n"
+        "w = exotic.shape if False else 1\nprint('exotic ran', z, w)\n",
+    )
     assert result.status == "ok" and result.stdout.strip() == "exotic ran 0 1", result.shown
     assert "RuntimeError" not in result.shown
     # the subclass's own `shape` never runs: the guard reads numpy's, and refuses
@@ -146,10 +157,13 @@ def test_imports_from_earlier_cells_and_live_constants_size_later_cells(kernel):
 
 def test_a_merge_that_multiplies_rows_is_refused_from_the_key_counts_and_one_on_unique_keys_runs(kernel):
     pytest.importorskip("pandas", reason="NB110 counts keys of real pandas frames (a test extra)")
-    setup = run(kernel, "import pandas as pd\n"
-                        "left = pd.DataFrame({'key': [0, 1] * 100_000, 'a': 1.0})\n"
-                        "right = pd.DataFrame({'key': [0, 1] * 100_000, 'b': 2.0})\n"
-                        "ids = pd.DataFrame({'key': range(200_000), 'c': 3.0})\n")
+    setup = run(
+        kernel,
+        "import pandas as pd\n"
+        "left = pd.DataFrame({'key': [0, 1] * 100_000, 'a': 1.0})\n"
+        "right = pd.DataFrame({'key': [0, 1] * 100_000, 'b': 2.0})\n"
+        "ids = pd.DataFrame({'key': range(200_000), 'c': 3.0})\n",
+    )
     assert setup.status == "ok", setup.shown
     refused = run(kernel, "merged = left.merge(right, on='key')\n")
     assert refused.ename == "CellRefused", refused.shown
@@ -205,9 +219,12 @@ def _live_setup(earlier: str) -> str | None:
     except cst.ParserSyntaxError:  # IPython syntax (%matplotlib inline): not reproduced
         return None
     context = CodeContext(module)
-    lines = [module.code_for_node(statement) for statement in module.body
-             if isinstance(statement, cst.SimpleStatementLine)
-             and all(isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body)]
+    lines = [
+        module.code_for_node(statement)
+        for statement in module.body
+        if isinstance(statement, cst.SimpleStatementLine)
+        and all(isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body)
+    ]
     for name in context.symbols._bindings:
         if name in context.symbols.imports:
             continue
@@ -220,12 +237,16 @@ def _live_setup(earlier: str) -> str | None:
             return None
         dtype = facts.dtype or "uint8"
         if facts.kind == "array":
-            lines.append(f"{name} = __import__('numpy').lib.stride_tricks.as_strided("
-                         f"__import__('numpy').zeros(1, dtype='{dtype}'), shape={facts.shape}, "
-                         f"strides={(0,) * len(facts.shape)})\n")
+            lines.append(
+                f"{name} = __import__('numpy').lib.stride_tricks.as_strided("
+                f"__import__('numpy').zeros(1, dtype='{dtype}'), shape={facts.shape}, "
+                f"strides={(0,) * len(facts.shape)})\n"
+            )
         else:
-            lines.append(f"{name} = __import__('scipy.sparse', fromlist=['csr_matrix']).csr_matrix("
-                         f"{facts.shape}, dtype='{dtype}')\n")
+            lines.append(
+                f"{name} = __import__('scipy.sparse', fromlist=['csr_matrix']).csr_matrix("
+                f"{facts.shape}, dtype='{dtype}')\n"
+            )
     return "".join(lines)
 
 
@@ -235,7 +256,7 @@ def _split(cells: list[str], cell: int, line: int) -> tuple[str, str]:
     import ast
 
     lines = cells[cell].splitlines(keepends=True)
-    before, rest = "".join(lines[:line - 1]), "".join(lines[line - 1:])
+    before, rest = "".join(lines[: line - 1]), "".join(lines[line - 1 :])
     try:
         ast.parse(before)
         ast.parse(rest)
@@ -264,13 +285,21 @@ def test_size_rules_give_the_same_code_and_size_statically_and_live(kernel, tmp_
             continue  # a library this machine does not have, or a binding that cannot be reproduced
         checked, sizes = _hoisted(checked)
         assert run(kernel, sizes).status == "ok"
-        verdict = run(kernel, "from nblint.guard.extension import _GUARDS\n"
-                              f"_v = next(iter(_GUARDS.values())).check({checked!r})\n"
-                              "print('\\n'.join(_v.refused + _v.warnings))\n")
+        verdict = run(
+            kernel,
+            "from nblint.guard.extension import _GUARDS\n"
+            f"_v = next(iter(_GUARDS.values())).check({checked!r})\n"
+            "print('\\n'.join(_v.refused + _v.warnings))\n",
+        )
         assert verdict.status == "ok", verdict.shown
         live_lines = verdict.stdout.strip().splitlines()
-        assert any(line.startswith(f"{code} refused") or f" {code} warning" in line for line in live_lines), \
-            (code, number, setup, checked, verdict.shown)
+        assert any(line.startswith(f"{code} refused") or f" {code} warning" in line for line in live_lines), (
+            code,
+            number,
+            setup,
+            checked,
+            verdict.shown,
+        )
         size = _SIZE.search(mine[0]["message"])
         assert size and any(size.group(0) in line for line in live_lines), (mine[0]["message"], live_lines)
         compared[code] = compared.get(code, 0) + 1
@@ -279,8 +308,11 @@ def test_size_rules_give_the_same_code_and_size_statically_and_live(kernel, tmp_
 
 def test_an_error_inside_the_guard_lets_the_cell_run_with_one_line(kernel):
     # break the guard's own check from inside the kernel: the cell must still run, and say so once
-    broken = run(kernel, "import nblint.guard.check as _check\n_saved = _check.check_cell\n"
-                         "_check.check_cell = lambda *args, **kwargs: 1 / 0\n")
+    broken = run(
+        kernel,
+        "import nblint.guard.check as _check\n_saved = _check.check_cell\n"
+        "_check.check_cell = lambda *args, **kwargs: 1 / 0\n",
+    )
     assert broken.status == "ok"
     try:
         result = run(kernel, "print('still runs')\n")
@@ -293,14 +325,19 @@ def test_an_error_inside_the_guard_lets_the_cell_run_with_one_line(kernel):
 
 
 def test_a_statement_sized_by_an_earlier_statement_of_the_same_cell_is_refused_before_it_runs(kernel):
-    cell = ("fresh = list(range(47_912))\nprint('ran')\n"
-            "x = np.zeros((len(fresh), 50, 4096 * 1000))\nprint('not reached')\n")
+    cell = (
+        "fresh = list(range(47_912))\nprint('ran')\nx = np.zeros((len(fresh), 50, 4096 * 1000))\nprint('not reached')\n"
+    )
     refused = run(kernel, cell)
     assert refused.ename == "CellRefused", refused.shown
     assert refused.stdout.strip() == "ran" and "not reached" not in refused.shown
     assert "NB101 refused: np.zeros((len(fresh), 50, 4096 * 1000))" in refused.traceback[0]
     assert "fresh has 47,912 items" in refused.traceback[0]
     assert "statements 1-2 of this cell already ran" in refused.traceback[0]
-    suppressed = run(kernel, cell.replace("1000))\n", "1000))  # nblint: ignore[NB101]\n").replace(
-        "x = np.zeros", "if len(fresh) < 0:\n    x = np.zeros"))
+    suppressed = run(
+        kernel,
+        cell.replace("1000))\n", "1000))  # nblint: ignore[NB101]\n").replace(
+            "x = np.zeros", "if len(fresh) < 0:\n    x = np.zeros"
+        ),
+    )
     assert suppressed.status == "ok" and "not reached" in suppressed.stdout, suppressed.shown

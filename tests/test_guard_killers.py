@@ -25,8 +25,14 @@ def _options():
 def test_json_output_of_a_size_finding_has_estimate_and_budget(tmp_path):
     from conftest import run_nblint
 
-    cell = {"cell_type": "code", "id": "a", "source": "import numpy as np\nx = np.zeros((100000, 100000))\n",
-            "metadata": {}, "outputs": [], "execution_count": None}
+    cell = {
+        "cell_type": "code",
+        "id": "a",
+        "source": "import numpy as np\nx = np.zeros((100000, 100000))\n",
+        "metadata": {},
+        "outputs": [],
+        "execution_count": None,
+    }
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
     result = run_nblint("check", str(path), "--no-cache", "--format", "json")
@@ -39,8 +45,9 @@ def test_json_output_of_a_size_finding_has_estimate_and_budget(tmp_path):
 def test_refusal_of_a_dense_result_names_live_evidence_once_without_doubled_commas():
     np = pytest.importorskip("numpy")
     namespace = {"np": np, "odd": np.zeros(47_912)}
-    verdict = check_cell("d = np.outer(odd, np.ones(10**8))\n", LiveValues(namespace), _rules(), _options(),
-                         lambda: 6 << 30)
+    verdict = check_cell(
+        "d = np.outer(odd, np.ones(10**8))\n", LiveValues(namespace), _rules(), _options(), lambda: 6 << 30
+    )
     assert verdict.refused, verdict
     line = verdict.refused[0]
     assert ",," not in line and line.count("odd is a 47,912 float64 array") <= 1, line
@@ -49,14 +56,18 @@ def test_refusal_of_a_dense_result_names_live_evidence_once_without_doubled_comm
 
 def test_a_merge_rebinding_its_left_frame_is_sized_from_the_live_frame():
     pd = pytest.importorskip("pandas")
-    namespace = {"pd": pd, "df": pd.DataFrame({"key": [0, 1] * 100_000, "a": 1.0}),
-                 "other": pd.DataFrame({"key": [0, 1] * 100_000, "b": 2.0})}
+    namespace = {
+        "pd": pd,
+        "df": pd.DataFrame({"key": [0, 1] * 100_000, "a": 1.0}),
+        "other": pd.DataFrame({"key": [0, 1] * 100_000, "b": 2.0}),
+    }
     for cell in ("df = df.merge(other, on='key')\n", "df = pd.merge(df, other, on='key', how='left')\n"):
         verdict = check_cell(cell, LiveValues(namespace), _rules(), _options(), lambda: 6 << 30)
         assert verdict.refused and "NB110 refused" in verdict.refused[0], (cell, verdict)
     # bound in an earlier statement of the cell: the live value is stale, nothing is said
-    verdict = check_cell("df = load()\ndf = df.merge(other, on='key')\n", LiveValues(namespace), _rules(),
-                         _options(), lambda: 6 << 30)
+    verdict = check_cell(
+        "df = load()\ndf = df.merge(other, on='key')\n", LiveValues(namespace), _rules(), _options(), lambda: 6 << 30
+    )
     assert not verdict.refused and not verdict.warnings
 
 
@@ -75,8 +86,10 @@ def test_keys_too_many_to_count_in_time_give_a_warning_naming_the_figure():
     pd = pytest.importorskip("pandas")
     from nblint.guard import counting
 
-    namespace = {"left": pd.DataFrame({"key": [f"k{i}" for i in range(300_000)]}),
-                 "right": pd.DataFrame({"key": [f"k{i}" for i in range(300_000)]})}
+    namespace = {
+        "left": pd.DataFrame({"key": [f"k{i}" for i in range(300_000)]}),
+        "right": pd.DataFrame({"key": [f"k{i}" for i in range(300_000)]}),
+    }
     live = LiveValues(namespace)
     live._count("distinct", pd.Series([1]), None, False)  # makes the counter
     live._counter.remaining = counting.COUNT_SECONDS = 1e-4  # the measured rate cannot fit
@@ -99,10 +112,11 @@ def test_the_address_space_limit_is_a_figure():
     import subprocess
     import sys
 
-    code = ("import resource; resource.setrlimit(resource.RLIMIT_AS, (6 << 30, resource.RLIM_INFINITY));"
-            "from nblint.guard.memory import available_memory; f, fs = available_memory();"
-            "print(f.source); print(f.available)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ),
-                         timeout=60)
+    code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_AS, (6 << 30, resource.RLIM_INFINITY));"
+        "from nblint.guard.memory import available_memory; f, fs = available_memory();"
+        "print(f.source); print(f.available)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), timeout=60)
     source, available = out.stdout.splitlines()[-2:]
     assert "RLIMIT_AS" in source and 0 < int(available) < 6 << 30, out

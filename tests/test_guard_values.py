@@ -8,15 +8,24 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
+
 from nblint.core.code.symbols import UNKNOWN
 from nblint.guard.values import LiveValues
 
 
 def test_builtin_containers_strings_and_constants():
-    live = LiveValues({"rows": list(range(47_912)), "name": "abc", "N": 100_000, "shape": (3, (4, 5.0)),
-                       "blob": b"\0" * 10, "flag": True, "pairs": {1: 2}})
+    live = LiveValues(
+        {
+            "rows": list(range(47_912)),
+            "name": "abc",
+            "N": 100_000,
+            "shape": (3, (4, 5.0)),
+            "blob": b"\0" * 10,
+            "flag": True,
+            "pairs": {1: 2},
+        }
+    )
     assert live.facts("rows").length == 47_912 and live.facts("rows").evidence == "rows has 47,912 items"
     assert live.facts("name").kind == "str" and live.facts("blob").nbytes == 10
     assert live.facts("pairs").length == 1
@@ -33,10 +42,22 @@ def test_numpy_arrays_are_read_through_numpys_own_descriptors():
         def shape(self):
             raise RuntimeError("never called")
 
-    live = LiveValues({"X": numpy.zeros((300, 50), dtype=numpy.float32), "odd": numpy.zeros(7).view(Liar),
-                       "np": numpy, "zeros": numpy.zeros})
+    live = LiveValues(
+        {
+            "X": numpy.zeros((300, 50), dtype=numpy.float32),
+            "odd": numpy.zeros(7).view(Liar),
+            "np": numpy,
+            "zeros": numpy.zeros,
+        }
+    )
     facts = live.facts("X")
-    assert (facts.kind, facts.shape, facts.dtype, facts.length, facts.nbytes) == ("array", (300, 50), "float32", 300, 60_000)
+    assert (facts.kind, facts.shape, facts.dtype, facts.length, facts.nbytes) == (
+        "array",
+        (300, 50),
+        "float32",
+        300,
+        60_000,
+    )
     assert live.facts("odd").shape == (7,)
     assert live.origin("np") == "numpy" and live.origin("zeros") == "numpy.zeros"
 
@@ -90,10 +111,12 @@ def _python(code: str, **env) -> str:
 
 
 def test_memory_figures_name_their_source_and_mem_limit_counts_the_kernels_own_size():
-    code = ("from nblint.guard.memory import available_memory\n"
-            "best, all_ = available_memory()\n"
-            "print(best.available, best.source)\n"
-            "print(*[f.source for f in all_], sep='|')\n")
+    code = (
+        "from nblint.guard.memory import available_memory\n"
+        "best, all_ = available_memory()\n"
+        "print(best.available, best.source)\n"
+        "print(*[f.source for f in all_], sep='|')\n"
+    )
     plain = _python(code).splitlines()
     assert "available memory" in plain[1] or "cgroup" in plain[1]
     limited = _python(code, MEM_LIMIT=str(2 * 1024**3)).splitlines()
@@ -104,6 +127,8 @@ def test_memory_figures_name_their_source_and_mem_limit_counts_the_kernels_own_s
 
 
 def test_import_nblint_does_not_load_ipython_or_the_guard():
-    loaded = _python("import sys, nblint\nprint('IPython' in sys.modules, 'nblint.guard' in sys.modules, "
-                     "hasattr(nblint, 'load_ipython_extension'))")
+    loaded = _python(
+        "import sys, nblint\nprint('IPython' in sys.modules, 'nblint.guard' in sys.modules, "
+        "hasattr(nblint, 'load_ipython_extension'))"
+    )
     assert loaded.split() == ["False", "False", "True"]

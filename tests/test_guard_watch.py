@@ -25,9 +25,11 @@ GROW_FOREVER = "data = []\nwhile len(data) < 160:\n    data.append(b'x' * (8 << 
 
 
 def grow_to(upto: int) -> str:
-    return (f"import os\npage = os.sysconf('SC_PAGE_SIZE')\ndata = []\n"
-            f"while int(open('/proc/self/statm').read().split()[1]) * page < {upto}:\n"
-            f"    data.append(b'x' * (8 << 20))\nprint('grew to', len(data))\n")
+    return (
+        f"import os\npage = os.sysconf('SC_PAGE_SIZE')\ndata = []\n"
+        f"while int(open('/proc/self/statm').read().split()[1]) * page < {upto}:\n"
+        f"    data.append(b'x' * (8 << 20))\nprint('grew to', len(data))\n"
+    )
 
 
 def _start_mem_limit_kernel(folder, limit: int, config: str = ""):
@@ -38,11 +40,13 @@ def _start_mem_limit_kernel(folder, limit: int, config: str = ""):
     os.environ["MEM_LIMIT"] = str(limit)
     try:  # start_kernel drops MEM_LIMIT from its environment; put it back for this kernel only
         from jupyter_client.manager import start_new_kernel
-
         from kernel import REPO
 
-        env = dict(os.environ, IPYTHONDIR=str(folder / "ipython"),
-                   PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p))
+        env = dict(
+            os.environ,
+            IPYTHONDIR=str(folder / "ipython"),
+            PYTHONPATH=os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
+        )
         return start_new_kernel(kernel_name="python3", env=env, cwd=str(folder), startup_timeout=60)
     finally:
         del os.environ["MEM_LIMIT"]
@@ -73,8 +77,12 @@ def test_a_loop_growing_past_mem_limit_is_stopped_in_one_line_and_the_kernel_kee
     after = run(limited, "print(earlier, isinstance(MemoryError(), MemoryError), len(data) > 10)\ndel data\n")
     assert after.status == "ok" and after.stdout.strip() == "kept True True", after.shown
     # `except MemoryError` in the notebook's own code sees it as what it is.
-    caught = run(limited, "try:\n" + "".join("    " + line + "\n" for line in GROW_FOREVER.splitlines())
-                 + "except MemoryError as exc:\n    del data\n    print('caught', type(exc).__name__)\n")
+    caught = run(
+        limited,
+        "try:\n"
+        + "".join("    " + line + "\n" for line in GROW_FOREVER.splitlines())
+        + "except MemoryError as exc:\n    del data\n    print('caught', type(exc).__name__)\n",
+    )
     assert caught.status == "ok" and caught.stdout.strip() == "caught CellStopped", caught.shown
 
 
@@ -104,8 +112,10 @@ def test_nblint_off_lets_the_cell_grow_and_on_stops_it_again(limited):
 
 @pytest.mark.slow
 def test_the_watcher_costs_under_one_percent_of_a_core_over_a_ten_second_cell(limited):
-    cell = ("import time\nfrom nblint.guard.extension import _GUARDS\nwatch = next(iter(_GUARDS.values())).watch\n"
-            "cpu, samples = watch.cpu_seconds, watch.samples\ntime.sleep(10)\n")
+    cell = (
+        "import time\nfrom nblint.guard.extension import _GUARDS\nwatch = next(iter(_GUARDS.values())).watch\n"
+        "cpu, samples = watch.cpu_seconds, watch.samples\ntime.sleep(10)\n"
+    )
     assert run(limited, cell, timeout=60).status == "ok"
     result = run(limited, "print(watch.cpu_seconds - cpu, watch.samples - samples)\n")
     seconds, samples = result.stdout.split()
@@ -216,10 +226,15 @@ def test_an_output_flood_past_10_mb_is_held_back_and_written_whole_to_the_file_i
         flood = run(client, f"for i in range(200_000):\n    print(i, {line!r})\nprint('end')\n", timeout=120)
         assert flood.status == "ok", flood.stderr[-500:]
         assert len(flood.stdout) <= 10_000_000 and "end" not in flood.stdout
-        said = re.search(r"nblint held back ([\d.]+) MB of this cell's output \(max-cell-output = 10.0 MB\); "
-                         r"all ([\d.]+) MB of it is in (\S+)", flood.stderr)
+        said = re.search(
+            r"nblint held back ([\d.]+) MB of this cell's output \(max-cell-output = 10.0 MB\); "
+            r"all ([\d.]+) MB of it is in (\S+)",
+            flood.stderr,
+        )
         assert said and flood.stderr.count("passed max-cell-output") == 1, flood.stderr[-1000:]
-        written = (tmp_path / said.group(3)).read_text() if not said.group(3).startswith("/") else open(said.group(3)).read()
+        written = (
+            (tmp_path / said.group(3)).read_text() if not said.group(3).startswith("/") else open(said.group(3)).read()
+        )
         assert said.group(3).startswith(str(runtime / "nblint"))
         expected = "".join(f"{i} {line}\n" for i in range(200_000)) + "end\n"
         assert written.endswith(expected) and len(written) - len(expected) < 2000  # the guard's NB401 warning first

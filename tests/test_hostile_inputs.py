@@ -24,13 +24,16 @@ def folder_with_fifo(tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("args", [
-    ("check", "--no-cache", "."),
-    ("check", "--no-cache", "--fix", "."),
-    ("check", "--no-cache", "--jobs", "2", "."),
-    ("strip", "."),
-    ("strip", "--check", "."),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "--no-cache", "."),
+        ("check", "--no-cache", "--fix", "."),
+        ("check", "--no-cache", "--jobs", "2", "."),
+        ("strip", "."),
+        ("strip", "--check", "."),
+    ],
+)
 def test_a_fifo_in_a_folder_is_named_and_never_opened(folder_with_fifo, args):
     result = run_nblint(*args, cwd=folder_with_fifo, timeout=60)
     assert "Traceback" not in result.stderr
@@ -58,10 +61,21 @@ def test_a_symlink_loop_is_called_a_loop_named_or_found(tmp_path, command):
 
 
 def _v4(minor: int, cell_id) -> dict:
-    return {"nbformat": 4, "nbformat_minor": minor, "metadata": {}, "cells": [
-        {"cell_type": "code", "id": cell_id, "metadata": {}, "execution_count": None, "outputs": [],
-         "source": CELLS[0].splitlines(keepends=True)},
-    ]}
+    return {
+        "nbformat": 4,
+        "nbformat_minor": minor,
+        "metadata": {},
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": cell_id,
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": CELLS[0].splitlines(keepends=True),
+            },
+        ],
+    }
 
 
 @pytest.mark.parametrize("minor, cell_id", [(5, ["a", "b"]), (5, {"x": 1}), (5, 7), (4, "abc")])
@@ -90,7 +104,11 @@ def test_under_a_300_mb_address_space_limit_every_notebook_is_checked(tmp_path, 
         write_notebook(tmp_path / f"{name}.ipynb", CELLS)
     result = subprocess.run(
         [sys.executable, "-m", "nblint", "check", "--no-cache", "--jobs", jobs, "--format", "json", "."],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, preexec_fn=_address_space_limit,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_address_space_limit,
     )
     assert "Traceback" not in result.stderr, result.stderr
     codes = [finding["code"] for finding in json.loads(result.stdout)]
@@ -112,7 +130,11 @@ def test_under_ulimit_n_12_a_pool_run_checks_every_notebook(tmp_path):
         write_notebook(tmp_path / f"{name}.ipynb", CELLS)
     result = subprocess.run(
         [sys.executable, "-m", "nblint", "check", "--no-cache", "--jobs", "2", "--format", "json", "."],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, preexec_fn=_few_descriptors,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_few_descriptors,
     )
     assert "Traceback" not in result.stderr, result.stderr
     codes = [finding["code"] for finding in json.loads(result.stdout)]
@@ -122,7 +144,9 @@ def test_under_ulimit_n_12_a_pool_run_checks_every_notebook(tmp_path):
 
 @pytest.mark.parametrize("table", ["nblnt", "nblint-", "nbllint"])
 def test_a_misspelled_table_name_is_an_error_not_ignored(tmp_path, table):
-    (tmp_path / "pyproject.toml").write_text(f'[tool.{table}]\nselect = ["NB6"]\n\n[tool.pylint]\nx = 1\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.{table}]\nselect = ["NB6"]\n\n[tool.pylint]\nx = 1\n', encoding="utf-8"
+    )
     write_notebook(tmp_path / "nb.ipynb", CELLS)
     result = run_nblint("check", "--no-cache", "nb.ipynb", cwd=tmp_path)
     assert result.returncode == 2
@@ -130,7 +154,9 @@ def test_a_misspelled_table_name_is_an_error_not_ignored(tmp_path, table):
 
 
 def test_other_tools_tables_are_not_taken_for_a_misspelling(tmp_path):
-    (tmp_path / "pyproject.toml").write_text("[tool.pylint]\nx = 1\n[tool.nbqa]\ny = 2\n[tool.ruff]\nz = 3\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.pylint]\nx = 1\n[tool.nbqa]\ny = 2\n[tool.ruff]\nz = 3\n", encoding="utf-8"
+    )
     write_notebook(tmp_path / "nb.ipynb", CELLS)
     result = run_nblint("check", "--no-cache", "nb.ipynb", cwd=tmp_path)
     assert result.returncode == 1 and "NB101" in result.stdout, result.stderr
@@ -190,8 +216,14 @@ def test_a_cache_that_cannot_be_written_is_still_read(tmp_path):
 
         prefix: list[str] = []
         env = {key: value for key, value in os.environ.items() if key != "NBLINT_CACHE_DIR"}
-        result = subprocess.run([*prefix, sys.executable, "-m", "nblint", "check", "nb.ipynb", "--cache-dir", str(cache)],
-                                cwd=project, capture_output=True, text=True, timeout=120, env=env)
+        result = subprocess.run(
+            [*prefix, sys.executable, "-m", "nblint", "check", "nb.ipynb", "--cache-dir", str(cache)],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
         assert "ALLOCATES-FROM-CACHE" in result.stdout, (result.stdout, result.stderr)
     finally:
         for path in [project, *project.rglob("*")]:

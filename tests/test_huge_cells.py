@@ -6,13 +6,12 @@ whose CPU time and peak memory are measured."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
 import pytest
+from conftest import REPO, check_notebook, json_findings, write_notebook
 
-from conftest import REPO, check_notebook, json_findings, run_nblint, write_notebook
 from nblint.core.code.screen import MAX_CHAIN, MAX_PROGRAM_TOKENS, ProgramBudget, screen
 from nblint.testing import EXTREME_CELLS, EXTREME_FULL_SIZE
 
@@ -30,8 +29,12 @@ def test_a_huge_statement_is_left_out_and_the_rest_of_the_notebook_analysed(tmp_
     findings = check_notebook(tmp_path, cells, "NB005,NB102,NB101,NB001,NB000")
     found = sorted((f["code"], f["cell"], f["line"]) for f in findings)
     assert found == [
-        ("NB005", 0, 2), ("NB005", 2, 1), ("NB005", 3, 2),
-        ("NB101", 0, 3), ("NB101", 1, 2), ("NB101", 3, 3),  # N from cell 0 still counts in cells 1 and 3
+        ("NB005", 0, 2),
+        ("NB005", 2, 1),
+        ("NB005", 3, 2),
+        ("NB101", 0, 3),
+        ("NB101", 1, 2),
+        ("NB101", 3, 3),  # N from cell 0 still counts in cells 1 and 3
         ("NB102", 0, 2),
     ], findings
     [literal] = [f for f in findings if f["code"] == "NB102"]
@@ -53,9 +56,17 @@ def test_a_huge_header_keeps_its_block_and_an_unmaskable_one_leaves_its_cell_out
     ]
     findings = check_notebook(tmp_path, cells, "NB005,NB102,NB101,NB001,NB000")
     assert sorted((f["code"], f["cell"], f["line"]) for f in findings) == [
-        ("NB005", 1, 1), ("NB005", 2, 1), ("NB005", 3, 3), ("NB005", 4, 2),
-        ("NB101", 1, 2), ("NB101", 2, 2), ("NB101", 4, 3),
-        ("NB102", 1, 1), ("NB102", 2, 1), ("NB102", 3, 3), ("NB102", 4, 2),
+        ("NB005", 1, 1),
+        ("NB005", 2, 1),
+        ("NB005", 3, 3),
+        ("NB005", 4, 2),
+        ("NB101", 1, 2),
+        ("NB101", 2, 2),
+        ("NB101", 4, 3),
+        ("NB102", 1, 1),
+        ("NB102", 2, 1),
+        ("NB102", 3, 3),
+        ("NB102", 4, 2),
     ], findings
     left_out = [f for f in findings if f["code"] == "NB005" and f["cell"] == 3]
     assert "the rest of the cell is not analysed either" in left_out[0]["message"]
@@ -81,28 +92,47 @@ def test_cells_past_the_programs_budget_are_left_out_whole(tmp_path):
     cells = ["N = 100_000\nimport numpy as np\n", *data, "x = np.zeros((N, N))\n"]
     findings = check_notebook(tmp_path, cells, "NB005,NB102,NB101,NB001,NB000")
     assert sorted((f["code"], f["cell"]) for f in findings) == [
-        ("NB005", 3), ("NB005", 4), ("NB101", 5), ("NB102", 1), ("NB102", 2), ("NB102", 3), ("NB102", 4)], findings
+        ("NB005", 3),
+        ("NB005", 4),
+        ("NB101", 5),
+        ("NB102", 1),
+        ("NB102", 2),
+        ("NB102", 3),
+        ("NB102", 4),
+    ], findings
     left_out = next(f for f in findings if f["code"] == "NB005")
     assert f"would pass {MAX_PROGRAM_TOKENS:,} tokens" in left_out["message"]
-    assert "list literal of 18,000 elements" in next(f for f in findings if f["cell"] == 4 and f["code"] == "NB102")["message"]
+    assert (
+        "list literal of 18,000 elements"
+        in next(f for f in findings if f["cell"] == 4 and f["code"] == "NB102")["message"]
+    )
 
 
-@pytest.mark.parametrize("source, counted", [
-    ("xs = [" + ", ".join(["1"] * 30_000) + "]\n", ("list", 30_000)),
-    ("t = (" + ", ".join(["'a'"] * 30_000) + ",)\n", ("tuple", 30_000)),
-    ("s = {" + ", ".join(["-1.5e-3"] * 30_000) + "}\n", ("set", 30_000)),
-    ("d = {'a': [" + ", ".join(["1"] * 15_000) + "], 'b': [" + ", ".join(["2"] * 15_000) + "]}\n", ("dict", 30_000)),
-    ("m = [\n" + "".join("    [" + ", ".join(["0"] * 300) + "],\n" for _ in range(100)) + "]\n", ("list", 30_000)),
-])
+@pytest.mark.parametrize(
+    "source, counted",
+    [
+        ("xs = [" + ", ".join(["1"] * 30_000) + "]\n", ("list", 30_000)),
+        ("t = (" + ", ".join(["'a'"] * 30_000) + ",)\n", ("tuple", 30_000)),
+        ("s = {" + ", ".join(["-1.5e-3"] * 30_000) + "}\n", ("set", 30_000)),
+        (
+            "d = {'a': [" + ", ".join(["1"] * 15_000) + "], 'b': [" + ", ".join(["2"] * 15_000) + "]}\n",
+            ("dict", 30_000),
+        ),
+        ("m = [\n" + "".join("    [" + ", ".join(["0"] * 300) + "],\n" for _ in range(100)) + "]\n", ("list", 30_000)),
+    ],
+)
 def test_the_screen_counts_elements_as_nb102_does(source, counted):
     [statement] = screen(source)
     assert [(literal.kind, literal.elements) for literal in statement.literals] == [counted]
 
 
-@pytest.mark.parametrize("source", [
-    "xs = [" + ", ".join(["1"] * 30_000) + "] * 3\n",  # the literal is reported on its own, not the product
-    "ys = [f(x) for x in [" + ", ".join(["1"] * 30_000) + "]]\n",  # a comprehension holds a literal
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "xs = [" + ", ".join(["1"] * 30_000) + "] * 3\n",  # the literal is reported on its own, not the product
+        "ys = [f(x) for x in [" + ", ".join(["1"] * 30_000) + "]]\n",  # a comprehension holds a literal
+    ],
+)
 def test_the_screen_does_not_count_what_is_not_a_literal(source):
     [statement] = screen(source)
     assert [(literal.kind, literal.elements) for literal in statement.literals] == [("list", 30_000)]
@@ -129,11 +159,14 @@ sys.stderr.write(run.stderr)
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXTREME_CELLS))
 def test_full_size_cell_under_5_s_of_cpu_and_500_mb(tmp_path, name):
-    path = write_notebook(tmp_path / "nb.ipynb", ["import numpy as np\nx = np.zeros((100_000, 100_000))\n",
-                                                  EXTREME_CELLS[name](EXTREME_FULL_SIZE[name])])
+    path = write_notebook(
+        tmp_path / "nb.ipynb",
+        ["import numpy as np\nx = np.zeros((100_000, 100_000))\n", EXTREME_CELLS[name](EXTREME_FULL_SIZE[name])],
+    )
     # A fresh process between: RUSAGE_CHILDREN's peak is that of nblint alone, not of earlier tests.
-    result = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True,
-                            cwd=REPO, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True, cwd=REPO, timeout=180
+    )
     first, _, report = result.stdout.partition("\n")
     cpu, peak = first.split()
     findings = json_findings(subprocess.CompletedProcess([], 1, report, result.stderr))

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import check_notebook, run_nblint, write_notebook
-from nblint.core.read.notebook import parse_notebook
+
 from nblint.core.code.program import build_program
+from nblint.core.read.notebook import parse_notebook
 from nblint.rules.common.install_lines import install_commands, split_commands, versions_in_outputs
 from nblint.testing import make_notebook, notebook_text
 
@@ -69,7 +69,10 @@ def unpinned_names(line: str) -> list[str]:
         ("%pip install git+ssh://git@github.com/org/repo.git@v1", []),
         ('%pip install "repo @ git+https://github.com/org/repo.git@v1"', []),
         ("%pip install repo @ git+https://github.com/org/repo.git", ["repo"]),
-        ("%pip install https://github.com/org/repo/archive/master.zip", ["https://github.com/org/repo/archive/master.zip"]),
+        (
+            "%pip install https://github.com/org/repo/archive/master.zip",
+            ["https://github.com/org/repo/archive/master.zip"],
+        ),
         ("%pip install https://files.example.org/mylib-1.0-py3-none-any.whl", []),
         ("%pip install --upgrade pip setuptools wheel", []),
         ("%pip install {package}", []),
@@ -127,7 +130,9 @@ def test_how_the_installer_is_invoked(line, invoked_as, in_kernel):
 
 def test_shell_lines_split_like_a_shell():
     assert split_commands("pip install a && pip install 'b c'; echo done # note") == [
-        ["pip", "install", "a"], ["pip", "install", "b c"], ["echo", "done"]
+        ["pip", "install", "a"],
+        ["pip", "install", "b c"],
+        ["echo", "done"],
     ]
     assert split_commands("pip install x 2>&1 | tail -1") == [["pip", "install", "x"], ["tail", "-1"]]
     assert split_commands('pip install "unclosed') == []  # the shell could not run it either
@@ -153,17 +158,25 @@ def test_other_cell_magics_are_not_read():
 def test_notebooks_of_other_kernels_are_not_read():
     r_metadata = {"kernelspec": {"display_name": "R", "language": "R", "name": "ir"}, "language_info": {"name": "R"}}
     assert commands_of(["%%bash\npip install tqdm\n"], r_metadata) == []
-    py2 = {"kernelspec": {"display_name": "Python 2", "language": "python", "name": "python2"},
-           "language_info": {"name": "python", "version": "2.7.18"}}
+    py2 = {
+        "kernelspec": {"display_name": "Python 2", "language": "python", "name": "python2"},
+        "language_info": {"name": "python", "version": "2.7.18"},
+    }
     assert commands_of(["!pip install tqdm\n"], py2) == []
 
 
 def test_versions_are_read_from_pip_output():
-    outputs = [{"output_type": "stream", "name": "stdout", "text": [
-        "Requirement already satisfied: python-dateutil>=2.4 in /usr/lib/python3/site-packages (from faker) (2.8.2)\n",
-        "Requirement already satisfied: numpy in /usr/lib/python3/dist-packages (1.26.4)\n",
-        "Successfully installed Faker-33.1.0 text_unidecode-1.3\n",
-    ]}]
+    outputs = [
+        {
+            "output_type": "stream",
+            "name": "stdout",
+            "text": [
+                "Requirement already satisfied: python-dateutil>=2.4 in /usr/lib/python3/site-packages (from faker) (2.8.2)\n",
+                "Requirement already satisfied: numpy in /usr/lib/python3/dist-packages (1.26.4)\n",
+                "Successfully installed Faker-33.1.0 text_unidecode-1.3\n",
+            ],
+        }
+    ]
     assert versions_in_outputs(outputs) == {"numpy": "1.26.4", "faker": "33.1.0", "text-unidecode": "1.3"}
 
 
@@ -179,7 +192,9 @@ def test_cli_reports_an_unpinned_shell_install_once_with_the_fix_for_both(tmp_pa
     # one finding per line: NB501's rewrite is already the %pip magic NB502 asks for
     assert [(f["code"], f["cell"], f["line"], f["column"]) for f in findings] == [("NB501", 1, 2, 1)]
     [unpinned] = findings
-    assert unpinned["message"].startswith("`!pip install -q seaborn matplotlib==3.9.2` installs seaborn without a version")
+    assert unpinned["message"].startswith(
+        "`!pip install -q seaborn matplotlib==3.9.2` installs seaborn without a version"
+    )
     assert "(as %pip, which installs into the kernel's own environment)" in unpinned["message"]
     assert unpinned["fix"] == "%pip install -q seaborn==<version> matplotlib==3.9.2"
     lines = (tmp_path / "nb.ipynb").read_text().splitlines()
@@ -203,8 +218,12 @@ def test_installs_are_off_by_default(tmp_path):
 
 
 def test_cli_pins_to_the_version_the_saved_output_shows(tmp_path):
-    cell = {"cell_type": "code", "source": "%pip install faker\n", "execution_count": 1, "outputs": [
-        {"output_type": "stream", "name": "stdout", "text": ["Successfully installed faker-33.1.0\n"]}]}
+    cell = {
+        "cell_type": "code",
+        "source": "%pip install faker\n",
+        "execution_count": 1,
+        "outputs": [{"output_type": "stream", "name": "stdout", "text": ["Successfully installed faker-33.1.0\n"]}],
+    }
     [finding] = run(tmp_path, [cell])
     assert finding["fix"] == "%pip install faker==33.1.0"
     assert finding["message"].endswith("pin it to what you tested: `%pip install faker==33.1.0`")

@@ -8,8 +8,8 @@ import json
 import sys
 
 import pytest
-
 from conftest import json_findings, run_nblint, write_notebook
+
 from nblint.testing import make_notebook, notebook_text
 
 LIMIT = getattr(sys, "get_int_max_str_digits", lambda: 0)()
@@ -43,7 +43,11 @@ def test_huge_integer_is_nb002_naming_the_key_and_the_run_goes_on(tmp_path):
     result = run_nblint("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
     findings = json_findings(result)
     assert result.returncode == 1
-    assert [(f["path"], f["code"]) for f in findings] == [("a.ipynb", "NB002"), ("b.ipynb", "NB201"), ("c.ipynb", "NB002")]
+    assert [(f["path"], f["code"]) for f in findings] == [
+        ("a.ipynb", "NB002"),
+        ("b.ipynb", "NB201"),
+        ("c.ipynb", "NB002"),
+    ]
     for finding, named in zip(findings[::2], ["metadata.seed", "cells[0].metadata.seed"]):
         assert f"{LIMIT + 1:,} digits at {named}" in finding["message"]
         line = (tmp_path / finding["path"]).read_text().splitlines()[finding["line"] - 1]
@@ -55,8 +59,10 @@ def test_huge_integer_is_nb002_naming_the_key_and_the_run_goes_on(tmp_path):
 def test_strip_reports_a_huge_integer_by_name_and_strips_the_others(tmp_path):
     huge = huge_integer_notebook(tmp_path / "a.ipynb")
     before = huge.read_bytes()
-    other = write_notebook(tmp_path / "b.ipynb", [{"cell_type": "code", "source": "1", "execution_count": 4,
-                                                   "metadata": {}, "outputs": []}])
+    other = write_notebook(
+        tmp_path / "b.ipynb",
+        [{"cell_type": "code", "source": "1", "execution_count": 4, "metadata": {}, "outputs": []}],
+    )
     result = run_nblint("strip", ".", cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
@@ -77,24 +83,30 @@ def test_json_nested_beyond_pythons_reader_is_nb004_with_its_path(tmp_path):
     write_notebook(tmp_path / "ok.ipynb", ["while True:\n    pass\n"])
     result = run_nblint("check", "--no-cache", "--format", "json", ".", cwd=tmp_path, timeout=60)
     findings = json_findings(result)
-    assert [(f["path"], f["code"]) for f in findings] == [("deep.ipynb", "NB004"), ("deeper.ipynb", "NB004"),
-                                                          ("ok.ipynb", "NB201")]
+    assert [(f["path"], f["code"]) for f in findings] == [
+        ("deep.ipynb", "NB004"),
+        ("deeper.ipynb", "NB004"),
+        ("ok.ipynb", "NB201"),
+    ]
     for deep in findings[:2]:
         assert "nested more than 990 levels deep at metadata.deep[0][0]...[0]" in deep["message"]
 
 
 def test_nesting_jupyter_reads_is_not_reported(tmp_path):
     deep_notebook(tmp_path / "deep.ipynb", 500)
-    result = run_nblint("check", "--no-cache", "--format", "json", "--select", "NB002,NB004,NB000,NB201", "deep.ipynb",
-                        cwd=tmp_path)
+    result = run_nblint(
+        "check", "--no-cache", "--format", "json", "--select", "NB002,NB004,NB000,NB201", "deep.ipynb", cwd=tmp_path
+    )
     assert [f["code"] for f in json_findings(result)] == ["NB201"]
 
 
 def test_a_list_where_a_string_belongs_is_nb004_not_an_internal_error(tmp_path):
     edits = {
         "a.ipynb": (lambda cell: cell.update(cell_type=["code"]), "cells[0].cell_type"),
-        "b.ipynb": (lambda cell: cell.update(outputs=[{"output_type": ["stream"], "name": "stdout", "text": "x"}]),
-                    "cells[0].outputs[0]"),
+        "b.ipynb": (
+            lambda cell: cell.update(outputs=[{"output_type": ["stream"], "name": "stdout", "text": "x"}]),
+            "cells[0].outputs[0]",
+        ),
     }
     for name, (edit, _) in edits.items():
         data = make_notebook(["x = 1\n"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from conftest import json_findings, run_nblint, write_notebook
+
 from nblint.core.read.jsonlocator import locate_lines
 from nblint.testing import make_notebook
 
@@ -24,7 +25,9 @@ def test_json_line_of_each_line_of_a_cell(tmp_path):
     for bad_line in range(1, 6):
         lines = [f"v{i} = {i}\n" for i in range(1, 6)]
         lines[bad_line - 1] = "print 'é \"quoted\" \\\\ here'\n"
-        path = write_notebook(tmp_path / f"n{bad_line}.ipynb", [{"cell_type": "markdown", "source": "# t\n\nx"}, "".join(lines)])
+        path = write_notebook(
+            tmp_path / f"n{bad_line}.ipynb", [{"cell_type": "markdown", "source": "# t\n\nx"}, "".join(lines)]
+        )
         finding = _finding(path)
         assert (finding["cell"], finding["line"]) == (1, bad_line)
         assert json.loads(_raw_line(path, finding["json_line"]).strip().rstrip(",")) == lines[bad_line - 1]
@@ -40,8 +43,16 @@ def test_json_line_with_ascii_escapes_and_other_indents(tmp_path):
 
 def test_source_as_one_string_falls_back_to_the_source_key(tmp_path):
     notebook = make_notebook(["x = 1\n"])
-    notebook["cells"].append({"cell_type": "code", "execution_count": None, "id": "s", "metadata": {}, "outputs": [],
-                              "source": "y = 1\nprint 'x'\n"})
+    notebook["cells"].append(
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "s",
+            "metadata": {},
+            "outputs": [],
+            "source": "y = 1\nprint 'x'\n",
+        }
+    )
     path = tmp_path / "string_source.ipynb"
     path.write_text(json.dumps(notebook, indent=1))
     finding = _finding(path)

@@ -5,7 +5,6 @@ messages of cross-cell findings, suppressions, and code that must not crash or s
 from __future__ import annotations
 
 import pytest
-
 from conftest import check_notebook, run_nblint, write_notebook
 
 LOOP_CODES = "NB201,NB202,NB203,NB401"
@@ -128,7 +127,9 @@ def test_stale_condition_with_constant_from_an_earlier_cell(tmp_path):
     cells = ["EPOCHS = 5\nepoch = 0\n", "while epoch < EPOCHS:\n    train()\n    epochs_done = epoch + 1\n"]
     [finding] = check(tmp_path, cells)
     assert where(finding) == ("NB202", 1, 1, 1)
-    assert finding["message"].startswith("`while epoch < EPOCHS:` tests `epoch` and `EPOCHS`, which the loop body never change")
+    assert finding["message"].startswith(
+        "`while epoch < EPOCHS:` tests `epoch` and `EPOCHS`, which the loop body never change"
+    )
     assert "epoch += 1" in finding["message"] and finding["fix"] == "epoch += 1  # at the end of the loop body"
 
 
@@ -136,7 +137,9 @@ def test_recursion_defined_in_one_cell_is_reported_at_the_self_call(tmp_path):
     cells = ["def depth(node):\n    return 1 + depth(node.parent)\n", "depth(tree)\n"]
     [finding] = check(tmp_path, cells)
     assert where(finding) == ("NB203", 0, 2, 16)
-    assert finding["message"].startswith("`depth()` calls itself on every path (`depth(node.parent)`) with no base case")
+    assert finding["message"].startswith(
+        "`depth()` calls itself on every path (`depth(node.parent)`) with no base case"
+    )
 
 
 def test_recursion_redefined_with_a_base_case_in_a_later_cell_is_not_reported(tmp_path):
@@ -166,5 +169,9 @@ def test_deeply_nested_and_very_long_code_is_analysed_without_crashing(tmp_path)
     # statement holding one is left out (NB005), so `return f(...)` (NB203) and `while i < ...:` (NB202)
     # go unchecked; the rest of every cell is analysed.
     assert sorted(where(f) for f in findings) == [
-        ("NB005", 0, 2, 1), ("NB005", 2, 2, 1), ("NB005", 3, 2, 1), ("NB201", 1, 1, 1), ("NB401", 0, 1, 1),
+        ("NB005", 0, 2, 1),
+        ("NB005", 2, 2, 1),
+        ("NB005", 3, 2, 1),
+        ("NB201", 1, 1, 1),
+        ("NB401", 0, 1, 1),
     ]

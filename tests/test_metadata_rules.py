@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import check_notebook, run_nblint, write_notebook
-from nblint.rules.metadata.kernelspec import environment_specific, language_family
+
 from nblint.rules.environment.user_paths import find_user_path
+from nblint.rules.metadata.kernelspec import environment_specific, language_family
 from nblint.testing import make_notebook
 
 PYTHON3 = {"display_name": "Python 3", "language": "python", "name": "python3"}
@@ -65,12 +65,35 @@ def test_paths_into_a_home_folder(text, user):
 @pytest.mark.parametrize(
     "text",
     [
-        "/tmp/x", "/dev/null", "/content/drive/MyDrive/x", "/kaggle/input/x", "~/data", "data/x.csv", "../x",
-        "https://example.com/home/alice/x", "http://host:8888/tree/Users/alice", "s3://bucket/home/alice/x",
-        "https://x.org/?path=/home/alice", "/data/home/alice", "/home", "/home/", "/Users/",
-        "/home/jovyan/work", "/home/ec2-user/SageMaker", "/home/sagemaker-user/x", "/home/azureuser/cloudfiles",
-        "/Users/Shared/x", "C:\\Users\\Public\\x", "C:\\Users\\Default\\x", "/home/<user>/x", "/Users/yourname/x",
-        "/home/$USER/x", "/home/*/x", "/home/.cache", "/home/username/x", "/home/xxx/x",
+        "/tmp/x",
+        "/dev/null",
+        "/content/drive/MyDrive/x",
+        "/kaggle/input/x",
+        "~/data",
+        "data/x.csv",
+        "../x",
+        "https://example.com/home/alice/x",
+        "http://host:8888/tree/Users/alice",
+        "s3://bucket/home/alice/x",
+        "https://x.org/?path=/home/alice",
+        "/data/home/alice",
+        "/home",
+        "/home/",
+        "/Users/",
+        "/home/jovyan/work",
+        "/home/ec2-user/SageMaker",
+        "/home/sagemaker-user/x",
+        "/home/azureuser/cloudfiles",
+        "/Users/Shared/x",
+        "C:\\Users\\Public\\x",
+        "C:\\Users\\Default\\x",
+        "/home/<user>/x",
+        "/Users/yourname/x",
+        "/home/$USER/x",
+        "/home/*/x",
+        "/home/.cache",
+        "/home/username/x",
+        "/home/xxx/x",
     ],
 )
 def test_look_alikes_are_not_home_folders(text):
@@ -123,7 +146,10 @@ def test_missing_kernelspec_points_at_metadata_and_proposes_one(tmp_path):
     [finding] = check(tmp_path, "NB6", metadata=metadata_with(language_info={"name": "python"}))
     assert (finding["code"], finding["cell"]) == ("NB601", None)
     assert raw_line(tmp_path, finding["json_line"]) == '"metadata": {'
-    assert finding["fix"] == '"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}'
+    assert (
+        finding["fix"]
+        == '"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}'
+    )
 
 
 def test_old_notebook_gets_nb607_alone(tmp_path):
@@ -131,12 +157,31 @@ def test_old_notebook_gets_nb607_alone(tmp_path):
         "metadata": {"name": "analysis"},
         "nbformat": 3,
         "nbformat_minor": 0,
-        "worksheets": [{"cells": [
-            {"cell_type": "code", "collapsed": False, "input": "x = 1", "language": "python", "metadata": {},
-             "outputs": [], "prompt_number": 2},
-            {"cell_type": "code", "collapsed": False, "input": "y = 2", "language": "python", "metadata": {},
-             "outputs": [], "prompt_number": 1},
-        ], "metadata": {}}],
+        "worksheets": [
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "collapsed": False,
+                        "input": "x = 1",
+                        "language": "python",
+                        "metadata": {},
+                        "outputs": [],
+                        "prompt_number": 2,
+                    },
+                    {
+                        "cell_type": "code",
+                        "collapsed": False,
+                        "input": "y = 2",
+                        "language": "python",
+                        "metadata": {},
+                        "outputs": [],
+                        "prompt_number": 1,
+                    },
+                ],
+                "metadata": {},
+            }
+        ],
     }
     findings = check(tmp_path, "NB6,NB504", notebook=v3)
     assert sorted(f["code"] for f in findings) == ["NB504", "NB607"]
@@ -203,10 +248,18 @@ def test_allowed_kernels_must_be_a_list_of_names(tmp_path):
 
 @pytest.mark.parametrize(
     "name",
-    ["conda-env-churn-py", "conda-env-my-project-py", "conda-root-py", "conda-env-anaconda3-py", "conda_myenv",
-     "conda_custom_env", "python38064bitenv38402d408776534fc5af35f0cc2441a95a",
-     "python37464bitbasecondaa9b4d8c6a6b54c5fa3d1ab66b60e8f5a", "python_defaultSpec_1598412345678",
-     "/home/alice/venv/bin/python"],
+    [
+        "conda-env-churn-py",
+        "conda-env-my-project-py",
+        "conda-root-py",
+        "conda-env-anaconda3-py",
+        "conda_myenv",
+        "conda_custom_env",
+        "python38064bitenv38402d408776534fc5af35f0cc2441a95a",
+        "python37464bitbasecondaa9b4d8c6a6b54c5fa3d1ab66b60e8f5a",
+        "python_defaultSpec_1598412345678",
+        "/home/alice/venv/bin/python",
+    ],
 )
 def test_environment_specific_names(name):
     assert environment_specific(name) is not None
@@ -214,18 +267,43 @@ def test_environment_specific_names(name):
 
 @pytest.mark.parametrize(
     "name",
-    ["python3", "python2", "python", "ir", "julia-1.10", "julia-1.6", "xpython", "xcpp17", "bash", "javascript",
-     "pysparkkernel", "sparkkernel", ".net-csharp", "python38-azureml", "azureml_py38", "azureml_py38_pt_tf",
-     "conda_python3", "conda_python2", "conda_tensorflow2_p310", "conda_pytorch_p39", "conda_mxnet_latest_p37",
-     "conda_amazonei_tensorflow_p36", "myproject", "tf-gpu", "venv"],
+    [
+        "python3",
+        "python2",
+        "python",
+        "ir",
+        "julia-1.10",
+        "julia-1.6",
+        "xpython",
+        "xcpp17",
+        "bash",
+        "javascript",
+        "pysparkkernel",
+        "sparkkernel",
+        ".net-csharp",
+        "python38-azureml",
+        "azureml_py38",
+        "azureml_py38_pt_tf",
+        "conda_python3",
+        "conda_python2",
+        "conda_tensorflow2_p310",
+        "conda_pytorch_p39",
+        "conda_mxnet_latest_p37",
+        "conda_amazonei_tensorflow_p36",
+        "myproject",
+        "tf-gpu",
+        "venv",
+    ],
 )
 def test_portable_and_platform_names(name):
     assert environment_specific(name) is None
 
 
 def test_environment_specific_kernel_names_python3_and_points_at_the_name(tmp_path):
-    metadata = metadata_with({"display_name": "Python [conda env:churn]", "language": "python",
-                              "name": "conda-env-churn-py"}, {"name": "python"})
+    metadata = metadata_with(
+        {"display_name": "Python [conda env:churn]", "language": "python", "name": "conda-env-churn-py"},
+        {"name": "python"},
+    )
     [finding] = check(tmp_path, "NB605", metadata=metadata)
     assert "'conda-env-churn-py'" in finding["message"] and "portable 'python3'" in finding["message"]
     assert finding["fix"] == '"name": "python3"'

@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import check_notebook, json_findings, run_nblint, write_notebook
+
 from nblint.rules.git.outputs import json_weight
 
 
@@ -20,7 +20,10 @@ def check(tmp_path, select: str, cells, config: str | None = None, *extra: str, 
 
 
 def raw_lines(tmp_path, start: int, count: int = 1) -> list[str]:
-    return [line.strip() for line in (tmp_path / "nb.ipynb").read_text(encoding="utf-8").splitlines()[start - 1:start - 1 + count]]
+    return [
+        line.strip()
+        for line in (tmp_path / "nb.ipynb").read_text(encoding="utf-8").splitlines()[start - 1 : start - 1 + count]
+    ]
 
 
 def stream(text: str) -> dict:
@@ -29,13 +32,20 @@ def stream(text: str) -> dict:
 
 def image(size: int) -> dict:
     line = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5Erk"[:76] + "\n"
-    return {"output_type": "display_data", "metadata": {},
-            "data": {"image/png": [line] * (size // len(line)), "text/plain": ["<Figure size 640x480 with 1 Axes>"]}}
+    return {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {"image/png": [line] * (size // len(line)), "text/plain": ["<Figure size 640x480 with 1 Axes>"]},
+    }
 
 
 def error(ename: str, evalue: str) -> dict:
-    return {"output_type": "error", "ename": ename, "evalue": evalue,
-            "traceback": ["\x1b[0;31m----------\x1b[0m", f"\x1b[0;31m{ename}\x1b[0m: {evalue}"]}
+    return {
+        "output_type": "error",
+        "ename": ename,
+        "evalue": evalue,
+        "traceback": ["\x1b[0;31m----------\x1b[0m", f"\x1b[0;31m{ename}\x1b[0m: {evalue}"],
+    }
 
 
 RUN_CELLS = [
@@ -72,10 +82,16 @@ def test_the_option_alone_switches_it_on_in_a_default_selection(tmp_path):
     # No --select: NB701 is in the default selection, silent until the option is set.
     (tmp_path / "pyproject.toml").write_text("[tool.nblint]\nrequire-clean-outputs = true\n", encoding="utf-8")
     write_notebook(tmp_path / "nb.ipynb", RUN_CELLS)
-    codes = [f["code"] for f in json_findings(run_nblint("check", "--no-cache", "--format", "json", "nb.ipynb", cwd=tmp_path))]
+    codes = [
+        f["code"]
+        for f in json_findings(run_nblint("check", "--no-cache", "--format", "json", "nb.ipynb", cwd=tmp_path))
+    ]
     assert codes.count("NB701") == 2
     (tmp_path / "pyproject.toml").write_text("[tool.nblint]\n", encoding="utf-8")
-    codes = [f["code"] for f in json_findings(run_nblint("check", "--no-cache", "--format", "json", "nb.ipynb", cwd=tmp_path))]
+    codes = [
+        f["code"]
+        for f in json_findings(run_nblint("check", "--no-cache", "--format", "json", "nb.ipynb", cwd=tmp_path))
+    ]
     assert "NB701" not in codes
 
 
@@ -84,7 +100,9 @@ def test_per_file_ignores_exempt_notebooks_whose_outputs_are_the_point(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[tool.nblint]\n" + config, encoding="utf-8")
     write_notebook(tmp_path / "docs" / "gallery.ipynb", RUN_CELLS)
     write_notebook(tmp_path / "analysis.ipynb", RUN_CELLS)
-    findings = json_findings(run_nblint("check", "--no-cache", "--select", "NB701", "--format", "json", ".", cwd=tmp_path))
+    findings = json_findings(
+        run_nblint("check", "--no-cache", "--select", "NB701", "--format", "json", ".", cwd=tmp_path)
+    )
     assert {f["path"] for f in findings} == {"analysis.ipynb"}
 
 
@@ -110,8 +128,10 @@ def test_require_clean_outputs_rejects_a_non_boolean(tmp_path):
 
 
 def test_large_image_is_reported_with_its_size_and_mime_type_at_the_output(tmp_path):
-    cells = ["import matplotlib.pyplot as plt\n",
-             {"execution_count": 1, "source": "plt.imshow(img)\n", "outputs": [stream("drawing\n"), image(1_300_000)]}]
+    cells = [
+        "import matplotlib.pyplot as plt\n",
+        {"execution_count": 1, "source": "plt.imshow(img)\n", "outputs": [stream("drawing\n"), image(1_300_000)]},
+    ]
     [finding] = check(tmp_path, "NB702", cells)
     assert (finding["cell"], finding["line"]) == (1, None)
     assert finding["message"].startswith("output 2 (display_data) is 1.2 MiB (image/png 1.2 MiB, text/plain 33 B)")
@@ -145,8 +165,12 @@ def test_max_output_size_rejects_a_bad_value(tmp_path):
 
 
 def test_size_is_nbstripouts_measure():
-    output = {"output_type": "execute_result", "execution_count": 12, "metadata": {},
-              "data": {"text/plain": ["ab", "cd"], "application/json": {"k": [1, "xyz"]}}}
+    output = {
+        "output_type": "execute_result",
+        "execution_count": 12,
+        "metadata": {},
+        "data": {"text/plain": ["ab", "cd"], "application/json": {"k": [1, "xyz"]}},
+    }
     # every string value (keys not counted) plus the printed length of other scalars: 12 -> 2, 1 -> 1
     assert json_weight(output) == len("execute_result") + 2 + 4 + 1 + 3
 
@@ -158,7 +182,9 @@ def test_nbstripout_max_size_removes_exactly_what_nb702_reports(tmp_path):
         pytest.skip("nbstripout is not installed in this environment")
     limit = 100_000
     sizes = [90_000, 110_000, 250_000, 99_000]
-    cells = [{"execution_count": i + 1, "source": f"show({i})\n", "outputs": [image(size)]} for i, size in enumerate(sizes)]
+    cells = [
+        {"execution_count": i + 1, "source": f"show({i})\n", "outputs": [image(size)]} for i, size in enumerate(sizes)
+    ]
     # At the boundary: a stream weighs its text plus "stream" and "stdout" (12 characters).
     cells.append({"execution_count": 5, "source": "log()\n", "outputs": [stream("x" * (limit - 12))]})  # == limit: kept
     cells.append({"execution_count": 6, "source": "log()\n", "outputs": [stream("x" * (limit - 11))]})  # limit + 1
@@ -175,7 +201,10 @@ def test_nbstripout_max_size_removes_exactly_what_nb702_reports(tmp_path):
 
 
 def test_saved_traceback_is_reported_with_name_and_value_at_the_output(tmp_path):
-    cells = ["x = 0\n", {"execution_count": 2, "source": "1 / x\n", "outputs": [error("ZeroDivisionError", "division by zero")]}]
+    cells = [
+        "x = 0\n",
+        {"execution_count": 2, "source": "1 / x\n", "outputs": [error("ZeroDivisionError", "division by zero")]},
+    ]
     [finding] = check(tmp_path, "NB703", cells)
     assert (finding["cell"], finding["line"], finding["severity"]) == (1, None, "warning")
     assert "ZeroDivisionError: division by zero" in finding["message"] and "raises-exception" in finding["message"]
@@ -185,24 +214,39 @@ def test_saved_traceback_is_reported_with_name_and_value_at_the_output(tmp_path)
 
 def test_expected_errors_and_printed_tracebacks_are_not_reported(tmp_path):
     cells = [
-        {"execution_count": 1, "source": "1 / 0\n", "metadata": {"tags": ["raises-exception"]},
-         "outputs": [error("ZeroDivisionError", "division by zero")]},
-        {"execution_count": 2, "source": "traceback.print_exc()\n",
-         "outputs": [{"output_type": "stream", "name": "stderr", "text": ["Traceback (most recent call last):\n"]}]},
+        {
+            "execution_count": 1,
+            "source": "1 / 0\n",
+            "metadata": {"tags": ["raises-exception"]},
+            "outputs": [error("ZeroDivisionError", "division by zero")],
+        },
+        {
+            "execution_count": 2,
+            "source": "traceback.print_exc()\n",
+            "outputs": [{"output_type": "stream", "name": "stderr", "text": ["Traceback (most recent call last):\n"]}],
+        },
     ]
     assert check(tmp_path, "NB703", cells) == []
 
 
 def test_every_error_output_of_a_notebook_is_reported(tmp_path):
-    cells = [{"execution_count": i, "source": "f()\n", "outputs": [error("NameError", f"name 'f{i}' is not defined")]}
-             for i in range(1, 4)]
+    cells = [
+        {"execution_count": i, "source": "f()\n", "outputs": [error("NameError", f"name 'f{i}' is not defined")]}
+        for i in range(1, 4)
+    ]
     findings = check(tmp_path, "NB703", cells)
     assert [f["cell"] for f in findings] == [0, 1, 2]
     assert "name 'f3' is not defined" in findings[2]["message"]
 
 
 def test_error_value_is_one_line_without_colours_and_cut(tmp_path):
-    cells = [{"execution_count": 1, "source": "f()\n", "outputs": [error("ValueError", "\x1b[1mline one\nline two " + "y" * 300)]}]
+    cells = [
+        {
+            "execution_count": 1,
+            "source": "f()\n",
+            "outputs": [error("ValueError", "\x1b[1mline one\nline two " + "y" * 300)],
+        }
+    ]
     [finding] = check(tmp_path, "NB703", cells)
     assert "ValueError: line one line two yyy" in finding["message"]
     assert "\x1b" not in finding["message"] and "y" * 150 not in finding["message"]
@@ -211,12 +255,32 @@ def test_error_value_is_one_line_without_colours_and_cut(tmp_path):
 @pytest.mark.slow  # nbformat's upgrade and validator
 def test_error_outputs_of_an_nbformat3_notebook_point_into_its_worksheet(tmp_path):
     notebook = {
-        "nbformat": 3, "nbformat_minor": 0, "metadata": {"name": ""},
-        "worksheets": [{"cells": [
-            {"cell_type": "code", "collapsed": False, "input": ["1/0"], "language": "python", "metadata": {},
-             "prompt_number": 1, "outputs": [
-                 {"output_type": "pyerr", "ename": "ZeroDivisionError", "evalue": "integer division or modulo by zero",
-                  "traceback": ["ZeroDivisionError: integer division or modulo by zero"]}]}], "metadata": {}}],
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {"name": ""},
+        "worksheets": [
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "collapsed": False,
+                        "input": ["1/0"],
+                        "language": "python",
+                        "metadata": {},
+                        "prompt_number": 1,
+                        "outputs": [
+                            {
+                                "output_type": "pyerr",
+                                "ename": "ZeroDivisionError",
+                                "evalue": "integer division or modulo by zero",
+                                "traceback": ["ZeroDivisionError: integer division or modulo by zero"],
+                            }
+                        ],
+                    }
+                ],
+                "metadata": {},
+            }
+        ],
     }
     [finding] = check(tmp_path, "NB703", (), notebook=notebook)
     assert finding["cell"] == 0 and "ZeroDivisionError: integer division or modulo by zero" in finding["message"]

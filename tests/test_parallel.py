@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import json_findings, run_nblint, write_notebook
 from speed_projects import make_project
 
@@ -67,7 +66,10 @@ def test_a_worker_killed_mid_run_does_not_lose_a_notebook(tmp_path):
     expected = run_nblint("check", ".", "--no-cache", "--jobs", "1", "--format", "json", cwd=project)
     process = subprocess.Popen(
         [sys.executable, "-m", "nblint", "check", ".", "--no-cache", "--jobs", "2", "--format", "json"],
-        cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     killed = None
     deadline = time.monotonic() + 60
@@ -104,20 +106,28 @@ def test_a_notebook_that_kills_its_worker_every_time_is_named_and_the_run_goes_o
     def limit_cpu() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (1, resource.getrlimit(resource.RLIMIT_CPU)[1]))
 
-    result = subprocess.run([sys.executable, "-m", "nblint", "check", ".", "--no-cache", "--jobs", "2",
-                             "--format", "json"], cwd=project, capture_output=True, text=True, timeout=300,
-                            preexec_fn=limit_cpu)
+    result = subprocess.run(
+        [sys.executable, "-m", "nblint", "check", ".", "--no-cache", "--jobs", "2", "--format", "json"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=limit_cpu,
+    )
     findings = json_findings(result)
     assert result.returncode == 1, result.stderr
     assert sorted((f["path"], f["code"]) for f in findings) == [
-        ("a_bomb.ipynb", "NB000"), *((f"nb{index}.ipynb", "NB405") for index in range(4))]
+        ("a_bomb.ipynb", "NB000"),
+        *((f"nb{index}.ipynb", "NB405") for index in range(4)),
+    ]
     assert "the worker process checking this notebook died" in findings[0]["message"]
     assert "nblint: warning: a worker process died" in result.stderr
 
 
 def _imported(*args: str, cwd: Path) -> set[str]:
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "nblint", *args], cwd=cwd,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "nblint", *args], cwd=cwd, capture_output=True, text=True
+    )
     return {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
 
 

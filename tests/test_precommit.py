@@ -15,7 +15,6 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import REPO
 from gitrepo import GitRepo
 
@@ -40,9 +39,25 @@ def head():
 def try_repo(repo: GitRepo, home, head: str, hook: str, *files: str) -> subprocess.CompletedProcess:
     repo.git("add", *files)
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--ref", head, "--files", *files,
-         "--color", "never"],
-        cwd=repo.root, env=dict(repo.env, PRE_COMMIT_HOME=str(home)), capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(REPO),
+            hook,
+            "--ref",
+            head,
+            "--files",
+            *files,
+            "--color",
+            "never",
+        ],
+        cwd=repo.root,
+        env=dict(repo.env, PRE_COMMIT_HOME=str(home)),
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
 
 
@@ -71,8 +86,17 @@ def test_nblint_fails_on_a_crash_prone_notebook_and_passes_a_clean_one(tmp_path,
 
 def test_nblint_strip_strips_and_fails_then_passes(tmp_path, pre_commit_home, head):
     repo = GitRepo(tmp_path / "repo")
-    path = repo.notebook("nb.ipynb", [{"cell_type": "code", "source": "print(1)\n", "execution_count": 3,
-                                       "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]}])
+    path = repo.notebook(
+        "nb.ipynb",
+        [
+            {
+                "cell_type": "code",
+                "source": "print(1)\n",
+                "execution_count": 3,
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}],
+            }
+        ],
+    )
     first = try_repo(repo, pre_commit_home, head, "nblint-strip", "nb.ipynb")
     assert first.returncode == 1, first.stdout + first.stderr
     assert "files were modified by this hook" in first.stdout

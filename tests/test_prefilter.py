@@ -58,10 +58,10 @@ def test_the_prefilter_matches_whole_words_in_code_strings_and_imports():
 
 
 def test_the_pipeline_runs_only_the_rules_a_notebook_can_fire(tmp_path):
+    from conftest import write_notebook
+
     from nblint.core.read.notebook import read_notebook
     from nblint.run.pipeline import may_fire
-
-    from conftest import write_notebook
 
     path = tmp_path / "nb.ipynb"
     write_notebook(path, ["import numpy as np\nx = np.zeros((10, 10))\n"])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 import pytest
-
 from conftest import json_findings, run_nblint, write_notebook
+
 from nblint.core.code.context import CodeContext
-from nblint.core.read.notebook import read_notebook
 from nblint.core.code.program import build_program
 from nblint.core.code.symbols import UNKNOWN
+from nblint.core.read.notebook import read_notebook
 
 
 def _program(tmp_path, cells, metadata=None):
@@ -107,7 +107,10 @@ def test_python_312_syntax_is_judged_by_libcsts_grammar(tmp_path):
     [
         (">>> x = 1\n>>> if x:\n...     y = 2\n...\n", "x = 1\nif x:\n    y = 2\n\n"),
         ("\n>>> print(1)\n1\n", "\nprint(1)\n1\n"),  # leading blank lines do not hide the prompt
-        ("In [1]: x = 1\n\nIn [2]: for i in range(x):\n   ...:     print(i)\n", "x = 1\n\nfor i in range(x):\n    print(i)\n"),
+        (
+            "In [1]: x = 1\n\nIn [2]: for i in range(x):\n   ...:     print(i)\n",
+            "x = 1\n\nfor i in range(x):\n    print(i)\n",
+        ),
     ],
 )
 def test_pasted_session_prompts_are_stripped_as_ipython_does(tmp_path, source, stripped):
@@ -140,7 +143,9 @@ def _last_expression(module):
 
 
 def test_constants_across_cells(tmp_path):
-    context, module = _context(tmp_path, ["import numpy as numeric\n", "N = 100_000\nM = 10**5\nK = 2 * N\n", "(N, M, K, 1e4)\n"])
+    context, module = _context(
+        tmp_path, ["import numpy as numeric\n", "N = 100_000\nM = 10**5\nK = 2 * N\n", "(N, M, K, 1e4)\n"]
+    )
     assert context.evaluate(_last_expression(module)) == (100_000, 100_000, 200_000, 10_000.0)
 
 
@@ -156,7 +161,13 @@ def test_constant_assigned_twice_with_different_values_is_unknown(tmp_path):
 
 
 def test_aliases(tmp_path):
-    context, module = _context(tmp_path, ["import numpy as numeric\nfrom numpy import ones\nimport torch.nn\n", "(numeric.zeros, ones, torch.nn.Linear)\n"])
+    context, module = _context(
+        tmp_path,
+        [
+            "import numpy as numeric\nfrom numpy import ones\nimport torch.nn\n",
+            "(numeric.zeros, ones, torch.nn.Linear)\n",
+        ],
+    )
     names = [context.qualified_name(e.value) for e in _last_expression(module).elements]
     assert names == ["numpy.zeros", "numpy.ones", "torch.nn.Linear"]
     context, module = _context(tmp_path, ["import numpy as np\n", "np = None\n", "np.zeros\n"])
@@ -189,14 +200,21 @@ def test_a_cell_cache_reparses_only_what_changed_and_finds_what_the_joined_parse
     from nblint.run.pipeline import analyse
 
     loop = "while True:\n    i = 1\n"
-    cells = ["import numpy as np\nN = 100_000\n", loop, {"cell_type": "markdown", "source": "# x\n"}, loop,
-             "  x = np.zeros((N, N))\n%time y = 1\n"]
+    cells = [
+        "import numpy as np\nN = 100_000\n",
+        loop,
+        {"cell_type": "markdown", "source": "# x\n"},
+        loop,
+        "  x = np.zeros((N, N))\n%time y = 1\n",
+    ]
     path = write_notebook(tmp_path / "cached.ipynb", cells)
     settings = ConfigResolver().for_path(path)
 
     def findings(cache):
-        return sorted((f.code, f.cell, f.line, f.column, f.end_line, f.end_column, f.message)
-                      for f in analyse(read_notebook(path), settings.enabled, settings.options, str(path), cells=cache))
+        return sorted(
+            (f.code, f.cell, f.line, f.column, f.end_line, f.end_column, f.message)
+            for f in analyse(read_notebook(path), settings.enabled, settings.options, str(path), cells=cache)
+        )
 
     expected = findings(None)
     assert {(code, cell) for code, cell, *_ in expected} >= {("NB201", 1), ("NB201", 3), ("NB101", 4)}

@@ -15,12 +15,13 @@ import threading
 import time
 
 import pytest
-
 from conftest import write_notebook
+
 from nblint.testing import make_notebook, notebook_text
 
-pytestmark = pytest.mark.skipif(not (hasattr(os, "mkfifo") and hasattr(os, "openpty")),
-                                reason="needs named pipes and pseudo-terminals (POSIX)")
+pytestmark = pytest.mark.skipif(
+    not (hasattr(os, "mkfifo") and hasattr(os, "openpty")), reason="needs named pipes and pseudo-terminals (POSIX)"
+)
 
 WAITING = re.compile(r"\r\x1b\[Knblint: 0/3 notebooks checked; checking a_stalled\.ipynb( \(\d+ s\))?")
 NOTEBOOK = notebook_text(make_notebook(["import numpy as np\nx = np.zeros(3)\n"])).encode()
@@ -63,8 +64,14 @@ def _feed(fifo, after: float | None = None, seen: threading.Event | None = None)
 def run_on_a_terminal(args, cwd, env, stall_until_shown: bool) -> tuple[int, str, str]:
     """nblint with its stderr on a pseudo-terminal (stdout a pipe, as `nblint check | less` has it)."""
     controller, terminal = os.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "nblint", *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=terminal)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nblint", *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+    )
     os.close(terminal)
     shown = threading.Event()
     feeder = _feed(cwd / "a_stalled.ipynb", seen=shown) if stall_until_shown else _feed(cwd / "a_stalled.ipynb", STALL)
@@ -90,8 +97,9 @@ def run_on_a_terminal(args, cwd, env, stall_until_shown: bool) -> tuple[int, str
 
 
 def test_a_terminal_shows_done_total_and_the_notebook_waited_on_then_erases_it(project):
-    code, stdout, terminal = run_on_a_terminal(["check", "--no-cache", "--jobs", "1", "."], project, _environment(),
-                                               stall_until_shown=True)
+    code, stdout, terminal = run_on_a_terminal(
+        ["check", "--no-cache", "--jobs", "1", "."], project, _environment(), stall_until_shown=True
+    )
     assert code == 1 and stdout.splitlines()[-1] == "Found 1 finding in 1 notebook (3 checked)."
     assert WAITING.search(terminal), repr(terminal)
     assert terminal.endswith("\r\x1b[K")  # erased: the report starts on a clean line
@@ -101,8 +109,9 @@ def test_a_terminal_shows_done_total_and_the_notebook_waited_on_then_erases_it(p
 @pytest.mark.slow  # three runs on a pty
 def test_ci_and_no_progress_get_nothing_on_a_terminal(project):
     for env, flags in ((_environment(CI="true"), []), (_environment(), ["--no-progress"])):
-        code, _, terminal = run_on_a_terminal(["check", "--no-cache", "--jobs", "1", *flags, "."], project, env,
-                                              stall_until_shown=False)
+        code, _, terminal = run_on_a_terminal(
+            ["check", "--no-cache", "--jobs", "1", *flags, "."], project, env, stall_until_shown=False
+        )
         assert code == 1 and terminal == ""
 
 
@@ -129,8 +138,14 @@ def test_only_a_terminal_outside_ci_wants_progress_unless_asked(monkeypatch):
 def test_a_pipe_gets_nothing_from_a_long_run(project):
     """Longer than the 5 s a plain line would wait for: a pipe still gets nothing unless asked."""
     feeder = _feed(project / "a_stalled.ipynb", 6.5)
-    piped = subprocess.run([sys.executable, "-m", "nblint", "check", "--no-cache", "--jobs", "1", "."], cwd=project,
-                           env=_environment(), capture_output=True, text=True, timeout=60)
+    piped = subprocess.run(
+        [sys.executable, "-m", "nblint", "check", "--no-cache", "--jobs", "1", "."],
+        cwd=project,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     feeder.join(timeout=60)
     assert piped.returncode == 1 and piped.stderr == ""
 
@@ -139,16 +154,25 @@ def test_a_pipe_gets_nothing_from_a_long_run(project):
 def test_asked_for_in_a_pipe_it_writes_plain_lines(project):
     """`--progress` in a CI log: a plain line every 5 s (PLAIN_INTERVAL), no carriage returns."""
     feeder = _feed(project / "a_stalled.ipynb", 6.5)
-    result = subprocess.run([sys.executable, "-m", "nblint", "check", "--no-cache", "--jobs", "1", "--progress", "."],
-                            cwd=project, env=_environment(), capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "nblint", "check", "--no-cache", "--jobs", "1", "--progress", "."],
+        cwd=project,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     feeder.join(timeout=60)
     assert result.returncode == 1
-    assert re.fullmatch(r"nblint: 0/3 notebooks checked; checking a_stalled\.ipynb \([56] s\)\n", result.stderr), result.stderr
+    assert re.fullmatch(r"nblint: 0/3 notebooks checked; checking a_stalled\.ipynb \([56] s\)\n", result.stderr), (
+        result.stderr
+    )
 
 
 @pytest.mark.slow
 def test_a_pool_run_shows_progress_too(project):
-    code, stdout, terminal = run_on_a_terminal(["check", "--no-cache", "--jobs", "2", "."], project, _environment(),
-                                               stall_until_shown=False)
+    code, stdout, terminal = run_on_a_terminal(
+        ["check", "--no-cache", "--jobs", "2", "."], project, _environment(), stall_until_shown=False
+    )
     assert code == 1 and "(3 checked)" in stdout
     assert re.search(r"nblint: [0-2]/3 notebooks checked; checking a_stalled\.ipynb", terminal), repr(terminal)

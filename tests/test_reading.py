@@ -7,8 +7,7 @@ import json
 import os
 
 import pytest
-
-from conftest import json_findings, run_nblint, write_notebook
+from conftest import run_nblint, write_notebook
 
 
 def _snapshot(path):
@@ -31,16 +30,40 @@ BAD_FILES = {
     "truncated": (b'{"cells": [\n  {"cell_type": "code",\n', "NB002", "line 3"),
     "top-level-list": (b"[1, 2, 3]\n", "NB004", "array"),
     "no-version": (b'{"cells": []}\n', "NB004", "nbformat"),
-    "cells-not-a-list": (b'{"cells": {"a": 1}, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n', "NB004", "cells"),
+    "cells-not-a-list": (
+        b'{"cells": {"a": 1}, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n',
+        "NB004",
+        "cells",
+    ),
     "source-is-a-number": (
-        json.dumps({"cells": [{"cell_type": "code", "source": 42, "metadata": {}, "outputs": [], "execution_count": None}],
-                    "metadata": {}, "nbformat": 4, "nbformat_minor": 4}).encode(),
+        json.dumps(
+            {
+                "cells": [{"cell_type": "code", "source": 42, "metadata": {}, "outputs": [], "execution_count": None}],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 4,
+            }
+        ).encode(),
         "NB004",
         "source",
     ),
     "source-list-of-numbers": (
-        json.dumps({"cells": [{"cell_type": "code", "source": ["x = 1\n", 7], "metadata": {}, "outputs": [], "execution_count": None}],
-                    "metadata": {}, "nbformat": 4, "nbformat_minor": 4}).encode(),
+        json.dumps(
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "source": ["x = 1\n", 7],
+                        "metadata": {},
+                        "outputs": [],
+                        "execution_count": None,
+                    }
+                ],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 4,
+            }
+        ).encode(),
         "NB004",
         "source",
     ),
@@ -54,9 +77,9 @@ BAD_FILES = {
 QUICK_BAD_FILES = {"empty", "truncated", "top-level-list"}
 
 
-@pytest.mark.parametrize("name", [
-    name if name in QUICK_BAD_FILES else pytest.param(name, marks=pytest.mark.slow) for name in BAD_FILES
-])
+@pytest.mark.parametrize(
+    "name", [name if name in QUICK_BAD_FILES else pytest.param(name, marks=pytest.mark.slow) for name in BAD_FILES]
+)
 def test_bad_file_is_one_finding_and_left_untouched(tmp_path, name):
     raw, code, words = BAD_FILES[name]
     path = tmp_path / f"{name}.ipynb"
@@ -111,7 +134,9 @@ def test_folder_without_notebooks_warns_and_exits_0(tmp_path):
 
 def test_merge_conflict_names_the_line(tmp_path):
     path = tmp_path / "conflict.ipynb"
-    path.write_text('{\n "cells": [],\n<<<<<<< HEAD\n "metadata": {},\n=======\n "metadata": {"a": 1},\n>>>>>>> other\n "nbformat": 4\n}\n')
+    path.write_text(
+        '{\n "cells": [],\n<<<<<<< HEAD\n "metadata": {},\n=======\n "metadata": {"a": 1},\n>>>>>>> other\n "nbformat": 4\n}\n'
+    )
     result, findings = _check_json(path)
     assert [f["code"] for f in findings] == ["NB003"]
     assert findings[0]["line"] == 3 and findings[0]["json_line"] == 3
@@ -127,7 +152,13 @@ def test_conflict_markers_inside_a_string_are_not_a_merge_conflict(tmp_path, nb)
 @pytest.mark.slow  # a notebook of megabytes on one line
 def test_huge_single_line_notebook(tmp_path):
     cells = [
-        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": [f"x{i} = {i}\n", "print x\n" if i == 4000 else "y = 1\n"]}
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {},
+            "outputs": [],
+            "source": [f"x{i} = {i}\n", "print x\n" if i == 4000 else "y = 1\n"],
+        }
         for i in range(5000)
     ]
     path = tmp_path / "one_line.ipynb"
@@ -163,11 +194,20 @@ def test_nbformat_3_notebook_is_upgraded_in_memory_only(tmp_path):
         "nbformat": 3,
         "nbformat_minor": 0,
         "worksheets": [
-            {"cells": [
-                {"cell_type": "markdown", "metadata": {}, "source": ["# Title"]},
-                {"cell_type": "code", "collapsed": False, "input": ["x = 1\n", "print 'hi'"], "language": "python",
-                 "metadata": {}, "outputs": []},
-            ], "metadata": {}}
+            {
+                "cells": [
+                    {"cell_type": "markdown", "metadata": {}, "source": ["# Title"]},
+                    {
+                        "cell_type": "code",
+                        "collapsed": False,
+                        "input": ["x = 1\n", "print 'hi'"],
+                        "language": "python",
+                        "metadata": {},
+                        "outputs": [],
+                    },
+                ],
+                "metadata": {},
+            }
         ],
     }
     path = tmp_path / "old.ipynb"
@@ -215,8 +255,10 @@ def test_schema_messages_count_cells_from_1_and_keep_the_json_path(tmp_path):
 
 
 def test_non_python_notebooks_are_not_parsed(tmp_path, nb):
-    path = nb(["x <- c(1, 2, 3)\nprint(x)\n"], metadata={"kernelspec": {"name": "ir", "display_name": "R", "language": "R"},
-                                                         "language_info": {"name": "R"}})
+    path = nb(
+        ["x <- c(1, 2, 3)\nprint(x)\n"],
+        metadata={"kernelspec": {"name": "ir", "display_name": "R", "language": "R"}, "language_info": {"name": "R"}},
+    )
     result, findings = _check_json(path)
     assert findings == [] and result.returncode == 0
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import CORPUS, check_notebook, run_nblint, write_notebook
+
 from nblint.core.code import cstwalk
 from nblint.core.code.context import CodeContext
 from nblint.core.code.facts import Facts
@@ -61,7 +61,9 @@ def test_sparse_output_and_open_grids_are_not_reported(tmp_path):
     assert check(tmp_path, cells) == []
     # the same matrix made dense is reported
     [finding] = check(tmp_path, [*cells, "dense = sim.toarray()\nfull = S.toarray()\n"])
-    assert (finding["cell"], finding["line"]) == (4, 2) and "S.toarray() builds a 300,000 x 10,000" in finding["message"]
+    assert (finding["cell"], finding["line"]) == (4, 2) and "S.toarray() builds a 300,000 x 10,000" in finding[
+        "message"
+    ]
 
 
 class KernelNamespace:
@@ -93,16 +95,30 @@ def dense_messages(path, cells, live=None) -> list[str]:
 
 
 def test_live_inputs_are_sized_like_static_ones(tmp_path):
-    static = dense_messages(tmp_path / "static.ipynb", [
-        "import scipy.sparse as sp\nS = sp.random(1_000_000, 50_000, density=0.0001)\n", "D = S.toarray()\n"])
+    static = dense_messages(
+        tmp_path / "static.ipynb",
+        ["import scipy.sparse as sp\nS = sp.random(1_000_000, 50_000, density=0.0001)\n", "D = S.toarray()\n"],
+    )
     from_data = ["S = load_npz('tfidf.npz')\n", "D = S.toarray()\n"]  # only a kernel knows S's size
     assert dense_messages(tmp_path / "data.ipynb", from_data) == []
     # the guard checks the cell about to run, with S already in the kernel from the cell before
-    live = dense_messages(tmp_path / "cell.ipynb", from_data[1:], KernelNamespace({
-        "S": Facts("sparse", shape=(1_000_000, 50_000), dtype="float64", nnz=5_000_000, evidence="S is a live csr_matrix"),
-    }))
+    live = dense_messages(
+        tmp_path / "cell.ipynb",
+        from_data[1:],
+        KernelNamespace(
+            {
+                "S": Facts(
+                    "sparse",
+                    shape=(1_000_000, 50_000),
+                    dtype="float64",
+                    nnz=5_000_000,
+                    evidence="S is a live csr_matrix",
+                ),
+            }
+        ),
+    )
     same = "S.toarray() builds a 1,000,000 x 50,000 float64 matrix (~373 GiB; "
-    assert [m[:len(same)] for m in static] == [m[:len(same)] for m in live] == [same]
+    assert [m[: len(same)] for m in static] == [m[: len(same)] for m in live] == [same]
     assert "S is a live csr_matrix), over the 1 GiB budget" in live[0]
 
 
@@ -118,10 +134,13 @@ def test_figure_canvas_is_reported_when_the_notebook_displays_it(tmp_path):
     assert check(tmp_path, POSTER, 'memory-budget = "16 GiB"\n') == []
 
 
-@pytest.mark.parametrize("setting", [
-    "%config InlineBackend.figure_formats = ['svg']",
-    "%matplotlib agg",
-])
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "%config InlineBackend.figure_formats = ['svg']",
+        "%matplotlib agg",
+    ],
+)
 def test_magics_that_stop_raster_display_are_read(tmp_path, setting):
     # the engine masks these lines before parsing; the rule reads them as written
     assert check(tmp_path, [setting + "\n", *POSTER]) == []
@@ -135,10 +154,12 @@ def test_retina_inline_format_doubles_each_side(tmp_path):
 
 
 def test_vector_savefig_is_not_reported_but_raster_savefig_is(tmp_path):
-    cells = ["import matplotlib.pyplot as plt\n",
-             "fig = plt.figure(figsize=(20, 15))\nplt.close(fig)\n",
-             "fig.savefig('poster.pdf', dpi=2000)\nfig.savefig('poster.svg', dpi=2000)\n",
-             "fig.savefig('poster.png', dpi=2000)\n"]
+    cells = [
+        "import matplotlib.pyplot as plt\n",
+        "fig = plt.figure(figsize=(20, 15))\nplt.close(fig)\n",
+        "fig.savefig('poster.pdf', dpi=2000)\nfig.savefig('poster.svg', dpi=2000)\n",
+        "fig.savefig('poster.png', dpi=2000)\n",
+    ]
     [finding] = check(tmp_path, cells)
     assert (finding["cell"], finding["line"], finding["column"]) == (3, 1, 1)
     assert "40,000 x 30,000 pixels" in finding["message"] and "fig = plt.figure(figsize=(20, 15))" in finding["message"]
@@ -149,8 +170,13 @@ def test_vector_savefig_is_not_reported_but_raster_savefig_is(tmp_path):
 
 def test_huge_powers_are_estimated_never_computed(tmp_path):
     # Each of these would hang nblint itself if it computed them; the run must finish well within the timeout.
-    cells = ["import math\n", "a = 10**10**10**10**10\n", "b = pow(7, 10**10**10)\n", "c = math.factorial(10**100)\n",
-             "d = 2**" + "**".join(["2"] * 200) + "\n"]
+    cells = [
+        "import math\n",
+        "a = 10**10**10**10**10\n",
+        "b = pow(7, 10**10**10)\n",
+        "c = math.factorial(10**100)\n",
+        "d = 2**" + "**".join(["2"] * 200) + "\n",
+    ]
     findings = check(tmp_path, cells)
     assert [(f["cell"], f["code"]) for f in findings] == [(1, "NB205"), (2, "NB205"), (3, "NB205"), (4, "NB205")]
     assert "10**10**10 computes an integer of ~10,000,000,001 decimal digits" in findings[0]["message"]
@@ -181,7 +207,8 @@ def test_corpus_has_no_findings_at_the_default_limits():
     """Precision: at the defaults, none of the 524 real notebooks builds a result, a canvas or an integer this big."""
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus is not at {CORPUS}")
-    result = run_nblint("check", "--no-cache", "--jobs", "1", "--select", CODES, "--format", "json", str(CORPUS),
-                        timeout=900)
+    result = run_nblint(
+        "check", "--no-cache", "--jobs", "1", "--select", CODES, "--format", "json", str(CORPUS), timeout=900
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []

@@ -73,9 +73,8 @@ def test_invalid_example_is_reported_where_it_says(rule, example: Invalid, tmp_p
         and (example.line is None or f.line == example.line)
         and (example.column is None or f.column == example.column)
     ]
-    assert wanted, (
-        f"expected cell={example.cell} line={example.line} column={example.column}, got "
-        + str([(f.cell, f.line, f.column, f.message) for f in findings])
+    assert wanted, f"expected cell={example.cell} line={example.line} column={example.column}, got " + str(
+        [(f.cell, f.line, f.column, f.message) for f in findings]
     )
     if example.message is not None:
         assert any(example.message in f.message for f in wanted), [f.message for f in wanted]

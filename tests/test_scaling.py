@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from nblint.core.deepstack import call_with_deep_stack
-from nblint.run.pipeline import check_file
 from nblint.rules import ALL_RULES, all_options
+from nblint.run.pipeline import check_file
 from nblint.testing import big_outputs_notebook, long_cell_notebook, make_notebook, many_cells_notebook, notebook_text
 
 # Each case checks a notebook at two sizes with every rule on: seconds each, more on a busy machine.

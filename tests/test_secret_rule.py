@@ -13,8 +13,8 @@ import random
 import string
 
 import pytest
-
 from conftest import json_findings, run_nblint, write_notebook
+
 from nblint.rules.git.secrets import find_secrets, looks_fake, mask, mask_secrets
 
 _rng = random.Random(704)
@@ -45,10 +45,28 @@ POSITIVES = [
     ("GitHub token", "!git clone https://" + (s := "gh" + "s_" + rand(36)) + "@github.com/org/repo.git", s),
     ("GitHub token", 'token = "' + (s := "github" + "_pat_" + rand(22) + "_" + rand(59)) + '"', s),
     ("GitLab token", 'gl = gitlab.Gitlab(private_token="' + (s := "gl" + "pat-" + rand(20)) + '")', s),
-    ("Slack token", 'WebClient(token="' + (s := "xo" + "xb-" + rand(12, string.digits) + "-" + rand(13, string.digits) + "-" + rand(24)) + '")', s),
-    ("Slack webhook URL", 'requests.post("https://hooks.slack.com/services/' + (s := "T" + rand(8, UPPER) + "/B" + rand(10, UPPER) + "/" + rand(24)) + '")', s),
+    (
+        "Slack token",
+        'WebClient(token="'
+        + (s := "xo" + "xb-" + rand(12, string.digits) + "-" + rand(13, string.digits) + "-" + rand(24))
+        + '")',
+        s,
+    ),
+    (
+        "Slack webhook URL",
+        'requests.post("https://hooks.slack.com/services/'
+        + (s := "T" + rand(8, UPPER) + "/B" + rand(10, UPPER) + "/" + rand(24))
+        + '")',
+        s,
+    ),
     ("OpenAI API key", 'openai.api_key = "' + (s := "sk-" + rand(20) + "T3Blbk" + "FJ" + rand(20)) + '"', s),
-    ("OpenAI API key", 'OpenAI(api_key="' + (s := "sk-proj-" + rand(74, ALNUM + "_-") + "T3Blbk" + "FJ" + rand(74, ALNUM + "_-")) + '")', s),
+    (
+        "OpenAI API key",
+        'OpenAI(api_key="'
+        + (s := "sk-proj-" + rand(74, ALNUM + "_-") + "T3Blbk" + "FJ" + rand(74, ALNUM + "_-"))
+        + '")',
+        s,
+    ),
     ("Anthropic API key", 'ANTHROPIC_API_KEY="' + (s := "sk-ant-" + "api03-" + rand(93, ALNUM + "_-") + "AA") + '"', s),
     ("Hugging Face token", 'login("' + (s := "h" + "f_" + rand(34, string.ascii_letters)) + '")', s),
     ("Hugging Face token", 'HfApi(token="' + (s := "api" + "_org_" + rand(34, string.ascii_letters)) + '")', s),
@@ -56,11 +74,32 @@ POSITIVES = [
     ("Google OAuth client secret", '"client_secret": "' + (s := "GOCSPX" + "-" + rand(28)) + '"', s),
     ("Google OAuth access token", "Authorization: Bearer " + (s := "ya" + "29." + rand(120, ALNUM + "_-")), s),
     ("Stripe live key", 'stripe.api_key = "' + (s := "sk" + "_live_" + rand(24)) + '"', s),
-    ("Azure storage account key", "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=" + (s := rand(86, BASE64) + "==") + ";", s),
-    ("Azure shared access key", "Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey=" + (s := rand(43, BASE64) + "="), s),
-    ("password in a connection URL", 'create_engine("postgresql://etl:' + (s := rand(14)) + '@prod-db.acme.io:5432/dw")', s),
-    ("password in a connection URL", 'MongoClient("mongodb+srv://app:' + (s := rand(16)) + '@cluster0.abcd.mongodb.net")', s),
-    ("password in a connection string", "Driver={ODBC Driver 18};Server=tcp:acme.database.windows.net;Uid=etl;Pwd=" + (s := rand(16)) + ";", s),
+    (
+        "Azure storage account key",
+        "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=" + (s := rand(86, BASE64) + "==") + ";",
+        s,
+    ),
+    (
+        "Azure shared access key",
+        "Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=root;SharedAccessKey="
+        + (s := rand(43, BASE64) + "="),
+        s,
+    ),
+    (
+        "password in a connection URL",
+        'create_engine("postgresql://etl:' + (s := rand(14)) + '@prod-db.acme.io:5432/dw")',
+        s,
+    ),
+    (
+        "password in a connection URL",
+        'MongoClient("mongodb+srv://app:' + (s := rand(16)) + '@cluster0.abcd.mongodb.net")',
+        s,
+    ),
+    (
+        "password in a connection string",
+        "Driver={ODBC Driver 18};Server=tcp:acme.database.windows.net;Uid=etl;Pwd=" + (s := rand(16)) + ";",
+        s,
+    ),
 ]
 
 NEGATIVES = [
@@ -115,7 +154,7 @@ NEGATIVES = [
 def test_each_documented_format_is_found(kind, text, secret):
     [found] = find_secrets(text)
     assert (found.kind, found.secret) == (kind, secret)
-    assert text[found.start:found.end] == secret
+    assert text[found.start : found.end] == secret
 
 
 @pytest.mark.parametrize("text", NEGATIVES)
@@ -171,8 +210,11 @@ def stream(text: str) -> dict:
 SECRET_CELLS = [
     "import requests\n",
     'headers = {"Authorization": "token ' + GITHUB + '"}\nr = requests.get(url, headers=headers)\n',
-    {"execution_count": 3, "source": "print(headers)\n",
-     "outputs": [stream("{'Authorization': 'token " + GITHUB + "'}\n")]},
+    {
+        "execution_count": 3,
+        "source": "print(headers)\n",
+        "outputs": [stream("{'Authorization': 'token " + GITHUB + "'}\n")],
+    },
 ]
 
 
@@ -181,7 +223,10 @@ def test_source_and_output_findings_with_positions(tmp_path):
     result = run_nblint("check", "--no-cache", "--select", "NB704", "--format", "json", "nb.ipynb", cwd=tmp_path)
     findings = json_findings(result)
     assert result.returncode == 1
-    assert [(f["cell"], f["line"], f["column"], f["severity"]) for f in findings] == [(1, 1, 36, "error"), (2, None, None, "error")]
+    assert [(f["cell"], f["line"], f["column"], f["severity"]) for f in findings] == [
+        (1, 1, 36, "error"),
+        (2, None, None, "error"),
+    ]
     assert findings[0]["message"].startswith("GitHub token `ghp_…` in the source")
     assert 'os.environ["GITHUB_TOKEN"]' in findings[0]["message"]
     assert findings[1]["message"].startswith("GitHub token `ghp_…` in saved output 1 (stream stdout)")
@@ -196,14 +241,32 @@ def test_source_and_output_findings_with_positions(tmp_path):
 def test_the_secret_never_appears_in_full_in_any_format_file_or_cache(tmp_path, format_name):
     write_notebook(tmp_path / "nb.ipynb", SECRET_CELLS + ["print 'python 2 with " + GITHUB + "'\n"])
     cache = tmp_path / "cache"
-    result = run_nblint("check", "--select", "NB704,NB001", "--format", format_name, "nb.ipynb", cwd=tmp_path,
-                        env={"NBLINT_CACHE_DIR": str(cache)})
+    result = run_nblint(
+        "check",
+        "--select",
+        "NB704,NB001",
+        "--format",
+        format_name,
+        "nb.ipynb",
+        cwd=tmp_path,
+        env={"NBLINT_CACHE_DIR": str(cache)},
+    )
     assert result.returncode == 1, result.stderr
     assert GITHUB not in result.stdout + result.stderr
     assert "ghp_…" in result.stdout or "ghp_\\u2026" in result.stdout  # JSON escapes the ellipsis
     # Twice more: from the cache this time, and to a report file.
-    again = run_nblint("check", "--select", "NB704,NB001", "--format", format_name, "-o", "report.out", "nb.ipynb",
-                       cwd=tmp_path, env={"NBLINT_CACHE_DIR": str(cache)})
+    again = run_nblint(
+        "check",
+        "--select",
+        "NB704,NB001",
+        "--format",
+        format_name,
+        "-o",
+        "report.out",
+        "nb.ipynb",
+        cwd=tmp_path,
+        env={"NBLINT_CACHE_DIR": str(cache)},
+    )
     assert again.returncode == 1 and GITHUB not in again.stdout
     assert GITHUB not in (tmp_path / "report.out").read_text(encoding="utf-8")
     entries = [entry for entry in cache.rglob("*") if entry.is_file()]
@@ -224,8 +287,12 @@ def test_full_format_shows_the_masked_line_with_a_caret(tmp_path):
 def test_noqa_on_the_line_and_a_cell_tag_suppress_it(tmp_path):
     cells = [
         'FAKE = "' + GITHUB + '"  # noqa: NB704\n',
-        {"execution_count": 1, "source": "print(FAKE)\n", "metadata": {"tags": ["nblint-ignore[NB704]"]},
-         "outputs": [stream(GITHUB + "\n")]},
+        {
+            "execution_count": 1,
+            "source": "print(FAKE)\n",
+            "metadata": {"tags": ["nblint-ignore[NB704]"]},
+            "outputs": [stream(GITHUB + "\n")],
+        },
     ]
     write_notebook(tmp_path / "nb.ipynb", cells)
     result = run_nblint("check", "--no-cache", "--select", "NB704", "--format", "json", "nb.ipynb", cwd=tmp_path)
@@ -234,9 +301,20 @@ def test_noqa_on_the_line_and_a_cell_tag_suppress_it(tmp_path):
 
 @pytest.mark.slow  # several nblint runs in turn
 def test_a_traceback_that_quotes_a_token_is_masked_in_nb703_too(tmp_path):
-    cells = [{"execution_count": 1, "source": "connect()\n", "outputs": [
-        {"output_type": "error", "ename": "AuthError", "evalue": "token " + GITHUB + " was rejected",
-         "traceback": ["AuthError: token " + GITHUB + " was rejected"]}]}]
+    cells = [
+        {
+            "execution_count": 1,
+            "source": "connect()\n",
+            "outputs": [
+                {
+                    "output_type": "error",
+                    "ename": "AuthError",
+                    "evalue": "token " + GITHUB + " was rejected",
+                    "traceback": ["AuthError: token " + GITHUB + " was rejected"],
+                }
+            ],
+        }
+    ]
     write_notebook(tmp_path / "nb.ipynb", cells)
     result = run_nblint("check", "--no-cache", "--select", "NB703,NB704", "--format", "json", "nb.ipynb", cwd=tmp_path)
     findings = json_findings(result)
@@ -248,10 +326,14 @@ def test_a_traceback_that_quotes_a_token_is_masked_in_nb703_too(tmp_path):
 @pytest.mark.slow  # several nblint runs in turn
 def test_markdown_and_raw_cells_are_checked(tmp_path):
     token = "AI" + "za" + rand(35)
-    cells = [{"cell_type": "markdown", "source": "Use key `" + token + "`\n"},
-             {"cell_type": "raw", "source": "key: " + token + "\n"}]
+    cells = [
+        {"cell_type": "markdown", "source": "Use key `" + token + "`\n"},
+        {"cell_type": "raw", "source": "key: " + token + "\n"},
+    ]
     write_notebook(tmp_path / "nb.ipynb", cells)
-    findings = json_findings(run_nblint("check", "--no-cache", "--select", "NB704", "--format", "json", "nb.ipynb", cwd=tmp_path))
+    findings = json_findings(
+        run_nblint("check", "--no-cache", "--select", "NB704", "--format", "json", "nb.ipynb", cwd=tmp_path)
+    )
     assert [(f["cell"], f["line"]) for f in findings] == [(0, 1), (1, 1)]
     assert all("Google API key `AIza…`" in f["message"] for f in findings)
 
@@ -260,15 +342,46 @@ def test_markdown_and_raw_cells_are_checked(tmp_path):
 def test_outputs_searched_are_text_json_and_tracebacks_not_images(tmp_path):
     token = "AI" + "za" + rand(35)
     cells = [
-        {"execution_count": 1, "source": "show()\n", "outputs": [
-            {"output_type": "display_data", "metadata": {}, "data": {
-                "application/json": {"config": {"keys": [1, {"maps": token}]}}, "text/plain": ["<Config>"]}}]},
-        {"execution_count": 2, "source": "show()\n", "outputs": [
-            {"output_type": "display_data", "metadata": {}, "data": {"image/png": token, "text/plain": ["<Figure>"]}}]},
-        {"execution_count": 3, "source": "show()\n", "outputs": [
-            {"output_type": "display_data", "metadata": {}, "data": {"image/svg+xml": ["<svg><!-- ", token, " --></svg>"]}}]},
+        {
+            "execution_count": 1,
+            "source": "show()\n",
+            "outputs": [
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {
+                        "application/json": {"config": {"keys": [1, {"maps": token}]}},
+                        "text/plain": ["<Config>"],
+                    },
+                }
+            ],
+        },
+        {
+            "execution_count": 2,
+            "source": "show()\n",
+            "outputs": [
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {"image/png": token, "text/plain": ["<Figure>"]},
+                }
+            ],
+        },
+        {
+            "execution_count": 3,
+            "source": "show()\n",
+            "outputs": [
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {"image/svg+xml": ["<svg><!-- ", token, " --></svg>"]},
+                }
+            ],
+        },
     ]
     write_notebook(tmp_path / "nb.ipynb", cells)
-    findings = json_findings(run_nblint("check", "--no-cache", "--select", "NB704", "--format", "json", "nb.ipynb", cwd=tmp_path))
+    findings = json_findings(
+        run_nblint("check", "--no-cache", "--select", "NB704", "--format", "json", "nb.ipynb", cwd=tmp_path)
+    )
     assert [f["cell"] for f in findings] == [0, 2]
     assert "saved output 1 (display_data)" in findings[0]["message"]

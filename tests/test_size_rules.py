@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import check_notebook, run_nblint, write_notebook
 
 SIZE_CODES = "NB101,NB102,NB103,NB204,NB405"

@@ -6,24 +6,38 @@ modules are imported, never how long they took.
 
 from __future__ import annotations
 
-import pytest
-
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import write_notebook
 
 # Heavy, and not needed to check a valid nbformat 4 notebook: nbdime and nbstripout (other commands),
 # nbformat and jsonschema (only for old or invalid notebooks), libcst.matchers (rules never use it),
 # the process pool (one notebook is checked in process).
-FORBIDDEN_FOR_CHECK = ("nbdime", "pygls", "lsprotocol", "cattrs", "nblint.server", "nbstripout", "nbformat", "jsonschema", "libcst.matchers", "libcst.codemod",
-                       "concurrent.futures.process", "multiprocessing", "jupyter_server", "git")
+FORBIDDEN_FOR_CHECK = (
+    "nbdime",
+    "pygls",
+    "lsprotocol",
+    "cattrs",
+    "nblint.server",
+    "nbstripout",
+    "nbformat",
+    "jsonschema",
+    "libcst.matchers",
+    "libcst.codemod",
+    "concurrent.futures.process",
+    "multiprocessing",
+    "jupyter_server",
+    "git",
+)
 
 
 def imported_modules(*args: str, cwd: Path) -> set[str]:
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "nblint", *args], cwd=cwd,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "nblint", *args], cwd=cwd, capture_output=True, text=True
+    )
     assert "Traceback" not in result.stderr, result.stderr
     modules = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert modules, "python -X importtime printed nothing"
@@ -42,11 +56,14 @@ def test_version_imports_no_engine(tmp_path):
 
 @pytest.mark.slow  # runs under -X importtime
 def test_checking_one_valid_notebook_imports_only_what_it_uses(tmp_path):
-    write_notebook(tmp_path / "one.ipynb", [
-        "import numpy as np\nimport pandas as pd\n",
-        "df = pd.read_csv('data.csv')\nx = np.zeros((10, 10))\n%matplotlib inline\n",
-        {"cell_type": "markdown", "source": "# Results"},
-    ])
+    write_notebook(
+        tmp_path / "one.ipynb",
+        [
+            "import numpy as np\nimport pandas as pd\n",
+            "df = pd.read_csv('data.csv')\nx = np.zeros((10, 10))\n%matplotlib inline\n",
+            {"cell_type": "markdown", "source": "# Results"},
+        ],
+    )
     for extra in ((), ("--no-cache",), ("--format", "full")):
         modules = imported_modules("check", *extra, "one.ipynb", cwd=tmp_path)
         assert "nblint.run.pipeline" in modules and "libcst" in modules  # the check did run
@@ -57,9 +74,21 @@ def test_checking_one_valid_notebook_imports_only_what_it_uses(tmp_path):
 def test_an_invalid_notebook_pays_for_the_validator_but_not_for_rfc3987(tmp_path):
     # nbformat's validator is imported to name the schema error; jsonschema's IRI checker is not (the
     # failed import of rfc3987_syntax still gets a line from -X importtime; lark is what it would load).
-    notebook = {"cells": [{"cell_type": "code", "source": "x = 1\n", "metadata": {}, "outputs": [], "bogus": 1,
-                           "execution_count": None}],
-                "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": "x = 1\n",
+                "metadata": {},
+                "outputs": [],
+                "bogus": 1,
+                "execution_count": None,
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 4,
+    }
     write_notebook(tmp_path / "bad.ipynb", notebook=notebook)
     modules = imported_modules("check", "--no-cache", "bad.ipynb", cwd=tmp_path)
     assert "nbformat.validator" in modules

@@ -17,8 +17,8 @@ import warnings
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, run_nblint
+
 from nblint.core.read.jsonlayout import detect
 from nblint.run.strip_options import StripOptions
 from nblint.testing import notebook_text
@@ -51,25 +51,51 @@ def stream(text: str, name: str = "stdout") -> dict:
 
 
 def result(count: int, text: str) -> dict:
-    return {"data": {"text/plain": lines(text)}, "execution_count": count, "metadata": {}, "output_type": "execute_result"}
+    return {
+        "data": {"text/plain": lines(text)},
+        "execution_count": count,
+        "metadata": {},
+        "output_type": "execute_result",
+    }
 
 
 def code(source: str, count=None, outputs=(), metadata=None, **extra) -> dict:
-    cell = {"cell_type": "code", "execution_count": count, "metadata": dict(metadata or {}), "outputs": list(outputs),
-            "source": lines(source)}
+    cell = {
+        "cell_type": "code",
+        "execution_count": count,
+        "metadata": dict(metadata or {}),
+        "outputs": list(outputs),
+        "source": lines(source),
+    }
     cell.update(extra)
     return cell
 
 
 def rich_notebook() -> dict:
     """Something for every option: default keys, init cells, keep_output, tags, empty cells, sizes."""
-    picture = {"data": {"image/png": "iVBORw0KGgo" + "A" * 3000, "text/plain": ["<Figure size 640x480 with 1 Axes>"]},
-               "metadata": {}, "output_type": "display_data"}
+    picture = {
+        "data": {"image/png": "iVBORw0KGgo" + "A" * 3000, "text/plain": ["<Figure size 640x480 with 1 Axes>"]},
+        "metadata": {},
+        "output_type": "display_data",
+    }
     cells = [
-        {"cell_type": "markdown", "metadata": {"heading_collapsed": True, "hidden": True}, "source": lines("# Títle ✓\n")},
-        code("print('hello')\n1 + 1\n", 1, [stream("hello\n"), result(1, "2")],
-             {"collapsed": False, "scrolled": True, "ExecuteTime": {"end_time": "2024-01-01T00:00:00Z"},
-              "execution": {"iopub.status.busy": "2024-01-01"}, "bar": {"baz": 1, "qux": 2}}),
+        {
+            "cell_type": "markdown",
+            "metadata": {"heading_collapsed": True, "hidden": True},
+            "source": lines("# Títle ✓\n"),
+        },
+        code(
+            "print('hello')\n1 + 1\n",
+            1,
+            [stream("hello\n"), result(1, "2")],
+            {
+                "collapsed": False,
+                "scrolled": True,
+                "ExecuteTime": {"end_time": "2024-01-01T00:00:00Z"},
+                "execution": {"iopub.status.busy": "2024-01-01"},
+                "bar": {"baz": 1, "qux": 2},
+            },
+        ),
         code("plot()\n", 2, [picture, stream("small\n")]),
         code("setup()\n", 3, [stream("init\n")], {"init_cell": True}),
         code("keep()\n", 4, [stream("kept\n")], {"keep_output": True}),
@@ -78,16 +104,30 @@ def rich_notebook() -> dict:
         code("secret()\n", 7, [], {"tags": ["hidden-cell", "other"]}),
         code("  \n", 8),
         {"cell_type": "raw", "metadata": {}, "source": lines("raw text\n")},
-        code("1/0\n", 9, [{"ename": "ZeroDivisionError", "evalue": "division by zero", "output_type": "error",
-                           "traceback": ["ZeroDivisionError: division by zero"]}], {"trusted": True}),
+        code(
+            "1/0\n",
+            9,
+            [
+                {
+                    "ename": "ZeroDivisionError",
+                    "evalue": "division by zero",
+                    "output_type": "error",
+                    "traceback": ["ZeroDivisionError: division by zero"],
+                }
+            ],
+            {"trusted": True},
+        ),
     ]
     for index, cell in enumerate(cells):
         cell["id"] = f"c{index}"
     return {
         "cells": cells,
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-                     "foo": {"nested": 1}, "signature": "sha256:abc",
-                     "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2}}},
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "foo": {"nested": 1},
+            "signature": "sha256:abc",
+            "widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2}},
+        },
         "nbformat": 4,
         "nbformat_minor": 5,
     }
@@ -113,14 +153,31 @@ def v3_text() -> str:
     """An nbformat 3 notebook as nbformat's v3 writer lays it out (ASCII only)."""
     cells = [
         {"cell_type": "heading", "level": 1, "metadata": {}, "source": ["Vérsion 3"]},
-        {"cell_type": "code", "collapsed": False, "input": ["x = 1\n", "x"], "language": "python",
-         "metadata": {"scrolled": True, "tags": ["solution"]},
-         "outputs": [{"metadata": {}, "output_type": "pyout", "prompt_number": 1, "text": ["1"]}], "prompt_number": 1},
-        {"cell_type": "code", "collapsed": False, "input": ["print('hi')"], "language": "python", "metadata": {},
-         "outputs": [{"output_type": "stream", "stream": "stdout", "text": ["hi\n"]}], "prompt_number": 2},
+        {
+            "cell_type": "code",
+            "collapsed": False,
+            "input": ["x = 1\n", "x"],
+            "language": "python",
+            "metadata": {"scrolled": True, "tags": ["solution"]},
+            "outputs": [{"metadata": {}, "output_type": "pyout", "prompt_number": 1, "text": ["1"]}],
+            "prompt_number": 1,
+        },
+        {
+            "cell_type": "code",
+            "collapsed": False,
+            "input": ["print('hi')"],
+            "language": "python",
+            "metadata": {},
+            "outputs": [{"output_type": "stream", "stream": "stdout", "text": ["hi\n"]}],
+            "prompt_number": 2,
+        },
     ]
-    notebook = {"metadata": {"name": "", "signature": "sha256:1"}, "nbformat": 3, "nbformat_minor": 0,
-                "worksheets": [{"cells": cells, "metadata": {}}]}
+    notebook = {
+        "metadata": {"name": "", "signature": "sha256:1"},
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "worksheets": [{"cells": cells, "metadata": {}}],
+    }
     return json.dumps(notebook, indent=1, sort_keys=True, separators=(",", ": ")) + "\n"
 
 
@@ -160,8 +217,9 @@ def copy_corpus_picks(folder: Path) -> list[Path]:
 def run_nbstripout(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """nbstripout's own command line, blind to any git configuration of this machine."""
     env = dict(os.environ, GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
-    return subprocess.run([sys.executable, "-m", "nbstripout", *args], cwd=cwd, capture_output=True, text=True,
-                          env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "nbstripout", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def nbformat_layout(text: str) -> str:
@@ -209,8 +267,11 @@ def compare(tmp_path: Path, ours_args: list[str], theirs_runs: list[list[str]], 
         assert theirs.returncode == 0, theirs.stderr
     outcome = {}
     for path in originals:
-        outcome[path.name] = (path.read_text(encoding="utf-8"), (ours_dir / path.name).read_text(encoding="utf-8"),
-                              (theirs_dir / path.name).read_text(encoding="utf-8"))
+        outcome[path.name] = (
+            path.read_text(encoding="utf-8"),
+            (ours_dir / path.name).read_text(encoding="utf-8"),
+            (theirs_dir / path.name).read_text(encoding="utf-8"),
+        )
     return outcome
 
 
@@ -219,18 +280,28 @@ OPTION_CASES = [
     (["--keep-output"], ["--keep-id", "--keep-output"]),
     (["--keep-count"], ["--keep-id", "--keep-count"]),
     (["--keep-output", "--keep-count"], ["--keep-id", "--keep-output", "--keep-count"]),
-    (["--extra-keys", "metadata.foo cell.metadata.bar.baz metadata.kernelspec.name"],
-     ["--keep-id", "--extra-keys", "metadata.foo cell.metadata.bar.baz metadata.kernelspec.name"]),
-    (["--keep-metadata-keys", "cell.metadata.scrolled metadata.widgets cell.metadata.ExecuteTime"],
-     ["--keep-id", "--keep-metadata-keys", "cell.metadata.scrolled metadata.widgets cell.metadata.ExecuteTime"]),
+    (
+        ["--extra-keys", "metadata.foo cell.metadata.bar.baz metadata.kernelspec.name"],
+        ["--keep-id", "--extra-keys", "metadata.foo cell.metadata.bar.baz metadata.kernelspec.name"],
+    ),
+    (
+        ["--keep-metadata-keys", "cell.metadata.scrolled metadata.widgets cell.metadata.ExecuteTime"],
+        ["--keep-id", "--keep-metadata-keys", "cell.metadata.scrolled metadata.widgets cell.metadata.ExecuteTime"],
+    ),
     (["--drop-empty-cells"], ["--keep-id", "--drop-empty-cells"]),
     (["--drop-tagged-cells", "solution"], ["--keep-id", "--drop-tagged-cells", "solution"]),
     (["--strip-init-cells"], ["--keep-id", "--strip-init-cells"]),
     (["--max-size", "100"], ["--keep-id", "--max-size", "100"]),
     (["--max-size", "1K"], ["--keep-id", "--max-size", "1K"]),
-    (["--keep-output", "--max-size", "1K", "--drop-empty-cells"], ["--keep-id", "--keep-output", "--max-size", "1K", "--drop-empty-cells"]),
+    (
+        ["--keep-output", "--max-size", "1K", "--drop-empty-cells"],
+        ["--keep-id", "--keep-output", "--max-size", "1K", "--drop-empty-cells"],
+    ),
     (["--renumber-ids"], []),
-    (["--renumber-ids", "--drop-tagged-cells", "solution", "--drop-empty-cells"], ["--drop-tagged-cells", "solution", "--drop-empty-cells"]),
+    (
+        ["--renumber-ids", "--drop-tagged-cells", "solution", "--drop-empty-cells"],
+        ["--drop-tagged-cells", "solution", "--drop-empty-cells"],
+    ),
 ]
 
 
@@ -248,8 +319,11 @@ def test_equals_nbstripout(tmp_path, ours_args, theirs_args):
 def test_several_tags_drop_every_tagged_cell(tmp_path):
     """nbstripout honours only the last of several tags; nblint drops the cells carrying any of them,
     which is what nbstripout gives when run once per tag."""
-    outcome = compare(tmp_path, ["--drop-tagged-cells", "solution hidden-cell"],
-                      [["--keep-id", "--drop-tagged-cells", "solution"], ["--keep-id", "--drop-tagged-cells", "hidden-cell"]])
+    outcome = compare(
+        tmp_path,
+        ["--drop-tagged-cells", "solution hidden-cell"],
+        [["--keep-id", "--drop-tagged-cells", "solution"], ["--keep-id", "--drop-tagged-cells", "hidden-cell"]],
+    )
     for name, (original, ours, theirs) in outcome.items():
         assert_same_as_nbstripout(original, ours, theirs, name)
     rich = json.loads(outcome["rich.ipynb"][1])
@@ -268,10 +342,24 @@ drop-tagged-cells = ["solution", "hidden-cell"]
 strip-init-cells = true
 max-size = "1K"
 """
-    same = ["--keep-id", "--keep-count", "--extra-keys", "metadata.foo cell.metadata.bar", "--keep-metadata-keys",
-            "cell.metadata.scrolled", "--drop-empty-cells", "--strip-init-cells", "--max-size", "1K"]
-    outcome = compare(tmp_path, [], [same + ["--drop-tagged-cells", "solution"], same + ["--drop-tagged-cells", "hidden-cell"]],
-                      config=config)
+    same = [
+        "--keep-id",
+        "--keep-count",
+        "--extra-keys",
+        "metadata.foo cell.metadata.bar",
+        "--keep-metadata-keys",
+        "cell.metadata.scrolled",
+        "--drop-empty-cells",
+        "--strip-init-cells",
+        "--max-size",
+        "1K",
+    ]
+    outcome = compare(
+        tmp_path,
+        [],
+        [same + ["--drop-tagged-cells", "solution"], same + ["--drop-tagged-cells", "hidden-cell"]],
+        config=config,
+    )
     for name, (original, ours, theirs) in outcome.items():
         assert_same_as_nbstripout(original, ours, theirs, name)
     assert "foo" not in json.loads(outcome["rich.ipynb"][1])["metadata"]
@@ -317,7 +405,9 @@ def test_layout_is_kept(tmp_path):
     strip removes goes. (One run over every combination.)"""
     for layout_name, layout in LAYOUTS.items():
         for ending_name, ending in ENDINGS.items():
-            (tmp_path / f"{layout_name}-{ending_name}.ipynb").write_bytes(laid_out(rich_notebook(), layout, ending).encode())
+            (tmp_path / f"{layout_name}-{ending_name}.ipynb").write_bytes(
+                laid_out(rich_notebook(), layout, ending).encode()
+            )
     result = run_nblint("strip", ".", "--keep-output", "--keep-count", "--extra-keys", "metadata.foo", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert len(result.stdout.splitlines()) == len(LAYOUTS) * len(ENDINGS)
@@ -336,11 +426,14 @@ def test_layout_is_kept(tmp_path):
 
 
 @pytest.mark.slow  # strips each layout twice and compares with nbformat's
-@pytest.mark.parametrize("name, text", [
-    ("nbformat", notebook_text(rich_notebook())),
-    ("indent2", json.dumps(rich_notebook(), indent=2, ensure_ascii=True)),
-    ("v3", v3_text()),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("nbformat", notebook_text(rich_notebook())),
+        ("indent2", json.dumps(rich_notebook(), indent=2, ensure_ascii=True)),
+        ("v3", v3_text()),
+    ],
+)
 def test_second_strip_changes_nothing_and_clean_files_are_not_written(tmp_path, name, text):
     path = tmp_path / f"{name}.ipynb"
     path.write_text(text, encoding="utf-8")
@@ -360,8 +453,12 @@ def test_second_strip_changes_nothing_and_clean_files_are_not_written(tmp_path, 
 
 def test_only_transient_keys_is_not_a_change(tmp_path):
     """nbformat drops `trusted` and `orig_nbformat` when reading, so nbstripout writes nothing for them alone."""
-    notebook = {"cells": [code("x = 1\n", metadata={"trusted": True}, id="a")], "metadata": {"orig_nbformat": 3},
-                "nbformat": 4, "nbformat_minor": 5}
+    notebook = {
+        "cells": [code("x = 1\n", metadata={"trusted": True}, id="a")],
+        "metadata": {"orig_nbformat": 3},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     path = tmp_path / "nb.ipynb"
     path.write_text(notebook_text(notebook), encoding="utf-8")
     result = run_nblint("strip", "nb.ipynb", cwd=tmp_path)
@@ -390,7 +487,9 @@ def test_check_lists_what_would_change_and_writes_nothing(tmp_path):
     dirty.write_text(notebook_text(rich_notebook()), encoding="utf-8")
     clean = tmp_path / "sub" / "clean.ipynb"
     clean.parent.mkdir()
-    clean.write_text(notebook_text({"cells": [code("x = 1\n", id="a")], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    clean.write_text(
+        notebook_text({"cells": [code("x = 1\n", id="a")], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
     before = dirty.read_bytes()
     result = run_nblint("strip", "--check", ".", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
@@ -415,7 +514,9 @@ def test_dry_run_tells_what_would_change(tmp_path):
     )
     # the same words, in the past tense, once it is done
     done = run_nblint("strip", "--drop-tagged-cells", "solution", "nb.ipynb", cwd=tmp_path)
-    assert done.stdout.startswith("nb.ipynb: removed 5 outputs, cleared 9 execution counts, dropped 1 cell, dropped cell.")
+    assert done.stdout.startswith(
+        "nb.ipynb: removed 5 outputs, cleared 9 execution counts, dropped 1 cell, dropped cell."
+    )
 
 
 # ---------------------------------------------------------------- bad files
@@ -424,17 +525,35 @@ def test_dry_run_tells_what_would_change(tmp_path):
 BAD_FILES = {
     "not_json.ipynb": (b'{"cells": [', "not JSON"),
     "empty.ipynb": (b"", "not JSON"),
-    "conflict.ipynb": (b'{\n<<<<<<< HEAD\n "cells": [],\n=======\n "cells": [{}],\n>>>>>>> theirs\n}\n', "merge conflict"),
+    "conflict.ipynb": (
+        b'{\n<<<<<<< HEAD\n "cells": [],\n=======\n "cells": [{}],\n>>>>>>> theirs\n}\n',
+        "merge conflict",
+    ),
     "list.ipynb": (b"[1, 2]\n", "the JSON is list"),
     "latin1.ipynb": ('{"cells": "é"}'.encode("latin-1"), "not UTF-8"),
-    "no_version.ipynb": (b'{"cells": [], "metadata": {}}\n', "no integer \"nbformat\""),
+    "no_version.ipynb": (b'{"cells": [], "metadata": {}}\n', 'no integer "nbformat"'),
     "v5.ipynb": (b'{"cells": [], "metadata": {}, "nbformat": 5}\n', "nbformat 5"),
     "v3_no_worksheets.ipynb": (b'{"metadata": {"name": ""}, "nbformat": 3, "nbformat_minor": 0}\n', "worksheets"),
-    "bad_outputs.ipynb": (b'{"cells": [{"cell_type": "code", "metadata": {}, "outputs": 3, "source": ""}], "metadata": {},'
-                          b' "nbformat": 4, "nbformat_minor": 5}\n', "outputs"),
-    "deep.ipynb": (('{"cells": [], "metadata": {"x": ' + "[" * 3000 + "]" * 3000 + '}, "nbformat": 4}').encode(), "nested too deeply"),
-    "contradiction.ipynb": (notebook_text({"cells": [code("x\n", 1, [stream("x\n")], {"keep_output": False, "tags": ["keep_output"]}, id="a")],
-                                           "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode(), "contradicts"),
+    "bad_outputs.ipynb": (
+        b'{"cells": [{"cell_type": "code", "metadata": {}, "outputs": 3, "source": ""}], "metadata": {},'
+        b' "nbformat": 4, "nbformat_minor": 5}\n',
+        "outputs",
+    ),
+    "deep.ipynb": (
+        ('{"cells": [], "metadata": {"x": ' + "[" * 3000 + "]" * 3000 + '}, "nbformat": 4}').encode(),
+        "nested too deeply",
+    ),
+    "contradiction.ipynb": (
+        notebook_text(
+            {
+                "cells": [code("x\n", 1, [stream("x\n")], {"keep_output": False, "tags": ["keep_output"]}, id="a")],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        ).encode(),
+        "contradicts",
+    ),
 }
 
 
@@ -462,15 +581,18 @@ def test_databricks_export_and_nbformat3_are_stripped_and_the_run_goes_on(tmp_pa
     """nbstripout stops at the first of these it cannot read; nblint strips what strip_output can handle."""
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus is not at {CORPUS}")
-    for relative in ("_invalid_and_edge/nbQA-dev__nbQA/tests/data/databricks_notebook.ipynb",
-                     "_invalid_and_edge/jupyter__nbformat/tests/test3_no_worksheets.ipynb",
-                     "jupyter__nbformat/tests/test3.ipynb"):
+    for relative in (
+        "_invalid_and_edge/nbQA-dev__nbQA/tests/data/databricks_notebook.ipynb",
+        "_invalid_and_edge/jupyter__nbformat/tests/test3_no_worksheets.ipynb",
+        "jupyter__nbformat/tests/test3.ipynb",
+    ):
         shutil.copyfile(CORPUS / relative, tmp_path / Path(relative).name)
     no_worksheets = (tmp_path / "test3_no_worksheets.ipynb").read_bytes()
     result = run_nblint("strip", ".", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.splitlines()[0] == (
-        "test3_no_worksheets.ipynb: not a notebook: nbformat 3 without a \"worksheets\" list; left unchanged")
+        'test3_no_worksheets.ipynb: not a notebook: nbformat 3 without a "worksheets" list; left unchanged'
+    )
     assert (tmp_path / "test3_no_worksheets.ipynb").read_bytes() == no_worksheets
     assert "databricks_notebook.ipynb: removed 1 output" in result.stdout
     assert "test3.ipynb: removed" in result.stdout
@@ -481,20 +603,25 @@ def test_databricks_export_and_nbformat3_are_stripped_and_the_run_goes_on(tmp_pa
 
 @pytest.mark.slow  # several nblint runs in turn
 def test_missing_path_and_exit_codes(tmp_path):
-    (tmp_path / "clean.ipynb").write_text(notebook_text({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    (tmp_path / "clean.ipynb").write_text(
+        notebook_text({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
     assert run_nblint("strip", "clean.ipynb", cwd=tmp_path).returncode == 0
     result = run_nblint("strip", "clean.ipynb", "nowhere.ipynb", cwd=tmp_path)
     assert result.returncode == 2
     assert "nowhere.ipynb: no such file or folder" in result.stderr
 
 
-@pytest.mark.parametrize("config, message", [
-    ("[tool.nblint.strip]\nkeep-outputs = true\n", "unknown key 'keep-outputs' in [tool.nblint.strip]"),
-    ("[tool.nblint.strip]\nkeep-output = \"yes\"\n", "strip.keep-output: expected true or false"),
-    ("[tool.nblint.strip]\nextra-keys = [\"outputs\"]\n", "'outputs' is not a key nbstripout can strip"),
-    ("[tool.nblint.strip]\nmax-size = \"lots\"\n", "strip.max-size: expected a size"),
-    ("[tool.nblint]\nstrip = 3\n", "[tool.nblint.strip] must be a table"),
-])
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ("[tool.nblint.strip]\nkeep-outputs = true\n", "unknown key 'keep-outputs' in [tool.nblint.strip]"),
+        ('[tool.nblint.strip]\nkeep-output = "yes"\n', "strip.keep-output: expected true or false"),
+        ('[tool.nblint.strip]\nextra-keys = ["outputs"]\n', "'outputs' is not a key nbstripout can strip"),
+        ('[tool.nblint.strip]\nmax-size = "lots"\n', "strip.max-size: expected a size"),
+        ("[tool.nblint]\nstrip = 3\n", "[tool.nblint.strip] must be a table"),
+    ],
+)
 def test_configuration_errors_name_the_file_and_change_nothing(tmp_path, config, message):
     (tmp_path / "pyproject.toml").write_text(config, encoding="utf-8")
     path = tmp_path / "nb.ipynb"
@@ -507,11 +634,14 @@ def test_configuration_errors_name_the_file_and_change_nothing(tmp_path, config,
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--extra-keys", "metadata.ok notmetadata"], "--extra-keys: 'notmetadata' is not a key"),
-    (["--max-size", "12X"], "--max-size: expected a size"),
-    (["--check", "--dry-run"], "not allowed with argument"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--extra-keys", "metadata.ok notmetadata"], "--extra-keys: 'notmetadata' is not a key"),
+        (["--max-size", "12X"], "--max-size: expected a size"),
+        (["--check", "--dry-run"], "not allowed with argument"),
+    ],
+)
 def test_usage_errors(tmp_path, args, message):
     path = tmp_path / "nb.ipynb"
     path.write_text(notebook_text(rich_notebook()), encoding="utf-8")
@@ -579,8 +709,12 @@ def test_interrupted_write_leaves_the_original_whole(tmp_path, signal_name):
     path.write_text(notebook_text(notebook), encoding="utf-8")
     before = path.read_bytes()
     marker = tmp_path.parent / f"{tmp_path.name}-marker"
-    process = subprocess.Popen([sys.executable, "-c", WRITE_INTERRUPTED, str(marker), str(path)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRITE_INTERRUPTED, str(marker), str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for _ in range(1200):  # wait for the write to be under way (at most 2 minutes)
             if marker.exists() or process.poll() is not None:
@@ -615,8 +749,13 @@ def test_failed_rename_reports_and_goes_on(tmp_path):
     for path in (first, second):
         path.write_text(notebook_text(rich_notebook()), encoding="utf-8")
     before = first.read_bytes()
-    result = subprocess.run([sys.executable, "-c", REPLACE_FAILS, "a.ipynb", "b.ipynb"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", REPLACE_FAILS, "a.ipynb", "b.ipynb"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert result.stderr.splitlines()[:2] == [
         "a.ipynb: cannot write: No space left on device; left unchanged",
@@ -694,7 +833,7 @@ def test_stdin_filter_mode(tmp_path):
     """`--stdin [PATH]` (git's clean filter): the same bytes a file strip writes, exit 0 whether or not
     anything changed; what cannot be stripped is passed through whole, with exit 2."""
     text = notebook_text(rich_notebook())
-    (tmp_path / "pyproject.toml").write_text('[tool.nblint.strip]\nkeep-count = true\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.nblint.strip]\nkeep-count = true\n", encoding="utf-8")
     path = tmp_path / "nb.ipynb"
     path.write_text(text, encoding="utf-8")
     assert run_nblint("strip", "nb.ipynb", cwd=tmp_path).returncode == 1
@@ -727,6 +866,10 @@ def test_a_byte_order_mark_is_read_as_check_reads_it_and_kept(tmp_path):
     assert marked.read_bytes() == b"\xef\xbb\xbf" + plain.read_bytes()  # the same strip, mark kept
     assert run_nblint("strip", "marked.ipynb", cwd=tmp_path).returncode == 0  # and nothing more to do
     # git's clean filter: the same bytes
-    filtered = subprocess.run([sys.executable, "-m", "nblint", "strip", "--stdin", "marked.ipynb"], cwd=tmp_path,
-                              input=b"\xef\xbb\xbf" + text.encode("utf-8"), capture_output=True)
+    filtered = subprocess.run(
+        [sys.executable, "-m", "nblint", "strip", "--stdin", "marked.ipynb"],
+        cwd=tmp_path,
+        input=b"\xef\xbb\xbf" + text.encode("utf-8"),
+        capture_output=True,
+    )
     assert (filtered.returncode, filtered.stdout) == (0, marked.read_bytes())

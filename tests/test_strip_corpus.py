@@ -9,7 +9,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, run_nblint
 from test_strip import assert_same_as_nbstripout, run_nbstripout
 
@@ -28,8 +27,9 @@ NBFORMAT_CANNOT_READ = {"_invalid_and_edge/nbQA-dev__nbQA/tests/data/databricks_
 
 
 def notebooks(root: Path) -> list[str]:
-    return sorted(path.relative_to(root).as_posix() for path in root.rglob("*.ipynb")
-                  if ".ipynb_checkpoints" not in path.parts)
+    return sorted(
+        path.relative_to(root).as_posix() for path in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in path.parts
+    )
 
 
 def is_valid(text: str) -> bool:

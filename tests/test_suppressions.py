@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import json_findings, run_nblint, write_notebook
 
 
@@ -70,9 +69,11 @@ def test_a_string_in_the_metadata_ignore_is_honoured_with_a_warning_naming_the_n
 
 
 def test_metadata_ignore_nblint_cannot_read_is_a_warning_and_suppresses_nothing(tmp_path):
-    for metadata, what in (({"nblint": {"ignore": 201}}, '"ignore" is a number'),
-                           ({"nblint": {"ignore": [201]}}, '"ignore" is a list holding something other than codes'),
-                           ({"nblint": ["NB201"]}, 'metadata "nblint" is a list')):
+    for metadata, what in (
+        ({"nblint": {"ignore": 201}}, '"ignore" is a number'),
+        ({"nblint": {"ignore": [201]}}, '"ignore" is a list holding something other than codes'),
+        ({"nblint": ["NB201"]}, 'metadata "nblint" is a list'),
+    ):
         result = _run(tmp_path, metadata, "--no-cache")
         assert [f["code"] for f in json_findings(result)] == ["NB201"] and result.returncode == 1
         assert result.stderr.count("\n") == 1 and what in result.stderr and "s.ipynb" in result.stderr

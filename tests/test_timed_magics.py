@@ -4,8 +4,8 @@ other line, everywhere the engine reads code (check, the server, the guard), at 
 from __future__ import annotations
 
 import pytest
-
 from conftest import check_notebook
+
 from nblint.core.code.magics import mask_line
 from nblint.guard.check import check_cell
 from nblint.rules import ALL_RULES
@@ -35,21 +35,37 @@ def test_the_timed_statement_keeps_its_columns(line, stand_in):
 
 def test_a_timed_statement_continued_with_backslashes_stays_python(tmp_path):
     # as nbQA's test notebook writes it: the continuation lines belong to the statement
-    cell = ("import pprint, sys\n%time printer = pprint.PrettyPrinter(\\\n      indent=4, width=80, stream=sys.stdout\\\n"
-            "  )\nimport numpy as np\n%time z = np.zeros((100_000, 100_000))")
+    cell = (
+        "import pprint, sys\n%time printer = pprint.PrettyPrinter(\\\n      indent=4, width=80, stream=sys.stdout\\\n"
+        "  )\nimport numpy as np\n%time z = np.zeros((100_000, 100_000))"
+    )
     findings = check_notebook(tmp_path, [cell], "NB001,NB101")
     assert [(f["code"], f["line"]) for f in findings] == [("NB101", 6)]
 
 
 def test_check_reports_what_a_timed_line_allocates(tmp_path):
-    cells = ["import numpy as np\nN = 100_000", "%time y = np.zeros((N, N))",
-             "%timeit -n 1 -r 1 w = np.ones((N, N))", "r = %time np.zeros((N, N))", "%time small = np.zeros(10)"]
+    cells = [
+        "import numpy as np\nN = 100_000",
+        "%time y = np.zeros((N, N))",
+        "%timeit -n 1 -r 1 w = np.ones((N, N))",
+        "r = %time np.zeros((N, N))",
+        "%time small = np.zeros(10)",
+    ]
     findings = check_notebook(tmp_path, cells, "NB101")
-    assert [(f["cell"], f["line"], f["column"]) for f in findings] == [(1, 1, 11), (2, 1, 23), (3, 1, 11)]  # cells from 0
+    assert [(f["cell"], f["line"], f["column"]) for f in findings] == [
+        (1, 1, 11),
+        (2, 1, 23),
+        (3, 1, 11),
+    ]  # cells from 0
 
 
 def test_the_guard_refuses_a_timed_allocation():
     rules = [ALL_RULES["NB101"]]
-    verdict = check_cell("import numpy as np\n%time y = np.zeros((100_000, 100_000))\n", {}, rules,
-                         {"memory-budget": 1 << 30}, available=lambda: 8 << 30)
+    verdict = check_cell(
+        "import numpy as np\n%time y = np.zeros((100_000, 100_000))\n",
+        {},
+        rules,
+        {"memory-budget": 1 << 30},
+        available=lambda: 8 << 30,
+    )
     assert len(verdict.refused) == 1 and "np.zeros((100_000, 100_000))" in verdict.refused[0]

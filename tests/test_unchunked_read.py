@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
-
+import bz2
+import gzip
+import struct
+import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import json_findings, run_nblint, write_notebook
 
 from nblint.core.code.context import CodeContext
+from nblint.rules.data.file_meta import decompressed_size, parquet_footer
 from nblint.rules.data.local_paths import find_local
 
 GiB = 2**30
@@ -156,13 +160,6 @@ def test_the_files_sized_are_recorded_on_the_context(tmp_path):
 
 # -- compressed files and Parquet footers, written for real ---------------------------------------
 
-import bz2
-import gzip
-import struct
-import zipfile
-
-from nblint.rules.data.file_meta import decompressed_size, parquet_footer
-
 
 def _csv_rows(count: int) -> bytes:
     return b"id,name,amount\n" + b"".join(b"%d,user%d,%d.5\n" % (i, i % 97, i % 1000) for i in range(count))
@@ -199,7 +196,11 @@ def test_a_gzip_is_sized_by_its_trailer(tmp_path):
     write_notebook(tmp_path / "nb.ipynb", ["import pandas as pd\n", "df = pd.read_csv('big.csv.gz')\n"])
     pyproject(tmp_path, f'memory-budget = "{len(data) * 2 - 1} B"\n')
     findings = nb301(tmp_path)
-    assert len(findings) == 1 and "gzip" in findings[0]["message"] and "uncompressed by its trailer" in findings[0]["message"]
+    assert (
+        len(findings) == 1
+        and "gzip" in findings[0]["message"]
+        and "uncompressed by its trailer" in findings[0]["message"]
+    )
     pyproject(tmp_path, f'memory-budget = "{len(data) * 2 + 1} B"\n')
     assert nb301(tmp_path) == []
 
@@ -259,7 +260,11 @@ def test_a_parquet_file_is_sized_by_its_footer(tmp_path):
     _parquet_file(tmp_path / "events.parquet", rows=50_000_000, columns=4, group_bytes=[600 * MiB, 600 * MiB])
     footer = parquet_footer(tmp_path / "events.parquet")
     assert footer is not None and (footer.rows, footer.columns, footer.uncompressed, footer.row_groups) == (
-        50_000_000, 4, 1200 * MiB, 2)
+        50_000_000,
+        4,
+        1200 * MiB,
+        2,
+    )
     # 2 KB on disk: the old x5 guess said nothing; the footer says 50M rows x 4 columns x 8 bytes = 1.5 GiB
     write_notebook(tmp_path / "nb.ipynb", ["import pandas as pd\n", "df = pd.read_parquet('events.parquet')\n"])
     findings = nb301(tmp_path)
@@ -296,7 +301,10 @@ def test_the_guard_sizes_a_live_file_object_as_check_sizes_its_open_call(tmp_pat
     (tmp_path / "big.csv.gz").write_bytes(gzip_module.compress(data))
     monkeypatch.chdir(tmp_path)
     budget = len(data) * 2 - 1
-    write_notebook(tmp_path / "nb.ipynb", ["import gzip\nimport pandas as pd\nf = gzip.open('big.csv.gz')\n", "df = pd.read_csv(f)\n"])
+    write_notebook(
+        tmp_path / "nb.ipynb",
+        ["import gzip\nimport pandas as pd\nf = gzip.open('big.csv.gz')\n", "df = pd.read_csv(f)\n"],
+    )
     pyproject(tmp_path, f'memory-budget = "{budget} B"\n')
     static = nb301(tmp_path)
     assert len(static) == 1

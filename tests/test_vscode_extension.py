@@ -8,7 +8,6 @@ import subprocess
 import zipfile
 
 import pytest
-
 from conftest import REPO
 
 EXTENSION = REPO / "editors" / "vscode"
@@ -28,15 +27,22 @@ def test_vsce_packages_without_a_question(tmp_path):
         pytest.skip("node and npm are not installed: the packaging cannot be tried here")
     copy = tmp_path / "vscode"
     shutil.copytree(EXTENSION, copy, ignore=shutil.ignore_patterns("node_modules", "*.vsix"))
-    install = subprocess.run(["npm", "install", "--no-audit", "--no-fund"], cwd=copy, capture_output=True, text=True,
-                             timeout=600, stdin=subprocess.DEVNULL)
+    install = subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
     if install.returncode != 0:
         if any(word in install.stderr for word in ("ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ETIMEDOUT", "network")):
             pytest.skip(f"npm install could not reach the registry: {install.stderr.strip().splitlines()[-1]}")
         pytest.fail(install.stderr)
     # stdin closed: a question vsce asks (no repository, no LICENSE) fails the run instead of waiting
-    result = subprocess.run(["npx", "vsce", "package"], cwd=copy, capture_output=True, text=True, timeout=600,
-                            stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        ["npx", "vsce", "package"], cwd=copy, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     packages = list(copy.glob("*.vsix"))
     assert len(packages) == 1

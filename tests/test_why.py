@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -21,7 +20,6 @@ pytest.importorskip("ipykernel", reason="the recorder's tests need ipykernel (th
 
 from conftest import run_nblint  # noqa: E402
 from kernel import REPO, run  # noqa: E402
-
 
 
 def _start(tmp_path: Path, kernel_name: str = "python3", extra_env: dict | None = None):
@@ -73,12 +71,19 @@ def _die(tmp_path: Path, cell: str, kernel_name: str = "python3"):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cell, cause, signal_name, line", [
-    ("import ctypes\n\nctypes.string_at(0)\n", "segfault", "SIGSEGV", 3),
-    ("import os\nos.abort()\n", "abort", "SIGABRT", 2),
-    ("import sys\nsys.setrecursionlimit(10**6)\nnested = []\nfor _ in range(10**6):\n    nested = [nested]\nrepr(nested)\n",
-     "stack-overflow", "SIGSEGV", 6),
-])
+@pytest.mark.parametrize(
+    "cell, cause, signal_name, line",
+    [
+        ("import ctypes\n\nctypes.string_at(0)\n", "segfault", "SIGSEGV", 3),
+        ("import os\nos.abort()\n", "abort", "SIGABRT", 2),
+        (
+            "import sys\nsys.setrecursionlimit(10**6)\nnested = []\nfor _ in range(10**6):\n    nested = [nested]\nrepr(nested)\n",
+            "stack-overflow",
+            "SIGSEGV",
+            6,
+        ),
+    ],
+)
 def test_a_fatal_error_is_told_with_its_cause_and_the_cells_line(tmp_path, cell, cause, signal_name, line):
     death = _die(tmp_path, cell)
     assert death["cause"] == cause and death["signal"] == signal_name, death
@@ -163,11 +168,14 @@ def test_an_oom_kill_in_a_small_cgroup_is_out_of_memory(tmp_path):
         wrapper = spec / "launch.sh"
         wrapper.write_text(f'#!/bin/sh\necho $$ > {procs}\nexec {sys.executable} -m ipykernel_launcher -f "$1"\n')
         wrapper.chmod(0o755)
-        (spec / "kernel.json").write_text(json.dumps({"argv": [str(wrapper), "{connection_file}"],
-                                                       "display_name": "cgrouped", "language": "python"}))
+        (spec / "kernel.json").write_text(
+            json.dumps({"argv": [str(wrapper), "{connection_file}"], "display_name": "cgrouped", "language": "python"})
+        )
         os.environ["JUPYTER_PATH"] = str(tmp_path)
         try:
-            death = _die(tmp_path, "n = 2 * 1024**3\nblob = b'x' * n  # nblint: ignore[NB103]\n", kernel_name="cgrouped")
+            death = _die(
+                tmp_path, "n = 2 * 1024**3\nblob = b'x' * n  # nblint: ignore[NB103]\n", kernel_name="cgrouped"
+            )
         finally:
             os.environ.pop("JUPYTER_PATH", None)
         assert death["cause"] == "out-of-memory", death

@@ -2,4 +2,6 @@
 
 import pkgutil
 
-COMMANDS = sorted(f"{__name__}.{module.name}" for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_"))
+COMMANDS = sorted(
+    f"{__name__}.{module.name}" for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_")
+)

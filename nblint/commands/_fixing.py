@@ -11,10 +11,26 @@ from nblint.core.wording import plural
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--fix", action="store_true", help="apply the safe fixes and write the notebooks back (atomically); report what remains")
-    parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, apply the unsafe fixes too (they change behaviour)")
-    parser.add_argument("--diff", action="store_true", help="print a unified diff of what --fix would change and write nothing (exit 1 when something would change)")
-    parser.add_argument("--add-noqa", action="store_true", help="add `# nblint: ignore[CODE]` to the line of each finding; findings without a source line are left")
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply the safe fixes and write the notebooks back (atomically); report what remains",
+    )
+    parser.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix or --diff, apply the unsafe fixes too (they change behaviour)",
+    )
+    parser.add_argument(
+        "--diff",
+        action="store_true",
+        help="print a unified diff of what --fix would change and write nothing (exit 1 when something would change)",
+    )
+    parser.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="add `# nblint: ignore[CODE]` to the line of each finding; findings without a source line are left",
+    )
 
 
 def usage_problem(args: argparse.Namespace) -> str | None:
@@ -60,7 +76,9 @@ def fix(results, resolver, args: argparse.Namespace):
         try:
             write(item)
         except OSError as exc:
-            print(f"nblint: error: {item.path}: cannot write the fixed notebook: {exc.strerror or exc}", file=sys.stderr)
+            print(
+                f"nblint: error: {item.path}: cannot write the fixed notebook: {exc.strerror or exc}", file=sys.stderr
+            )
             unfixed(run, item, originals[item.path])
             failed = True
     return run, failed
@@ -84,9 +102,9 @@ def show_diff(run, args: argparse.Namespace) -> int:
 def add_noqa(results) -> int:
     """`--add-noqa`: one suppression comment per line that has findings; the rest are counted."""
     from nblint.core.fixes import FixError, apply_fixes
-    from nblint.run.fixrun import FixedFile, write
     from nblint.core.noqa import line_suppression_fix
     from nblint.core.read.notebook import Unreadable, parse_notebook
+    from nblint.run.fixrun import FixedFile, write
 
     added = notebooks = left = 0
     status = 0
@@ -134,7 +152,9 @@ def add_noqa(results) -> int:
         notebooks += 1
     message = f"Added {plural(added, 'suppression comment')} to {plural(notebooks, 'notebook')}."
     if left:
-        message += (f" {plural(left, 'finding')} left without one (notebook-level, outputs or ids, or a line where a "
-                    f"comment would change the code).")
+        message += (
+            f" {plural(left, 'finding')} left without one (notebook-level, outputs or ids, or a line where a "
+            f"comment would change the code)."
+        )
     print(message)
     return status

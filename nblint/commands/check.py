@@ -11,26 +11,69 @@ from nblint.reporters import FORMATS
 
 
 def _codes(text: str) -> tuple[str, ...]:
-    return tuple(code.strip().upper() if code.strip().upper() != "ALL" else "ALL" for code in text.split(",") if code.strip())
+    return tuple(
+        code.strip().upper() if code.strip().upper() != "ALL" else "ALL" for code in text.split(",") if code.strip()
+    )
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("check", help="check notebooks", description=__doc__)
     parser.add_argument("paths", nargs="*", metavar="PATH", help="notebooks or folders (default: the current folder)")
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    parser.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to enable, replacing the configuration's")
-    parser.add_argument("--ignore", type=_codes, default=(), metavar="CODES", help="comma-separated codes or prefixes to disable")
-    parser.add_argument("--extend-select", type=_codes, default=(), metavar="CODES", help="codes or prefixes to enable on top of the selection")
-    parser.add_argument("--config", type=Path, metavar="FILE", help="use this pyproject.toml or nblint.toml for every notebook")
-    parser.add_argument("--statistics", action="store_true", help="print the number of findings per code instead of the findings (text, full or json format)")
+    parser.add_argument(
+        "--select",
+        type=_codes,
+        metavar="CODES",
+        help="comma-separated codes or prefixes to enable, replacing the configuration's",
+    )
+    parser.add_argument(
+        "--ignore", type=_codes, default=(), metavar="CODES", help="comma-separated codes or prefixes to disable"
+    )
+    parser.add_argument(
+        "--extend-select",
+        type=_codes,
+        default=(),
+        metavar="CODES",
+        help="codes or prefixes to enable on top of the selection",
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="use this pyproject.toml or nblint.toml for every notebook"
+    )
+    parser.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print the number of findings per code instead of the findings (text, full or json format)",
+    )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when something is reported")
-    parser.add_argument("--output-file", "-o", type=Path, metavar="FILE", help="write the report to FILE instead of standard output")
-    parser.add_argument("--diff-base", metavar="REF", help="report only findings in cells added or changed since git revision REF (needs the `diff` extra: nbdime)")
-    parser.add_argument("--jobs", "-j", type=_jobs, metavar="N", help="check in N worker processes (default: one per CPU; 1 checks in this process; small runs stay in process)")
-    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="show notebooks done / total and the slow one on stderr (default: on a terminal only, not under CI)")
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache (.nblint_cache/)")
-    parser.add_argument("--cache-dir", metavar="DIR", help="keep the result cache in DIR (default: .nblint_cache/ beside the configuration file, else in the current folder; or $NBLINT_CACHE_DIR)")
+    parser.add_argument(
+        "--output-file", "-o", type=Path, metavar="FILE", help="write the report to FILE instead of standard output"
+    )
+    parser.add_argument(
+        "--diff-base",
+        metavar="REF",
+        help="report only findings in cells added or changed since git revision REF (needs the `diff` extra: nbdime)",
+    )
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        metavar="N",
+        help="check in N worker processes (default: one per CPU; 1 checks in this process; small runs stay in process)",
+    )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show notebooks done / total and the slow one on stderr (default: on a terminal only, not under CI)",
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the result cache (.nblint_cache/)"
+    )
+    parser.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="keep the result cache in DIR (default: .nblint_cache/ beside the configuration file, else in the current folder; or $NBLINT_CACHE_DIR)",
+    )
     _fixing.add_arguments(parser)
     parser.set_defaults(run=run)
 
@@ -46,8 +89,8 @@ def _jobs(text: str) -> int:
 
 
 def _check_with_progress(files, resolver, args: argparse.Namespace, cache):
-    from nblint.run.runner import check_files
     from nblint.run.progress import Progress, wanted
+    from nblint.run.runner import check_files
 
     if not files or not wanted(args.progress, sys.stderr):
         return check_files(files, resolver, jobs=args.jobs, cache=cache)
@@ -59,12 +102,15 @@ def _check_with_progress(files, resolver, args: argparse.Namespace, cache):
 
 
 def run(args: argparse.Namespace) -> int:
+    from nblint.reporters import STATISTICS_FORMATS, RunResult, render, render_statistics
     from nblint.run.config import ConfigError, ConfigResolver, Overrides, check_selectors
     from nblint.run.discovery import discover
-    from nblint.reporters import STATISTICS_FORMATS, RunResult, render, render_statistics
 
     if args.statistics and args.format not in STATISTICS_FORMATS:
-        print(f"nblint: error: --statistics works with --format {', '.join(STATISTICS_FORMATS)}, not {args.format}", file=sys.stderr)
+        print(
+            f"nblint: error: --statistics works with --format {', '.join(STATISTICS_FORMATS)}, not {args.format}",
+            file=sys.stderr,
+        )
         return 2
     problem = _fixing.usage_problem(args)
     if problem is not None:
@@ -75,7 +121,9 @@ def run(args: argparse.Namespace) -> int:
             value = getattr(args, flag)
             if value is not None:
                 check_selectors(value, f"--{flag.replace('_', '-')}")
-        overrides = Overrides(config=args.config, select=args.select, ignore=args.ignore, extend_select=args.extend_select)
+        overrides = Overrides(
+            config=args.config, select=args.select, ignore=args.ignore, extend_select=args.extend_select
+        )
         resolver = ConfigResolver(overrides)
         found = discover(args.paths or ["."], resolver)
         for name in found.missing:

@@ -11,7 +11,9 @@ from pathlib import Path
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("clean", help="remove the result cache", description=__doc__)
     parser.add_argument("--cache-dir", metavar="DIR", help="the cache to remove, when `check` was told --cache-dir DIR")
-    parser.add_argument("--config", type=Path, metavar="FILE", help="the configuration file whose folder holds the cache")
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="the configuration file whose folder holds the cache"
+    )
     parser.set_defaults(run=run)
 
 
@@ -41,7 +43,10 @@ def run(args: argparse.Namespace) -> int:
         seen.add(key)
         # Only what nblint made: a --cache-dir pointing at a folder of other things is left alone.
         if not is_nblint_cache(folder) and folder.name != CACHE_DIR_NAME:
-            print(f"nblint: warning: {folder}: not an nblint cache (no CACHEDIR.TAG of nblint), left alone", file=sys.stderr)
+            print(
+                f"nblint: warning: {folder}: not an nblint cache (no CACHEDIR.TAG of nblint), left alone",
+                file=sys.stderr,
+            )
             continue
         try:
             _remove_tree(folder)

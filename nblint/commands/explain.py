@@ -20,7 +20,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"nblint: error: unknown rule '{args.rule}' (see `nblint rules`)", file=sys.stderr)
         return 2
     fix = f", fix: {rule.fixable.value} (`nblint check --fix`)" if rule.fixable else ""
-    print(f"# {rule.code} {rule.name} ({rule.severity.value}, {'on' if rule.default_enabled else 'off'} by default{fix})\n")
+    print(
+        f"# {rule.code} {rule.name} ({rule.severity.value}, {'on' if rule.default_enabled else 'off'} by default{fix})\n"
+    )
     print(rule.docs())
     if rule.options and "## Options" not in rule.docs():
         print("\n## Options")

@@ -23,10 +23,17 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("action", choices=("install", "uninstall"))
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--profile", default="default", metavar="NAME",
-                       help="the IPython profile whose kernels load the guard (default: default)")
-    where.add_argument("--system", action="store_true",
-                       help="every kernel of this Python environment: {sys.prefix}/etc/ipython/startup")
+    where.add_argument(
+        "--profile",
+        default="default",
+        metavar="NAME",
+        help="the IPython profile whose kernels load the guard (default: default)",
+    )
+    where.add_argument(
+        "--system",
+        action="store_true",
+        help="every kernel of this Python environment: {sys.prefix}/etc/ipython/startup",
+    )
     parser.set_defaults(run=run)
 
 

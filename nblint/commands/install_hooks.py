@@ -31,10 +31,16 @@ def add_parser(subparsers) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--whole-notebooks", action="store_true",
-                        help="judge every cell of each staged notebook, not only the cells the commit changes")
-    parser.add_argument("--strip-filter", action="store_true",
-                        help="also strip notebooks on `git add` with a git clean filter (.git/config and .gitattributes)")
+    parser.add_argument(
+        "--whole-notebooks",
+        action="store_true",
+        help="judge every cell of each staged notebook, not only the cells the commit changes",
+    )
+    parser.add_argument(
+        "--strip-filter",
+        action="store_true",
+        help="also strip notebooks on `git add` with a git clean filter (.git/config and .gitattributes)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -58,9 +64,12 @@ def run(args: argparse.Namespace) -> int:
             judge = WHOLE_NOTEBOOKS
         elif not can_judge_changed_cells():
             judge = WHOLE_NOTEBOOKS
-            print("nblint: note: nbdime is not installed, so the hook judges whole notebooks; to judge only the cells "
-                  "each commit changes, install nblint's `diff` extra (pip install \"nblint[diff]\") and run "
-                  "nblint install-hooks again", file=sys.stderr)
+            print(
+                "nblint: note: nbdime is not installed, so the hook judges whole notebooks; to judge only the cells "
+                'each commit changes, install nblint\'s `diff` extra (pip install "nblint[diff]") and run '
+                "nblint install-hooks again",
+                file=sys.stderr,
+            )
         installed, message = install_hook(repo, nblint, judge)
         print(message if installed else f"nblint: {message}", file=sys.stdout if installed else sys.stderr)
         if args.strip_filter:

@@ -12,10 +12,19 @@ INSTALL_HINT = 'pip install ".[server]"'
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("server", help="run the language server over stdio (editors start it)", description=__doc__)
-    parser.add_argument("--config", type=Path, metavar="FILE", help="use this pyproject.toml or nblint.toml for every notebook")
-    parser.add_argument("--debounce", type=_milliseconds, default=150, metavar="MS",
-                        help="wait this long after an edit before analysing (default: 150 ms); a newer edit restarts the wait")
+    parser = subparsers.add_parser(
+        "server", help="run the language server over stdio (editors start it)", description=__doc__
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="use this pyproject.toml or nblint.toml for every notebook"
+    )
+    parser.add_argument(
+        "--debounce",
+        type=_milliseconds,
+        default=150,
+        metavar="MS",
+        help="wait this long after an edit before analysing (default: 150 ms); a newer edit restarts the wait",
+    )
     parser.set_defaults(run=run)
 
 
@@ -40,8 +49,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"nblint: error: {exc}", file=sys.stderr)
             return 2
     if not _has_pygls():
-        print(f"nblint: error: `nblint server` needs pygls: install the server extra from the nblint checkout: {INSTALL_HINT}",
-              file=sys.stderr)
+        print(
+            f"nblint: error: `nblint server` needs pygls: install the server extra from the nblint checkout: {INSTALL_HINT}",
+            file=sys.stderr,
+        )
         return 2
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     if os.environ.get(EARLY_ANSWER_VARIABLE, "1") != "0":

@@ -25,31 +25,69 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="notebooks or folders (default: the current folder)")
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true", help="change nothing; list the notebooks a strip would change and exit 1 if any")
-    mode.add_argument("--dry-run", action="store_true", help="change nothing; print what a strip would change in each notebook")
-    mode.add_argument("--stdin", action="store_true",
-                      help="filter mode (git's clean filter, `nblint install-hooks --strip-filter`): read one notebook on "
-                           "standard input, write it stripped on standard output; the one PATH, if given, names it for "
-                           "the configuration and is not read. Exits 0 when it wrote a notebook, 2 when the input "
-                           "cannot be stripped (then it is written back unchanged)")
-    nbstripout = parser.add_argument_group("what to keep and drop (nbstripout's options; also keys of [tool.nblint.strip])")
+    mode.add_argument(
+        "--check", action="store_true", help="change nothing; list the notebooks a strip would change and exit 1 if any"
+    )
+    mode.add_argument(
+        "--dry-run", action="store_true", help="change nothing; print what a strip would change in each notebook"
+    )
+    mode.add_argument(
+        "--stdin",
+        action="store_true",
+        help="filter mode (git's clean filter, `nblint install-hooks --strip-filter`): read one notebook on "
+        "standard input, write it stripped on standard output; the one PATH, if given, names it for "
+        "the configuration and is not read. Exits 0 when it wrote a notebook, 2 when the input "
+        "cannot be stripped (then it is written back unchanged)",
+    )
+    nbstripout = parser.add_argument_group(
+        "what to keep and drop (nbstripout's options; also keys of [tool.nblint.strip])"
+    )
     nbstripout.add_argument("--keep-output", action="store_true", default=None, help="do not strip outputs")
     nbstripout.add_argument("--keep-count", action="store_true", default=None, help="do not strip execution counts")
-    nbstripout.add_argument("--extra-keys", action="append", metavar="KEYS",
-                            help="space-separated extra keys to strip, e.g. 'metadata.foo cell.metadata.bar'")
-    nbstripout.add_argument("--keep-metadata-keys", action="append", metavar="KEYS",
-                            help="space-separated keys NOT to strip among the defaults, e.g. 'cell.metadata.scrolled'")
-    nbstripout.add_argument("--drop-empty-cells", action="store_true", default=None,
-                            help="remove cells whose source is empty or only whitespace")
-    nbstripout.add_argument("--drop-tagged-cells", action="append", metavar="TAGS",
-                            help="space-separated cell tags: remove every cell carrying any of them")
-    nbstripout.add_argument("--strip-init-cells", action="store_true", default=None,
-                            help="strip the outputs of cells with `init_cell: true` metadata too")
-    nbstripout.add_argument("--max-size", metavar="SIZE",
-                            help="keep outputs of at most SIZE (as nbstripout: 500, 10K, 2M, 1G in powers of 1000)")
-    nbstripout.add_argument("--renumber-ids", action="store_true", default=None,
-                            help="replace cell ids with 0, 1, 2... (nbstripout without --keep-id); ids are kept by default")
-    parser.add_argument("--config", type=Path, metavar="FILE", help="use this pyproject.toml or nblint.toml for every notebook")
+    nbstripout.add_argument(
+        "--extra-keys",
+        action="append",
+        metavar="KEYS",
+        help="space-separated extra keys to strip, e.g. 'metadata.foo cell.metadata.bar'",
+    )
+    nbstripout.add_argument(
+        "--keep-metadata-keys",
+        action="append",
+        metavar="KEYS",
+        help="space-separated keys NOT to strip among the defaults, e.g. 'cell.metadata.scrolled'",
+    )
+    nbstripout.add_argument(
+        "--drop-empty-cells",
+        action="store_true",
+        default=None,
+        help="remove cells whose source is empty or only whitespace",
+    )
+    nbstripout.add_argument(
+        "--drop-tagged-cells",
+        action="append",
+        metavar="TAGS",
+        help="space-separated cell tags: remove every cell carrying any of them",
+    )
+    nbstripout.add_argument(
+        "--strip-init-cells",
+        action="store_true",
+        default=None,
+        help="strip the outputs of cells with `init_cell: true` metadata too",
+    )
+    nbstripout.add_argument(
+        "--max-size",
+        metavar="SIZE",
+        help="keep outputs of at most SIZE (as nbstripout: 500, 10K, 2M, 1G in powers of 1000)",
+    )
+    nbstripout.add_argument(
+        "--renumber-ids",
+        action="store_true",
+        default=None,
+        help="replace cell ids with 0, 1, 2... (nbstripout without --keep-id); ids are kept by default",
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="use this pyproject.toml or nblint.toml for every notebook"
+    )
     parser.set_defaults(run=run)
 
 
@@ -91,8 +129,11 @@ def run(args: argparse.Namespace) -> int:
         verb = "would be stripped"
     else:
         verb = "stripped"
-    print(f"{_count(tally.changed, 'notebook')} {verb}, {tally.clean} already clean"
-          + (f", {_count(tally.failed, 'file')} could not be stripped" if tally.failed else ""), file=sys.stderr)
+    print(
+        f"{_count(tally.changed, 'notebook')} {verb}, {tally.clean} already clean"
+        + (f", {_count(tally.failed, 'file')} could not be stripped" if tally.failed else ""),
+        file=sys.stderr,
+    )
     if found.missing or found.not_files or tally.failed:
         return 2
     return 1 if tally.changed else 0
@@ -160,8 +201,8 @@ def _fail(tally: _Tally, path: Path, reason: str) -> None:
 def _strip_stdin(args: argparse.Namespace) -> int:
     """One notebook from stdin to stdout, as a git clean filter must: whatever happens, stdout gets a whole
     notebook (the input itself when it cannot be stripped), so `git add` never stores half a file."""
-    from nblint.run.config import ConfigError, ConfigResolver, Overrides
     from nblint.integrations.strip import NotStrippable, strip_notebook
+    from nblint.run.config import ConfigError, ConfigResolver, Overrides
     from nblint.run.strip_options import StripOptionError, options_from_arguments
 
     data = sys.stdin.buffer.read()

@@ -29,8 +29,10 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([death.to_json() for death in found], indent=2))
     elif not found:
-        print(f"nblint: no kernel death recorded{' for ' + ', '.join(args.notebooks) if args.notebooks else ''}"
-              f"{'' if args.all else ' that was not told already (--all lists those too)'} (records in {records_dir()})")
+        print(
+            f"nblint: no kernel death recorded{' for ' + ', '.join(args.notebooks) if args.notebooks else ''}"
+            f"{'' if args.all else ' that was not told already (--all lists those too)'} (records in {records_dir()})"
+        )
     else:
         for index, death in enumerate(found):
             if index:
@@ -49,9 +51,11 @@ def _text(death) -> str:
     def size(value):
         return format_size(value) if value is not None else "?"
 
-    lines = [f"{display_name(death.notebook)}: kernel {death.kernel_pid} died at {_clock(death.died)} {cell_words(death)}"
-             f" (started {_clock(death.started)})",
-             f"  cause: {death.cause}: {summary(death)}"]
+    lines = [
+        f"{display_name(death.notebook)}: kernel {death.kernel_pid} died at {_clock(death.died)} {cell_words(death)}"
+        f" (started {_clock(death.started)})",
+        f"  cause: {death.cause}: {summary(death)}",
+    ]
     if death.notebook != display_name(death.notebook):
         lines.insert(1, f"  notebook: {death.notebook}")
     if death.cell_id:
@@ -75,4 +79,3 @@ def _text(death) -> str:
 
 def _clock(iso: str) -> str:
     return iso.replace("T", " ")[:19] if iso else "an unknown time"
-

@@ -23,11 +23,27 @@ from typing import Any, Mapping
 EMPTY: Mapping[str, Any] = {}
 
 
-def size_evidence(subject: str, claim: str, estimate: int, budget: int, way_out: str, *,
-                  shape: tuple[int, ...] | list[int] | None = None, dtype: str | None = None,
-                  values: Mapping[str, str] | None = None, at_least: bool = False, **more: Any) -> dict[str, Any]:
-    found: dict[str, Any] = {"kind": "size", "estimate_bytes": int(estimate), "budget_bytes": int(budget),
-                             "subject": subject, "claim": claim, "way_out": way_out}
+def size_evidence(
+    subject: str,
+    claim: str,
+    estimate: int,
+    budget: int,
+    way_out: str,
+    *,
+    shape: tuple[int, ...] | list[int] | None = None,
+    dtype: str | None = None,
+    values: Mapping[str, str] | None = None,
+    at_least: bool = False,
+    **more: Any,
+) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "kind": "size",
+        "estimate_bytes": int(estimate),
+        "budget_bytes": int(budget),
+        "subject": subject,
+        "claim": claim,
+        "way_out": way_out,
+    }
     if shape is not None:
         found["shape"] = [int(d) for d in shape]
     if dtype is not None:

@@ -85,8 +85,15 @@ class SourceEdit:
     text: str
 
     def to_dict(self) -> dict:
-        return {"kind": "source", "cell": self.cell, "start_line": self.start_line, "start_column": self.start_column,
-                "end_line": self.end_line, "end_column": self.end_column, "text": self.text}
+        return {
+            "kind": "source",
+            "cell": self.cell,
+            "start_line": self.start_line,
+            "start_column": self.start_column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True)
@@ -118,16 +125,27 @@ class Fix:
         return self.applicability is Applicability.SAFE
 
     def to_dict(self) -> dict:
-        return {"description": self.description, "applicability": self.applicability.value,
-                "edits": [edit.to_dict() for edit in self.edits]}
+        return {
+            "description": self.description,
+            "applicability": self.applicability.value,
+            "edits": [edit.to_dict() for edit in self.edits],
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> "Fix":
         edits = []
         for item in data["edits"]:
             if item["kind"] == "source":
-                edits.append(SourceEdit(item["cell"], item["start_line"], item["start_column"], item["end_line"],
-                                        item["end_column"], item["text"]))
+                edits.append(
+                    SourceEdit(
+                        item["cell"],
+                        item["start_line"],
+                        item["start_column"],
+                        item["end_line"],
+                        item["end_column"],
+                        item["text"],
+                    )
+                )
             else:
                 edits.append(JsonEdit(tuple(item["path"]), item.get("value"), bool(item.get("remove", False))))
         return cls(data["description"], Applicability(data["applicability"]), tuple(edits))
@@ -178,7 +196,7 @@ def apply_fixes(text: str, fixes: Iterable[Fix]) -> FixOutcome:
     for fix in fixes:
         claims = [_claim(edit, cells) for edit in fix.edits]
         for i, claim in enumerate(claims):
-            if any(claim.overlaps(other) for other in claims[i + 1:]):
+            if any(claim.overlaps(other) for other in claims[i + 1 :]):
                 raise FixError(f"the edits of one fix overlap: {fix.description}")
         if any(claim.overlaps(other) for claim in claims for other in taken):
             outcome.skipped.append(fix)

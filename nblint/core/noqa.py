@@ -30,7 +30,9 @@ from nblint.core.fixes import Fix, SourceEdit, replace_line, safe
 from nblint.core.read.notebook import Cell, Notebook
 
 _SHELL_CELL_MAGICS = {"bash", "sh", "script"}
-_SHELL_READS_IT = re.compile(r"^\s*(?:[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*=\s*)?!|^\s*%?(?:pip|conda|mamba|micromamba)\s")
+_SHELL_READS_IT = re.compile(
+    r"^\s*(?:[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*=\s*)?!|^\s*%?(?:pip|conda|mamba|micromamba)\s"
+)
 _OURS = re.compile(r"#\s*nblint:\s*ignore\[([A-Za-z0-9_,\s]*)\]", re.I)
 _OURS_CELL = re.compile(r"^(\s*#\s*nblint:\s*ignore-cell\[)([A-Za-z0-9_,\s]*)(\]\s*)$", re.I)
 
@@ -56,13 +58,17 @@ def line_suppression_fix(notebook: Notebook, cell_index: int, line: int, codes: 
         existing = _OURS.search(text, comment_at)
         if existing is not None:
             merged = _joined([*existing.group(1).split(","), *codes])
-            return safe(f"Add {_joined(codes)} to the line's nblint: ignore",
-                        replace_line(cell_index, line, existing.start(1) + 1, existing.end(1) + 1, merged))
+            return safe(
+                f"Add {_joined(codes)} to the line's nblint: ignore",
+                replace_line(cell_index, line, existing.start(1) + 1, existing.end(1) + 1, merged),
+            )
     end = len(text.rstrip())
     if end == 0:
         return None  # a blank line carries nothing to suppress
-    return safe(f"Ignore {_joined(codes)} on this line",
-                replace_line(cell_index, line, end + 1, len(text) + 1, f"  # nblint: ignore[{_joined(codes)}]"))
+    return safe(
+        f"Ignore {_joined(codes)} on this line",
+        replace_line(cell_index, line, end + 1, len(text) + 1, f"  # nblint: ignore[{_joined(codes)}]"),
+    )
 
 
 def _comment_column(cell: Cell, line: int) -> int | None | bool:
@@ -115,14 +121,18 @@ def cell_suppression_fix(notebook: Notebook, cell_index: int, codes: Iterable[st
         existing = _OURS_CELL.match(text)
         if existing is not None:
             merged = _joined([*existing.group(2).split(","), *codes])
-            return safe(f"Add {_joined(codes)} to the cell's nblint: ignore-cell",
-                        replace_line(cell_index, number, existing.start(2) + 1, existing.end(2) + 1, merged))
+            return safe(
+                f"Add {_joined(codes)} to the cell's nblint: ignore-cell",
+                replace_line(cell_index, number, existing.start(2) + 1, existing.end(2) + 1, merged),
+            )
     magic = cell_magic(cell.source)
     if magic is not None and magic not in PYTHON_CELL_MAGICS:
         return None  # its body is not Python: a `#` line may mean something else there
     below = next((n for n, text in enumerate(lines, start=1) if text.strip()), 1) + 1 if magic is not None else 1
     comment = f"# nblint: ignore-cell[{_joined(codes)}]"
     if below > len(lines):  # a cell of one magic line: the comment goes after it
-        return safe(f"Ignore {_joined(codes)} in this cell",
-                    SourceEdit(cell_index, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 1, "\n" + comment))
+        return safe(
+            f"Ignore {_joined(codes)} in this cell",
+            SourceEdit(cell_index, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 1, "\n" + comment),
+        )
     return safe(f"Ignore {_joined(codes)} in this cell", SourceEdit(cell_index, below, 1, below, 1, comment + "\n"))

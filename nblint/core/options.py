@@ -42,7 +42,9 @@ def parse_size(value: Any) -> int:
     if isinstance(value, (int, float)):
         if value == 0:
             return 0
-        raise OptionError(f"expected {expected}, got {value!r}: a number without a unit; write \"{value:g} GiB\" or \"{value:g} B\"")
+        raise OptionError(
+            f'expected {expected}, got {value!r}: a number without a unit; write "{value:g} GiB" or "{value:g} B"'
+        )
     if isinstance(value, str):
         match = _SIZE_RE.match(value)
         if match and match.group(2).lower() in _SIZE_UNITS:
@@ -109,7 +111,7 @@ MEMORY_BUDGET = Option(
     "memory-budget",
     "1 GiB",
     parse_size,
-    "Estimated memory above which an allocation or a read is reported (\"1 GiB\", \"512 MB\").",
+    'Estimated memory above which an allocation or a read is reported ("1 GiB", "512 MB").',
 )
 
 
@@ -158,13 +160,13 @@ INTERRUPT_AT = Option(
     0.9,
     parse_threshold,
     "Guard: while a cell runs, stop it with MemoryError when the kernel's memory passes this fraction of the "
-    "limit that would get it killed (0.9, \"90%\") or this size (\"1.4 GiB\"); false never stops a cell.",
+    'limit that would get it killed (0.9, "90%") or this size ("1.4 GiB"); false never stops a cell.',
 )
 MAX_CELL_OUTPUT = Option(
     "max-cell-output",
     "10 MB",
     parse_optional_size,
     "Guard: a running cell's printed output past this size is held back from the frontend and written, "
-    "whole, to a file the guard names (\"10 MB\"); false sends everything.",
+    'whole, to a file the guard names ("10 MB"); false sends everything.',
 )
 GUARD_OPTIONS = (INTERRUPT_AT, MAX_CELL_OUTPUT)

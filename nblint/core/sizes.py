@@ -27,8 +27,8 @@ import libcst as cst
 
 from nblint.core.code.facts import Facts
 from nblint.core.code.symbols import UNKNOWN, last_name
-from nblint.core.options import format_size
 from nblint.core.code.text import source_text
+from nblint.core.options import format_size
 
 if TYPE_CHECKING:
     from nblint.core.code.context import CodeContext
@@ -37,37 +37,102 @@ if TYPE_CHECKING:
 
 # Canonical dtype name -> bytes per element.
 ITEMSIZE = {
-    "bool": 1, "int8": 1, "uint8": 1,
-    "int16": 2, "uint16": 2, "float16": 2, "bfloat16": 2,
-    "int32": 4, "uint32": 4, "float32": 4,
-    "int64": 8, "uint64": 8, "float64": 8, "complex64": 8,
-    "complex128": 16, "longdouble": 16,
+    "bool": 1,
+    "int8": 1,
+    "uint8": 1,
+    "int16": 2,
+    "uint16": 2,
+    "float16": 2,
+    "bfloat16": 2,
+    "int32": 4,
+    "uint32": 4,
+    "float32": 4,
+    "int64": 8,
+    "uint64": 8,
+    "float64": 8,
+    "complex64": 8,
+    "complex128": 16,
+    "longdouble": 16,
 }
 
 # Other spellings (NumPy strings and scalar types, torch and tf attributes) -> canonical name.
 _DTYPE_ALIASES = {
     # NumPy names and type codes
-    "bool_": "bool", "bool8": "bool", "?": "bool", "b1": "bool",
-    "byte": "int8", "i1": "int8", "b": "int8", "ubyte": "uint8", "u1": "uint8", "B": "uint8",
-    "short": "int16", "i2": "int16", "h": "int16", "ushort": "uint16", "u2": "uint16", "H": "uint16",
-    "intc": "int32", "i4": "int32", "i": "int32", "uintc": "uint32", "u4": "uint32", "I": "uint32",
-    "int_": "int64", "intp": "int64", "long": "int64", "longlong": "int64", "i8": "int64", "l": "int64",
-    "q": "int64", "uint": "uint64", "uintp": "uint64", "ulonglong": "uint64", "u8": "uint64", "L": "uint64",
+    "bool_": "bool",
+    "bool8": "bool",
+    "?": "bool",
+    "b1": "bool",
+    "byte": "int8",
+    "i1": "int8",
+    "b": "int8",
+    "ubyte": "uint8",
+    "u1": "uint8",
+    "B": "uint8",
+    "short": "int16",
+    "i2": "int16",
+    "h": "int16",
+    "ushort": "uint16",
+    "u2": "uint16",
+    "H": "uint16",
+    "intc": "int32",
+    "i4": "int32",
+    "i": "int32",
+    "uintc": "uint32",
+    "u4": "uint32",
+    "I": "uint32",
+    "int_": "int64",
+    "intp": "int64",
+    "long": "int64",
+    "longlong": "int64",
+    "i8": "int64",
+    "l": "int64",
+    "q": "int64",
+    "uint": "uint64",
+    "uintp": "uint64",
+    "ulonglong": "uint64",
+    "u8": "uint64",
+    "L": "uint64",
     "Q": "uint64",
-    "half": "float16", "f2": "float16", "e": "float16",
-    "single": "float32", "f4": "float32", "f": "float32",
-    "double": "float64", "float_": "float64", "f8": "float64", "d": "float64",
-    "csingle": "complex64", "c8": "complex64", "F": "complex64",
-    "cdouble": "complex128", "complex_": "complex128", "c16": "complex128", "D": "complex128",
-    "float128": "longdouble", "f16": "longdouble", "g": "longdouble",
+    "half": "float16",
+    "f2": "float16",
+    "e": "float16",
+    "single": "float32",
+    "f4": "float32",
+    "f": "float32",
+    "double": "float64",
+    "float_": "float64",
+    "f8": "float64",
+    "d": "float64",
+    "csingle": "complex64",
+    "c8": "complex64",
+    "F": "complex64",
+    "cdouble": "complex128",
+    "complex_": "complex128",
+    "c16": "complex128",
+    "D": "complex128",
+    "float128": "longdouble",
+    "f16": "longdouble",
+    "g": "longdouble",
     # Python's names, as strings: dtype="float" is float64
-    "float": "float64", "int": "int64", "complex": "complex128",
+    "float": "float64",
+    "int": "int64",
+    "complex": "complex128",
 }
 
 # Names whose meaning differs by library: `float` is float64 for NumPy but torch.float is float32.
-_TORCH_DTYPE_ALIASES = {"float": "float32", "double": "float64", "half": "float16", "long": "int64",
-                        "int": "int32", "short": "int16", "bool": "bool", "cfloat": "complex64",
-                        "cdouble": "complex128", "uint8": "uint8", "int8": "int8"}
+_TORCH_DTYPE_ALIASES = {
+    "float": "float32",
+    "double": "float64",
+    "half": "float16",
+    "long": "int64",
+    "int": "int32",
+    "short": "int16",
+    "bool": "bool",
+    "cfloat": "complex64",
+    "cdouble": "complex128",
+    "uint8": "uint8",
+    "int8": "int8",
+}
 # Python builtins given as dtype=: NumPy (and torch, jax, tf) map them to 64-bit types.
 _BUILTIN_DTYPES = {"float": "float64", "int": "int64", "bool": "bool", "complex": "complex128"}
 
@@ -206,8 +271,9 @@ def _range_bounds(call: cst.Call, context: "CodeContext") -> tuple[int | None, b
     return range_length(*range_arguments(values)), all(isinstance(v, int) for v in values)
 
 
-def _matrix_shape(call: cst.Call, context: "CodeContext", rows_keyword: str,
-                  columns_keyword: str | None) -> tuple[int, int] | None:
+def _matrix_shape(
+    call: cst.Call, context: "CodeContext", rows_keyword: str, columns_keyword: str | None
+) -> tuple[int, int] | None:
     """(rows, columns) of `eye(n)` / `eye(n, m)` / `identity(n)`: columns default to rows."""
     rows = read_count(argument(call, 0, rows_keyword), context)
     columns_node = argument(call, 1, columns_keyword) if columns_keyword is not None else None
@@ -217,8 +283,7 @@ def _matrix_shape(call: cst.Call, context: "CodeContext", rows_keyword: str,
     return rows, columns
 
 
-def _dtype_argument(call: cst.Call, position: int | None, default: str | None,
-                    context: "CodeContext") -> str | None:
+def _dtype_argument(call: cst.Call, position: int | None, default: str | None, context: "CodeContext") -> str | None:
     """The dtype passed as `dtype=` (or at `position`); `default` when none is; None when it cannot be read."""
     node = argument(call, position, "dtype")
     if node is _STARRED:
@@ -256,11 +321,17 @@ _DEFAULTS = {
 
 def _library_of(qualified: str) -> tuple[str, str] | None:
     """'numpy.random.rand' -> ('numpy', 'random.rand'); the family names the argument layout."""
-    for prefix, library in (("numpy.", "numpy"), ("jax.numpy.", "jax"), ("jax.random.", "jax.random"),
-                            ("torch.", "torch"), ("tensorflow.compat.v1.", "tensorflow"),
-                            ("tensorflow.compat.v2.", "tensorflow"), ("tensorflow.", "tensorflow")):
+    for prefix, library in (
+        ("numpy.", "numpy"),
+        ("jax.numpy.", "jax"),
+        ("jax.random.", "jax.random"),
+        ("torch.", "torch"),
+        ("tensorflow.compat.v1.", "tensorflow"),
+        ("tensorflow.compat.v2.", "tensorflow"),
+        ("tensorflow.", "tensorflow"),
+    ):
         if qualified.startswith(prefix):
-            return library, qualified[len(prefix):]
+            return library, qualified[len(prefix) :]
     return None
 
 
@@ -316,17 +387,27 @@ def _numpy_like(name: str, call: cst.Call, library: str, context: "CodeContext")
     if name == "tile":
         return _tile(call, library, context)
     if library == "numpy" and name.startswith("random."):
-        return _numpy_random(name[len("random."):], call, context)
+        return _numpy_random(name[len("random.") :], call, context)
     return None, None
 
 
 # NumPy's legacy random functions: name -> position of `size`, dtype of the result.
 _NUMPY_RANDOM_SIZE = {
-    "random": (0, "float64"), "random_sample": (0, "float64"), "ranf": (0, "float64"), "sample": (0, "float64"),
+    "random": (0, "float64"),
+    "random_sample": (0, "float64"),
+    "ranf": (0, "float64"),
+    "sample": (0, "float64"),
     "standard_normal": (0, "float64"),
-    "uniform": (2, "float64"), "normal": (2, "float64"), "lognormal": (2, "float64"), "laplace": (2, "float64"),
-    "logistic": (2, "float64"), "gumbel": (2, "float64"), "exponential": (1, "float64"),
-    "randint": (2, "int64"), "binomial": (2, "int64"), "poisson": (1, "int64"),
+    "uniform": (2, "float64"),
+    "normal": (2, "float64"),
+    "lognormal": (2, "float64"),
+    "laplace": (2, "float64"),
+    "logistic": (2, "float64"),
+    "gumbel": (2, "float64"),
+    "exponential": (1, "float64"),
+    "randint": (2, "int64"),
+    "binomial": (2, "int64"),
+    "poisson": (1, "int64"),
 }
 
 
@@ -474,10 +555,29 @@ def _jax_random(name: str, call: cst.Call, context: "CodeContext"):
 
 
 # The last part of every function name the table above knows: a cheap filter before name resolution.
-CONSTRUCTOR_NAMES = frozenset({
-    "zeros", "ones", "empty", "full", "ndarray", "eye", "identity", "arange", "linspace", "logspace",
-    "geomspace", "tile", "rand", "randn", "randint", *_NUMPY_RANDOM_SIZE, "fill", "truncated_normal", "range",
-})
+CONSTRUCTOR_NAMES = frozenset(
+    {
+        "zeros",
+        "ones",
+        "empty",
+        "full",
+        "ndarray",
+        "eye",
+        "identity",
+        "arange",
+        "linspace",
+        "logspace",
+        "geomspace",
+        "tile",
+        "rand",
+        "randn",
+        "randint",
+        *_NUMPY_RANDOM_SIZE,
+        "fill",
+        "truncated_normal",
+        "range",
+    }
+)
 
 _FAMILIES: dict[str, Callable] = {
     "numpy": lambda name, call, context: _numpy_like(name, call, "numpy", context),
@@ -537,7 +637,9 @@ def estimate_repetition(node: cst.BinaryOperation, context: "CodeContext") -> Co
         if kind in ("list", "tuple"):
             return ContainerEstimate(kind, items, items * POINTER, "8-byte pointer per slot")
         if kind == "str":
-            return ContainerEstimate(kind, items, items * width, f"{width} byte{'s' if width > 1 else ''} per character")
+            return ContainerEstimate(
+                kind, items, items * width, f"{width} byte{'s' if width > 1 else ''} per character"
+            )
         return ContainerEstimate(kind, items, items, "1 byte per item")
     return None
 
@@ -580,8 +682,12 @@ def estimate_materialised_range(call: cst.Call, context: "CodeContext") -> Conta
         if length is None:
             return None
         objects = max(0, length - _SMALL_INTS)
-        return ContainerEstimate(func.value, length, length * POINTER + objects * INT_OBJECT,
-                                 "8-byte pointer per slot + 28-byte int object per element")
+        return ContainerEstimate(
+            func.value,
+            length,
+            length * POINTER + objects * INT_OBJECT,
+            "8-byte pointer per slot + 28-byte int object per element",
+        )
     return None
 
 
@@ -598,8 +704,9 @@ def range_call_length(node: cst.BaseExpression, context: "CodeContext") -> int |
     return int_range_length(*range_arguments(values))
 
 
-def estimate_comprehension(node: cst.ListComp, context: "CodeContext",
-                           element: Callable[[cst.BaseExpression], int | None]) -> ContainerEstimate | None:
+def estimate_comprehension(
+    node: cst.ListComp, context: "CodeContext", element: Callable[[cst.BaseExpression], int | None]
+) -> ContainerEstimate | None:
     """`[expr for _ in range(N)]` with no filter: N slots, plus N times what `expr` itself builds
     when `element` can estimate it (`[[0] * M for _ in range(N)]`)."""
     loop = node.for_in
@@ -675,13 +782,24 @@ def _facts(node: cst.BaseExpression, context: "CodeContext", hops: int) -> Facts
         inner = _facts(node.func.value, context, hops)
         if inner is None or inner.kind != "sparse" or inner.shape is None:
             return None
-        return Facts("array", shape=inner.shape, dtype=inner.dtype, length=inner.shape[0],
-                     nbytes=dense_bytes(inner.shape, inner.dtype), evidence=inner.evidence)
+        return Facts(
+            "array",
+            shape=inner.shape,
+            dtype=inner.dtype,
+            length=inner.shape[0],
+            nbytes=dense_bytes(inner.shape, inner.dtype),
+            evidence=inner.evidence,
+        )
     estimate = estimate_array(node, context)
     if estimate is not None:
-        return Facts("array", shape=estimate.shape, dtype=estimate.dtype,
-                     length=estimate.shape[0] if estimate.shape else None, nbytes=estimate.nbytes,
-                     evidence=source_text(node))
+        return Facts(
+            "array",
+            shape=estimate.shape,
+            dtype=estimate.dtype,
+            length=estimate.shape[0] if estimate.shape else None,
+            nbytes=estimate.nbytes,
+            evidence=source_text(node),
+        )
     return _sparse_constructor(node, context)
 
 
@@ -738,5 +856,6 @@ def _sparse_constructor(call: cst.Call, context: "CodeContext") -> Facts | None:
     if nnz is not None and dtype is not None:
         index = 4 if max(nnz, *shape) <= _INT32_MAX else 8
         nbytes = nnz * (ITEMSIZE[dtype] + index) + (shape[0] + 1) * index  # CSR: data, indices, indptr
-    return Facts("sparse", shape=tuple(shape), dtype=dtype, length=shape[0], nbytes=nbytes, nnz=nnz,
-                 evidence=source_text(call))
+    return Facts(
+        "sparse", shape=tuple(shape), dtype=dtype, length=shape[0], nbytes=nbytes, nnz=nnz, evidence=source_text(call)
+    )

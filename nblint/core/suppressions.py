@@ -19,7 +19,9 @@ from nblint.core.read.notebook import Notebook
 
 ALL = "ALL"
 _CODES = r"\[\s*([A-Za-z0-9_,\s]*)\]"
-_INLINE = re.compile(rf"#\s*nblint:\s*ignore(?!-)(?:{_CODES})?|#\s*noqa(?::\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I)
+_INLINE = re.compile(
+    rf"#\s*nblint:\s*ignore(?!-)(?:{_CODES})?|#\s*noqa(?::\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I
+)
 _CELL_COMMENT = re.compile(rf"^\s*#\s*nblint:\s*ignore-cell(?:{_CODES})?\s*$", re.I | re.M)
 _CELL_TAG = re.compile(rf"^nblint-ignore(?:{_CODES})?$", re.I)
 
@@ -65,7 +67,9 @@ def notebook_suppressions(notebook: Notebook, warnings: list[str]) -> set[str]:
     if section is None:
         return set()
     if not isinstance(section, dict):
-        warnings.append(f'metadata "nblint" is {_json_type(section)}, not an object such as {_EXAMPLE}; nothing suppressed')
+        warnings.append(
+            f'metadata "nblint" is {_json_type(section)}, not an object such as {_EXAMPLE}; nothing suppressed'
+        )
         return set()
     ignore = section.get("ignore")
     if ignore is None or ignore == []:
@@ -78,10 +82,12 @@ def notebook_suppressions(notebook: Notebook, warnings: list[str]) -> set[str]:
         codes = sorted(_codes(ignore))
         warnings.append(
             f'metadata "nblint": "ignore" is the string {ignore!r}, not a list; honoured as '
-            f'{_json_list(codes)}, which is how to write it'
+            f"{_json_list(codes)}, which is how to write it"
         )
         return set(codes)
-    warnings.append(f'metadata "nblint": "ignore" is {_json_type(ignore)}, not a list of codes such as {_EXAMPLE}; nothing suppressed')
+    warnings.append(
+        f'metadata "nblint": "ignore" is {_json_type(ignore)}, not a list of codes such as {_EXAMPLE}; nothing suppressed'
+    )
     return set()
 
 

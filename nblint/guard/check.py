@@ -68,14 +68,20 @@ class RecordingValues:
 
 def one_cell_notebook(source: str, tags: Iterable[str] = (), folder: Path | None = None) -> Notebook:
     metadata = {"tags": [t for t in tags if isinstance(t, str)]} if tags else {}
-    data: dict[str, Any] = {"cell_type": "code", "source": source, "metadata": metadata, "outputs": [], "execution_count": None}
+    data: dict[str, Any] = {
+        "cell_type": "code",
+        "source": source,
+        "metadata": metadata,
+        "outputs": [],
+        "execution_count": None,
+    }
     cell = Cell(0, "code", source, data, ("cells", 0))
     notebook_data = {"cells": [data], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     return Notebook((folder or Path.cwd()) / SHOWN_PATH, "", notebook_data, 4, [cell])
 
 
 def cell_findings(notebook: Notebook, program, rules, options: Mapping[str, Any], live) -> list[Finding]:
-    from nblint.run.pipeline import to_findings, run_code_rules
+    from nblint.run.pipeline import run_code_rules, to_findings
 
     reports = run_code_rules(program, rules, options, notebook, live=live)
     if not reports:
@@ -83,9 +89,16 @@ def cell_findings(notebook: Notebook, program, rules, options: Mapping[str, Any]
     return suppressions.apply(to_findings(reports, notebook, program, SHOWN_PATH), notebook)
 
 
-def check_cell(source: str, live, rules: list, options: Mapping[str, Any],
-               available: "Callable[[], int | None]", tags: Iterable[str] = (), refuse: bool = True,
-               floor: int | None = None) -> Verdict:
+def check_cell(
+    source: str,
+    live,
+    rules: list,
+    options: Mapping[str, Any],
+    available: "Callable[[], int | None]",
+    tags: Iterable[str] = (),
+    refuse: bool = True,
+    floor: int | None = None,
+) -> Verdict:
     """`rules`: the enabled CodeRule classes; `available()`: the bytes the kernel can still allocate
     (None: unknown, nothing is refused), asked only when a size rule reported something (reading the
     cgroup and /proc costs more than most checks); `floor`: the last figure seen, which lowers the
@@ -153,7 +166,7 @@ def refusal_line(finding: Finding, available: int, evidence: Mapping[str, str]) 
     else:  # a size rule without fields yet: its message as written, the figure after it
         live = _evidence_for(finding, evidence)
         message = f"{finding.message.rstrip(' ,;')} ({live}{'; ' if live else ''}{where})"
-    return f"{finding.code} refused: {message}, or add \"# nblint: ignore[{finding.code}]\" to run it anyway"
+    return f'{finding.code} refused: {message}, or add "# nblint: ignore[{finding.code}]" to run it anyway'
 
 
 def warning_line(finding: Finding, evidence: Mapping[str, str]) -> str:

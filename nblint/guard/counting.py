@@ -62,8 +62,10 @@ class Counter:
         return True
 
     def _give_up(self, rows: int, seconds: float) -> bool:
-        self.gave_up = (f"counting the keys of {rows:,} rows would take ~{seconds:.1f} s, more than the "
-                        f"{COUNT_SECONDS:g} s the guard allows a cell")
+        self.gave_up = (
+            f"counting the keys of {rows:,} rows would take ~{seconds:.1f} s, more than the "
+            f"{COUNT_SECONDS:g} s the guard allows a cell"
+        )
         return False
 
     def _spend(self, started: float) -> None:
@@ -110,8 +112,9 @@ class Counter:
 
     # -- merges ---------------------------------------------------------------------------------------
 
-    def merge_rows(self, left: Any, right: Any, left_keys: Sequence[str] | None, right_keys: Sequence[str] | None,
-                   how: str) -> MergeCount | None:
+    def merge_rows(
+        self, left: Any, right: Any, left_keys: Sequence[str] | None, right_keys: Sequence[str] | None, how: str
+    ) -> MergeCount | None:
         """Rows of `left.merge(right, ...)` from the key counts of both sides; keys None: the index."""
         self.gave_up = None
         pandas = sys.modules.get("pandas")
@@ -121,6 +124,7 @@ class Counter:
             return MergeCount(len(left) * len(right), 0, 0)
         if how not in ("inner", "left", "right", "outer"):
             return None
+
         def sample(n: int) -> None:
             _key_counts(left.iloc[:n], left_keys, pandas)
             _key_counts(right.iloc[:n], right_keys, pandas)
@@ -140,8 +144,11 @@ class Counter:
                 rows += int(left_counts[matched == 0].sum())
             if how in ("right", "outer"):
                 rows += int(right_counts[~right_counts.index.isin(left_counts.index)].sum())
-            return MergeCount(rows, int(left_counts.max()) if len(left_counts) else 0,
-                              int(right_counts.max()) if len(right_counts) else 0)
+            return MergeCount(
+                rows,
+                int(left_counts.max()) if len(left_counts) else 0,
+                int(right_counts.max()) if len(right_counts) else 0,
+            )
         finally:
             self._spend(started)
 

@@ -140,9 +140,11 @@ def explain(record: R.Record, log: list[tuple[float, str]] | None) -> Death:
         died_at = record.fatal_time or died_at
     elif record.state == R.EXITED:
         cause, exit_code = "exit", record.exit_code
-        evidence.append(f"the kernel called os._exit({exit_code})"
-                        + (f" at {record.exit_where}" if record.exit_where else "")
-                        + " (written to the record just before the process ended)")
+        evidence.append(
+            f"the kernel called os._exit({exit_code})"
+            + (f" at {record.exit_where}" if record.exit_where else "")
+            + " (written to the record just before the process ended)"
+        )
         if _CELL_FILE.search(record.exit_where.rsplit(":", 1)[0]):
             try:
                 line = int(record.exit_where.rsplit(":", 1)[1])
@@ -156,7 +158,7 @@ def explain(record: R.Record, log: list[tuple[float, str]] | None) -> Death:
         died_at = record.term_time or died_at
     else:
         oom: list[tuple[float, str] | str] = list(log_lines)
-        for when, text in log_lines:
+        for when, _text in log_lines:
             died_at = when
         rise = _oom_rise(record)
         if rise:
@@ -186,13 +188,31 @@ def explain(record: R.Record, log: list[tuple[float, str]] | None) -> Death:
         if 0 < line <= len(lines):
             line_text = lines[line - 1].strip()[:200]
     death = Death(
-        notebook=record.notebook, kernel_pid=record.pid, cause=cause, evidence=evidence, signal=signal_name,
-        exit_code=exit_code, execution_count=cell.execution_count if cell else None,
-        cell_id=(cell.cell_id or None) if cell else None, code=cell.first_line if cell else None, line=line,
-        peak_memory=curve["peak"], memory_limit=limit, started=_iso(float(kernel.get("started", 0))),
-        died=_iso(died_at), running=bool(cell) and record.running, line_text=line_text,
-        limit_source=str(kernel.get("limit_source", "")), start_memory=curve["start"], last_memory=curve["last"],
-        rate=curve["rate"], frames=frames[:12], told=sorted(record.told), died_at=died_at, record=record)
+        notebook=record.notebook,
+        kernel_pid=record.pid,
+        cause=cause,
+        evidence=evidence,
+        signal=signal_name,
+        exit_code=exit_code,
+        execution_count=cell.execution_count if cell else None,
+        cell_id=(cell.cell_id or None) if cell else None,
+        code=cell.first_line if cell else None,
+        line=line,
+        peak_memory=curve["peak"],
+        memory_limit=limit,
+        started=_iso(float(kernel.get("started", 0))),
+        died=_iso(died_at),
+        running=bool(cell) and record.running,
+        line_text=line_text,
+        limit_source=str(kernel.get("limit_source", "")),
+        start_memory=curve["start"],
+        last_memory=curve["last"],
+        rate=curve["rate"],
+        frames=frames[:12],
+        told=sorted(record.told),
+        died_at=died_at,
+        record=record,
+    )
     death.advice = advice(death, record)
     return death
 
@@ -259,9 +279,11 @@ def _stack_overflow_evidence(record: R.Record, text: str, frames: list[str]) -> 
         stack = record.kernel.get("stack_limit")
         stack_text = f"the {_size(stack)} C stack" if stack else "the C stack"
         where = f" in cell [{record.recursion_cell}]" if record.recursion_cell else ""
-        return (f"the recursion limit had been raised to {record.recursion_limit:,} (sys.setrecursionlimit{where}):"
-                f" recursion that deep through C code (repr, pickle, copy.deepcopy, json) runs out of {stack_text}"
-                " before it meets the limit")
+        return (
+            f"the recursion limit had been raised to {record.recursion_limit:,} (sys.setrecursionlimit{where}):"
+            f" recursion that deep through C code (repr, pickle, copy.deepcopy, json) runs out of {stack_text}"
+            " before it meets the limit"
+        )
     return None
 
 
@@ -270,7 +292,7 @@ def _current_block(text: str) -> list[str]:
     for index, line in enumerate(lines):
         if line.startswith("Current thread"):
             block = []
-            for item in lines[index + 1:]:
+            for item in lines[index + 1 :]:
                 if not item.strip():
                     break
                 block.append(item)
@@ -278,7 +300,7 @@ def _current_block(text: str) -> list[str]:
     # one thread only: "Stack (most recent call first):"
     for index, line in enumerate(lines):
         if "most recent call first" in line:
-            return [item for item in lines[index + 1:] if item.startswith("  ")]
+            return [item for item in lines[index + 1 :] if item.startswith("  ")]
     return []
 
 
@@ -384,26 +406,38 @@ def cell_words(death: Death) -> str:
 def advice(death: Death, record: R.Record) -> str:
     cause = death.cause
     if cause == "out-of-memory":
-        return ("the cell needed more memory than the kernel may use: work in chunks (pd.read_csv(..., chunksize=...),"
-                " a generator, smaller dtypes), `del` what earlier cells hold, or ask for a bigger limit; `nblint check`"
-                " (NB101, NB103, NB104) and the guard refuse the allocations they can size before they run")
+        return (
+            "the cell needed more memory than the kernel may use: work in chunks (pd.read_csv(..., chunksize=...),"
+            " a generator, smaller dtypes), `del` what earlier cells hold, or ask for a bigger limit; `nblint check`"
+            " (NB101, NB103, NB104) and the guard refuse the allocations they can size before they run"
+        )
     if cause == "killed":
-        return ("something outside the kernel ended it: an idle culler (JupyterHub's cull-idle, a platform's idle"
-                " timeout), a person (kill), the platform (a preempted node, a time limit); look in the server's or"
-                " the platform's log at the time it died")
+        return (
+            "something outside the kernel ended it: an idle culler (JupyterHub's cull-idle, a platform's idle"
+            " timeout), a person (kill), the platform (a preempted node, a time limit); look in the server's or"
+            " the platform's log at the time it died"
+        )
     if cause == "segfault":
-        return ("a crash in compiled code, not in Python: the frames show the call that made it; update or reinstall"
-                " the binary package it is in (its wheel must match this Python and NumPy), and report it upstream"
-                " with the cell")
+        return (
+            "a crash in compiled code, not in Python: the frames show the call that made it; update or reinstall"
+            " the binary package it is in (its wheel must match this Python and NumPy), and report it upstream"
+            " with the cell"
+        )
     if cause == "abort":
-        return ("a C library gave up (an assertion, a double free, OpenMP's \"OMP: Error #15\", CUDA): its message"
-                " is in the kernel's stderr (the Jupyter server's log); fix what it names")
+        return (
+            'a C library gave up (an assertion, a double free, OpenMP\'s "OMP: Error #15", CUDA): its message'
+            " is in the kernel's stderr (the Jupyter server's log); fix what it names"
+        )
     if cause == "stack-overflow":
-        return ("recursion deeper than the C stack: keep sys.setrecursionlimit near its default (NB204 flags raising"
-                " it), make the recursion iterative, or give a base case (NB203 flags a function without one)")
+        return (
+            "recursion deeper than the C stack: keep sys.setrecursionlimit near its default (NB204 flags raising"
+            " it), make the recursion iterative, or give a base case (NB203 flags a function without one)"
+        )
     if cause == "exit":
-        return ("os._exit ends the process at once, with no cleanup and no traceback: raise an exception or return"
-                " instead (sys.exit in a cell only stops the cell)")
+        return (
+            "os._exit ends the process at once, with no cleanup and no traceback: raise an exception or return"
+            " instead (sys.exit in a cell only stops the cell)"
+        )
     return "the Jupyter server's log (its terminal) may say more about how the kernel ended"
 
 
@@ -415,8 +449,10 @@ def tell_line(death: Death, earlier: int = 0) -> str:
     clock = datetime.fromtimestamp(death.died_at).strftime("%H:%M:%S") if death.died_at else "an unknown time"
     more = f" ({earlier} earlier death{'s' if earlier > 1 else ''} too)" if earlier else ""
     name = display_name(death.notebook)
-    return (f"nblint: the previous kernel of {name} died at {clock} {cell_words(death)}: {summary(death)}{more};"
-            f" nblint why {name} for the details")
+    return (
+        f"nblint: the previous kernel of {name} died at {clock} {cell_words(death)}: {summary(death)}{more};"
+        f" nblint why {name} for the details"
+    )
 
 
 def tell_previous(shell, recorder) -> None:
@@ -425,8 +461,11 @@ def tell_previous(shell, recorder) -> None:
     if recorder.kernel.get("notebook_source") == "connection file":
         return  # no notebook name: nothing ties this kernel to an earlier one
     notebook = recorder.kernel.get("notebook")
-    records = [r for r in R.all_records(recorder.folder.parent)
-               if r.notebook == notebook and r.pid != recorder.pid and not r.told]
+    records = [
+        r
+        for r in R.all_records(recorder.folder.parent)
+        if r.notebook == notebook and r.pid != recorder.pid and not r.told
+    ]
     if not records:
         return
     found = deaths(records)

@@ -56,13 +56,55 @@ class _Transformer(ast.NodeTransformer):
 
 # Calls and operators a size rule sizes (NB1xx): a statement of the cell that makes one from a name an
 # earlier statement of the same cell bound is checked again just before it runs, with the live values.
-_SIZED_CALLS = frozenset({
-    "zeros", "ones", "empty", "full", "zeros_like", "ones_like", "empty_like", "full_like", "rand", "randn",
-    "random", "randint", "normal", "uniform", "standard_normal", "eye", "identity", "tile", "repeat", "arange",
-    "linspace", "meshgrid", "indices", "outer", "dot", "matmul", "kron", "einsum", "cdist", "pdist",
-    "pairwise_distances", "cosine_similarity", "euclidean_distances", "toarray", "todense", "merge", "join",
-    "pivot_table", "unstack", "get_dummies", "crosstab", "fit_transform", "figure", "subplots", "tensor",
-})
+_SIZED_CALLS = frozenset(
+    {
+        "zeros",
+        "ones",
+        "empty",
+        "full",
+        "zeros_like",
+        "ones_like",
+        "empty_like",
+        "full_like",
+        "rand",
+        "randn",
+        "random",
+        "randint",
+        "normal",
+        "uniform",
+        "standard_normal",
+        "eye",
+        "identity",
+        "tile",
+        "repeat",
+        "arange",
+        "linspace",
+        "meshgrid",
+        "indices",
+        "outer",
+        "dot",
+        "matmul",
+        "kron",
+        "einsum",
+        "cdist",
+        "pdist",
+        "pairwise_distances",
+        "cosine_similarity",
+        "euclidean_distances",
+        "toarray",
+        "todense",
+        "merge",
+        "join",
+        "pivot_table",
+        "unstack",
+        "get_dummies",
+        "crosstab",
+        "fit_transform",
+        "figure",
+        "subplots",
+        "tensor",
+    }
+)
 
 
 def _sized(statement: ast.stmt, earlier: set[str]) -> bool:
@@ -87,7 +129,7 @@ def _statement_source(statement: ast.stmt, raw: str) -> str:
     lines = raw.splitlines()
     if any(line.lstrip().startswith(("%", "!")) for line in lines) or statement.end_lineno is None:
         return ast.unparse(statement)
-    own = lines[statement.lineno - 1:statement.end_lineno]
+    own = lines[statement.lineno - 1 : statement.end_lineno]
     cell_wide = [line.strip() for line in lines if "ignore-cell" in line and line.lstrip().startswith("#")]
     return "\n".join([*own, *cell_wide]) + "\n"
 
@@ -99,8 +141,10 @@ def with_checkpoints(module: ast.Module, shell_id: int, raw: str = "") -> ast.Mo
     earlier: set[str] = set()
     for index, statement in enumerate(module.body):
         if index and earlier and _sized(statement, earlier):
-            call = ast.parse(f"__import__('nblint.guard.extension', fromlist=['checkpoint'])"
-                             f".checkpoint({shell_id}, {index}, {_statement_source(statement, raw)!r})").body[0]
+            call = ast.parse(
+                f"__import__('nblint.guard.extension', fromlist=['checkpoint'])"
+                f".checkpoint({shell_id}, {index}, {_statement_source(statement, raw)!r})"
+            ).body[0]
             body.append(ast.copy_location(call, statement))
         body.append(statement)
         for sub in ast.walk(statement):
@@ -122,8 +166,7 @@ def checkpoint(shell_id: int, index: int, source: str) -> None:
     except Exception:
         return
     if verdict.refused:
-        ran = "statement 1 of this cell already ran" if index == 1 else \
-            f"statements 1-{index} of this cell already ran"
+        ran = "statement 1 of this cell already ran" if index == 1 else f"statements 1-{index} of this cell already ran"
         raise CellRefused([f"{line} ({ran})" for line in verdict.refused])
 
 
@@ -145,17 +188,17 @@ class Guard:
         self.transformer = _Transformer(self)
         # The engine is imported now, with the extension, rather than in the first cell it checks.
         import nblint.core.code.program  # noqa: F401
-        import nblint.run.pipeline  # noqa: F401
         import nblint.guard.check  # noqa: F401
         import nblint.guard.values  # noqa: F401
+        import nblint.run.pipeline  # noqa: F401
 
     # -- settings -------------------------------------------------------------------------------
 
     def _load_settings(self) -> None:
-        from nblint.run.config import ConfigError, ConfigResolver
         from nblint.core.options import MEMORY_BUDGET
         from nblint.rules import ALL_RULES, all_options
         from nblint.rules.base import CodeRule
+        from nblint.run.config import ConfigError, ConfigResolver
 
         try:
             settings = ConfigResolver().for_dir(Path.cwd())
@@ -166,9 +209,11 @@ class Guard:
             options = {key: option.parsed_default() for key, option in all_options().items()}
             self.settings_note = f"nblint's defaults (configuration ignored: {exc})"
         # The kernel-killer families only (NB1xx-NB4xx): hygiene (home paths, installs) is `nblint check`'s.
-        self.rules = [rule for code, rule in ALL_RULES.items()
-                      if issubclass(rule, CodeRule) and code[:3] in GUARDED_FAMILIES
-                      and (enabled is None or code in enabled)]
+        self.rules = [
+            rule
+            for code, rule in ALL_RULES.items()
+            if issubclass(rule, CodeRule) and code[:3] in GUARDED_FAMILIES and (enabled is None or code in enabled)
+        ]
         self.options = options
         self.budget = options[MEMORY_BUDGET.key]
 
@@ -266,8 +311,16 @@ class Guard:
         try:
             live = LiveValues(self.shell.user_ns, self.imports)
             rules = self.rules if not self._has_stdin() else [r for r in self.rules if r.code not in STDIN_RULES]
-            verdict = check_cell(raw, live, rules, self.options, available_bytes, tags,
-                                 refuse=self.mode == "on", floor=self.last_available)
+            verdict = check_cell(
+                raw,
+                live,
+                rules,
+                self.options,
+                available_bytes,
+                tags,
+                refuse=self.mode == "on",
+                floor=self.last_available,
+            )
             if verdict.available is not None:
                 self.last_available = verdict.available
             if not checkpoint:
@@ -288,8 +341,10 @@ class Guard:
         """%nblint [on|off|check]: the guard's state, or switch it (check: warn, never refuse)."""
         word = line.strip().lower()
         if word and word not in MODES:
-            print(f"nblint: unknown argument {word!r}; use %nblint, %nblint on, %nblint off or %nblint check",
-                  file=sys.stderr)
+            print(
+                f"nblint: unknown argument {word!r}; use %nblint, %nblint on, %nblint off or %nblint check",
+                file=sys.stderr,
+            )
             return
         if word:
             self.mode = word
@@ -299,13 +354,17 @@ class Guard:
         from nblint.core.options import format_size
         from nblint.guard.memory import available_memory, gpu_free_memory
 
-        state = {"on": "on: cells that cannot fit in memory are refused",
-                 "off": "off: cells run unchecked",
-                 "check": "check: cells are checked and warned about, never refused"}[self.mode]
+        state = {
+            "on": "on: cells that cannot fit in memory are refused",
+            "off": "off: cells run unchecked",
+            "check": "check: cells are checked and warned about, never refused",
+        }[self.mode]
         lines = [f"nblint guard {state}"]
         figure, figures = available_memory()
         if figure is None:
-            lines.append("memory available: unknown (no cgroup, MEM_LIMIT, psutil or /proc/meminfo figure): nothing is refused")
+            lines.append(
+                "memory available: unknown (no cgroup, MEM_LIMIT, psutil or /proc/meminfo figure): nothing is refused"
+            )
         else:
             lines.append(f"memory available to this kernel: {format_size(figure.available)}, from {figure.source}")
             for other in figures:

@@ -59,8 +59,10 @@ class _Gate:
         self.file = open(self.path, "w", encoding="utf-8", errors="replace")
         self.file.write("".join(self.kept))
         self.kept = []
-        self.stderr.write(f"nblint: this cell's output passed max-cell-output ({_size(self.limit)}); the rest is "
-                          f"held back from the notebook, and the whole output is written to {self.path}\n")
+        self.stderr.write(
+            f"nblint: this cell's output passed max-cell-output ({_size(self.limit)}); the rest is "
+            f"held back from the notebook, and the whole output is written to {self.path}\n"
+        )
 
     def close(self) -> str | None:
         with self.lock:
@@ -68,8 +70,10 @@ class _Gate:
             if self.file is None:
                 return None
             self.file.close()
-            return (f"nblint held back {_size(self.held)} of this cell's output (max-cell-output = {_size(self.limit)}); "
-                    f"all {_size(self.written)} of it is in {self.path}")
+            return (
+                f"nblint held back {_size(self.held)} of this cell's output (max-cell-output = {_size(self.limit)}); "
+                f"all {_size(self.written)} of it is in {self.path}"
+            )
 
 
 def _size(n: int) -> str:

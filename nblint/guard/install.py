@@ -17,7 +17,9 @@ from pathlib import Path
 FILE_NAME = "50-nblint-guard.py"
 MARKER = "# nblint guard: written by `nblint guard install`; `nblint guard uninstall` removes this file."
 
-STARTUP_CODE = MARKER + '''
+STARTUP_CODE = (
+    MARKER
+    + """
 # It loads nblint's guard into every IPython kernel and shell that reads this folder: each cell is
 # checked with the kernel's live values before it runs (`%nblint` shows the state, `%nblint off` stops it).
 def _nblint_load_guard():
@@ -29,7 +31,8 @@ def _nblint_load_guard():
 
 _nblint_load_guard()
 del _nblint_load_guard
-'''
+"""
+)
 
 
 class InstallError(Exception):

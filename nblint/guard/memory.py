@@ -32,8 +32,11 @@ def available_memory() -> tuple[Figure | None, list[Figure]]:
     """(the smallest figure, every figure found). (None, []) when nothing can be read."""
     # A figure at or below zero is wrong (a limit set but not enforced, a kernel already past it), not
     # "nothing fits": it is left out rather than refusing every allocation.
-    figures = [f for f in (_cgroup_v2(), _cgroup_v1(), _mem_limit(), _address_space(), _machine())
-               if f is not None and f.available > 0]
+    figures = [
+        f
+        for f in (_cgroup_v2(), _cgroup_v1(), _mem_limit(), _address_space(), _machine())
+        if f is not None and f.available > 0
+    ]
     if not figures:
         return None, []
     return min(figures, key=lambda f: f.available), figures

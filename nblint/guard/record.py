@@ -17,7 +17,6 @@ This module imports no IPython: `nblint why` reads records with it.
 from __future__ import annotations
 
 import json
-import mmap
 import os
 import struct
 import time
@@ -154,23 +153,44 @@ def read_record(folder: Path) -> Record | None:
         return None
     if len(data) < RING_SIZE or data[:8] != MAGIC:
         return None
-    (_, state, exit_code, reason, ended, heartbeat, cells, samples, running, limit, limit_cell,
-     where) = HEADER.unpack_from(data, 0)
-    record = Record(folder, kernel, state=state, exit_code=exit_code if state == EXITED else None,
-                    reason=_text(reason), ended=ended, heartbeat=heartbeat, cells_started=cells,
-                    running=bool(running), recursion_limit=limit, recursion_cell=limit_cell,
-                    exit_where=_text(where))
+    (_, state, exit_code, reason, ended, heartbeat, cells, samples, running, limit, limit_cell, where) = (
+        HEADER.unpack_from(data, 0)
+    )
+    record = Record(
+        folder,
+        kernel,
+        state=state,
+        exit_code=exit_code if state == EXITED else None,
+        reason=_text(reason),
+        ended=ended,
+        heartbeat=heartbeat,
+        cells_started=cells,
+        running=bool(running),
+        recursion_limit=limit,
+        recursion_cell=limit_cell,
+        exit_where=_text(where),
+    )
     for number in range(max(0, cells - CELL_SLOTS), cells):
         count, started, finished, status, digest, cell_id, length, line = CELL.unpack_from(
-            data, CELLS_AT + (number % CELL_SLOTS) * CELL_SIZE)
-        record.cells.append(Cell(count, started, finished, status, _text(digest), _text(cell_id),
-                                 line[:length].decode("utf-8", "replace")))
+            data, CELLS_AT + (number % CELL_SLOTS) * CELL_SIZE
+        )
+        record.cells.append(
+            Cell(
+                count,
+                started,
+                finished,
+                status,
+                _text(digest),
+                _text(cell_id),
+                line[:length].decode("utf-8", "replace"),
+            )
+        )
     for number in range(max(0, samples - SAMPLE_SLOTS), samples):
         when, rss, usage, cell = SAMPLE.unpack_from(data, SAMPLES_AT + (number % SAMPLE_SLOTS) * SAMPLE.size)
         if when:
             record.samples.append(Sample(when, rss, usage, cell))
     (length,) = struct.unpack_from("<I", data, SOURCE_AT)
-    record.source = data[SOURCE_AT + 4:SOURCE_AT + 4 + min(length, SOURCE_SIZE - 4)].decode("utf-8", "replace")
+    record.source = data[SOURCE_AT + 4 : SOURCE_AT + 4 + min(length, SOURCE_SIZE - 4)].decode("utf-8", "replace")
     record.fatal, record.fatal_time = _read_dump(folder / "fatal.txt")
     record.term, record.term_time = _read_dump(folder / "term.txt")
     try:

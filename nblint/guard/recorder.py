@@ -68,8 +68,9 @@ class Recorder:
         with open(self.folder / "ring", "w+b") as stream:
             stream.truncate(R.RING_SIZE)
             self._map = mmap.mmap(stream.fileno(), R.RING_SIZE)
-        R.HEADER.pack_into(self._map, 0, R.MAGIC, R.RUNNING, 0, b"", 0.0, time.time(), 0, 0, 0,
-                           sys.getrecursionlimit(), 0, b"")
+        R.HEADER.pack_into(
+            self._map, 0, R.MAGIC, R.RUNNING, 0, b"", 0.0, time.time(), 0, 0, 0, sys.getrecursionlimit(), 0, b""
+        )
         self._open_sources()
         self._enable_faulthandler()
         self._wrap()
@@ -214,6 +215,7 @@ class Recorder:
         kernel = getattr(shell, "kernel", None)
         real_shutdown = getattr(kernel, "do_shutdown", None)
         if kernel is not None and callable(real_shutdown):
+
             @functools.wraps(real_shutdown)
             def do_shutdown(restart, *args, **kwargs):
                 recorder.mark(R.CLEAN, "restart" if restart else "shutdown")
@@ -283,12 +285,21 @@ class Recorder:
                 assert self._map is not None  # enabled implies start() mapped the ring
                 # IPython counts the cell before pre_run_cell: its number is one less when it is stored
                 count = _execution_count(self.shell) - (1 if getattr(info, "store_history", False) else 0)
-                R.CELL.pack_into(self._map, R.CELLS_AT + (self._cells % R.CELL_SLOTS) * R.CELL_SIZE,
-                                 count, now, 0.0, R.CELL_RUNNING, digest,
-                                 cell_id.encode()[:64], len(line), line)
-                body = encoded[:R.SOURCE_SIZE - 4]
+                R.CELL.pack_into(
+                    self._map,
+                    R.CELLS_AT + (self._cells % R.CELL_SLOTS) * R.CELL_SIZE,
+                    count,
+                    now,
+                    0.0,
+                    R.CELL_RUNNING,
+                    digest,
+                    cell_id.encode()[:64],
+                    len(line),
+                    line,
+                )
+                body = encoded[: R.SOURCE_SIZE - 4]
                 struct.pack_into("<I", self._map, R.SOURCE_AT, len(body))
-                self._map[R.SOURCE_AT + 4:R.SOURCE_AT + 4 + len(body)] = body
+                self._map[R.SOURCE_AT + 4 : R.SOURCE_AT + 4 + len(body)] = body
                 self._cells += 1
                 self._running = True
                 struct.pack_into("<dQ", self._map, R.AT_HEARTBEAT, now, self._cells)
@@ -308,7 +319,9 @@ class Recorder:
             slot = R.CELLS_AT + ((self._cells - 1) % R.CELL_SLOTS) * R.CELL_SIZE
             with self._lock:
                 assert self._map is not None  # enabled implies start() mapped the ring
-                struct.pack_into("<dI", self._map, slot + R.AT_CELL_ENDED, time.time(), R.CELL_OK if ok else R.CELL_ERROR)
+                struct.pack_into(
+                    "<dI", self._map, slot + R.AT_CELL_ENDED, time.time(), R.CELL_OK if ok else R.CELL_ERROR
+                )
                 self._running = False
                 struct.pack_into("<I", self._map, R.AT_RUNNING, 0)
         except Exception:
@@ -339,8 +352,9 @@ class Recorder:
         now = time.time()
         with self._lock:
             assert self._map is not None  # sample() runs only after start() mapped the ring
-            R.SAMPLE.pack_into(self._map, R.SAMPLES_AT + (self._samples % R.SAMPLE_SLOTS) * R.SAMPLE.size,
-                               now, rss, usage, self._cells)
+            R.SAMPLE.pack_into(
+                self._map, R.SAMPLES_AT + (self._samples % R.SAMPLE_SLOTS) * R.SAMPLE.size, now, rss, usage, self._cells
+            )
             self._samples += 1
             struct.pack_into("<d", self._map, R.AT_HEARTBEAT, now)
             struct.pack_into("<Q", self._map, R.AT_SAMPLES, self._samples)
@@ -373,8 +387,12 @@ def binding_limit() -> tuple[int | None, str, str | None, str | None]:
         while True:
             limit = M._read_int(folder / "memory.max")
             if limit is not None and (folder / "memory.current").exists() and (best is None or limit < best[0]):
-                best = (limit, f"cgroup v2 memory.max ({folder})", str(folder / "memory.current"),
-                        str(folder / "memory.events"))
+                best = (
+                    limit,
+                    f"cgroup v2 memory.max ({folder})",
+                    str(folder / "memory.current"),
+                    str(folder / "memory.events"),
+                )
             if folder == M.CGROUP_ROOT or M.CGROUP_ROOT not in folder.parents:
                 break
             folder = folder.parent
@@ -385,8 +403,12 @@ def binding_limit() -> tuple[int | None, str, str | None, str | None]:
             continue
         limit = M._read_int(v1_folder / "memory.limit_in_bytes")
         if limit is not None and limit < M._NO_LIMIT and (best is None or limit < best[0]):
-            best = (limit, f"cgroup v1 memory.limit_in_bytes ({v1_folder})", str(v1_folder / "memory.usage_in_bytes"),
-                    str(v1_folder / "memory.oom_control"))
+            best = (
+                limit,
+                f"cgroup v1 memory.limit_in_bytes ({v1_folder})",
+                str(v1_folder / "memory.usage_in_bytes"),
+                str(v1_folder / "memory.oom_control"),
+            )
             break
     if best is not None:
         return best

@@ -30,7 +30,14 @@ _MISSING = object()
 # A class's own name and module, read from type's descriptors: a metaclass property never runs.
 _TYPE_NAME = type.__dict__["__name__"]
 _TYPE_MODULE = type.__dict__["__module__"]
-_SEQUENCES: dict[type, str] = {list: "list", tuple: "tuple", dict: "dict", set: "set", frozenset: "frozenset", range: "range"}
+_SEQUENCES: dict[type, str] = {
+    list: "list",
+    tuple: "tuple",
+    dict: "dict",
+    set: "set",
+    frozenset: "frozenset",
+    range: "range",
+}
 _CONSTANT_TYPES = (int, float, bool, str, type(None))
 _MAX_CONSTANT_TUPLE = 64
 
@@ -87,8 +94,11 @@ class LiveValues:
 
     def _get(self, name: str) -> Any:
         try:
-            return dict.get(self._namespace, name, _MISSING) if isinstance(self._namespace, dict) \
+            return (
+                dict.get(self._namespace, name, _MISSING)
+                if isinstance(self._namespace, dict)
                 else self._namespace.get(name, _MISSING)
+            )
         except Exception:
             return _MISSING
 
@@ -125,7 +135,6 @@ class LiveValues:
                 found = None
         self._facts[name] = found
         return found
-
 
     def file_path(self, name: str) -> tuple[str, str] | None:
         """The file a pathlib path or an open file object names, read only from the exact standard
@@ -199,8 +208,12 @@ def facts_of_object(value: Any, name: str) -> Facts | None:
         return Facts("sequence", length=length, evidence=f"{name} has {length:,} items")
     if kind is str or kind is bytes or kind is bytearray:
         length = len(value)
-        return Facts("str" if kind is str else "bytes", length=length, nbytes=length if kind is not str else None,
-                     evidence=f"{name} has {length:,} {'characters' if kind is str else 'bytes'}")
+        return Facts(
+            "str" if kind is str else "bytes",
+            length=length,
+            nbytes=length if kind is not str else None,
+            evidence=f"{name} has {length:,} {'characters' if kind is str else 'bytes'}",
+        )
     module = _TYPE_MODULE.__get__(kind, type)
     module = module if type(module) is str else ""
     numpy = sys.modules.get("numpy")
@@ -246,8 +259,14 @@ def _numpy_facts(value: Any, name: str, numpy: ModuleType) -> Facts | None:
     dtype_name = _canonical(str(dtype.name)) or None
     if shape is None:
         return None
-    return Facts("array", shape=shape, dtype=dtype_name, length=shape[0] if shape else None, nbytes=nbytes,
-                 evidence=f"{name} is a {_dims(shape)} {dtype.name} array")
+    return Facts(
+        "array",
+        shape=shape,
+        dtype=dtype_name,
+        length=shape[0] if shape else None,
+        nbytes=nbytes,
+        evidence=f"{name} is a {_dims(shape)} {dtype.name} array",
+    )
 
 
 def _pandas_facts(value: Any, name: str, pandas: ModuleType | None) -> Facts | None:
@@ -260,20 +279,34 @@ def _pandas_facts(value: Any, name: str, pandas: ModuleType | None) -> Facts | N
         nbytes = int(value.memory_usage(index=True, deep=False).sum())
         dtypes = {str(d) for d in value.dtypes.unique()} if columns else set()
         dtype = _canonical(dtypes.pop()) if len(dtypes) == 1 else None
-        return Facts("frame", shape=(rows, columns), dtype=dtype, length=rows, nbytes=nbytes,
-                     evidence=f"{name} is a DataFrame of {rows:,} rows x {columns:,} columns")
+        return Facts(
+            "frame",
+            shape=(rows, columns),
+            dtype=dtype,
+            length=rows,
+            nbytes=nbytes,
+            evidence=f"{name} is a DataFrame of {rows:,} rows x {columns:,} columns",
+        )
     if kind is pandas.Series:
         rows = int(value.shape[0])
         nbytes = int(value.memory_usage(index=True, deep=False))
-        return Facts("series", shape=(rows,), dtype=_canonical(str(value.dtype)), length=rows, nbytes=nbytes,
-                     evidence=f"{name} is a Series of {rows:,} rows")
+        return Facts(
+            "series",
+            shape=(rows,),
+            dtype=_canonical(str(value.dtype)),
+            length=rows,
+            nbytes=nbytes,
+            evidence=f"{name} is a Series of {rows:,} rows",
+        )
     return None
 
 
 def _sparse_facts(value: Any, name: str, sparse: ModuleType | None) -> Facts | None:
     if sparse is None:
         return None
-    bases = tuple(b for b in (getattr(sparse, "spmatrix", None), getattr(sparse, "sparray", None)) if isinstance(b, type))
+    bases = tuple(
+        b for b in (getattr(sparse, "spmatrix", None), getattr(sparse, "sparray", None)) if isinstance(b, type)
+    )
     if not bases or not issubclass(type(value), bases):
         return None
     shape = _shape(value.shape)
@@ -282,8 +315,14 @@ def _sparse_facts(value: Any, name: str, sparse: ModuleType | None) -> Facts | N
     nnz = int(value.nnz)
     dtype = _canonical(str(value.dtype))
     format_name = _TYPE_NAME.__get__(type(value), type)
-    return Facts("sparse", shape=shape, dtype=dtype, length=shape[0] if shape else None, nnz=nnz,
-                 evidence=f"{name} is a {_dims(shape)} {format_name} with {nnz:,} stored values")
+    return Facts(
+        "sparse",
+        shape=shape,
+        dtype=dtype,
+        length=shape[0] if shape else None,
+        nnz=nnz,
+        evidence=f"{name} is a {_dims(shape)} {format_name} with {nnz:,} stored values",
+    )
 
 
 def _torch_facts(value: Any, name: str, torch: ModuleType | None) -> Facts | None:
@@ -300,8 +339,15 @@ def _torch_facts(value: Any, name: str, torch: ModuleType | None) -> Facts | Non
     dtype = _canonical(str(value.dtype).rpartition(".")[2])
     nbytes = int(value.numel()) * int(value.element_size())
     device = str(value.device)
-    return Facts("tensor", shape=shape, dtype=dtype, length=shape[0] if shape else None, nbytes=nbytes,
-                 device=device, evidence=f"{name} is a {_dims(shape)} {dtype or 'tensor'} tensor on {device}")
+    return Facts(
+        "tensor",
+        shape=shape,
+        dtype=dtype,
+        length=shape[0] if shape else None,
+        nbytes=nbytes,
+        device=device,
+        evidence=f"{name} is a {_dims(shape)} {dtype or 'tensor'} tensor on {device}",
+    )
 
 
 def _tensorflow_facts(value: Any, name: str) -> Facts | None:
@@ -318,8 +364,15 @@ def _tensorflow_facts(value: Any, name: str) -> Facts | None:
 
     nbytes = (_product(shape) * ITEMSIZE[dtype]) if dtype else None
     device = str(value.device) if kind_name != "Tensor" else None
-    return Facts("tensor", shape=shape, dtype=dtype, length=shape[0] if shape else None, nbytes=nbytes,
-                 device=device, evidence=f"{name} is a {_dims(shape)} {dtype or 'tensor'} tensor")
+    return Facts(
+        "tensor",
+        shape=shape,
+        dtype=dtype,
+        length=shape[0] if shape else None,
+        nbytes=nbytes,
+        device=device,
+        evidence=f"{name} is a {_dims(shape)} {dtype or 'tensor'} tensor",
+    )
 
 
 def _jax_facts(value: Any, name: str) -> Facts | None:
@@ -330,8 +383,14 @@ def _jax_facts(value: Any, name: str) -> Facts | None:
         return None
     dtype = _canonical(str(value.dtype))
     nbytes = int(value.nbytes)
-    return Facts("tensor", shape=shape, dtype=dtype, length=shape[0] if shape else None, nbytes=nbytes,
-                 evidence=f"{name} is a {_dims(shape)} {dtype or ''} jax array")
+    return Facts(
+        "tensor",
+        shape=shape,
+        dtype=dtype,
+        length=shape[0] if shape else None,
+        nbytes=nbytes,
+        evidence=f"{name} is a {_dims(shape)} {dtype or ''} jax array",
+    )
 
 
 def _product(shape: tuple[int, ...]) -> int:

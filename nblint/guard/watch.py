@@ -191,8 +191,9 @@ def limits(interrupt_at: float | int) -> list[Limit]:
         if version == "v2":
             usage = _cgroup_usage(folder / "memory.current", folder / "memory.stat", b"inactive_file", threshold)
         else:
-            usage = _cgroup_usage(folder / "memory.usage_in_bytes", folder / "memory.stat", b"total_inactive_file",
-                                  threshold)
+            usage = _cgroup_usage(
+                folder / "memory.usage_in_bytes", folder / "memory.stat", b"total_inactive_file", threshold
+            )
         found.append(Limit("cgroup limit", limit, usage, threshold))
     env_limit = mem_limit()
     if env_limit is not None:
@@ -201,8 +202,15 @@ def limits(interrupt_at: float | int) -> list[Limit]:
         found.append(Limit("interrupt-at", interrupt_at, _statm_rss, interrupt_at))
     total = _machine_total()
     if total is not None and isinstance(interrupt_at, float):
-        found.append(Limit("the machine's memory", total, _machine_used, _threshold(interrupt_at, total),
-                           own_growth=int(total * MACHINE_GROWTH)))
+        found.append(
+            Limit(
+                "the machine's memory",
+                total,
+                _machine_used,
+                _threshold(interrupt_at, total),
+                own_growth=int(total * MACHINE_GROWTH),
+            )
+        )
     return found
 
 
@@ -280,8 +288,11 @@ class Watch:
             return "interrupt-at: false (running cells are never stopped)"
         if self.broken is not None:
             return f"interrupt-at: the watcher stopped after an internal error ({self.broken})"
-        what = (f"{self.interrupt_at:.0%} of the limit" if isinstance(self.interrupt_at, float)
-                else format_size(self.interrupt_at))
+        what = (
+            f"{self.interrupt_at:.0%} of the limit"
+            if isinstance(self.interrupt_at, float)
+            else format_size(self.interrupt_at)
+        )
         return f"interrupt-at: {what} (a running cell is stopped with MemoryError there); {self.stops} cells stopped"
 
     # -- the thread ----------------------------------------------------------------------------
@@ -319,9 +330,12 @@ class Watch:
                         history.popleft()
                     rate = _rate(history)
                     if used >= limit.threshold:
-                        if (used - limit.start >= MIN_GROWTH and now - fired_at > 1.0
-                                and (not limit.own_growth or (_statm_rss() or 0) - own_start >= limit.own_growth)
-                                and self._fire(limit, used, rate)):
+                        if (
+                            used - limit.start >= MIN_GROWTH
+                            and now - fired_at > 1.0
+                            and (not limit.own_growth or (_statm_rss() or 0) - own_start >= limit.own_growth)
+                            and self._fire(limit, used, rate)
+                        ):
                             fired_at = now
                     elif rate > 0:  # the time to the threshold at this rate, sampled ~5 times on the way
                         wait = min(wait, max(FASTEST, (limit.threshold - used) / rate / 5))
@@ -366,10 +380,12 @@ def stop_line(limit: Limit, used: int, rate: float) -> str:
     else:
         reached = f"the kernel reached {format_size(used)} of the {format_size(limit.limit)} it may use ({limit.name})"
     growing = f", {_rate_text(rate)}" if rate > 1e6 else ""
-    return (f"nblint stopped this cell: {reached}{growing}; the kernel and the variables of earlier cells are "
-            f"kept (what this cell assigned so far too). Free memory (del big objects, then gc.collect()), "
-            f"process the data in chunks (chunksize=, a generator), or use a smaller dtype (float32, category); "
-            f"interrupt-at sets where nblint stops a cell (false: never)")
+    return (
+        f"nblint stopped this cell: {reached}{growing}; the kernel and the variables of earlier cells are "
+        f"kept (what this cell assigned so far too). Free memory (del big objects, then gc.collect()), "
+        f"process the data in chunks (chunksize=, a generator), or use a smaller dtype (float32, category); "
+        f"interrupt-at sets where nblint stops a cell (false: never)"
+    )
 
 
 def attach(shell, options: dict, enabled: Callable[[], bool]) -> Watch:

@@ -65,8 +65,11 @@ def _git(args: list[str], check: bool = True) -> str:
 
 
 def _has_commit(revision: str) -> bool:
-    done = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"],
+        capture_output=True,
+        text=True,
+    )
     return done.returncode == 0
 
 
@@ -100,8 +103,10 @@ def _ensure_commit(sha: str) -> None:
         return
     subprocess.run(["git", "fetch", "--no-tags", "--quiet", "--depth=1", "origin", sha], capture_output=True)
     if not _has_commit(sha):
-        raise ActionError(f"the base commit {sha} is not in the checkout and could not be fetched; "
-                          "use actions/checkout with fetch-depth: 0")
+        raise ActionError(
+            f"the base commit {sha} is not in the checkout and could not be fetched; "
+            "use actions/checkout with fetch-depth: 0"
+        )
 
 
 def _diff_base(env: Mapping[str, str]) -> tuple[str | None, str]:
@@ -157,7 +162,17 @@ def _codes_argument(env: Mapping[str, str], key: str) -> str | None:
 def run_nblint(job: Plan, env: Mapping[str, str]) -> tuple[int, list[Finding]]:
     with tempfile.TemporaryDirectory(prefix="nblint-action-") as folder:
         report = Path(folder) / "findings.json"
-        command = [sys.executable, "-m", "nblint", "check", "--format", "json", "--output-file", str(report), "--no-cache"]
+        command = [
+            sys.executable,
+            "-m",
+            "nblint",
+            "check",
+            "--format",
+            "json",
+            "--output-file",
+            str(report),
+            "--no-cache",
+        ]
         if job.diff_base is not None:
             command += ["--diff-base", job.diff_base]
         for flag, key in (("--select", "NBLINT_SELECT"), ("--ignore", "NBLINT_IGNORE")):
@@ -187,7 +202,9 @@ def summary_markdown(findings: list[Finding], job: Plan, fail_on: str, failed: b
     by_severity = ", ".join(_plural(counts[s], s.value) for s in Severity if counts[s])
     notebooks = len({f.path for f in findings})
     verdict = "failed" if failed else "passed"
-    threshold = "never fails" if fail_on == "never" else f"fails on {fail_on}" + ("" if fail_on == "error" else " and worse")
+    threshold = (
+        "never fails" if fail_on == "never" else f"fails on {fail_on}" + ("" if fail_on == "error" else " and worse")
+    )
     lines += [
         f"**{_plural(len(findings), 'finding')}** ({by_severity}) in {notebooks} of {_plural(len(job.files), 'notebook')} "
         f"checked; {job.why} judged. The check {verdict} ({threshold}).",
@@ -198,17 +215,29 @@ def summary_markdown(findings: list[Finding], job: Plan, fail_on: str, failed: b
         "|---|---|---|---:|",
     ]
     by_code = Counter((f.code, f.name, f.severity) for f in findings)
-    for (code, name, severity), count in sorted(by_code.items(), key=lambda item: (-item[0][2].rank, -item[1], item[0][0])):
+    for (code, name, severity), count in sorted(
+        by_code.items(), key=lambda item: (-item[0][2].rank, -item[1], item[0][0])
+    ):
         lines.append(f"| {code} | {name} | {severity.value} | {count} |")
     per_notebook: dict[str, Counter] = {}
     for finding in findings:
         per_notebook.setdefault(finding.path, Counter())[finding.severity] += 1
-    worst = sorted(per_notebook.items(),
-                   key=lambda item: (-item[1][Severity.ERROR], -item[1][Severity.WARNING], -sum(item[1].values()), item[0]))
-    lines += ["", "### Worst notebooks", "", "| Notebook | Errors | Warnings | Info | Total |", "|---|---:|---:|---:|---:|"]
+    worst = sorted(
+        per_notebook.items(),
+        key=lambda item: (-item[1][Severity.ERROR], -item[1][Severity.WARNING], -sum(item[1].values()), item[0]),
+    )
+    lines += [
+        "",
+        "### Worst notebooks",
+        "",
+        "| Notebook | Errors | Warnings | Info | Total |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for path, tally in worst[:WORST_NOTEBOOKS_SHOWN]:
-        lines.append(f"| `{_cell_text(path)}` | {tally[Severity.ERROR]} | {tally[Severity.WARNING]} | "
-                     f"{tally[Severity.INFO]} | {sum(tally.values())} |")
+        lines.append(
+            f"| `{_cell_text(path)}` | {tally[Severity.ERROR]} | {tally[Severity.WARNING]} | "
+            f"{tally[Severity.INFO]} | {sum(tally.values())} |"
+        )
     if len(worst) > WORST_NOTEBOOKS_SHOWN:
         lines.append(f"| and {len(worst) - WORST_NOTEBOOKS_SHOWN} more | | | | |")
     lines += ["", "`nblint explain CODE` tells what a rule catches and what to write instead."]
@@ -237,9 +266,7 @@ def fails(findings: list[Finding], fail_on: str) -> bool:
 def main(env: Mapping[str, str] | None = None, stdout: TextIO | None = None) -> int:
     env = os.environ if env is None else env
     stdout = stdout or sys.stdout
-    from nblint.reporters import RunResult
-    from nblint.reporters import github, sarif
-
+    from nblint.reporters import RunResult, github, sarif
     from nblint.run.config import ConfigError
 
     fail_on = env.get("NBLINT_FAIL_ON", "").strip().lower() or "error"
@@ -265,16 +292,26 @@ def main(env: Mapping[str, str] | None = None, stdout: TextIO | None = None) -> 
     sarif_file = env.get("NBLINT_SARIF_FILE", "").strip()
     if sarif_file:
         Path(sarif_file).parent.mkdir(parents=True, exist_ok=True)
-        Path(sarif_file).write_text(sarif.render(RunResult(findings=findings, checked=len(job.files))), encoding="utf-8")
+        Path(sarif_file).write_text(
+            sarif.render(RunResult(findings=findings, checked=len(job.files))), encoding="utf-8"
+        )
 
     failed = fails(findings, fail_on)
     _append(env.get("GITHUB_STEP_SUMMARY"), summary_markdown(findings, job, fail_on, failed))
     counts = Counter(f.severity for f in findings)
-    _append(env.get("GITHUB_OUTPUT"), "".join(
-        f"{key}={value}\n" for key, value in (
-            ("findings", len(findings)), ("errors", counts[Severity.ERROR]), ("warnings", counts[Severity.WARNING]),
-            ("infos", counts[Severity.INFO]), ("notebooks", len(job.files)))
-    ))
+    _append(
+        env.get("GITHUB_OUTPUT"),
+        "".join(
+            f"{key}={value}\n"
+            for key, value in (
+                ("findings", len(findings)),
+                ("errors", counts[Severity.ERROR]),
+                ("warnings", counts[Severity.WARNING]),
+                ("infos", counts[Severity.INFO]),
+                ("notebooks", len(job.files)),
+            )
+        ),
+    )
     return 1 if failed else 0
 
 

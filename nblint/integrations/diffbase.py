@@ -31,12 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from nblint.run.config import ConfigError, ConfigResolver
-from nblint.run.pipeline import FileResult, check_file
 from nblint.core.findings import Finding
 from nblint.core.read.notebook import Notebook, Unreadable, parse_notebook
+from nblint.run.config import ConfigError, ConfigResolver
+from nblint.run.pipeline import FileResult, check_file
 
-INSTALL_HINT = "pip install nbdime, or install nblint with its `diff` extra (pip install \".[diff]\" in the nblint checkout)"
+INSTALL_HINT = (
+    'pip install nbdime, or install nblint with its `diff` extra (pip install ".[diff]" in the nblint checkout)'
+)
 
 
 class DiffBaseError(ConfigError):
@@ -104,7 +106,9 @@ class Repository:
             request = "".join(f"{self.commit}:{path}\n" for path in batchable).encode("utf-8", "surrogateescape")
             answer = _git(["cat-file", "--batch"], self.top, input=request)
             if answer.returncode != 0:
-                raise DiffBaseError(f"--diff-base {self.ref}: git cat-file failed in {self.top}: {_first_line(answer.stderr)}")
+                raise DiffBaseError(
+                    f"--diff-base {self.ref}: git cat-file failed in {self.top}: {_first_line(answer.stderr)}"
+                )
             out = answer.stdout
             offset = 0
             for path in batchable:
@@ -113,7 +117,7 @@ class Repository:
                 offset = end + 1
                 if len(header) == 3 and header[1] in (b"blob", b"tree", b"commit", b"tag"):
                     size = int(header[2])
-                    data = out[offset:offset + size]
+                    data = out[offset : offset + size]
                     offset += size + 1  # the contents are followed by a newline
                     contents[path] = data if header[1] == b"blob" else None
                 else:  # "<name> missing" or "<name> ambiguous"
@@ -234,7 +238,9 @@ def _only_outputs_digest(cell_diff) -> bool:
 # ---------------------------------------------------------------------------------------- filtering
 
 
-def only_new(results: list[FileResult], ref: str, resolver: ConfigResolver, stderr: TextIO | None = None) -> list[FileResult]:
+def only_new(
+    results: list[FileResult], ref: str, resolver: ConfigResolver, stderr: TextIO | None = None
+) -> list[FileResult]:
     """The same results with only the findings that are new since REF (see the module docstring)."""
     stderr = stderr or sys.stderr
     _require_nbdime()
@@ -245,7 +251,9 @@ def only_new(results: list[FileResult], ref: str, resolver: ConfigResolver, stde
         absolute = Path(os.path.abspath(result.path))
         top = _repository_top(absolute.parent, tops)
         if top is None:
-            raise DiffBaseError(f"--diff-base {ref}: {result.path} is not in a git repository, so there is nothing to compare it with")
+            raise DiffBaseError(
+                f"--diff-base {ref}: {result.path} is not in a git repository, so there is nothing to compare it with"
+            )
         repository = repositories.get(top)
         if repository is None:
             repository = repositories[top] = Repository(top, ref)
@@ -268,8 +276,10 @@ def only_new(results: list[FileResult], ref: str, resolver: ConfigResolver, stde
         hidden += len(result.findings) - len(kept)
         filtered.append(FileResult(result.path, kept, result.unreadable, warnings=result.warnings))
     if hidden:
-        print(f"nblint: {hidden} finding{'s' if hidden != 1 else ''} in cells unchanged since {ref} not shown (--diff-base)",
-              file=stderr)
+        print(
+            f"nblint: {hidden} finding{'s' if hidden != 1 else ''} in cells unchanged since {ref} not shown (--diff-base)",
+            file=stderr,
+        )
     return filtered
 
 
@@ -286,7 +296,9 @@ def _relative_to_top(absolute: Path, top: Path) -> str:
     return (real_folder / absolute.name).relative_to(Path(os.path.realpath(top))).as_posix()
 
 
-def _new_findings(result: FileResult, old_data: bytes | None, ref: str, resolver: ConfigResolver, stderr: TextIO) -> list[Finding]:
+def _new_findings(
+    result: FileResult, old_data: bytes | None, ref: str, resolver: ConfigResolver, stderr: TextIO
+) -> list[Finding]:
     if old_data is None:
         return list(result.findings)  # new since REF: judged whole
     path = Path(result.path)
@@ -299,8 +311,10 @@ def _new_findings(result: FileResult, old_data: bytes | None, ref: str, resolver
     try:
         old = parse_notebook(path, old_data)
     except Unreadable as problem:
-        print(f"nblint: info: {result.path} was not a notebook at {ref} ({problem.message}); checking all of it",
-              file=stderr)
+        print(
+            f"nblint: info: {result.path} was not a notebook at {ref} ({problem.message}); checking all of it",
+            file=stderr,
+        )
         return list(result.findings)
     if not result.findings:
         return []
@@ -336,4 +350,6 @@ def _findings_at_ref(path: Path, old_data: bytes, resolver: ConfigResolver) -> l
     from nblint.core.deepstack import call_with_deep_stack
 
     settings = resolver.for_path(path)
-    return call_with_deep_stack(check_file, path, settings.rules_for(path), settings.options, str(path), old_data).findings
+    return call_with_deep_stack(
+        check_file, path, settings.rules_for(path), settings.options, str(path), old_data
+    ).findings

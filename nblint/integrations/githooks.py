@@ -98,7 +98,8 @@ def hook_text(nblint: Path, judge: str = CHANGED_CELLS) -> str:
         if template.count(line + "\n") != 1:
             raise RuntimeError(f"the packaged pre-commit hook has lost its {line.split('=')[0]} line")
     return template.replace(HOOK_PATH_LINE + "\n", f"NBLINT_INSTALLED={shlex.quote(str(nblint))}\n").replace(
-        HOOK_JUDGE_LINE + "\n", f"NBLINT_JUDGE={judge}\n")
+        HOOK_JUDGE_LINE + "\n", f"NBLINT_JUDGE={judge}\n"
+    )
 
 
 def can_judge_changed_cells() -> bool:
@@ -123,12 +124,17 @@ def install_hook(repo: Repository, nblint: Path, judge: str = CHANGED_CELLS) -> 
     """(installed, message). Never overwrites a hook that is not nblint's."""
     hook = repo.hook
     text = hook_text(nblint, judge)
-    what = ("only the cells each commit changes (--diff-base HEAD)" if judge == CHANGED_CELLS
-            else "every cell of the staged notebooks")
+    what = (
+        "only the cells each commit changes (--diff-base HEAD)"
+        if judge == CHANGED_CELLS
+        else "every cell of the staged notebooks"
+    )
     if os.path.lexists(hook):
         if not is_nblint_hook(hook):
-            return False, (f"{repo.shown(hook)} already exists and is not nblint's; left as it is. Add a line running "
-                           f"'{nblint} check' on your notebooks to it, or move it away and run nblint install-hooks again")
+            return False, (
+                f"{repo.shown(hook)} already exists and is not nblint's; left as it is. Add a line running "
+                f"'{nblint} check' on your notebooks to it, or move it away and run nblint install-hooks again"
+            )
         if hook.read_text(encoding="utf-8", errors="replace") == text:
             return True, f"{repo.shown(hook)} is already nblint's hook, running {nblint} on {what}"
         _write_executable(hook, text, replace=True)
@@ -138,8 +144,10 @@ def install_hook(repo: Repository, nblint: Path, judge: str = CHANGED_CELLS) -> 
         _write_executable(hook, text, replace=False)
     except FileExistsError:  # appeared since we looked: still never overwrite it
         return False, f"{repo.shown(hook)} already exists; left as it is"
-    return True, (f"installed {repo.shown(hook)}: {nblint} check judges {what}; strip --dry-run refuses "
-                  "notebooks with outputs left in")
+    return True, (
+        f"installed {repo.shown(hook)}: {nblint} check judges {what}; strip --dry-run refuses "
+        "notebooks with outputs left in"
+    )
 
 
 def _write_executable(path: Path, text: str, replace: bool) -> None:
@@ -162,18 +170,25 @@ def filter_command(nblint: Path) -> str:
 
 def install_filter(repo: Repository, nblint: Path) -> list[str]:
     messages = []
-    for key, value in ((f"filter.{FILTER_NAME}.clean", filter_command(nblint)), (f"filter.{FILTER_NAME}.smudge", "cat")):
+    for key, value in (
+        (f"filter.{FILTER_NAME}.clean", filter_command(nblint)),
+        (f"filter.{FILTER_NAME}.smudge", "cat"),
+    ):
         done = _git(["config", "--local", key, value], repo.top)
         if done.returncode != 0:
             raise HookError(f"git config {key} failed: {done.stderr.strip()}")
-    messages.append(f"set filter.{FILTER_NAME} in the repository's git config: `git add` strips notebooks with {nblint} strip")
+    messages.append(
+        f"set filter.{FILTER_NAME} in the repository's git config: `git add` strips notebooks with {nblint} strip"
+    )
     # git applies a new clean filter only to what it stages from now on; tracked notebooks keep their
     # outputs in the index (and in the next commits) until they are staged again.
     tracked = _git(["ls-files", "--", "*.ipynb"], repo.top)
     if tracked.returncode == 0 and tracked.stdout.strip():
         count = len(tracked.stdout.splitlines())
-        messages.append(f"the {count} notebook{'s' if count != 1 else ''} already in git {'are' if count != 1 else 'is'} "
-                        "stripped only when staged again: run `git add --renormalize .` and commit to strip them all now")
+        messages.append(
+            f"the {count} notebook{'s' if count != 1 else ''} already in git {'are' if count != 1 else 'is'} "
+            "stripped only when staged again: run `git add --renormalize .` and commit to strip them all now"
+        )
     lines = _attribute_lines(repo.attributes)
     if ATTRIBUTES_LINE in (line.strip() for line in lines):
         messages.append(f"{repo.shown(repo.attributes)} already applies it ({ATTRIBUTES_LINE})")
@@ -184,7 +199,9 @@ def install_filter(repo: Repository, nblint: Path) -> list[str]:
         from nblint.core.atomic import write_text_atomic
 
         write_text_atomic(repo.attributes, text + ATTRIBUTES_LINE + "\n")
-        messages.append(f"added '{ATTRIBUTES_LINE}' to {repo.shown(repo.attributes)}: commit it so it applies in every clone")
+        messages.append(
+            f"added '{ATTRIBUTES_LINE}' to {repo.shown(repo.attributes)}: commit it so it applies in every clone"
+        )
     return messages
 
 

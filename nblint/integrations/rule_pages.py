@@ -48,8 +48,10 @@ MAX_LINE = 200
 
 def _fenced(language: str, text: str) -> str:
     lines = text.rstrip("\n").split("\n")
-    shown = [line if len(line) <= MAX_LINE else line[:MAX_LINE] + f" ... ({len(line) - MAX_LINE:,} more characters)"
-             for line in lines[:MAX_LINES]]
+    shown = [
+        line if len(line) <= MAX_LINE else line[:MAX_LINE] + f" ... ({len(line) - MAX_LINE:,} more characters)"
+        for line in lines[:MAX_LINES]
+    ]
     if len(lines) > MAX_LINES:
         shown.append(f"... ({len(lines) - MAX_LINES:,} more lines)")
     return f"```{language}\n" + "\n".join(shown) + "\n```"
@@ -67,7 +69,9 @@ def _example_block(source: Any, raw: bool) -> str:
         if isinstance(cell, str):
             blocks.append(f"Cell {index}:\n\n" + _fenced("python", cell))
         else:
-            blocks.append(f"Cell {index} ({cell.get('cell_type', 'cell')}):\n\n" + _fenced("json", json.dumps(cell, indent=1)))
+            blocks.append(
+                f"Cell {index} ({cell.get('cell_type', 'cell')}):\n\n" + _fenced("json", json.dumps(cell, indent=1))
+            )
     return "\n\n".join(blocks)
 
 
@@ -123,11 +127,18 @@ def render_index() -> str:
         name = family(rule)
         if name != current:
             current = name
-            lines += ["", f"## {FAMILY_TITLES.get(name, name)}", "", "| code | name | severity | default | summary |",
-                      "|---|---|---|---|---|"]
+            lines += [
+                "",
+                f"## {FAMILY_TITLES.get(name, name)}",
+                "",
+                "| code | name | severity | default | summary |",
+                "|---|---|---|---|---|",
+            ]
         summary = rule.summary().replace("|", "\\|")
-        lines.append(f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} | "
-                     f"{'on' if rule.default_enabled else 'off'} | {summary} |")
+        lines.append(
+            f"| [{rule.code}]({rule.code}.md) | {rule.name} | {rule.severity.value} | "
+            f"{'on' if rule.default_enabled else 'off'} | {summary} |"
+        )
     return "\n".join(lines).lstrip("\n") + "\n"
 
 

@@ -32,12 +32,14 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from nblint.core.read.jsonlayout import detect
-from nblint.run.strip_options import StripOptions
 from nblint.core.wording import plural
+from nblint.run.strip_options import StripOptions
 
 # What nbformat's readers and writers drop (nbformat/v4/rwbase.py and v3/rwbase.py `strip_transient`).
-_TRANSIENT_NOTEBOOK_KEYS = {4: ("metadata.orig_nbformat", "metadata.orig_nbformat_minor", "metadata.signature"),
-                            3: ("orig_nbformat", "orig_nbformat_minor")}
+_TRANSIENT_NOTEBOOK_KEYS = {
+    4: ("metadata.orig_nbformat", "metadata.orig_nbformat_minor", "metadata.signature"),
+    3: ("orig_nbformat", "orig_nbformat_minor"),
+}
 _TRANSIENT_CELL_KEYS = {4: ("metadata.trusted",), 3: ("metadata.trusted", "trusted")}
 
 
@@ -94,7 +96,7 @@ def strip_notebook(data: bytes, options: StripOptions) -> StripOutcome:
     A file that starts with a UTF-8 byte-order mark is read as `check` reads it (utf-8-sig) and keeps
     its mark when written, as it keeps the rest of its layout: a strip changes outputs, not encodings."""
     bom = _UTF8_BOM if data.startswith(_UTF8_BOM) else b""
-    text = decode_text(data[len(bom):])
+    text = decode_text(data[len(bom) :])
     raw = parse_raw(text)
     major = check_structure(raw)
     if _certainly_clean(raw, major, options):
@@ -104,7 +106,9 @@ def strip_notebook(data: bytes, options: StripOptions) -> StripOutcome:
     except RecursionError:
         raise NotStrippable("cannot strip: JSON nested too deeply") from None
     except UnicodeEncodeError:
-        raise NotStrippable("cannot strip: a string escape (a lone surrogate) cannot be written back as UTF-8") from None
+        raise NotStrippable(
+            "cannot strip: a string escape (a lone surrogate) cannot be written back as UTF-8"
+        ) from None
 
 
 def _strip(data: bytes, bom: bytes, text: str, raw: dict, major: int, options: StripOptions) -> StripOutcome:
@@ -158,11 +162,15 @@ def parse_raw(text: str) -> Any:
     try:
         return load_json(text)
     except TooBigInteger as exc:
-        raise NotStrippable(f"not a notebook Jupyter can read: an integer of {exc.digits:,} digits at "
-                            f"{format_path(exc.path)} is over Python's limit for reading integers") from None
+        raise NotStrippable(
+            f"not a notebook Jupyter can read: an integer of {exc.digits:,} digits at "
+            f"{format_path(exc.path)} is over Python's limit for reading integers"
+        ) from None
     except json.JSONDecodeError as exc:
         if any(line.startswith(("<<<<<<< ", "=======", ">>>>>>> ")) for line in text.splitlines()):
-            raise NotStrippable("not a notebook: it holds git merge conflict markers; resolve the merge first") from None
+            raise NotStrippable(
+                "not a notebook: it holds git merge conflict markers; resolve the merge first"
+            ) from None
         raise NotStrippable(f"not a notebook: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise NotStrippable("not a notebook: JSON nested too deeply to read") from None
@@ -171,25 +179,27 @@ def parse_raw(text: str) -> Any:
 def check_structure(raw: Any) -> int:
     """What strip_output relies on, checked up front so the reason can be told; returns the major version."""
     if not isinstance(raw, dict):
-        raise NotStrippable(f"not a notebook: the JSON is {type(raw).__name__ if raw is not None else 'null'}, not an object")
+        raise NotStrippable(
+            f"not a notebook: the JSON is {type(raw).__name__ if raw is not None else 'null'}, not an object"
+        )
     major = raw.get("nbformat")
     if not isinstance(major, int) or isinstance(major, bool):
-        raise NotStrippable("not a notebook: no integer \"nbformat\" version")
+        raise NotStrippable('not a notebook: no integer "nbformat" version')
     if major not in (2, 3, 4):
         raise NotStrippable(f"not a notebook nblint can strip: nbformat {major} (2, 3 and 4 are supported)")
     if not isinstance(raw.get("metadata"), dict):
-        raise NotStrippable("not a notebook: no \"metadata\" object")
+        raise NotStrippable('not a notebook: no "metadata" object')
     if major >= 4:
         if not isinstance(raw.get("cells"), list):
-            raise NotStrippable("not a notebook: no \"cells\" list")
+            raise NotStrippable('not a notebook: no "cells" list')
         _check_cells(raw["cells"], "cell")
     else:
         worksheets = raw.get("worksheets")
         if not isinstance(worksheets, list):
-            raise NotStrippable(f"not a notebook: nbformat {major} without a \"worksheets\" list")
+            raise NotStrippable(f'not a notebook: nbformat {major} without a "worksheets" list')
         for number, worksheet in enumerate(worksheets):
             if not isinstance(worksheet, dict) or not isinstance(worksheet.get("cells"), list):
-                raise NotStrippable(f"not a notebook: worksheet {number} has no \"cells\" list")
+                raise NotStrippable(f'not a notebook: worksheet {number} has no "cells" list')
             _check_cells(worksheet["cells"], f"worksheet {number}, cell" if len(worksheets) > 1 else "cell")
     return major
 
@@ -199,13 +209,13 @@ def _check_cells(cells: list, label: str) -> None:
         if not isinstance(cell, dict):
             raise NotStrippable(f"not a notebook: {label} {number} is not an object")
         if "metadata" in cell and not isinstance(cell["metadata"], dict):
-            raise NotStrippable(f"not a notebook: {label} {number}: \"metadata\" is not an object")
+            raise NotStrippable(f'not a notebook: {label} {number}: "metadata" is not an object')
         outputs = cell.get("outputs", [])
         if not isinstance(outputs, list) or not all(isinstance(output, dict) for output in outputs):
-            raise NotStrippable(f"not a notebook: {label} {number}: \"outputs\" is not a list of objects")
+            raise NotStrippable(f'not a notebook: {label} {number}: "outputs" is not a list of objects')
         source = cell.get("source", "")
         if not isinstance(source, str) and not (isinstance(source, list) and all(isinstance(s, str) for s in source)):
-            raise NotStrippable(f"not a notebook: {label} {number}: \"source\" is neither text nor a list of lines")
+            raise NotStrippable(f'not a notebook: {label} {number}: "source" is neither text nor a list of lines')
 
 
 def _certainly_clean(raw: dict, major: int, options: StripOptions) -> bool:
@@ -214,14 +224,16 @@ def _certainly_clean(raw: dict, major: int, options: StripOptions) -> bool:
     if options.renumber_ids:
         return False
     keys = options.keys_to_strip()
-    cell_keys = [key[len("cell."):] for key in keys if key.startswith("cell.")]
-    if any(_has_path(raw["metadata"], key[len("metadata."):]) for key in keys if key.startswith("metadata.")):
+    cell_keys = [key[len("cell.") :] for key in keys if key.startswith("cell.")]
+    if any(_has_path(raw["metadata"], key[len("metadata.") :]) for key in keys if key.startswith("metadata.")):
         return False
     for container in _containers(raw, major):
         for cell in container["cells"]:
             if cell.get("outputs") or "keep_output" in cell.get("metadata", {}):
                 return False
-            if not options.keep_count and (cell.get("execution_count") is not None or cell.get("prompt_number") is not None):
+            if not options.keep_count and (
+                cell.get("execution_count") is not None or cell.get("prompt_number") is not None
+            ):
                 return False
             if options.drop_empty_cells and not any(line.strip() for line in cell.get("source", [])):
                 return False
@@ -248,7 +260,8 @@ def _drop_tagged_cells(notebook, major: int, tags: tuple[str, ...]) -> None:
         return
     for container in _containers(notebook, major):
         container["cells"] = [
-            cell for cell in container["cells"]
+            cell
+            for cell in container["cells"]
             if not any(tag in cell.get("metadata", {}).get("tags", []) for tag in tags)
         ]
 
@@ -296,6 +309,7 @@ def _serialise(text: str, raw: Any, notebook, major: int) -> str:
     if layout is not None:
         return layout.dumps(notebook)
     import nbformat
+
     # The file's layout cannot be reproduced: write nbformat's, as nbstripout would (nbformat.write
     # without its validation, which would give new random ids to cells lacking one).
     try:
@@ -326,10 +340,12 @@ class _Census:
         self.major = major
         keys = options.keys_to_strip() + list(_TRANSIENT_NOTEBOOK_KEYS.get(major, ()))
         self.notebook_keys = [key for key in keys if not key.startswith("cell.")]
-        self.cell_keys = [key[len("cell."):] for key in options.keys_to_strip() if key.startswith("cell.")]
+        self.cell_keys = [key[len("cell.") :] for key in options.keys_to_strip() if key.startswith("cell.")]
         self.cell_keys += [key for key in _TRANSIENT_CELL_KEYS.get(major, ()) if key not in self.cell_keys]
         self.notebook_had = {key for key in self.notebook_keys if self._notebook_has(notebook, key)}
-        self.cells = [(cell, self._note(cell)) for container in _containers(notebook, major) for cell in container["cells"]]
+        self.cells = [
+            (cell, self._note(cell)) for container in _containers(notebook, major) for cell in container["cells"]
+        ]
 
     def _notebook_has(self, notebook, key: str) -> bool:
         namespace, _, rest = key.partition(".")

@@ -6,8 +6,8 @@ A long report ends with a count per code above the summary, so what dominates it
 from __future__ import annotations
 
 from nblint.core.findings import Finding
-from nblint.reporters import RunResult
 from nblint.core.wording import plural
+from nblint.reporters import RunResult
 
 # From this many findings on, the text formats end with the per-code counts (`--statistics` alone prints
 # only those): a screenful of findings is where a reader stops seeing which codes make it up.

@@ -26,8 +26,8 @@ from nblint.core.fixes import Applicability, Fix
 from nblint.core.options import Option
 
 if TYPE_CHECKING:
-    from nblint.core.code.program import SetAside
     from nblint.core.code.context import CodeContext
+    from nblint.core.code.program import SetAside
     from nblint.core.read.notebook import Notebook
 
 # An example notebook: a str is one code cell; a list holds cells (str = code cell, dict = a whole
@@ -156,8 +156,22 @@ class RuleRunner:
     ) -> None:
         rule = cast("type[Rule]", type(self))  # RuleRunner is only mixed into Rule subclasses
         self.reports.append(
-            Report(rule, message, fix, None, cell, line, column, end_line, end_column, json_path,
-                   severity=severity, source_line=source_line, autofix=autofix, evidence=evidence or {})
+            Report(
+                rule,
+                message,
+                fix,
+                None,
+                cell,
+                line,
+                column,
+                end_line,
+                end_column,
+                json_path,
+                severity=severity,
+                source_line=source_line,
+                autofix=autofix,
+                evidence=evidence or {},
+            )
         )
 
 
@@ -186,7 +200,8 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
         pattern = _NEEDS_PATTERNS.get(cls)
         if pattern is None:
             pattern = _NEEDS_PATTERNS[cls] = re.compile(
-                r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, cls.needs)) + r")(?![A-Za-z0-9_])")
+                r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, cls.needs)) + r")(?![A-Za-z0-9_])"
+            )
         return pattern.search(text) is not None
 
     def __init__(self, context: "CodeContext", options: Mapping[str, Any]) -> None:
@@ -194,10 +209,18 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
         cst.BatchableCSTVisitor.__init__(self)
         self.context = context
 
-    def report(self, node: cst.CSTNode, message: str, fix: str | None = None, severity: Severity | None = None,
-               autofix: Fix | None = None, evidence: Mapping[str, Any] | None = None) -> None:
-        self.reports.append(Report(type(self), message, fix, node, severity=severity, autofix=autofix,
-                                   evidence=evidence or {}))
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str,
+        fix: str | None = None,
+        severity: Severity | None = None,
+        autofix: Fix | None = None,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.reports.append(
+            Report(type(self), message, fix, node, severity=severity, autofix=autofix, evidence=evidence or {})
+        )
 
     def finish(self) -> None:
         """Called once after the traversal."""

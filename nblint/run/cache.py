@@ -174,11 +174,13 @@ def _finding_to_dict(finding) -> dict[str, Any]:
 
 
 def _result_from(data: dict, shown: str):
-    from nblint.run.pipeline import FileResult
     from nblint.core.findings import Finding
+    from nblint.run.pipeline import FileResult
 
     unreadable, warnings = data["unreadable"], data["warnings"]
-    if not isinstance(unreadable, bool) or not (isinstance(warnings, list) and all(isinstance(w, str) for w in warnings)):
+    if not isinstance(unreadable, bool) or not (
+        isinstance(warnings, list) and all(isinstance(w, str) for w in warnings)
+    ):
         raise ValueError("bad entry")
     findings = [Finding.from_dict({**item, "path": shown}) for item in data["findings"]]
     return FileResult(shown, findings, unreadable=unreadable, dependencies=data["dependencies"], warnings=warnings)
@@ -219,5 +221,7 @@ def source_stamp() -> str:
         for name in sorted(files):
             if name.endswith(".py"):
                 status = os.stat(os.path.join(folder, name))
-                stamps.append(f"{os.path.relpath(os.path.join(folder, name), package)} {status.st_size} {status.st_mtime_ns}")
+                stamps.append(
+                    f"{os.path.relpath(os.path.join(folder, name), package)} {status.st_size} {status.st_mtime_ns}"
+                )
     return "\n".join(stamps)

@@ -25,9 +25,30 @@ CONFIG_FILES = ("nblint.toml", "pyproject.toml")
 
 # Folders never searched for notebooks, as ruff's defaults (plus nblint's own cache).
 DEFAULT_EXCLUDE = (
-    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",
-    ".nblint_cache", ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".svn",
-    ".tox", ".venv", ".vscode", "__pypackages__", "_build", "buck-out", "node_modules", "site-packages",
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".git-rewrite",
+    ".hg",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+    ".nblint_cache",
+    ".nox",
+    ".pants.d",
+    ".pyenv",
+    ".pytest_cache",
+    ".pytype",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    ".vscode",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "node_modules",
+    "site-packages",
     "venv",
 )
 
@@ -157,7 +178,7 @@ def check_selectors(selectors, where: str) -> tuple[str, ...]:
     from nblint.rules import ALL_RULES
 
     if not isinstance(selectors, (list, tuple)) or not all(isinstance(s, str) for s in selectors):
-        raise ConfigError(f"{where}: expected a list of rule codes such as [\"NB101\", \"NB2\"]")
+        raise ConfigError(f'{where}: expected a list of rule codes such as ["NB101", "NB2"]')
     for selector in selectors:
         if selector != "ALL" and not any(code.startswith(selector) for code in ALL_RULES):
             raise ConfigError(f"{where}: unknown rule code or prefix '{selector}'{_nearest_code(selector)}")
@@ -167,8 +188,8 @@ def check_selectors(selectors, where: str) -> tuple[str, ...]:
 def _nearest_code(selector: str) -> str:
     """A hint for an unknown selector: the code of a rule named instead of coded (`unbounded-loop`), or
     the nearest code (`NB2O1`)."""
-    from nblint.rules import ALL_RULES, RULES_BY_NAME
     from nblint.core.wording import did_you_mean
+    from nblint.rules import ALL_RULES, RULES_BY_NAME
 
     rule = RULES_BY_NAME.get(selector.lower().replace("_", "-"))
     if rule is not None:
@@ -191,7 +212,9 @@ def load_file(path: Path) -> dict[str, Any] | None:
         if table is None:
             import difflib
 
-            near = difflib.get_close_matches("nblint", [k for k in tool if isinstance(k, str)] if isinstance(tool, dict) else [], 1, 0.8)
+            near = difflib.get_close_matches(
+                "nblint", [k for k in tool if isinstance(k, str)] if isinstance(tool, dict) else [], 1, 0.8
+            )
             if near:  # a misspelled table would otherwise be ignored silently, every setting in it lost
                 raise ConfigError(f"{path}: unknown table [tool.{near[0]}]; did you mean [tool.nblint]?")
             return None

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from nblint.core.read.files import read_regular_bytes
 from nblint.core.findings import Finding
 from nblint.core.fixes import FixError, apply_fixes
+from nblint.core.read.files import read_regular_bytes
 from nblint.run.pipeline import FileResult, check_file
 
 MAX_PASSES = 10
@@ -57,8 +57,9 @@ def applicable(finding: Finding, unsafe: bool) -> bool:
     return finding.autofix is not None and (unsafe or finding.autofix.is_safe)
 
 
-def fix_results(results: list[FileResult], resolver, unsafe: bool,
-                keep: Callable[[FileResult], FileResult] | None = None) -> FixRun:
+def fix_results(
+    results: list[FileResult], resolver, unsafe: bool, keep: Callable[[FileResult], FileResult] | None = None
+) -> FixRun:
     """Fix every notebook of `results` that has an applicable fix; nothing is written here. `keep` filters
     each check of a fixed text as the first check was filtered (`--diff-base`: only what is new is fixed)."""
     from nblint.core.deepstack import call_with_deep_stack
@@ -87,7 +88,7 @@ def _fix_one(result: FileResult, resolver, unsafe: bool, keep) -> FixedFile:
     except (OSError, UnicodeDecodeError) as exc:
         return FixedFile(result.path, "", "", result=result, problem=f"cannot read it again: {exc}")
     bom = _BOM if raw.startswith(_BOM) else ""
-    original = raw[len(bom):]
+    original = raw[len(bom) :]
     item = FixedFile(result.path, original, original, result=result, bom=bom)
     settings = resolver.for_path(path)
     enabled, options = settings.rules_for(path), settings.options
@@ -104,7 +105,9 @@ def _fix_one(result: FileResult, resolver, unsafe: bool, keep) -> FixedFile:
             return item
         item.fixed += len(outcome.applied)
         item.text = outcome.text
-        item.result = check_file(path, enabled, options, display_path=result.path, raw=(bom + item.text).encode("utf-8"))
+        item.result = check_file(
+            path, enabled, options, display_path=result.path, raw=(bom + item.text).encode("utf-8")
+        )
         item.result.findings.sort(key=lambda finding: finding.sort_key())
         if keep is not None:
             item.result = keep(item.result)
@@ -121,7 +124,11 @@ def write(item: FixedFile) -> None:
 
 
 def unified_diff(item: FixedFile) -> str:
-    lines = difflib.unified_diff(item.original.splitlines(keepends=True), item.text.splitlines(keepends=True),
-                                 fromfile=f"a/{item.path}", tofile=f"b/{item.path}")
+    lines = difflib.unified_diff(
+        item.original.splitlines(keepends=True),
+        item.text.splitlines(keepends=True),
+        fromfile=f"a/{item.path}",
+        tofile=f"b/{item.path}",
+    )
     # A last line without its newline gets git's marker, so the diff stays one line per line.
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)

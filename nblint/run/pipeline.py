@@ -10,18 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import libcst as cst
-
-from nblint.run import dependencies
 from nblint.core import suppressions
 from nblint.core.code import cstwalk
-from nblint.core.findings import Finding
-from nblint.core.read.notebook import Notebook, Unreadable, parse_notebook, read_notebook
 from nblint.core.code.program import CellCache, Program, build_program
 from nblint.core.code.screen import BIG_STATEMENT, MAX_PROGRAM_TOKENS
+from nblint.core.findings import Finding
+from nblint.core.read.notebook import Notebook, Unreadable, parse_notebook, read_notebook
+from nblint.core.wording import shorten
 from nblint.rules import ALL_RULES
 from nblint.rules.base import CodeRule, NotebookRule, Report, Rule
-from nblint.core.wording import shorten
+from nblint.run import dependencies
 
 
 @dataclass
@@ -57,8 +55,16 @@ def check_file(
             if problem.code in enabled:
                 rule = ALL_RULES[problem.code]
                 result.findings.append(
-                    Finding(rule.code, rule.name, problem.message, rule.severity, shown, line=problem.line,
-                            column=problem.column, json_line=problem.line)
+                    Finding(
+                        rule.code,
+                        rule.name,
+                        problem.message,
+                        rule.severity,
+                        shown,
+                        line=problem.line,
+                        column=problem.column,
+                        json_line=problem.line,
+                    )
                 )
             return result
         warnings: list[str] = []
@@ -68,13 +74,28 @@ def check_file(
         rule = ALL_RULES["NB000"]
         return FileResult(
             shown,
-            [Finding(rule.code, rule.name, f"internal error while checking this notebook: {_describe(exc)}",
-                     rule.severity, shown)] if "NB000" in enabled else [],
+            [
+                Finding(
+                    rule.code,
+                    rule.name,
+                    f"internal error while checking this notebook: {_describe(exc)}",
+                    rule.severity,
+                    shown,
+                )
+            ]
+            if "NB000" in enabled
+            else [],
         )
 
 
-def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, Any], shown: str,
-            warnings: list[str] | None = None, cells: CellCache | None = None) -> list[Finding]:
+def analyse(
+    notebook: Notebook,
+    enabled: frozenset[str],
+    options: Mapping[str, Any],
+    shown: str,
+    warnings: list[str] | None = None,
+    cells: CellCache | None = None,
+) -> list[Finding]:
     """The findings of one notebook. `warnings` collects what the notebook asks that nblint cannot do
     (a suppression it cannot read); `cells` (an editor session's cache, see program.CellCache) reuses
     the masking and parse of every cell whose source has not changed since the last call."""
@@ -89,8 +110,14 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
 
         rule = ALL_RULES["NB004"]
         findings.append(
-            Finding(rule.code, rule.name, f"notebook does not match the nbformat schema at {describe_path(json_path)}: {message}",
-                    rule.severity, shown, json_line=json_line)
+            Finding(
+                rule.code,
+                rule.name,
+                f"notebook does not match the nbformat schema at {describe_path(json_path)}: {message}",
+                rule.severity,
+                shown,
+                json_line=json_line,
+            )
         )
 
     rule_classes = [ALL_RULES[code] for code in sorted(enabled)]
@@ -110,10 +137,19 @@ def analyse(notebook: Notebook, enabled: frozenset[str], options: Mapping[str, A
                     continue  # the cell shows an error on purpose
                 message, severity = rule.describe(cell.index, problem.line, problem.message, notebook.python_version)
                 findings.append(
-                    Finding(rule.code, rule.name, message,
-                            severity, shown, cell=cell.index, cell_id=cell.id, line=problem.line,
-                            column=problem.column, json_line=notebook.source_json_line(cell, problem.line),
-                            source_line=_line_of(cell.lines, problem.line))
+                    Finding(
+                        rule.code,
+                        rule.name,
+                        message,
+                        severity,
+                        shown,
+                        cell=cell.index,
+                        cell_id=cell.id,
+                        line=problem.line,
+                        column=problem.column,
+                        json_line=notebook.source_json_line(cell, problem.line),
+                        source_line=_line_of(cell.lines, problem.line),
+                    )
                 )
 
     for rule_class in rule_classes:
@@ -138,8 +174,7 @@ def _one_per_line(findings: list[Finding]) -> list[Finding]:
     if not any(ALL_RULES[f.code].yields_to is not None for f in findings):
         return findings
     reported = {(f.code, f.cell, f.line) for f in findings}
-    return [f for f in findings
-            if f.line is None or (ALL_RULES[f.code].yields_to, f.cell, f.line) not in reported]
+    return [f for f in findings if f.line is None or (ALL_RULES[f.code].yields_to, f.cell, f.line) not in reported]
 
 
 def program_text(notebook: Notebook) -> str:
@@ -157,13 +192,15 @@ def may_fire(code_rules: list[type[CodeRule]], notebook: Notebook) -> list[type[
     return [rule for rule in code_rules if rule.may_fire(text)]
 
 
-def run_code_rules(program: Program, code_rules: list[type[CodeRule]], options, notebook: Notebook,
-                   live=None) -> list[Report]:
+def run_code_rules(
+    program: Program, code_rules: list[type[CodeRule]], options, notebook: Notebook, live=None
+) -> list[Report]:
     """`live`: the kernel's values under the guard (nblint.core.code.facts.ValueSource), else None."""
     from nblint.core.code.context import CodeContext
 
-    context = CodeContext(program.module, notebook.path.parent, live=live,
-                          magic_lines=[magic.text for magic in notebook.magic_lines])
+    context = CodeContext(
+        program.module, notebook.path.parent, live=live, magic_lines=[magic.text for magic in notebook.magic_lines]
+    )
     rules = [rule_class(context, _options_for(rule_class, options)) for rule_class in code_rules]
     if program.module is not None:
         # libcst's visit_batched rebuilds every node as it goes; cstwalk calls the same methods in the same order.
@@ -185,29 +222,52 @@ def _set_aside_findings(program: Program, notebook: Notebook, shown: str) -> lis
     for set_aside in program.set_aside:
         cell = set_aside.cell
         if set_aside.over_budget:
-            findings.append(Finding(
-                rule.code, rule.name,
-                f"cell {cell.index + 1} is left out of the analysis: with it the notebook's big statements (data "
-                f"pasted as code, {BIG_STATEMENT:,} tokens or more each) would pass {MAX_PROGRAM_TOKENS:,} tokens, "
-                f"more than nblint's parser takes in bounded time and memory; only its literals were checked "
-                f"(NB102); keep data in files and load it",
-                rule.severity, shown, cell=cell.index, cell_id=cell.id, line=1, column=1,
-                json_line=notebook.source_json_line(cell, 1), source_line=shorten(_line_of(cell.lines, 1) or ""),
-            ))
+            findings.append(
+                Finding(
+                    rule.code,
+                    rule.name,
+                    f"cell {cell.index + 1} is left out of the analysis: with it the notebook's big statements (data "
+                    f"pasted as code, {BIG_STATEMENT:,} tokens or more each) would pass {MAX_PROGRAM_TOKENS:,} tokens, "
+                    f"more than nblint's parser takes in bounded time and memory; only its literals were checked "
+                    f"(NB102); keep data in files and load it",
+                    rule.severity,
+                    shown,
+                    cell=cell.index,
+                    cell_id=cell.id,
+                    line=1,
+                    column=1,
+                    json_line=notebook.source_json_line(cell, 1),
+                    source_line=shorten(_line_of(cell.lines, 1) or ""),
+                )
+            )
             continue
         for statement in set_aside.statements:
-            where = (f"line {statement.line}" if statement.line == statement.end_line
-                     else f"lines {statement.line}-{statement.end_line}")
-            rest = ("the rest of the cell is not analysed either (without the statement it is not valid Python)"
-                    if set_aside.whole_cell else "the rest of the cell is analysed as usual")
-            findings.append(Finding(
-                rule.code, rule.name,
-                f"cell {cell.index + 1}, {where}: a statement too big to analyse ({statement.reason}) is checked for "
-                f"huge literals (NB102) only; {rest}; keep data in a file, build long expressions in a loop",
-                rule.severity, shown, cell=cell.index, cell_id=cell.id, line=statement.line, column=1,
-                json_line=notebook.source_json_line(cell, statement.line),
-                source_line=shorten(_line_of(cell.lines, statement.line) or ""),
-            ))
+            where = (
+                f"line {statement.line}"
+                if statement.line == statement.end_line
+                else f"lines {statement.line}-{statement.end_line}"
+            )
+            rest = (
+                "the rest of the cell is not analysed either (without the statement it is not valid Python)"
+                if set_aside.whole_cell
+                else "the rest of the cell is analysed as usual"
+            )
+            findings.append(
+                Finding(
+                    rule.code,
+                    rule.name,
+                    f"cell {cell.index + 1}, {where}: a statement too big to analyse ({statement.reason}) is checked for "
+                    f"huge literals (NB102) only; {rest}; keep data in a file, build long expressions in a loop",
+                    rule.severity,
+                    shown,
+                    cell=cell.index,
+                    cell_id=cell.id,
+                    line=statement.line,
+                    column=1,
+                    json_line=notebook.source_json_line(cell, statement.line),
+                    source_line=shorten(_line_of(cell.lines, statement.line) or ""),
+                )
+            )
     return findings
 
 
@@ -221,7 +281,13 @@ def to_findings(reports: list[Report], notebook: Notebook, program: Program | No
     findings = []
     for report in reports:
         rule = report.rule
-        cell_index, line, column, end_line, end_column = report.cell, report.line, report.column, report.end_line, report.end_column
+        cell_index, line, column, end_line, end_column = (
+            report.cell,
+            report.line,
+            report.column,
+            report.end_line,
+            report.end_column,
+        )
         if report.node is not None and program is not None:
             code_cell, line, column, end_line, end_column = program.position(report.node)
             cell_index = code_cell.cell.index
@@ -236,10 +302,24 @@ def to_findings(reports: list[Report], notebook: Notebook, program: Program | No
             json_line = notebook.json_line(report.json_path) if report.json_path else None
             source_line = None
         findings.append(
-            Finding(rule.code, rule.name, report.message, report.severity or rule.severity, shown, cell=cell_index,
-                    cell_id=cell.id if cell is not None else None, line=line, column=column, end_line=end_line,
-                    end_column=end_column, json_line=json_line, fix=report.fix, autofix=report.autofix,
-                    source_line=source_line, evidence=report.evidence)
+            Finding(
+                rule.code,
+                rule.name,
+                report.message,
+                report.severity or rule.severity,
+                shown,
+                cell=cell_index,
+                cell_id=cell.id if cell is not None else None,
+                line=line,
+                column=column,
+                end_line=end_line,
+                end_column=end_column,
+                json_line=json_line,
+                fix=report.fix,
+                autofix=report.autofix,
+                source_line=source_line,
+                evidence=report.evidence,
+            )
         )
     return findings
 

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from nblint.core.deepstack import call_with_deep_stack
 from nblint.core.read.files import read_regular_bytes
 from nblint.run.config import ConfigResolver
-from nblint.core.deepstack import call_with_deep_stack
 from nblint.run.dependencies import recording
 from nblint.run.pipeline import FileResult, check_file
 from nblint.run.progress import Silent
@@ -81,8 +81,9 @@ def check_one(path: Path, resolver: ConfigResolver) -> FileResult:
     return check_file(path, settings.rules_for(path), settings.options, display_path=str(path))
 
 
-def check_files(files: list[Path], resolver: ConfigResolver, jobs: int | None = None, cache=None,
-                progress=None) -> list[FileResult]:
+def check_files(
+    files: list[Path], resolver: ConfigResolver, jobs: int | None = None, cache=None, progress=None
+) -> list[FileResult]:
     """Check `files`; `jobs` None chooses (see the module docstring); `cache` is an nblint.cache.Cache;
     `progress` (an nblint.run.progress.Progress) hears when each notebook starts and finishes."""
     progress = progress if progress is not None else Silent()
@@ -122,8 +123,10 @@ def check_files(files: list[Path], resolver: ConfigResolver, jobs: int | None = 
                 import gc
 
                 gc.collect()  # the broken pool's pipes: closed, so this process can open notebooks again
-                print(f"nblint: warning: cannot start worker processes ({exc.strerror or exc}); "
-                      "checking in this process", file=sys.stderr)
+                print(
+                    f"nblint: warning: cannot start worker processes ({exc.strerror or exc}); checking in this process",
+                    file=sys.stderr,
+                )
                 done = {result.path for result in results}
                 left = [task for task in pending if task.shown not in done]
                 results.extend(_check_in_process(left, profiles, cache, look_up=False, progress=progress))
@@ -295,28 +298,42 @@ def _start_context():
     return multiprocessing.get_context(method)
 
 
-def _check_in_pool(tasks: list[Task], profiles: list[Profile], cache, workers: int,
-                   on_result: Callable[[FileResult], None], progress=None) -> None:
+def _check_in_pool(
+    tasks: list[Task],
+    profiles: list[Profile],
+    cache,
+    workers: int,
+    on_result: Callable[[FileResult], None],
+    progress=None,
+) -> None:
     progress = progress if progress is not None else Silent()
     queue = sorted(tasks, key=lambda task: task.size, reverse=True)
     while queue:
         suspects, queue = _run_pool(queue, profiles, cache, workers, on_result, progress)
         if suspects:
-            print(f"nblint: warning: a worker process died (a crash, or the system ran out of memory); "
-                  f"re-checking the {len(suspects)} notebook{'s' if len(suspects) != 1 else ''} it may have held, "
-                  "each in a fresh worker", file=sys.stderr, flush=True)
+            print(
+                f"nblint: warning: a worker process died (a crash, or the system ran out of memory); "
+                f"re-checking the {len(suspects)} notebook{'s' if len(suspects) != 1 else ''} it may have held, "
+                "each in a fresh worker",
+                file=sys.stderr,
+                flush=True,
+            )
         for task in suspects:  # each alone, so the one that kills a worker is known
             died_again, _ = _run_pool([task], profiles, cache, 1, on_result, progress)
             if died_again:
-                on_result(_internal_error(
-                    task, profiles[task.profile],
-                    "the worker process checking this notebook died (a crash in a native library, or the "
-                    "system ran out of memory); run `nblint check --jobs 1` on it alone to see more",
-                ))
+                on_result(
+                    _internal_error(
+                        task,
+                        profiles[task.profile],
+                        "the worker process checking this notebook died (a crash in a native library, or the "
+                        "system ran out of memory); run `nblint check --jobs 1` on it alone to see more",
+                    )
+                )
 
 
-def _run_pool(queue: list[Task], profiles: list[Profile], cache, workers: int,
-              on_result: Callable[[FileResult], None], progress) -> tuple[list[Task], list[Task]]:
+def _run_pool(
+    queue: list[Task], profiles: list[Profile], cache, workers: int, on_result: Callable[[FileResult], None], progress
+) -> tuple[list[Task], list[Task]]:
     """Run `queue` in one pool. Returns ([], []) when every task finished, else, when a worker died,
     (the tasks that were in flight: one of them killed it, the rest were not started yet)."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -326,8 +343,9 @@ def _run_pool(queue: list[Task], profiles: list[Profile], cache, workers: int,
     in_flight: dict[Any, Task] = {}
     unsent: list[Task] = []  # refused by a pool that had just broken
     broken = False
-    executor = ProcessPoolExecutor(workers, mp_context=_start_context(), initializer=_init_worker,
-                                   initargs=(profiles, cache))
+    executor = ProcessPoolExecutor(
+        workers, mp_context=_start_context(), initializer=_init_worker, initargs=(profiles, cache)
+    )
     try:
 
         def fill() -> None:
@@ -356,7 +374,11 @@ def _run_pool(queue: list[Task], profiles: list[Profile], cache, workers: int,
                     broken = True
                     in_flight[future] = task
                 except Exception as exc:  # a result that could not travel back, say: one notebook's problem
-                    on_result(_internal_error(task, profiles[task.profile], f"internal error in a worker: {type(exc).__name__}: {exc}"))
+                    on_result(
+                        _internal_error(
+                            task, profiles[task.profile], f"internal error in a worker: {type(exc).__name__}: {exc}"
+                        )
+                    )
             fill()
     except BaseException:  # Ctrl-C: stop the workers now rather than after their current notebooks
         _terminate(executor)

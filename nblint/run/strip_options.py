@@ -96,7 +96,9 @@ def parse_max_size(value: Any, where: str) -> int:
     try:
         return parse_size(value)
     except OptionError:
-        raise StripOptionError(f"{where}: expected a size such as 0, \"10K\" or \"2M\" (as nbstripout), got {value!r}") from None
+        raise StripOptionError(
+            f'{where}: expected a size such as 0, "10K" or "2M" (as nbstripout), got {value!r}'
+        ) from None
 
 
 def check_key(key: str, where: str) -> str:

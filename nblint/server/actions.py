@@ -27,12 +27,21 @@ from nblint.server.diagnostics import Encode
 QUICK_FIX = types.CodeActionKind.QuickFix
 
 
-def suppression_actions(uri: str, text: str, lines: list[str], finding: Finding, diagnostic: types.Diagnostic,
-                        encode: Encode, cell_action: bool = True) -> list[types.CodeAction]:
+def suppression_actions(
+    uri: str,
+    text: str,
+    lines: list[str],
+    finding: Finding,
+    diagnostic: types.Diagnostic,
+    encode: Encode,
+    cell_action: bool = True,
+) -> list[types.CodeAction]:
     """The ignore actions for a finding on a cell (or a Python text: then no cell action, there is no cell)."""
     notebook = _one_cell(text)
-    fixes = [line_suppression_fix(notebook, 0, finding.line, [finding.code]) if finding.line else None,
-             cell_suppression_fix(notebook, 0, [finding.code]) if cell_action else None]
+    fixes = [
+        line_suppression_fix(notebook, 0, finding.line, [finding.code]) if finding.line else None,
+        cell_suppression_fix(notebook, 0, [finding.code]) if cell_action else None,
+    ]
     actions = []
     for fix in fixes:
         if fix is not None:
@@ -41,8 +50,13 @@ def suppression_actions(uri: str, text: str, lines: list[str], finding: Finding,
     return actions
 
 
-def cell_fix_action(finding: Finding, diagnostic: types.Diagnostic, cell_uris: Sequence[str],
-                    cell_lines: dict[str, list[str]], encode: Encode) -> types.CodeAction | None:
+def cell_fix_action(
+    finding: Finding,
+    diagnostic: types.Diagnostic,
+    cell_uris: Sequence[str],
+    cell_lines: dict[str, list[str]],
+    encode: Encode,
+) -> types.CodeAction | None:
     """A finding's safe fix in a notebook document: its source edits, cell by cell."""
     fix = finding.autofix
     if fix is None or not fix.is_safe or any(isinstance(edit, JsonEdit) for edit in fix.edits):
@@ -56,8 +70,9 @@ def cell_fix_action(finding: Finding, diagnostic: types.Diagnostic, cell_uris: S
     return _action(fix.description, changes, diagnostic, preferred=True)
 
 
-def file_fix_action(uri: str, text: str, finding: Finding, diagnostic: types.Diagnostic,
-                    encode: Encode) -> types.CodeAction | None:
+def file_fix_action(
+    uri: str, text: str, finding: Finding, diagnostic: types.Diagnostic, encode: Encode
+) -> types.CodeAction | None:
     """A finding's safe fix in an .ipynb opened as text: the JSON as `check --fix` would write it."""
     fix: Fix | None = finding.autofix
     if fix is None or not fix.is_safe:
@@ -78,32 +93,49 @@ def _changed_lines(old: str, new: str, encode: Encode) -> types.TextEdit:
     while first < min(len(old_lines), len(new_lines)) - 1 and old_lines[first] == new_lines[first]:
         first += 1
     tail = 0
-    while (tail < min(len(old_lines), len(new_lines)) - first - 1
-           and old_lines[len(old_lines) - 1 - tail] == new_lines[len(new_lines) - 1 - tail]):
+    while (
+        tail < min(len(old_lines), len(new_lines)) - first - 1
+        and old_lines[len(old_lines) - 1 - tail] == new_lines[len(new_lines) - 1 - tail]
+    ):
         tail += 1
     old_end = len(old_lines) - tail  # exclusive
-    replaced = "\n".join(new_lines[first:len(new_lines) - tail])
+    replaced = "\n".join(new_lines[first : len(new_lines) - tail])
     end = types.Position(line=old_end - 1, character=encode(old_lines, old_end - 1, len(old_lines[old_end - 1])))
     return types.TextEdit(range=types.Range(start=types.Position(line=first, character=0), end=end), new_text=replaced)
 
 
 def _one_cell(text: str) -> Notebook:
     """A notebook holding one code cell of `text`: what nblint.core.noqa works on."""
-    data = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": text}],
-            "metadata": {}, "nbformat": 4, "nbformat_minor": 4}
+    data = {
+        "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": text}],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 4,
+    }
     return parse_notebook(Path("cell.ipynb"), json.dumps(data).encode("utf-8"))
 
 
 def _text_edit(edit: SourceEdit, lines: list[str], encode: Encode) -> types.TextEdit:
     """A SourceEdit (1-based lines and code-point columns, half-open) as an LSP TextEdit."""
+
     def position(line: int, column: int) -> types.Position:
         return types.Position(line=line - 1, character=encode(lines, line - 1, column - 1))
 
-    return types.TextEdit(range=types.Range(start=position(edit.start_line, edit.start_column),
-                                            end=position(edit.end_line, edit.end_column)), new_text=edit.text)
+    return types.TextEdit(
+        range=types.Range(
+            start=position(edit.start_line, edit.start_column), end=position(edit.end_line, edit.end_column)
+        ),
+        new_text=edit.text,
+    )
 
 
-def _action(title: str, changes: dict[str, list[types.TextEdit]], diagnostic: types.Diagnostic,
-            preferred: bool = False) -> types.CodeAction:
-    return types.CodeAction(title=title, kind=QUICK_FIX, diagnostics=[diagnostic], is_preferred=preferred or None,
-                            edit=types.WorkspaceEdit(changes=changes))
+def _action(
+    title: str, changes: dict[str, list[types.TextEdit]], diagnostic: types.Diagnostic, preferred: bool = False
+) -> types.CodeAction:
+    return types.CodeAction(
+        title=title,
+        kind=QUICK_FIX,
+        diagnostics=[diagnostic],
+        is_preferred=preferred or None,
+        edit=types.WorkspaceEdit(changes=changes),
+    )

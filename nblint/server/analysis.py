@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nblint.core.code.program import CellCache
-from nblint.run.config import ConfigError
 from nblint.core.findings import Finding
+from nblint.run.config import ConfigError
 from nblint.run.pipeline import check_file
 from nblint.server.documents import CODE, CellSnapshot, NotebookSnapshot, SavedNotebooks, ipython_lines, notebook_json
 from nblint.server.settings import ServerSettings
-
 
 # Notebook-level findings about the kernel and format metadata, which need the notebook's metadata.
 KERNEL_METADATA_CODES = frozenset({"NB601", "NB602", "NB603", "NB604", "NB605", "NB607"})
@@ -52,8 +51,9 @@ class Analyser:
 
     def notebook(self, snapshot: NotebookSnapshot, read_saved: bool = True) -> Outcome:
         """A notebook document; `read_saved`: complete it from the file on disk (see documents.py)."""
-        outcome = Outcome(texts={cell.uri: cell.text for cell in snapshot.cells},
-                          cells=tuple(cell.uri for cell in snapshot.cells))
+        outcome = Outcome(
+            texts={cell.uri: cell.text for cell in snapshot.cells}, cells=tuple(cell.uri for cell in snapshot.cells)
+        )
         outcome.findings = {cell.uri: [] for cell in snapshot.cells}
         try:
             settings = self.settings.for_notebook(snapshot.path)
@@ -63,8 +63,14 @@ class Analyser:
         saved = self.saved.get(snapshot.path) if read_saved else None
         raw, metadata_known = notebook_json(snapshot, saved)
         cells = self._cells.setdefault(snapshot.uri, CellCache())
-        result = check_file(snapshot.path, settings.rules_for(snapshot.path), settings.options,
-                            display_path=str(snapshot.path), raw=raw, cells=cells)
+        result = check_file(
+            snapshot.path,
+            settings.rules_for(snapshot.path),
+            settings.options,
+            display_path=str(snapshot.path),
+            raw=raw,
+            cells=cells,
+        )
         first = snapshot.cells[0].uri if snapshot.cells else None
         for finding in result.findings:
             if finding.cell is None and not metadata_known and finding.code in KERNEL_METADATA_CODES:
@@ -87,8 +93,9 @@ class Analyser:
         except ConfigError as exc:
             outcome.config_error = str(exc)
             return outcome
-        result = check_file(path, settings.rules_for(path), settings.options, display_path=str(path),
-                            raw=text.encode("utf-8"))
+        result = check_file(
+            path, settings.rules_for(path), settings.options, display_path=str(path), raw=text.encode("utf-8")
+        )
         for finding in result.findings:
             if finding.cell is not None:
                 # a cell's finding, placed on the JSON line that holds its source line

@@ -49,7 +49,11 @@ def notebook_json(snapshot: NotebookSnapshot, saved: dict | None) -> tuple[bytes
     saved_cells = _saved_cells_by_source(saved)
     cells = []
     for cell in snapshot.cells:
-        data: dict[str, Any] = {"cell_type": _cell_type(cell), "metadata": _cell_metadata(cell.metadata), "source": cell.text}
+        data: dict[str, Any] = {
+            "cell_type": _cell_type(cell),
+            "metadata": _cell_metadata(cell.metadata),
+            "source": cell.text,
+        }
         match = saved_cells.get(cell.text)
         if match:
             found = match.pop(0)
@@ -108,7 +112,9 @@ def _cell_metadata(metadata: Any) -> dict:
     for inner in (metadata.get("metadata"), custom.get("metadata") if isinstance(custom, dict) else None):
         if isinstance(inner, dict):
             return inner
-    return {key: value for key, value in metadata.items() if key not in ("id", "attachments", "execution_count", "custom")}
+    return {
+        key: value for key, value in metadata.items() if key not in ("id", "attachments", "execution_count", "custom")
+    }
 
 
 def _notebook_metadata(metadata: Any) -> dict | None:
@@ -166,7 +172,7 @@ def real_path(path: Path) -> Path:
     parts = path.parts
     if VIRTUAL_DOCUMENTS in parts[:-1]:
         index = len(parts) - 1 - parts[::-1].index(VIRTUAL_DOCUMENTS)
-        return Path(*parts[:index], *parts[index + 1:])
+        return Path(*parts[:index], *parts[index + 1 :])
     return path
 
 
@@ -202,5 +208,7 @@ def ipython_lines(text: str) -> str:
         if match:
             marks = "?" if match.group(2) == "pinfo" else "??"
             name = match.group(4)
-            lines[number] = f"{match.group(1)}{name}{marks}" if len(match.group(3)) == 2 else f"{match.group(1)}{marks}{name}"
+            lines[number] = (
+                f"{match.group(1)}{name}{marks}" if len(match.group(3)) == 2 else f"{match.group(1)}{marks}{name}"
+            )
     return "\n".join(lines)

@@ -174,8 +174,11 @@ class DropFirstAnswer:
             if message is not None and "method" not in message and message.get("id") == self._ident:
                 sent, self._sent = self._sent, None
                 if message.get("result") != sent:
-                    print(f"nblint server: the early answer to initialize was {json.dumps(sent, sort_keys=True)}; "
-                          f"pygls answers {json.dumps(message.get('result'), sort_keys=True)}", file=sys.stderr)
+                    print(
+                        f"nblint server: the early answer to initialize was {json.dumps(sent, sort_keys=True)}; "
+                        f"pygls answers {json.dumps(message.get('result'), sort_keys=True)}",
+                        file=sys.stderr,
+                    )
                 return len(data)
         return self._stream.write(data)
 

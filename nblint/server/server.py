@@ -20,9 +20,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from nblint import __version__
-from nblint.run.config import CONFIG_FILES, Overrides
 from nblint.core.deepstack import DeepStackThread
 from nblint.core.findings import Finding
+from nblint.run.config import CONFIG_FILES, Overrides
 from nblint.server.actions import cell_fix_action, file_fix_action, suppression_actions
 from nblint.server.analysis import Analyser, Outcome
 from nblint.server.diagnostics import SOURCE, document_lines, to_diagnostic
@@ -109,15 +109,18 @@ class NblintServer(LanguageServer):
             text = document.source if document is not None else ""
             language = document.language_id if document is not None and document.language_id else "python"
             cells.append(CellSnapshot(cell.document, int(cell.kind), language, text, cell.metadata))
-        return NotebookSnapshot(notebook.uri, notebook.version, _path_of(notebook.uri, self), tuple(cells),
-                                notebook.metadata)
+        return NotebookSnapshot(
+            notebook.uri, notebook.version, _path_of(notebook.uri, self), tuple(cells), notebook.metadata
+        )
 
     def _finish(self, uri: str, generation: int | None, done: asyncio.Future) -> None:
         if self.generation.get(uri) != generation or uri not in self.generation:
             return  # edited (or closed) while it ran: the newer analysis publishes
         error = done.exception()
         if error is not None:
-            self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"nblint: analysis failed: {error!r}"))
+            self.window_log_message(
+                types.LogMessageParams(types.MessageType.Error, f"nblint: analysis failed: {error!r}")
+            )
             return
         self.publish(uri, done.result())
 
@@ -136,7 +139,9 @@ class NblintServer(LanguageServer):
             self._send(uri, Published(text, pairs, outcome))
         if outcome.config_error is not None and outcome.config_error not in self.shown_errors:
             self.shown_errors.add(outcome.config_error)
-            self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"nblint: {outcome.config_error}"))
+            self.window_show_message(
+                types.ShowMessageParams(types.MessageType.Error, f"nblint: {outcome.config_error}")
+            )
         for gone in self.owned.get(document_uri, set()) - targets:  # cells deleted since the last analysis
             self._send(gone, None)
         self.owned[document_uri] = targets
@@ -194,8 +199,12 @@ def _at(position: types.Position) -> tuple[int, int]:
 
 def _config_diagnostic(message: str) -> types.Diagnostic:
     top = types.Position(line=0, character=0)
-    return types.Diagnostic(range=types.Range(start=top, end=top), message=f"nblint is not checking this notebook: {message}",
-                            severity=types.DiagnosticSeverity.Error, source=SOURCE)
+    return types.Diagnostic(
+        range=types.Range(start=top, end=top),
+        message=f"nblint is not checking this notebook: {message}",
+        severity=types.DiagnosticSeverity.Error,
+        source=SOURCE,
+    )
 
 
 def _path_of(uri: str, server: NblintServer) -> Path:
@@ -274,9 +283,17 @@ def build_server(overrides: Overrides = Overrides(), debounce: float = DEFAULT_D
         watched = workspace.did_change_watched_files if workspace is not None else None
         if watched is not None and watched.dynamic_registration:
             watchers = [types.FileSystemWatcher(glob_pattern=f"**/{name}") for name in CONFIG_FILES]
-            ls.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
-                id="nblint-configuration", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))]))
+            ls.client_register_capability(
+                types.RegistrationParams(
+                    registrations=[
+                        types.Registration(
+                            id="nblint-configuration",
+                            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+                        )
+                    ]
+                )
+            )
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: NblintServer, params: types.DidChangeWatchedFilesParams) -> None:
@@ -296,11 +313,14 @@ def build_server(overrides: Overrides = Overrides(), debounce: float = DEFAULT_D
         for code in dict.fromkeys(finding.code for finding, _ in found):
             rule = ALL_RULES[code]
             parts.append(f"### {rule.code} {rule.name} ({rule.severity.value})\n\n{rule.docs()}")
-        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
-                           range=found[0][1].range)
+        return types.Hover(
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
+            range=found[0][1].range,
+        )
 
-    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix])
+    )
     def code_action(ls: NblintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
         published = ls.published.get(uri)
@@ -327,8 +347,11 @@ def build_server(overrides: Overrides = Overrides(), debounce: float = DEFAULT_D
             if finding.cell is None:
                 continue  # about the whole notebook: a comment in its first cell would not suppress it
             # in one Python text (a .py file, jupyterlab-lsp's joined cells) a cell comment is not the cell's
-            actions.extend(suppression_actions(uri, published.text, published.lines, finding, diagnostic, encode,
-                                               cell_action=in_notebook))
+            actions.extend(
+                suppression_actions(
+                    uri, published.text, published.lines, finding, diagnostic, encode, cell_action=in_notebook
+                )
+            )
         return actions
 
     return server

@@ -28,7 +28,9 @@ class ServerSettings:
         if self._forget_requested:
             self._forget_requested = False
             self._resolver, self._stamps = None, {}
-        stamps = {candidate: _file_stamp(candidate) for candidate in self._candidates(Path(os.path.abspath(path.parent)))}
+        stamps = {
+            candidate: _file_stamp(candidate) for candidate in self._candidates(Path(os.path.abspath(path.parent)))
+        }
         if any(candidate in self._stamps and self._stamps[candidate] != stamp for candidate, stamp in stamps.items()):
             self._resolver, self._stamps = None, {}
         self._stamps.update(stamps)

@@ -15,7 +15,7 @@ import libcst as cst
 
 from nblint.core.code.cstwalk import walk_code
 from nblint.core.code.facts import Facts, ValueSource
-from nblint.core.code.symbols import UNKNOWN, SymbolTable, binding_names, literal_number, safe_binary, walk
+from nblint.core.code.symbols import UNKNOWN, SymbolTable, binding_names, literal_number, safe_binary
 
 _SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.ClassDef)
 _STATEMENT_NODES = (cst.SimpleStatementLine, cst.If, cst.For, cst.While, cst.With, cst.Try, cst.TryStar, cst.Match)
@@ -78,8 +78,22 @@ class ScopeTracker(cst.BatchableCSTVisitor):
         return names
 
 
-_BINDING_KINDS = frozenset((cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.CompFor, cst.AsName,
-                            cst.NamedExpr, cst.FunctionDef, cst.ClassDef, cst.ImportAlias, cst.Global, cst.Param))
+_BINDING_KINDS = frozenset(
+    (
+        cst.AssignTarget,
+        cst.AnnAssign,
+        cst.AugAssign,
+        cst.For,
+        cst.CompFor,
+        cst.AsName,
+        cst.NamedExpr,
+        cst.FunctionDef,
+        cst.ClassDef,
+        cst.ImportAlias,
+        cst.Global,
+        cst.Param,
+    )
+)
 
 
 def _bound_names(scope: cst.CSTNode) -> set[str]:
@@ -127,8 +141,13 @@ def _bound_names(scope: cst.CSTNode) -> set[str]:
 class CodeContext:
     """Handed to every code rule of one notebook."""
 
-    def __init__(self, module: cst.Module | None, notebook_dir: Path | None = None,
-                 live: "ValueSource | None" = None, magic_lines: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        module: cst.Module | None,
+        notebook_dir: Path | None = None,
+        live: "ValueSource | None" = None,
+        magic_lines: Sequence[str] = (),
+    ) -> None:
         self.symbols = SymbolTable(module)
         # The kernel's namespace under the guard (nblint.core.code.facts); None for static runs.
         self.live = live
@@ -255,8 +274,12 @@ class CodeContext:
             return safe_binary(node.operator, left, right)
         if isinstance(node, cst.Call) and self.live is not None and self.is_builtin(node.func, "len"):
             # len(rows) of a live list, frame or array: its length, read without running user code
-            if len(node.args) == 1 and node.args[0].keyword is None and not node.args[0].star \
-                    and isinstance(node.args[0].value, cst.Name):
+            if (
+                len(node.args) == 1
+                and node.args[0].keyword is None
+                and not node.args[0].star
+                and isinstance(node.args[0].value, cst.Name)
+            ):
                 facts = self.live_facts(node.args[0].value.value)
                 if facts is not None and facts.length is not None:
                     return facts.length

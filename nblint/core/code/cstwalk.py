@@ -140,11 +140,32 @@ def visit_batched(node: cst.CSTNode, visitors: Sequence[cst.BatchableCSTVisitor]
 
 # Layout tokens: whitespace, comments, and punctuation/operator tokens that hold only whitespace. Over half
 # of a tree's nodes; a batched visit skips them when no visitor asks for any of them (it cannot tell).
-_WHITESPACE = (cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.EmptyLine,
-               cst.Newline, cst.Comment)
-_TOKENS = (cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.LeftParen, cst.RightParen,
-           cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
-           cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseAugOp, cst.BaseUnaryOp)
+_WHITESPACE = (
+    cst.SimpleWhitespace,
+    cst.ParenthesizedWhitespace,
+    cst.TrailingWhitespace,
+    cst.EmptyLine,
+    cst.Newline,
+    cst.Comment,
+)
+_TOKENS = (
+    cst.Comma,
+    cst.Dot,
+    cst.Colon,
+    cst.Semicolon,
+    cst.AssignEqual,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseAugOp,
+    cst.BaseUnaryOp,
+)
 
 
 @functools.lru_cache(maxsize=None)
@@ -262,10 +283,14 @@ def _walk_with(root: cst.CSTNode, methods: Mapping[str, list[VisitorMethod]]) ->
                 field: (methods.get(f"visit_{name}_{field}", ()), methods.get(f"leave_{name}_{field}", ()))
                 for field in fields
             }
-            if not any(v or l for v, l in field_methods.values()):
+            if not any(visit or leave for visit, leave in field_methods.values()):
                 field_methods = None
-        plan = plans[kind] = (methods.get(f"visit_{name}", ()), methods.get(f"leave_{name}", ()),
-                              tuple(reversed(fields)), field_methods)
+        plan = plans[kind] = (
+            methods.get(f"visit_{name}", ()),
+            methods.get(f"leave_{name}", ()),
+            tuple(reversed(fields)),
+            field_methods,
+        )
         return plan
 
     def enters_for(kind: type) -> bool:

@@ -35,10 +35,14 @@ _ASSIGNED_MAGIC = re.compile(r"^(\s*)(?=\S)([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w
 # `x = %time expr` they give way to spaces. `%timeit`'s options: -n<N> -r<R> -p<P> (attached or not),
 # -t -c -q -o.
 _TIMED_LINE = re.compile(r"^(\s*)(?=\S)(%(?:time|timeit)(?:\s+-(?:[nrp]\s*\d+|[tcqo]))*\s+)(?=\S)(.*)$")
-_TIMED_ASSIGNED = re.compile(r"^(\s*)(?=\S)([A-Za-z_]\w*\s*=\s*)(%(?:time|timeit)(?:\s+-(?:[nrp]\s*\d+|[tcqo]))*\s+)(?=\S)(.*)$")
+_TIMED_ASSIGNED = re.compile(
+    r"^(\s*)(?=\S)([A-Za-z_]\w*\s*=\s*)(%(?:time|timeit)(?:\s+-(?:[nrp]\s*\d+|[tcqo]))*\s+)(?=\S)(.*)$"
+)
 # A compound statement cannot follow `pass;`: such a line is masked whole, as before.
 _COMPOUND = re.compile(r"(?:for|while|if|with|def|class|try|async|match|elif|else|except|finally)\b|@")
-_AUTOMAGIC_LINE = re.compile(rf"^(\s*)(?=\S)(?:{_AUTOMAGICS})(?:\s+(?![=(\[,:]|\.\w|(?:in|is|and|or|if|for|not)\b)\S.*)?\s*$")
+_AUTOMAGIC_LINE = re.compile(
+    rf"^(\s*)(?=\S)(?:{_AUTOMAGICS})(?:\s+(?![=(\[,:]|\.\w|(?:in|is|and|or|if|for|not)\b)\S.*)?\s*$"
+)
 
 
 # IPython's classic and IPython prompt strippers (IPython.core.inputtransformer2): a cell is a pasted
@@ -57,7 +61,7 @@ def strip_prompts(lines: list[str]) -> tuple[list[str], list[int]]:
     # IPython drops leading blank lines before it looks for prompts
     start = next((number for number, line in enumerate(lines) if line.strip()), len(lines))
     for first, any_prompt in ((_CLASSIC_FIRST, _CLASSIC_ANY), (_IPYTHON_ANY, _IPYTHON_ANY)):
-        head = lines[start:start + 2]
+        head = lines[start : start + 2]
         if not head or not (first.match(head[0]) or (len(head) > 1 and any_prompt.match(head[1]))):
             continue
         stripped = []

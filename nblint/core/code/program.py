@@ -96,8 +96,13 @@ class Program:
             for code_cell in self.cells:
                 where = code_cell.parsed.positions().get(node)
                 if where is not None:
-                    return (code_cell, where.start.line, where.start.column + 1 + code_cell.column_shift(where.start.line),
-                            where.end.line, where.end.column + 1 + code_cell.column_shift(where.end.line))
+                    return (
+                        code_cell,
+                        where.start.line,
+                        where.start.column + 1 + code_cell.column_shift(where.start.line),
+                        where.end.line,
+                        where.end.column + 1 + code_cell.column_shift(where.end.line),
+                    )
             raise KeyError(f"{type(node).__name__} node is not in any cell of the program")
         if self._positions is None:
             from libcst.metadata import MetadataWrapper, PositionProvider
@@ -177,7 +182,9 @@ def prepare_source(source: str) -> PreparedCell:
         lines, prompts = strip_prompts(lines)
         masked, found = mask_lines(lines)
         for number, original in found:
-            magics.append((number, len(original) - len(original.lstrip()) + 1 + dedent + prompts[number], original.strip()))
+            magics.append(
+                (number, len(original) - len(original.lstrip()) + 1 + dedent + prompts[number], original.strip())
+            )
         if found or any(prompts):
             text = "\n".join(masked) + "\n"
             error = _syntax_error(text)
@@ -186,15 +193,23 @@ def prepare_source(source: str) -> PreparedCell:
         if error is not None:
             if any(statement.header for statement in oversized):
                 # `if True:` in place of `except (...huge...):`, say: the error may be ours, not the cell's
-                return PreparedCell(None, dedent, tuple(magics), oversized=oversized, whole_cell_aside=True,
-                                    screened=screened)
+                return PreparedCell(
+                    None, dedent, tuple(magics), oversized=oversized, whole_cell_aside=True, screened=screened
+                )
             line, column, message, _ = error
             if column:
                 column += dedent + (prompts[line - 1] if 0 < line <= len(prompts) else 0)
-            return PreparedCell(None, dedent, tuple(magics), (line, column, message), oversized=oversized,
-                                screened=screened)
-    return PreparedCell(text, dedent, tuple(magics), prompts=tuple(prompts) if any(prompts) else (),
-                        oversized=oversized, screened=screened)
+            return PreparedCell(
+                None, dedent, tuple(magics), (line, column, message), oversized=oversized, screened=screened
+            )
+    return PreparedCell(
+        text,
+        dedent,
+        tuple(magics),
+        prompts=tuple(prompts) if any(prompts) else (),
+        oversized=oversized,
+        screened=screened,
+    )
 
 
 def _place(prepared: PreparedCell, cell: Cell, notebook: Notebook, program: Program) -> CodeCell | None:
@@ -210,7 +225,9 @@ def _place(prepared: PreparedCell, cell: Cell, notebook: Notebook, program: Prog
         if not prepared.oversized:
             program.set_aside.append(SetAside(cell, [], prepared.dedent))
         set_aside = program.set_aside[-1]
-        set_aside.statements += screen(prepared.screened, every=True)  # for NB102: its literals, counted as the screen does
+        set_aside.statements += screen(
+            prepared.screened, every=True
+        )  # for NB102: its literals, counted as the screen does
         set_aside.whole_cell = set_aside.over_budget = True
         return None
     if prepared.error is not None:
@@ -218,8 +235,9 @@ def _place(prepared: PreparedCell, cell: Cell, notebook: Notebook, program: Prog
         program.syntax_errors.append(SyntaxProblem(cell, line, column, message))
     if prepared.text is None:
         return None
-    return CodeCell(cell, prepared.text, line_count=prepared.text.count("\n"), dedent=prepared.dedent,
-                    prompts=prepared.prompts)
+    return CodeCell(
+        cell, prepared.text, line_count=prepared.text.count("\n"), dedent=prepared.dedent, prompts=prepared.prompts
+    )
 
 
 def _libcst_accepts(text: str) -> bool:

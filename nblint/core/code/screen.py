@@ -51,8 +51,18 @@ def _tokens(blanks: str, run: str, newline: str) -> re.Pattern:
     """Group numbers are what `lastindex` dispatches on; a group that cannot match here is `(?!)`. The
     last alternative takes any other character (a vertical tab, a stray `$`), so the scan never stops early."""
     return re.compile(
-        blanks + "(?:(" + _STRING + r")|(#[^\n]*)|(" + run + r")|([^\W\d]\w*)|(" + _NUMBER + r")|(\\\r?\n)|("
-        + newline + r")|([\[({])|([\])}])|(,)|(" + _OPERATORS + r")|(.))"
+        blanks
+        + "(?:("
+        + _STRING
+        + r")|(#[^\n]*)|("
+        + run
+        + r")|([^\W\d]\w*)|("
+        + _NUMBER
+        + r")|(\\\r?\n)|("
+        + newline
+        + r")|([\[({])|([\])}])|(,)|("
+        + _OPERATORS
+        + r")|(.))"
     )
 
 
@@ -61,11 +71,40 @@ def _token_patterns() -> tuple[re.Pattern, re.Pattern]:
     """(at depth 0, inside brackets): inside brackets newlines are blanks and runs apply; at depth 0 a
     newline ends the statement. Compiled on first use (6 ms), as most runs scan no cell."""
     return _tokens(r"[ \t\f]*", "(?!)", r"\r?\n"), _tokens(r"\s*", _RUN, "(?!)")
+
+
 STRING, COMMENT, RUN, NAME, NUMBER, CONTINUATION, NEWLINE, OPEN, CLOSE, COMMA, OPERATOR, OTHER = range(1, 13)
 
 _CHAIN_OPERATORS = {"+", "-", "*", "/", "//", "%", "@", "**", "<<", ">>", "&", "|", "^", "and", "or"}
-_CHAIN_BREAKS = {",", ";", ":", "=", ":=", "if", "else", "for", "in", "lambda", "return", "yield", "not", "is",
-                 "<", ">", "==", "!=", "<=", ">=", "await", "assert", "del", "from", "import", "as", "with"}
+_CHAIN_BREAKS = {
+    ",",
+    ";",
+    ":",
+    "=",
+    ":=",
+    "if",
+    "else",
+    "for",
+    "in",
+    "lambda",
+    "return",
+    "yield",
+    "not",
+    "is",
+    "<",
+    ">",
+    "==",
+    "!=",
+    "<=",
+    ">=",
+    "await",
+    "assert",
+    "del",
+    "from",
+    "import",
+    "as",
+    "with",
+}
 _KEYWORDS = frozenset(keyword.kwlist) - {"True", "False", "None"}
 _KIND = {"[": "list", "(": "tuple", "{": "set"}
 
@@ -143,9 +182,26 @@ def needs_screen(text: str) -> bool:
 class _Frame:
     """An open bracket (or the statement itself, at the bottom of the stack)."""
 
-    __slots__ = ("opener", "start", "literal", "opened_at_element", "commas", "items", "trailing_comma", "colon",
-                 "unsure", "absorbed", "inner", "pending", "element_start", "chain", "trail", "after_dot",
-                 "value_end", "last_string")
+    __slots__ = (
+        "opener",
+        "start",
+        "literal",
+        "opened_at_element",
+        "commas",
+        "items",
+        "trailing_comma",
+        "colon",
+        "unsure",
+        "absorbed",
+        "inner",
+        "pending",
+        "element_start",
+        "chain",
+        "trail",
+        "after_dot",
+        "value_end",
+        "last_string",
+    )
 
     def __init__(self, opener: str, start: int, literal: bool, opened_at_element: bool) -> None:
         self.opener = opener
@@ -327,8 +383,14 @@ def _emit(literal: tuple[str, int, int], statement: _Statement) -> None:
         statement.literals.append(literal)
 
 
-def _finish(statement: _Statement, end: int, text: str, found: list[Oversized], every: bool = False,
-            sizes: list[int] | None = None) -> None:
+def _finish(
+    statement: _Statement,
+    end: int,
+    text: str,
+    found: list[Oversized],
+    every: bool = False,
+    sizes: list[int] | None = None,
+) -> None:
     if sizes is not None:
         sizes.append(statement.tokens)
     if every and statement.literals:

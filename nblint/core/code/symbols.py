@@ -36,8 +36,12 @@ class SymbolTable:
         self._statement: tuple[int, bool] = (0, False)
         if module is not None:
             for index, statement in enumerate(module.body):
-                self._statement = (index, isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-                                   and isinstance(statement.body[0], (cst.Assign, cst.AugAssign, cst.AnnAssign)))
+                self._statement = (
+                    index,
+                    isinstance(statement, cst.SimpleStatementLine)
+                    and len(statement.body) == 1
+                    and isinstance(statement.body[0], (cst.Assign, cst.AugAssign, cst.AnnAssign)),
+                )
                 self._collect(statement)
 
     # -- building ------------------------------------------------------------------------------
@@ -135,8 +139,10 @@ class SymbolTable:
             self._bind(target.value, value if value is not None else _NON_CONSTANT)
         elif isinstance(target, (cst.Tuple, cst.List)):
             values = value.elements if isinstance(value, (cst.Tuple, cst.List)) else None
-            if values is not None and len(values) == len(target.elements) and not any(
-                isinstance(e, cst.StarredElement) for e in (*values, *target.elements)
+            if (
+                values is not None
+                and len(values) == len(target.elements)
+                and not any(isinstance(e, cst.StarredElement) for e in (*values, *target.elements))
             ):
                 for element, element_value in zip(target.elements, values):
                     self._bind_target(element.value, element_value.value)
@@ -299,7 +305,11 @@ def safe_binary(op: cst.BaseBinaryOp, left: Any, right: Any) -> Any:
         if isinstance(left, tuple) and isinstance(right, tuple):
             return left + right
         return UNKNOWN
-    if not (isinstance(left, numbers) and isinstance(right, numbers)) or isinstance(left, bool) or isinstance(right, bool):
+    if (
+        not (isinstance(left, numbers) and isinstance(right, numbers))
+        or isinstance(left, bool)
+        or isinstance(right, bool)
+    ):
         return UNKNOWN
     try:
         if isinstance(op, cst.Subtract):

@@ -43,7 +43,9 @@ def load_json(text: str) -> Any:
         if "integer string conversion" not in str(exc):
             raise
     limit = getattr(sys, "get_int_max_str_digits", lambda: 0)() or 1_000_000_000  # 0: no limit
-    data = json.loads(text, parse_int=lambda digits: _Digits(digits) if len(digits.lstrip("-")) > limit else int(digits))
+    data = json.loads(
+        text, parse_int=lambda digits: _Digits(digits) if len(digits.lstrip("-")) > limit else int(digits)
+    )
     found = _find(data, lambda value: isinstance(value, _Digits))
     path, value = found if found is not None else ((), "")
     raise TooBigInteger(path, len(value.lstrip("-")))

@@ -15,8 +15,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from nblint.core.read.files import read_regular_bytes
 from nblint.core.read import jsonload, schema
+from nblint.core.read.files import read_regular_bytes
 from nblint.core.read.jsonlocator import locate_lines, path_deeper_than
 
 # git writes conflict markers at the start of a line: "<<<<<<< HEAD", "=======", ">>>>>>> branch".
@@ -200,7 +200,9 @@ def parse_notebook(path: Path, raw: bytes) -> Notebook:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise Unreadable(
-            "NB002", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}, line {line}), not a notebook", line
+            "NB002",
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}, line {line}), not a notebook",
+            line,
         ) from None
 
     start = _CONFLICT_START.search(text)
@@ -208,7 +210,7 @@ def parse_notebook(path: Path, raw: bytes) -> Notebook:
         line = text.count("\n", 0, start.start()) + 1
         raise Unreadable(
             "NB003",
-            f"unresolved merge conflict: marker '{text[start.start():start.start() + 7]}' at line {line}; "
+            f"unresolved merge conflict: marker '{text[start.start() : start.start() + 7]}' at line {line}; "
             "resolve it (nbdime's `nbdime mergetool` understands notebooks), then commit",
             line,
             1,
@@ -219,12 +221,16 @@ def parse_notebook(path: Path, raw: bytes) -> Notebook:
     try:
         data = jsonload.load_json(text)
     except json.JSONDecodeError as exc:
-        raise Unreadable("NB002", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", exc.lineno, exc.colno) from None
+        raise Unreadable(
+            "NB002", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", exc.lineno, exc.colno
+        ) from None
     except jsonload.TooBigInteger as exc:
         raise Unreadable(
-            "NB002", f"an integer of {exc.digits:,} digits at {schema.format_path(exc.path)} is over Python's limit of "
+            "NB002",
+            f"an integer of {exc.digits:,} digits at {schema.format_path(exc.path)} is over Python's limit of "
             f"{sys.get_int_max_str_digits():,} digits for reading integers, so Jupyter cannot open this notebook; "
-            "store the value as a string", _line_of_path(text, exc.path),
+            "store the value as a string",
+            _line_of_path(text, exc.path),
         ) from None
     except RecursionError:
         too_deep = path_deeper_than(text, jsonload.MAX_DEPTH)
@@ -260,9 +266,7 @@ def parse_notebook(path: Path, raw: bytes) -> Notebook:
             schema_error = schema.first_error(data, fallback=problem)
 
     if cells is None:
-        cells = [
-            _make_cell(index, cell, ("cells", index), "source") for index, cell in enumerate(data["cells"])
-        ]
+        cells = [_make_cell(index, cell, ("cells", index), "source") for index, cell in enumerate(data["cells"])]
     notebook = Notebook(path, text, data, major, cells)
     if schema_error is not None:
         message, json_path = schema_error
@@ -272,7 +276,8 @@ def parse_notebook(path: Path, raw: bytes) -> Notebook:
 
 def _too_deep(text: str, path: tuple) -> Unreadable:
     return Unreadable(
-        "NB004", f"JSON nested more than {jsonload.MAX_DEPTH:,} levels deep at {schema.format_path(path)}: Python's json "
+        "NB004",
+        f"JSON nested more than {jsonload.MAX_DEPTH:,} levels deep at {schema.format_path(path)}: Python's json "
         "reader, which Jupyter uses, gives up near 1,000 levels, so Jupyter cannot open this notebook",
         _line_of_path(text, path),
     )

@@ -93,8 +93,11 @@ def quick_check(data: dict) -> Problem | None:
             if not isinstance(outputs, list):
                 return ("'outputs' is not a list", path + ("outputs",))
             for j, output in enumerate(outputs):
-                if not isinstance(output, dict) or not isinstance(output.get("output_type"), str) \
-                        or output["output_type"] not in _OUTPUT_KEYS:
+                if (
+                    not isinstance(output, dict)
+                    or not isinstance(output.get("output_type"), str)
+                    or output["output_type"] not in _OUTPUT_KEYS
+                ):
                     return ("unknown output_type", path + ("outputs", j))
                 needed = _OUTPUT_KEYS[output["output_type"]]
                 if needed - set(output):
@@ -128,7 +131,7 @@ def format_path(path: tuple, keep: int = 8) -> str:
     if not path:
         return "the top level"
     if len(path) > keep:
-        head, tail = path[: keep // 2], path[-(keep // 2):]
+        head, tail = path[: keep // 2], path[-(keep // 2) :]
         return f"{format_path(head)}...{format_path(tail)}"
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 

@@ -12,9 +12,9 @@ from typing import Any, Mapping, Sequence
 import libcst as cst
 
 from nblint.core.findings import Finding
+from nblint.integrations.doctor import probes
 from nblint.rules import ALL_RULES
 from nblint.rules.machine.facts import ImportFact, KernelFacts, NotebookFacts
-from nblint.integrations.doctor import probes
 
 
 def kernelspecs() -> dict[str, KernelFacts]:
@@ -25,8 +25,13 @@ def kernelspecs() -> dict[str, KernelFacts]:
     for name, entry in KernelSpecManager().get_all_specs().items():
         spec, folder = entry.get("spec", {}), entry.get("resource_dir", "")
         env = {str(k): str(v) for k, v in (spec.get("env") or {}).items()}
-        found[name] = KernelFacts(name, os.path.join(folder, "kernel.json"), list(spec.get("argv") or []),
-                                  str(spec.get("language") or ""), env)
+        found[name] = KernelFacts(
+            name,
+            os.path.join(folder, "kernel.json"),
+            list(spec.get("argv") or []),
+            str(spec.get("language") or ""),
+            env,
+        )
     return found
 
 
@@ -91,9 +96,14 @@ def _startup_folder(kernel: KernelFacts, environ: dict) -> str | None:
         elif word == "--profile" and index + 1 < len(kernel.argv):
             profile = kernel.argv[index + 1]
     folder = os.path.join(base, f"profile_{profile}", "startup")
-    configs = [os.path.join(base, f"profile_{profile}", name) for name in ("ipython_config.py", "ipython_kernel_config.py")]
+    configs = [
+        os.path.join(base, f"profile_{profile}", name) for name in ("ipython_config.py", "ipython_kernel_config.py")
+    ]
     has_files = os.path.isdir(folder) and any(name.endswith((".py", ".ipy")) for name in os.listdir(folder))
-    has_extensions = any(os.path.isfile(path) and "extensions" in open(path, encoding="utf-8", errors="replace").read() for path in configs)
+    has_extensions = any(
+        os.path.isfile(path) and "extensions" in open(path, encoding="utf-8", errors="replace").read()
+        for path in configs
+    )
     return folder if has_files or has_extensions else None
 
 
@@ -154,12 +164,28 @@ def _to_finding(report, rule, path: str, notebook=None) -> Finding:
             json_line = notebook.source_json_line(cell, report.line)
         elif report.json_path is not None:
             json_line = notebook.json_line(report.json_path)
-    return Finding(rule.code, rule.name, report.message, report.severity or rule.severity, path, cell=report.cell,
-                   cell_id=cell_id, line=report.line, column=report.column, json_line=json_line, fix=report.fix)
+    return Finding(
+        rule.code,
+        rule.name,
+        report.message,
+        report.severity or rule.severity,
+        path,
+        cell=report.cell,
+        cell_id=cell_id,
+        line=report.line,
+        column=report.column,
+        json_line=json_line,
+        fix=report.fix,
+    )
 
 
-def diagnose(notebooks: Sequence[Path], enabled: frozenset[str], options: Mapping[str, Any],
-             kernel_names: Sequence[str] = (), start: bool = False) -> list[Finding]:
+def diagnose(
+    notebooks: Sequence[Path],
+    enabled: frozenset[str],
+    options: Mapping[str, Any],
+    kernel_names: Sequence[str] = (),
+    start: bool = False,
+) -> list[Finding]:
     from nblint.core.read.notebook import read_notebook
 
     installed = kernelspecs()
@@ -201,8 +227,15 @@ def diagnose(notebooks: Sequence[Path], enabled: frozenset[str], options: Mappin
             for command in install_commands(notebook):
                 if command.origin != "magic" and not command.runs_in_kernel and command.tool == "pip":
                     word = "python" if command.invoked_as.startswith("python") else "pip"
-                    facts.commands.append({"cell": command.cell, "line": command.line, "column": command.column,
-                                           "word": word, "source": command.source})
+                    facts.commands.append(
+                        {
+                            "cell": command.cell,
+                            "line": command.line,
+                            "column": command.column,
+                            "word": word,
+                            "source": command.source,
+                        }
+                    )
             cwd = str(Path(notebook.path).resolve().parent)
             from nblint.integrations.doctor.pins import project_pins
 
@@ -216,7 +249,9 @@ def diagnose(notebooks: Sequence[Path], enabled: frozenset[str], options: Mappin
                 crash_timeout = float(options.get("import-timeout", 60))
                 todo = [f for f in facts.imports if f.found and f.module not in stdlib]
                 with ThreadPoolExecutor(max_workers=4) as pool:
-                    probe = functools.partial(_crash_probe, kernel.interpreter, crash_timeout, _kernel_environ(kernel), cwd)
+                    probe = functools.partial(
+                        _crash_probe, kernel.interpreter, crash_timeout, _kernel_environ(kernel), cwd
+                    )
                     results = list(pool.map(probe, todo))
                 for fact, result in zip(todo, results):
                     fact.crash = result

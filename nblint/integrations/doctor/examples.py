@@ -28,9 +28,15 @@ def _script(path: Path, text: str) -> None:
 
 def build(machine: dict[str, Any], folder: Path) -> dict[str, str]:
     """Write the machine under folder; returns the environment variables Jupyter must run with."""
-    places = {"python": sys.executable, "missing": str(folder / "gone" / "bin" / "python"), "tmp": str(folder),
-              "bin": str(folder / "bin"), "ipythondir": str(folder / "ipython"), "venvbin": str(folder / "venv" / "bin"),
-              "venv": str(folder / "venv" / "bin" / "python")}
+    places = {
+        "python": sys.executable,
+        "missing": str(folder / "gone" / "bin" / "python"),
+        "tmp": str(folder),
+        "bin": str(folder / "bin"),
+        "ipythondir": str(folder / "ipython"),
+        "venvbin": str(folder / "venv" / "bin"),
+        "venv": str(folder / "venv" / "bin" / "python"),
+    }
     (folder / "bin").mkdir(parents=True, exist_ok=True)
     (folder / "notes.txt").write_text("not a program\n", encoding="utf-8")
     text = json.dumps(machine)

@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 from nblint.rules.machine.facts import Pin
 
@@ -65,7 +66,9 @@ def project_pins(folder: Path) -> list[Pin]:
                 table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError):
                 table = {}
-            dependencies = table.get("project", {}).get("dependencies", []) if isinstance(table.get("project"), dict) else []
+            dependencies = (
+                table.get("project", {}).get("dependencies", []) if isinstance(table.get("project"), dict) else []
+            )
             lines = pyproject.read_text(encoding="utf-8").splitlines()
             for dependency in dependencies if isinstance(dependencies, list) else []:
                 if isinstance(dependency, str):

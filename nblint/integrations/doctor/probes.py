@@ -10,7 +10,7 @@ from typing import Mapping, Sequence
 
 from nblint.rules.machine.facts import Probe
 
-INTERPRETER = r'''
+INTERPRETER = r"""
 import json, os, platform, sys
 import importlib.util
 args = json.loads(sys.argv[1])
@@ -41,14 +41,21 @@ out["marker_environment"] = {
     "python_version": ".".join(platform.python_version_tuple()[:2]), "sys_platform": sys.platform,
 }
 print(json.dumps(out))
-'''
+"""
 
 
 def run(argv: Sequence[str], timeout: float, env: Mapping[str, str] | None = None, cwd: str | None = None) -> Probe:
     """Run argv; a JSON object on its last stdout line is the probe's data."""
     try:
-        done = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout, env=dict(env) if env else None,
-                              cwd=cwd, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            list(argv),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=dict(env) if env else None,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired:
         return Probe(False, error=f"did not finish within {timeout:g} s", timed_out=True)
     except OSError as exc:
@@ -87,8 +94,14 @@ def prefix(python: str, timeout: float, env: Mapping[str, str] | None = None) ->
     return value
 
 
-def interpreter(python: str, module: str | None, modules: Sequence[str], timeout: float,
-                env: Mapping[str, str] | None = None, cwd: str | None = None) -> Probe:
+def interpreter(
+    python: str,
+    module: str | None,
+    modules: Sequence[str],
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+) -> Probe:
     """The interpreter's facts; kernelspecs that start the same interpreter the same way share one probe."""
     key = (python, module, tuple(modules), tuple(sorted((env or {}).items())), cwd)
     with _LOCK:
@@ -106,16 +119,24 @@ def interpreter(python: str, module: str | None, modules: Sequence[str], timeout
     return event[1]
 
 
-def _interpreter(python: str, module: str | None, modules: Sequence[str], timeout: float,
-                 env: Mapping[str, str] | None = None, cwd: str | None = None) -> Probe:
+def _interpreter(
+    python: str,
+    module: str | None,
+    modules: Sequence[str],
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+) -> Probe:
     return run([python, "-c", INTERPRETER, json.dumps({"module": module, "modules": list(modules)})], timeout, env, cwd)
 
 
-def import_crash(python: str, module: str, timeout: float, env: Mapping[str, str] | None = None, cwd: str | None = None) -> Probe:
+def import_crash(
+    python: str, module: str, timeout: float, env: Mapping[str, str] | None = None, cwd: str | None = None
+) -> Probe:
     return run([python, "-c", f"import sys, os; sys.path.insert(0, os.getcwd()); import {module}"], timeout, env, cwd)
 
 
-STARTUP = r'''
+STARTUP = r"""
 import glob, json, os, sys, traceback
 folder = sys.argv[1]
 errors = []
@@ -157,7 +178,7 @@ for path in sorted(glob.glob(os.path.join(folder, "*.py")) + glob.glob(os.path.j
         lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == path]
         errors.append({"file": path, "line": lines[-1] if lines else None, "error": "%s: %s" % (type(exc).__name__, exc)})
 print(json.dumps({"errors": errors}))
-'''
+"""
 
 
 def startup(python: str, folder: str, timeout: float, env: Mapping[str, str] | None = None) -> Probe:

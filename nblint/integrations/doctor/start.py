@@ -35,7 +35,9 @@ def start_kernel(kernel: KernelFacts, timeout: float) -> StartResult:
                     return StartResult(time.monotonic() - began, timeout)
                 except RuntimeError:
                     continue
-            return StartResult(None, timeout, f"did not answer kernel_info within {timeout:g} s (jupyter_server gives a kernel 60 s)")
+            return StartResult(
+                None, timeout, f"did not answer kernel_info within {timeout:g} s (jupyter_server gives a kernel 60 s)"
+            )
         finally:
             client.stop_channels()
             try:

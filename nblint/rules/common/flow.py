@@ -43,11 +43,43 @@ EXIT_BUILTINS = ("exit", "quit")
 _NAMESPACE_CALLS = ("exec", "eval", "globals", "locals", "vars", "setattr", "delattr", "__import__")
 
 # Builtins that never change what they are given: passing a name to them is not a way to update it.
-READ_ONLY_BUILTINS = frozenset((
-    "len", "int", "float", "str", "bool", "abs", "round", "ord", "chr", "hash", "sum", "pow",
-    "print", "repr", "format", "isinstance", "type", "id", "min", "max", "sorted",
-    "list", "tuple", "set", "frozenset", "dict", "range", "enumerate", "zip", "divmod", "hex", "bin", "oct",
-))
+READ_ONLY_BUILTINS = frozenset(
+    (
+        "len",
+        "int",
+        "float",
+        "str",
+        "bool",
+        "abs",
+        "round",
+        "ord",
+        "chr",
+        "hash",
+        "sum",
+        "pow",
+        "print",
+        "repr",
+        "format",
+        "isinstance",
+        "type",
+        "id",
+        "min",
+        "max",
+        "sorted",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "dict",
+        "range",
+        "enumerate",
+        "zip",
+        "divmod",
+        "hex",
+        "bin",
+        "oct",
+    )
+)
 
 _RAISE_WHEN_EMPTY = {"popleft", "popitem", "get_nowait", "__next__", "send"}
 
@@ -332,10 +364,14 @@ class ControlStack:
                     passed_parts -= 1
                 elif isinstance(node, (cst.Try, cst.TryStar)) and node.handlers:
                     return True
-            elif kind == WITH and isinstance(node, cst.With) and any(
-                isinstance(item.item, cst.Call)
-                and self.context.qualified_name(item.item.func) == "contextlib.suppress"
-                for item in node.items
+            elif (
+                kind == WITH
+                and isinstance(node, cst.With)
+                and any(
+                    isinstance(item.item, cst.Call)
+                    and self.context.qualified_name(item.item.func) == "contextlib.suppress"
+                    for item in node.items
+                )
             ):
                 return True
         return False

@@ -30,20 +30,73 @@ _CONDA_TOOLS = {"conda", "mamba", "micromamba"}
 
 # pip options that take a value (the value is the next word unless written `--opt=value`).
 _PIP_VALUE_OPTIONS = {
-    "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root",
-    "--src", "--upgrade-strategy", "--platform", "--python-version", "--implementation", "--abi",
-    "--progress-bar", "--log", "--log-file", "--local-log", "--proxy", "--retries", "--timeout",
-    "--exists-action", "--trusted-host", "--cert", "--client-cert", "--cache-dir", "--global-option",
-    "--install-option", "--config-settings", "-C", "--no-binary", "--only-binary", "--report",
-    "--root-user-action", "--python", "--use-feature", "--use-deprecated", "--keyring-provider", "-b",
-    "--build", "--build-dir", "--group",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "-t",
+    "--target",
+    "--prefix",
+    "--root",
+    "--src",
+    "--upgrade-strategy",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--progress-bar",
+    "--log",
+    "--log-file",
+    "--local-log",
+    "--proxy",
+    "--retries",
+    "--timeout",
+    "--exists-action",
+    "--trusted-host",
+    "--cert",
+    "--client-cert",
+    "--cache-dir",
+    "--global-option",
+    "--install-option",
+    "--config-settings",
+    "-C",
+    "--no-binary",
+    "--only-binary",
+    "--report",
+    "--root-user-action",
+    "--python",
+    "--use-feature",
+    "--use-deprecated",
+    "--keyring-provider",
+    "-b",
+    "--build",
+    "--build-dir",
+    "--group",
     # handled specially below, listed so that the value is never read as a package
-    "-r", "--requirement", "-c", "--constraint", "-e", "--editable",
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-e",
+    "--editable",
 }
 _PIP_SHORT_WITH_VALUE = set("iftCbrce")
 _CONDA_VALUE_OPTIONS = {
-    "-c", "--channel", "-n", "--name", "-p", "--prefix", "--file", "--repodata-fn", "--solver",
-    "--experimental-solver", "--subdir", "--platform", "--revision", "--override-frozen",
+    "-c",
+    "--channel",
+    "-n",
+    "--name",
+    "-p",
+    "--prefix",
+    "--file",
+    "--repodata-fn",
+    "--solver",
+    "--experimental-solver",
+    "--subdir",
+    "--platform",
+    "--revision",
+    "--override-frozen",
 }
 _CONDA_SHORT_WITH_VALUE = set("cnp")
 
@@ -176,7 +229,7 @@ def magic_shell_text(text: str) -> tuple[str, str | None] | None:
     magic = _LINE_MAGIC.match(body) or _AUTOMAGIC.match(body)
     if magic:
         # %pip runs `python -m pip <rest>` through the shell; anything after `&&` is plain shell.
-        return body[magic.end():], magic.group(1)
+        return body[magic.end() :], magic.group(1)
     if body.startswith("!"):
         return body.lstrip("!"), None
     return None
@@ -210,8 +263,21 @@ def _commands_in(
             continue
         action, arguments, packages, constrained, other_env, kernel_prefix = command
         commands.append(
-            InstallCommand(cell, line, column, source.strip(), origin, tool, invoked_as, in_kernel or kernel_prefix,
-                           action, arguments, packages, constrained, other_env)
+            InstallCommand(
+                cell,
+                line,
+                column,
+                source.strip(),
+                origin,
+                tool,
+                invoked_as,
+                in_kernel or kernel_prefix,
+                action,
+                arguments,
+                packages,
+                constrained,
+                other_env,
+            )
         )
     return commands
 
@@ -295,9 +361,9 @@ def installer(words: list[str]) -> tuple[str, str, bool, list[str]] | None:
     head = words[index]
     base = re.split(r"[\\/]", head)[-1]
     if _PIP_EXE.match(base):
-        return "pip", base, False, words[index + 1:]
+        return "pip", base, False, words[index + 1 :]
     if base.lower() in _CONDA_TOOLS:
-        return base.lower(), base, False, words[index + 1:]
+        return base.lower(), base, False, words[index + 1 :]
     kernel_python = bool(_KERNEL_PYTHON.match(head))
     if kernel_python or _PYTHON_EXE.match(base):
         position = index + 1
@@ -305,9 +371,9 @@ def installer(words: list[str]) -> tuple[str, str, bool, list[str]] | None:
             position += 1
         if position < len(words):
             if words[position] == "-mpip":
-                return "pip", f"{head} -m pip", kernel_python, words[position + 1:]
+                return "pip", f"{head} -m pip", kernel_python, words[position + 1 :]
             if words[position] == "-m" and position + 1 < len(words) and words[position + 1] == "pip":
-                return "pip", f"{head} -m pip", kernel_python, words[position + 2:]
+                return "pip", f"{head} -m pip", kernel_python, words[position + 2 :]
     return None
 
 
@@ -322,7 +388,7 @@ def _parse_arguments(tool: str, words: list[str]):
     if index >= len(words):
         return None
     action = words[index]
-    arguments = words[index + 1:]
+    arguments = words[index + 1 :]
     packages: list[Package] = []
     constrained = other_env = kernel_prefix = False
     position = 0
@@ -341,7 +407,7 @@ def _parse_arguments(tool: str, words: list[str]):
                 for offset, letter in enumerate(option[1:], start=1):
                     if letter in short_with_value:
                         option = "-" + letter
-                        value = word[offset + 1:]
+                        value = word[offset + 1 :]
                         if not value:
                             value = arguments[position] if position < len(arguments) else ""
                             position += 1
@@ -389,7 +455,11 @@ def _judge_pip(word: str) -> Package | None:
     name, at, url = word.partition(" @ ")
     if at:
         judged = _judge_url(url.strip())
-        return None if judged is None else Package(word, name.strip(), judged.pinned, judged.why, name.strip(), url=judged.url)
+        return (
+            None
+            if judged is None
+            else Package(word, name.strip(), judged.pinned, judged.why, name.strip(), url=judged.url)
+        )
     if "://" in word or re.match(r"^(?:git|hg|svn|bzr)\+", word):
         return _judge_url(word)
     if _is_local(word):
@@ -437,7 +507,7 @@ def _judge_url(url: str) -> Package | None:
             return Package(url, _short_url(url), False, "from a branch archive, which changes with every push", url=url)
         return None  # a file at a URL: a fixed artifact as far as we can tell
     try:
-        parts = urlsplit(url[vcs.end():].split("#")[0])
+        parts = urlsplit(url[vcs.end() :].split("#")[0])
     except ValueError:
         return None
     path = parts.path
@@ -483,7 +553,9 @@ def _judge_conda(word: str) -> Package | None:
 # --- versions the notebook's saved output shows ------------------------------------------------------------
 
 _INSTALLED = re.compile(r"Successfully installed ([^\n]+)")
-_SATISFIED = re.compile(r"Requirement already (?:satisfied|up-to-date): ([A-Za-z0-9._-]+)(?:\[[^\]]*\])? in [^\n]*?\(([^()\s]+)\)\s*$", re.M)
+_SATISFIED = re.compile(
+    r"Requirement already (?:satisfied|up-to-date): ([A-Za-z0-9._-]+)(?:\[[^\]]*\])? in [^\n]*?\(([^()\s]+)\)\s*$", re.M
+)
 
 
 def normalize(name: str) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nblint.core.findings import Severity
-from nblint.core.code.text import source_text
-from nblint.rules.data.spark_trace import LARGE_LIMIT, SOURCE, UNKNOWN, SparkTrace
-from nblint.rules.base import CodeRule, Invalid
 from nblint.core.code.symbols import imported_names
+from nblint.core.code.text import source_text
+from nblint.core.findings import Severity
+from nblint.rules.base import CodeRule, Invalid
+from nblint.rules.data.spark_trace import LARGE_LIMIT, SOURCE, UNKNOWN, SparkTrace
 
 _SINKS = ("toPandas", "collect")
 
@@ -101,7 +101,12 @@ class CollectToDriver(CodeRule):
         "df = spark.table('sales')\nwide = df.groupBy('shop').pivot('month').sum('amount').toPandas()\n",
     ]
     INVALID = [
-        Invalid("df = spark.read.parquet('events')\npdf = df.toPandas()\n", line=2, column=7, message="spark.read.parquet('events')"),
+        Invalid(
+            "df = spark.read.parquet('events')\npdf = df.toPandas()\n",
+            line=2,
+            column=7,
+            message="spark.read.parquet('events')",
+        ),
         Invalid("df = spark.table('events')\nrows = df.collect()\n", line=2, column=8, message="collect()"),
         # Traced across cells, through row-preserving steps.
         Invalid(
@@ -115,8 +120,12 @@ class CollectToDriver(CodeRule):
             line=1,
             column=8,
         ),
-        Invalid("rdd = sc.parallelize(range(10**9))\nsquares = rdd.map(lambda x: x * x).collect()\n", line=2, column=11),
-        Invalid("lines = sc.textFile('hdfs:///logs/*')\nfor line in lines.collect():\n    print(line)\n", line=2, column=13),
+        Invalid(
+            "rdd = sc.parallelize(range(10**9))\nsquares = rdd.map(lambda x: x * x).collect()\n", line=2, column=11
+        ),
+        Invalid(
+            "lines = sc.textFile('hdfs:///logs/*')\nfor line in lines.collect():\n    print(line)\n", line=2, column=13
+        ),
         Invalid("df = sqlContext.sql('SELECT * FROM events')\nrows = df.collect()\n", line=2),
         Invalid("df = spark.createDataFrame(pdf)\nrows = df.rdd.collect()\n", line=2),
         Invalid("pdf = spark.sql(f'SELECT * FROM {table}').toPandas()\n", line=1, column=7),
@@ -126,7 +135,9 @@ class CollectToDriver(CodeRule):
         # A limit too large to be one.
         Invalid("df = spark.table('events')\npdf = df.limit(50_000_000).toPandas()\n", line=2, column=7),
         # The limit came before a join that multiplies rows back: the receiver is what counts.
-        Invalid("df = spark.table('events')\nsmall = df.limit(10)\ndf = df.join(small, 'id')\npdf = df.toPandas()\n", line=4),
+        Invalid(
+            "df = spark.table('events')\nsmall = df.limit(10)\ndf = df.join(small, 'id')\npdf = df.toPandas()\n", line=4
+        ),
     ]
 
     def __init__(self, context, options) -> None:
@@ -217,10 +228,13 @@ def _untraced_message(receiver: cst.BaseExpression) -> str:
 
 
 def _fix(receiver: cst.BaseExpression, sink: str) -> str:
-    if isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute) and receiver.func.attr.value == "limit":
+    if (
+        isinstance(receiver, cst.Call)
+        and isinstance(receiver.func, cst.Attribute)
+        and receiver.func.attr.value == "limit"
+    ):
         receiver = receiver.func.value  # a limit too large to help: replace it
     base = source_text(receiver)
     if sink == "toPandas":
         return f"{base}.limit(10_000).toPandas()"
     return f"{base}.take(20)  # or .limit(n).collect(), or aggregate first"
-

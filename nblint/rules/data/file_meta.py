@@ -31,8 +31,16 @@ COMPRESSION_FACTOR = 4
 
 # pandas' own table (pandas.io.common.extension_to_compression), longest suffix first.
 _SUFFIXES = (
-    (".tar.gz", "tar"), (".tar.bz2", "tar"), (".tar.xz", "tar"), (".tgz", "tar"), (".tar", "tar"),
-    (".gz", "gzip"), (".bz2", "bz2"), (".zip", "zip"), (".xz", "xz"), (".zst", "zstd"),
+    (".tar.gz", "tar"),
+    (".tar.bz2", "tar"),
+    (".tar.xz", "tar"),
+    (".tgz", "tar"),
+    (".tar", "tar"),
+    (".gz", "gzip"),
+    (".bz2", "bz2"),
+    (".zip", "zip"),
+    (".xz", "xz"),
+    (".zst", "zstd"),
 )
 METHODS = frozenset({"gzip", "bz2", "zip", "xz", "zstd", "tar"})
 _LABELS = {"gzip": "gzip", "bz2": "bzip2", "zip": "zip", "xz": "xz", "zstd": "zstd", "tar": "tar"}
@@ -76,7 +84,9 @@ def decompressed_size(path: str | os.PathLike, method: str, disk_size: int) -> D
                 name, size = found
                 if size is None:
                     return Decompressed(None, f"{label} archive holding {name}, not exactly one file", True)
-                return Decompressed(size, f"zip member {name}: {_size(size)} uncompressed, by the archive's directory", True)
+                return Decompressed(
+                    size, f"zip member {name}: {_size(size)} uncompressed, by the archive's directory", True
+                )
         elif method == "gzip":
             isize = _gzip_isize(path)
             if isize is not None:
@@ -84,7 +94,9 @@ def decompressed_size(path: str | os.PathLike, method: str, disk_size: int) -> D
                 if size < disk_size:  # wrapped past 4 GiB (or incompressible data): the smallest size it can be
                     size += ((disk_size - size) // ISIZE_MODULUS + 1) * ISIZE_MODULUS
                     return Decompressed(
-                        size, f"gzip, at least {_size(size)} uncompressed (its trailer's ISIZE counts modulo 4 GiB)", True
+                        size,
+                        f"gzip, at least {_size(size)} uncompressed (its trailer's ISIZE counts modulo 4 GiB)",
+                        True,
                     )
                 note = "; the size counts modulo 4 GiB" if disk_size >= ISIZE_MODULUS // 16 else ""
                 return Decompressed(size, f"gzip, {_size(size)} uncompressed by its trailer (ISIZE{note})", True)
@@ -126,7 +138,7 @@ def _zip_member(path: str | os.PathLike) -> tuple[str, int | None] | None:
     at = tail.rfind(_EOCD)
     if at < 0 or len(tail) - at < 22:
         return None
-    (_, _, _, entries, directory_size, directory_offset, _) = struct.unpack("<HHHHIIH", tail[at + 4: at + 22])
+    (_, _, _, entries, directory_size, directory_offset, _) = struct.unpack("<HHHHIIH", tail[at + 4 : at + 22])
     if entries == 0xFFFF or directory_size == 0xFFFFFFFF or directory_offset == 0xFFFFFFFF:
         located = _zip64_directory(path, tail, at, end)
         if located is None:
@@ -146,15 +158,15 @@ def _zip_member(path: str | os.PathLike) -> tuple[str, int | None] | None:
     (_, _, _, _, _, _, _, _, uncompressed, name_length, extra_length, _, _, _, _, _) = struct.unpack(
         "<HHHHHHIIIHHHHHII", directory[4:46]
     )
-    name = directory[46: 46 + name_length].decode("utf-8", "replace")
+    name = directory[46 : 46 + name_length].decode("utf-8", "replace")
     if uncompressed == 0xFFFFFFFF:  # the size is in the zip64 extra field
-        extra = directory[46 + name_length: 46 + name_length + extra_length]
+        extra = directory[46 + name_length : 46 + name_length + extra_length]
         uncompressed = None
         position = 0
         while position + 4 <= len(extra):
-            tag, length = struct.unpack("<HH", extra[position: position + 4])
+            tag, length = struct.unpack("<HH", extra[position : position + 4])
             if tag == 1 and length >= 8:
-                uncompressed = struct.unpack("<Q", extra[position + 4: position + 12])[0]
+                uncompressed = struct.unpack("<Q", extra[position + 4 : position + 12])[0]
                 break
             position += 4 + length
         if uncompressed is None:
@@ -166,9 +178,9 @@ def _zip_member(path: str | os.PathLike) -> tuple[str, int | None] | None:
 
 def _zip64_directory(path, tail: bytes, at: int, end: int) -> tuple[int, int, int] | None:
     locator = at - 20
-    if locator < 0 or tail[locator: locator + 4] != _ZIP64_LOCATOR:
+    if locator < 0 or tail[locator : locator + 4] != _ZIP64_LOCATOR:
         return None
-    (_, record_offset, _) = struct.unpack("<IQI", tail[locator + 4: locator + 20])
+    (_, record_offset, _) = struct.unpack("<IQI", tail[locator + 4 : locator + 20])
     with open(path, "rb") as handle:
         handle.seek(record_offset)
         record = handle.read(56)

@@ -192,9 +192,14 @@ class _PathEvaluator:
 
 # Calls that open a file for reading -> the compression they undo themselves (None: the raw bytes).
 OPENERS = {
-    "io.open": None, "codecs.open": None,
-    "gzip.open": "gzip", "gzip.GzipFile": "gzip", "bz2.open": "bz2", "bz2.BZ2File": "bz2",
-    "lzma.open": "xz", "lzma.LZMAFile": "xz",
+    "io.open": None,
+    "codecs.open": None,
+    "gzip.open": "gzip",
+    "gzip.GzipFile": "gzip",
+    "bz2.open": "bz2",
+    "bz2.BZ2File": "bz2",
+    "lzma.open": "xz",
+    "lzma.LZMAFile": "xz",
 }
 _OPENER_PATH_KEYWORDS = ("file", "filename")
 
@@ -209,8 +214,12 @@ class Opened:
         self.live_path = live_path
 
 
-def opened_file(context: "CodeContext", node: cst.CSTNode | None,
-                entered: "dict[str, cst.BaseExpression] | None" = None, depth: int = 0) -> Opened | None:
+def opened_file(
+    context: "CodeContext",
+    node: cst.CSTNode | None,
+    entered: "dict[str, cst.BaseExpression] | None" = None,
+    depth: int = 0,
+) -> Opened | None:
     """What `node` opens when it is a file object: `open(path)`, `gzip.open(path)`, `Path(...).open()`,
     a notebook-level name assigned one of those, a `with ... as f` name (`entered` maps the names of
     the enclosing with-items to their expressions), or, under the guard, a live file object."""
@@ -245,7 +254,11 @@ def opened_file(context: "CodeContext", node: cst.CSTNode | None,
     qualified = context.qualified_name(func)
     if qualified in OPENERS:
         return Opened(first, OPENERS[qualified]) if first is not None else None
-    if isinstance(func, cst.Attribute) and func.attr.value == "open" and _PathEvaluator(context)._is_path_object(func.value):
+    if (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "open"
+        and _PathEvaluator(context)._is_path_object(func.value)
+    ):
         return Opened(func.value, None)  # Path("data/big.csv").open()
     return None
 
@@ -309,7 +322,9 @@ def find_local(
     """
     path = local_part(path)
     base = context.notebook_dir or Path.cwd()
-    candidates = [Path(path)] if os.path.isabs(path) else [base / path, *((base / folder) / path for folder in data_dirs)]
+    candidates = (
+        [Path(path)] if os.path.isabs(path) else [base / path, *((base / folder) / path for folder in data_dirs)]
+    )
     for candidate in candidates:
         if allow_glob and has_glob(str(candidate)):
             found = _size_glob(context, candidate)

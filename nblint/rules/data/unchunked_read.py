@@ -7,17 +7,29 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from nblint.core.code.symbols import UNKNOWN, last_name
+from nblint.core.code.text import source_text
 from nblint.core.evidence import size_evidence, size_message
 from nblint.core.findings import Severity
 from nblint.core.options import MEMORY_BUDGET, Option, format_size, parse_bool, parse_str_list
-from nblint.core.code.text import source_text
-from nblint.rules.data.file_meta import COMPRESSION_FACTOR, METHODS, compression_of_name, decompressed_size, parquet_footer
-from nblint.rules.data.local_paths import (
-    absolute_dirs, find_local, has_glob, local_part, opened_file, path_value, remote_scheme,
-)
 from nblint.core.sizes import format_budget
 from nblint.rules.base import CodeRule, Invalid, Valid
-from nblint.core.code.symbols import UNKNOWN, last_name
+from nblint.rules.data.file_meta import (
+    COMPRESSION_FACTOR,
+    METHODS,
+    compression_of_name,
+    decompressed_size,
+    parquet_footer,
+)
+from nblint.rules.data.local_paths import (
+    absolute_dirs,
+    find_local,
+    has_glob,
+    local_part,
+    opened_file,
+    path_value,
+    remote_scheme,
+)
 
 GiB = 2**30
 MiB = 2**20
@@ -36,17 +48,34 @@ class Format:
 
 
 _CHUNKED = "for chunk in {func}({path}, chunksize=100_000):\n    ...  # process or aggregate each chunk"
-_CHUNKED_JSON = "for chunk in {func}({path}, lines=True, chunksize=100_000):\n    ...  # process or aggregate each chunk"
+_CHUNKED_JSON = (
+    "for chunk in {func}({path}, lines=True, chunksize=100_000):\n    ...  # process or aggregate each chunk"
+)
 FORMATS = {
     "csv": Format("delimited text", 2, True, _CHUNKED),
     "jsonl": Format("JSON lines", 1, True, _CHUNKED_JSON),
     # measured here (pandas 3.1, 200,000 records): read_json held 9.3x its file, json.load 4.6x (peak 5.6x)
     "json": Format("JSON", 5, True, "convert it once to JSON lines, then: " + _CHUNKED_JSON),
-    "json-objects": Format("JSON as Python objects", 4, False, "stream it (ijson.items(f, 'item')), or store it as JSON lines and read those in chunks"),
+    "json-objects": Format(
+        "JSON as Python objects",
+        4,
+        False,
+        "stream it (ijson.items(f, 'item')), or store it as JSON lines and read those in chunks",
+    ),
     # np.savetxt's default '%.18e' text holds each float64 in 25 bytes: the array is a third of the file
-    "numbers-text": Format("text of numbers", 0.33, True, "{func}({path}, max_rows=...)  # or convert it once to .npy and np.load(..., mmap_mode='r')"),
+    "numbers-text": Format(
+        "text of numbers",
+        0.33,
+        True,
+        "{func}({path}, max_rows=...)  # or convert it once to .npy and np.load(..., mmap_mode='r')",
+    ),
     # genfromtxt keeps every field as a bytes object before converting: peak 6.1x measured
-    "numbers-text-lists": Format("text of numbers (genfromtxt)", 4, True, "np.loadtxt({path})  # converts in C without per-field lists, or max_rows="),
+    "numbers-text-lists": Format(
+        "text of numbers (genfromtxt)",
+        4,
+        True,
+        "np.loadtxt({path})  # converts in C without per-field lists, or max_rows=",
+    ),
     "parquet": Format("Parquet", 5, False, "{func}({path}, columns=[...])  # or polars.scan_parquet({path})"),
     "orc": Format("ORC", 5, False, "{func}({path}, columns=[...])"),
     "feather": Format("Feather/Arrow", 1, False, "{func}({path}, columns=[...])"),
@@ -56,9 +85,15 @@ FORMATS = {
     "xml": Format("XML", 1, True, "{func}({path}, iterparse={{...}})"),
     # An HDF5 store often holds several tables and a read takes one: the file size says nothing.
     "hdf": Format("HDF5", 0, False, "{func}({path}, key, chunksize=100_000)"),
-    "polars-csv": Format("delimited text", 2, True, "polars.scan_csv({path})  # lazy: filter and select, then .collect()"),
-    "polars-jsonl": Format("JSON lines", 1, True, "polars.scan_ndjson({path})  # lazy: filter and select, then .collect()"),
-    "polars-parquet": Format("Parquet", 5, False, "polars.scan_parquet({path})  # lazy: filter and select, then .collect()"),
+    "polars-csv": Format(
+        "delimited text", 2, True, "polars.scan_csv({path})  # lazy: filter and select, then .collect()"
+    ),
+    "polars-jsonl": Format(
+        "JSON lines", 1, True, "polars.scan_ndjson({path})  # lazy: filter and select, then .collect()"
+    ),
+    "polars-parquet": Format(
+        "Parquet", 5, False, "polars.scan_parquet({path})  # lazy: filter and select, then .collect()"
+    ),
     "polars-ipc": Format("Arrow IPC", 1, False, "polars.scan_ipc({path})  # lazy: filter and select, then .collect()"),
     "polars-excel": Format("Excel", 2, False, "convert it once to Parquet and use polars.scan_parquet"),
     "polars-avro": Format("Avro", 2, False, "{func}({path}, n_rows=..., columns=[...])"),
@@ -100,7 +135,9 @@ _OTHER_READER_NAMES = frozenset({"load", "loadtxt", "genfromtxt"})
 
 # Keywords that bound the read (a row count, an iterator, a predicate): unless set to their "off" default
 # (None / False), the read is bounded and never reported, whatever the value.
-BOUNDING_KEYWORDS = frozenset({"chunksize", "nrows", "n_rows", "iterator", "start", "stop", "where", "filters", "max_rows"})
+BOUNDING_KEYWORDS = frozenset(
+    {"chunksize", "nrows", "n_rows", "iterator", "start", "stop", "where", "filters", "max_rows"}
+)
 # Keywords that read part of the columns: the estimate becomes unknown.
 COLUMN_KEYWORDS = frozenset({"usecols", "columns"})
 # skiprows as a callable or a list samples rows; as an int it only drops a header block.
@@ -219,25 +256,40 @@ class UnchunkedRead(CodeRule):
             files={"data/big.csv": 3 * GiB},
         ),
         Valid("import pandas as pd\ndf = pd.read_csv('data/big.csv', nrows=1000)\n", files={"data/big.csv": 3 * GiB}),
-        Valid("import pandas as pd\nreader = pd.read_csv('data/big.csv', iterator=True)\n", files={"data/big.csv": 3 * GiB}),
-        Valid("import pandas as pd\nN = 5000\ndf = pd.read_table('data/big.tsv', nrows=N)\n", files={"data/big.tsv": 3 * GiB}),
+        Valid(
+            "import pandas as pd\nreader = pd.read_csv('data/big.csv', iterator=True)\n",
+            files={"data/big.csv": 3 * GiB},
+        ),
+        Valid(
+            "import pandas as pd\nN = 5000\ndf = pd.read_table('data/big.tsv', nrows=N)\n",
+            files={"data/big.tsv": 3 * GiB},
+        ),
         Valid("import polars as pl\ndf = pl.read_csv('data/big.csv', n_rows=1000)\n", files={"data/big.csv": 3 * GiB}),
         Valid(
             "import pandas as pd\ndf = pd.read_parquet('big.parquet', filters=[('year', '=', 2024)])\n",
             files={"big.parquet": 1 * GiB},
         ),
-        Valid("import pandas as pd\ndf = pd.read_hdf('store.h5', 'table', where='index < 100')\n", files={"store.h5": 3 * GiB}),
+        Valid(
+            "import pandas as pd\ndf = pd.read_hdf('store.h5', 'table', where='index < 100')\n",
+            files={"store.h5": 3 * GiB},
+        ),
         # One table of a store that may hold many: unknown.
         Valid("import pandas as pd\ndf = pd.read_hdf('store.h5', 'prices')\n", files={"store.h5": 3 * GiB}),
         # Reading some columns, or sampling rows: the estimate is unknown (reported as info only on request).
-        Valid("import pandas as pd\ndf = pd.read_csv('data/big.csv', usecols=['id', 'amount'])\n", files={"data/big.csv": 3 * GiB}),
+        Valid(
+            "import pandas as pd\ndf = pd.read_csv('data/big.csv', usecols=['id', 'amount'])\n",
+            files={"data/big.csv": 3 * GiB},
+        ),
         Valid(
             "import pandas as pd\ndf = pd.read_csv('data/big.csv', skiprows=lambda i: i > 0 and i % 100 != 0)\n",
             files={"data/big.csv": 3 * GiB},
         ),
         # Lazy readers.
         Valid("import polars as pl\nlf = pl.scan_csv('data/big.csv')\n", files={"data/big.csv": 3 * GiB}),
-        Valid("import polars as pl\ndf = pl.scan_parquet('big.parquet').filter(pl.col('x') > 0).collect()\n", files={"big.parquet": 3 * GiB}),
+        Valid(
+            "import polars as pl\ndf = pl.scan_parquet('big.parquet').filter(pl.col('x') > 0).collect()\n",
+            files={"big.parquet": 3 * GiB},
+        ),
         Valid("import dask.dataframe as dd\ndf = dd.read_csv('data/big.csv')\n", files={"data/big.csv": 3 * GiB}),
         # A whole JSON document under the budget once expanded (x5), as Kaggle notebooks read them.
         Valid("import pandas as pd\ndf = pd.read_json('train.json')\n", files={"train.json": 150 * MiB}),
@@ -249,7 +301,10 @@ class UnchunkedRead(CodeRule):
         Valid("import numpy as np\nX = np.loadtxt('data/X.txt', delimiter=',')\n", files={"data/X.txt": 2 * GiB}),
         Valid("import numpy as np\nX = np.genfromtxt('data/X.txt', max_rows=1000)\n", files={"data/X.txt": 2 * GiB}),
         # A handle of a .gz file opened with plain open(): pandas does not decompress a handle.
-        Valid("import pandas as pd\ndf = pd.read_csv(open('data/small.csv.gz', 'rb'))\n", files={"data/small.csv.gz": 200 * MiB}),
+        Valid(
+            "import pandas as pd\ndf = pd.read_csv(open('data/small.csv.gz', 'rb'))\n",
+            files={"data/small.csv.gz": 200 * MiB},
+        ),
         # Remote URLs, as in tensorflow/docs and Azure notebooks.
         "import pandas as pd\ntrain = pd.read_csv('https://storage.googleapis.com/tf-datasets/titanic/train.csv')\n",
         "import pandas as pd\ndf = pd.read_parquet('s3://bucket/big.parquet')\n",
@@ -263,7 +318,10 @@ class UnchunkedRead(CodeRule):
         "import io\nimport pandas as pd\ndf = pd.read_csv(io.StringIO('a,b\\n1,2\\n'))\n",
         # Another library's read_csv (a module of the notebook's own, tf.data) is not pandas.
         Valid("from mylib import read_csv\ndf = read_csv('data/big.csv')\n", files={"data/big.csv": 3 * GiB}),
-        Valid("import tensorflow as tf\nds = tf.data.experimental.make_csv_dataset('data/big.csv', batch_size=32)\n", files={"data/big.csv": 3 * GiB}),
+        Valid(
+            "import tensorflow as tf\nds = tf.data.experimental.make_csv_dataset('data/big.csv', batch_size=32)\n",
+            files={"data/big.csv": 3 * GiB},
+        ),
         # A constant assigned two different paths: which one is read is unknown.
         Valid(
             ["import pandas as pd\nPATH = 'data/small.csv'\n", "PATH = 'data/big.csv'\n", "df = pd.read_csv(PATH)\n"],
@@ -275,7 +333,11 @@ class UnchunkedRead(CodeRule):
             files={"data/big.csv": 3 * GiB},
         ),
         # The budget is an option.
-        Valid("import pandas as pd\ndf = pd.read_csv('data/big.csv')\n", files={"data/big.csv": 3 * GiB}, options={"memory-budget": "8 GiB"}),
+        Valid(
+            "import pandas as pd\ndf = pd.read_csv('data/big.csv')\n",
+            files={"data/big.csv": 3 * GiB},
+            options={"memory-budget": "8 GiB"},
+        ),
     ]
     INVALID = [
         Invalid(
@@ -296,12 +358,18 @@ class UnchunkedRead(CodeRule):
         ),
         # os.path.join and pathlib of constants, across cells.
         Invalid(
-            ["import os\nimport pandas as pd\nDATA_DIR = 'data'\n", "df = pd.read_csv(os.path.join(DATA_DIR, 'big.csv'))\n"],
+            [
+                "import os\nimport pandas as pd\nDATA_DIR = 'data'\n",
+                "df = pd.read_csv(os.path.join(DATA_DIR, 'big.csv'))\n",
+            ],
             files={"data/big.csv": 3 * GiB},
             cell=1,
         ),
         Invalid(
-            ["from pathlib import Path\nimport pandas as pd\nDATA = Path('data')\n", "df = pd.read_csv(DATA / 'big.csv')\n"],
+            [
+                "from pathlib import Path\nimport pandas as pd\nDATA = Path('data')\n",
+                "df = pd.read_csv(DATA / 'big.csv')\n",
+            ],
             files={"data/big.csv": 3 * GiB},
             cell=1,
         ),
@@ -311,21 +379,54 @@ class UnchunkedRead(CodeRule):
             line=3,
         ),
         # Reading whole inside a chain still reads whole.
-        Invalid("import pandas as pd\nn = len(pd.read_csv('data/big.csv'))\n", files={"data/big.csv": 3 * GiB}, line=2, column=9),
+        Invalid(
+            "import pandas as pd\nn = len(pd.read_csv('data/big.csv'))\n",
+            files={"data/big.csv": 3 * GiB},
+            line=2,
+            column=9,
+        ),
         # iterator=False and nrows=None are the defaults: not bounded.
-        Invalid("import pandas as pd\ndf = pd.read_csv('data/big.csv', nrows=None, iterator=False)\n", files={"data/big.csv": 3 * GiB}, line=2),
-        Invalid("import pandas as pd\ndf = pd.read_json('events.jsonl', lines=True)\n", files={"events.jsonl": 2 * GiB}, line=2, message="JSON lines"),
+        Invalid(
+            "import pandas as pd\ndf = pd.read_csv('data/big.csv', nrows=None, iterator=False)\n",
+            files={"data/big.csv": 3 * GiB},
+            line=2,
+        ),
+        Invalid(
+            "import pandas as pd\ndf = pd.read_json('events.jsonl', lines=True)\n",
+            files={"events.jsonl": 2 * GiB},
+            line=2,
+            message="JSON lines",
+        ),
         # A whole JSON document: pandas held 9.3x the file here; counted x5.
-        Invalid("import pandas as pd\ndf = pd.read_json('big.json')\n", files={"big.json": 300 * MiB}, line=2, message="JSON x5"),
+        Invalid(
+            "import pandas as pd\ndf = pd.read_json('big.json')\n",
+            files={"big.json": 300 * MiB},
+            line=2,
+            message="JSON x5",
+        ),
         # json.load through an open file: a name bound by open(), a with-block, Path.open().
-        Invalid("import json\nf = open('dump.json')\ndata = json.load(f)\n", files={"dump.json": 300 * MiB}, line=3, message="x4"),
-        Invalid("import json\nwith open('dump.json') as f:\n    data = json.load(f)\n", files={"dump.json": 300 * MiB}, line=3, column=12),
+        Invalid(
+            "import json\nf = open('dump.json')\ndata = json.load(f)\n",
+            files={"dump.json": 300 * MiB},
+            line=3,
+            message="x4",
+        ),
+        Invalid(
+            "import json\nwith open('dump.json') as f:\n    data = json.load(f)\n",
+            files={"dump.json": 300 * MiB},
+            line=3,
+            column=12,
+        ),
         Invalid(
             "import json\nfrom pathlib import Path\nwith Path('dump.json').open() as f:\n    data = json.load(f)\n",
             files={"dump.json": 300 * MiB},
             line=4,
         ),
-        Invalid("import pandas as pd\nf = open('data/big.csv')\ndf = pd.read_csv(f)\n", files={"data/big.csv": 3 * GiB}, line=3),
+        Invalid(
+            "import pandas as pd\nf = open('data/big.csv')\ndf = pd.read_csv(f)\n",
+            files={"data/big.csv": 3 * GiB},
+            line=3,
+        ),
         # A Path object in a variable.
         Invalid(
             "import pandas as pd\nfrom pathlib import Path\nSRC = Path('data') / 'big.csv'\ndf = pd.read_csv(SRC)\n",
@@ -333,10 +434,20 @@ class UnchunkedRead(CodeRule):
             line=4,
         ),
         # numpy's text readers.
-        Invalid("import numpy as np\nX = np.genfromtxt('data/X.txt', delimiter=',')\n", files={"data/X.txt": 500 * MiB}, line=2, message="genfromtxt"),
+        Invalid(
+            "import numpy as np\nX = np.genfromtxt('data/X.txt', delimiter=',')\n",
+            files={"data/X.txt": 500 * MiB},
+            line=2,
+            message="genfromtxt",
+        ),
         Invalid("import numpy as np\nX = np.loadtxt('data/X.txt')\n", files={"data/X.txt": 6 * GiB}, line=2),
         # compression= given explicitly: a file whose name does not say it.
-        Invalid("import pandas as pd\ndf = pd.read_csv('data/dump', compression='bz2')\n", files={"data/dump": 200 * MiB}, line=2, message="estimated"),
+        Invalid(
+            "import pandas as pd\ndf = pd.read_csv('data/dump', compression='bz2')\n",
+            files={"data/dump": 200 * MiB},
+            line=2,
+            message="estimated",
+        ),
         Invalid(
             "import pandas as pd\ndf = pd.read_csv('data/dump', compression={'method': 'xz'})\n",
             files={"data/dump": 200 * MiB},
@@ -344,8 +455,18 @@ class UnchunkedRead(CodeRule):
             message="xz, estimated",
         ),
         # gzip.open decompresses, whatever the name.
-        Invalid("import gzip\nimport json\ndata = json.load(gzip.open('dump'))\n", files={"dump": 100 * MiB}, line=3, message="gzip"),
-        Invalid("import pandas as pd\ndf = pd.read_parquet('events.parquet')\n", files={"events.parquet": 300 * MiB}, line=2, message="Parquet x5"),
+        Invalid(
+            "import gzip\nimport json\ndata = json.load(gzip.open('dump'))\n",
+            files={"dump": 100 * MiB},
+            line=3,
+            message="gzip",
+        ),
+        Invalid(
+            "import pandas as pd\ndf = pd.read_parquet('events.parquet')\n",
+            files={"events.parquet": 300 * MiB},
+            line=2,
+            message="Parquet x5",
+        ),
         # A partitioned Parquet folder counts as the total of its files.
         Invalid(
             "import pandas as pd\ndf = pd.read_parquet('events')\n",
@@ -355,13 +476,31 @@ class UnchunkedRead(CodeRule):
         ),
         Invalid("import pandas as pd\ndf = pd.read_excel('report.xlsx')\n", files={"report.xlsx": 600 * MiB}, line=2),
         Invalid("import pandas as pd\ndf = pd.read_pickle('frame.pkl')\n", files={"frame.pkl": 2 * GiB}, line=2),
-        Invalid("import pandas as pd\ndf = pd.read_feather('frame.feather')\n", files={"frame.feather": 2 * GiB}, line=2),
+        Invalid(
+            "import pandas as pd\ndf = pd.read_feather('frame.feather')\n", files={"frame.feather": 2 * GiB}, line=2
+        ),
         # Compressed text expands.
-        Invalid("import pandas as pd\ndf = pd.read_csv('data/big.csv.gz')\n", files={"data/big.csv.gz": 200 * MiB}, line=2, message="compressed"),
+        Invalid(
+            "import pandas as pd\ndf = pd.read_csv('data/big.csv.gz')\n",
+            files={"data/big.csv.gz": 200 * MiB},
+            line=2,
+            message="compressed",
+        ),
         # polars eager readers, and a polars glob.
-        Invalid("import polars as pl\ndf = pl.read_csv('data/big.csv')\n", files={"data/big.csv": 3 * GiB}, line=2, message="polars.scan_csv"),
-        Invalid("import polars as pl\ndf = pl.read_parquet('data/*.parquet')\n", files={"data/a.parquet": 200 * MiB, "data/b.parquet": 200 * MiB}, line=2),
-        Invalid("import polars as pl\ndf = pl.read_ndjson('events.ndjson')\n", files={"events.ndjson": 2 * GiB}, line=2),
+        Invalid(
+            "import polars as pl\ndf = pl.read_csv('data/big.csv')\n",
+            files={"data/big.csv": 3 * GiB},
+            line=2,
+            message="polars.scan_csv",
+        ),
+        Invalid(
+            "import polars as pl\ndf = pl.read_parquet('data/*.parquet')\n",
+            files={"data/a.parquet": 200 * MiB, "data/b.parquet": 200 * MiB},
+            line=2,
+        ),
+        Invalid(
+            "import polars as pl\ndf = pl.read_ndjson('events.ndjson')\n", files={"events.ndjson": 2 * GiB}, line=2
+        ),
         # A budget set lower.
         Invalid(
             "import pandas as pd\ndf = pd.read_csv('data/medium.csv')\n",
@@ -403,8 +542,11 @@ class UnchunkedRead(CodeRule):
 
     def visit_With(self, node: cst.With) -> None:
         # `with open(path) as f:` -> a read of `f` in the body reads `path`
-        entered = {item.asname.name.value: item.item for item in node.items
-                   if item.asname is not None and isinstance(item.asname.name, cst.Name)}
+        entered = {
+            item.asname.name.value: item.item
+            for item in node.items
+            if item.asname is not None and isinstance(item.asname.name, cst.Name)
+        }
         self.__dict__.setdefault("_withs", []).append(entered)
 
     def leave_With(self, original_node: cst.With) -> None:
@@ -461,7 +603,9 @@ class UnchunkedRead(CodeRule):
         if found is None:
             return
         if found.size is None:
-            self._report_unknown(node, f"{_call_text(node)} reads {self._place(found)}: too many files for nblint to size them")
+            self._report_unknown(
+                node, f"{_call_text(node)} reads {self._place(found)}: too many files for nblint to size them"
+            )
             return
         place = self._place(found)
         fmt = FORMATS[format_key]
@@ -511,8 +655,14 @@ class UnchunkedRead(CodeRule):
                 "is read fits, or read it in chunks (chunksize=)",
             )
             return
-        evidence = size_evidence(_call_text(node), f"reads {place} whole: ~{format_size(estimate)} in memory ({how})",
-                                 estimate, budget, _advice(library, format_key), file_bytes=found.size)
+        evidence = size_evidence(
+            _call_text(node),
+            f"reads {place} whole: ~{format_size(estimate)} in memory ({how})",
+            estimate,
+            budget,
+            _advice(library, format_key),
+            file_bytes=found.size,
+        )
         self.report(
             node,
             size_message(evidence, format_budget(budget), ", "),
@@ -646,17 +796,23 @@ def _advice(library: str, format_key: str) -> str:
             return "read part of it (n_rows=, columns=), or convert it once to Parquet and use polars.scan_parquet"
         return f"go lazy with {lazy} and select or filter before .collect(), or read n_rows="
     if format_key == "csv":
-        return "read it in chunks (chunksize=), read only the columns you need (usecols=), or go lazy with polars.scan_csv"
+        return (
+            "read it in chunks (chunksize=), read only the columns you need (usecols=), or go lazy with polars.scan_csv"
+        )
     if format_key == "jsonl":
         return "read it in chunks (lines=True, chunksize=) or go lazy with polars.scan_ndjson"
     if format_key in ("parquet", "orc"):
-        return "read only the columns you need (columns=), filter on read (filters=), or go lazy with polars.scan_parquet"
+        return (
+            "read only the columns you need (columns=), filter on read (filters=), or go lazy with polars.scan_parquet"
+        )
     if format_key == "feather":
         return "read only the columns you need (columns=), or go lazy with polars.scan_ipc"
     if format_key in ("json", "json-objects"):
         return "store it as JSON lines and read it in chunks (lines=True, chunksize=), or stream it with ijson"
     if format_key.startswith("numbers-text"):
-        return "read part of it (max_rows=, usecols=), or convert it once to .npy and open it with np.load(mmap_mode='r')"
+        return (
+            "read part of it (max_rows=, usecols=), or convert it once to .npy and open it with np.load(mmap_mode='r')"
+        )
     if format_key == "excel":
         return "read part of it (usecols=, nrows=), or convert it once to Parquet and read that lazily"
     return "read it in parts (chunksize=, iterator=True, columns=) or convert it once to Parquet"

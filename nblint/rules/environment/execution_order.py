@@ -50,8 +50,9 @@ class OutOfOrderExecution(NotebookRule):
     ]
     INVALID = [
         Invalid([_ran(2), _ran(1)], cell=1, line=None, message="cell 2 ran as [1] after cell 1 ran as [2]"),
-        Invalid([_ran(1), _ran(5), _ran(None), _ran(3), _ran(6), _ran(2)], cell=3, line=None,
-                message="2 of 5 run cells"),
+        Invalid(
+            [_ran(1), _ran(5), _ran(None), _ran(3), _ran(6), _ran(2)], cell=3, line=None, message="2 of 5 run cells"
+        ),
         # a kernel restarted halfway: the cells above ran in another session
         Invalid([_ran(10), _ran(11), _ran(1), _ran(2)], cell=2, line=None, message="[1]"),
     ]

@@ -7,9 +7,15 @@ import re
 from nblint.core.findings import Severity
 from nblint.core.fixes import Applicability, Fix, replace_line, safe
 from nblint.core.read.notebook import Notebook
-from nblint.rules.common.install_lines import InstallCommand, MAGIC_OF_TOOL, install_commands, pinned_rewrite, versions_in_outputs
-from nblint.rules.base import Invalid, NotebookRule
 from nblint.core.wording import listing
+from nblint.rules.base import Invalid, NotebookRule
+from nblint.rules.common.install_lines import (
+    MAGIC_OF_TOOL,
+    InstallCommand,
+    install_commands,
+    pinned_rewrite,
+    versions_in_outputs,
+)
 
 _SHOWN_SOURCE = 120
 
@@ -101,20 +107,36 @@ class UnpinnedInstall(NotebookRule):
             "!pip install remotezip tqdm opencv-python==4.5.2.52 tf-models-official\n",
             message="remotezip, tqdm and tf-models-official",
         ),
-        Invalid("!pip install git+https://github.com/tensorflow/docs\n", message="git+https://github.com/tensorflow/docs@<commit>"),
+        Invalid(
+            "!pip install git+https://github.com/tensorflow/docs\n",
+            message="git+https://github.com/tensorflow/docs@<commit>",
+        ),
         Invalid("%pip install git+https://github.com/org/repo.git@main\n", message="branch 'main'"),
         Invalid("!{sys.executable} -m pip install requests\n", message="%pip install requests==<version>"),
         Invalid("pip install pandas\n", message="pandas"),  # automagic
-        Invalid("%conda install -y -c conda-forge xarray\n", message="`%conda install -y -c conda-forge xarray=<version>`"),
+        Invalid(
+            "%conda install -y -c conda-forge xarray\n", message="`%conda install -y -c conda-forge xarray=<version>`"
+        ),
         Invalid("!pip install gym[classic_control]\n", message='"gym[classic_control]==<version>"'),
         Invalid("for x in range(1):\n    !pip install tqdm\n", line=2, column=5),
         Invalid("%%capture\n!pip install -q librosa\n", line=2),
         Invalid("%%bash\npip install gdown --no-use-pep517\n", line=2, message="gdown"),
         # the version this notebook's saved output shows goes into the rewrite
         Invalid(
-            [{"cell_type": "code", "source": "!pip install faker\n", "execution_count": 1, "outputs": [
-                {"output_type": "stream", "name": "stdout", "text": "Collecting faker\nSuccessfully installed faker-33.1.0\n"}
-            ]}],
+            [
+                {
+                    "cell_type": "code",
+                    "source": "!pip install faker\n",
+                    "execution_count": 1,
+                    "outputs": [
+                        {
+                            "output_type": "stream",
+                            "name": "stdout",
+                            "text": "Collecting faker\nSuccessfully installed faker-33.1.0\n",
+                        }
+                    ],
+                }
+            ],
             message="%pip install faker==33.1.0",
         ),
     ]
@@ -126,7 +148,11 @@ class UnpinnedInstall(NotebookRule):
                 continue
             cell = notebook.cells[command.cell]
             rewrite = pinned_rewrite(command, versions_in_outputs(cell.outputs))
-            magic = f" (as {MAGIC_OF_TOOL[command.tool]}, which installs into the kernel's own environment)" if runs_in_shell(command) else ""
+            magic = (
+                f" (as {MAGIC_OF_TOOL[command.tool]}, which installs into the kernel's own environment)"
+                if runs_in_shell(command)
+                else ""
+            )
             autofix = None
             if notebook.original_major >= 4 and command.origin == "magic" and "<" not in rewrite:
                 autofix = _pinning_fix(cell.lines, command, rewrite)
@@ -148,11 +174,14 @@ def _pinning_fix(lines: list[str], command: InstallCommand, rewrite: str) -> Fix
     if not 1 <= command.line <= len(lines):
         return None
     text = lines[command.line - 1]
-    own = text[command.column - 1:]
+    own = text[command.column - 1 :]
     if own.strip() != command.source or any(char in own for char in "&|;<>#\\"):
         return None
-    return Fix("Pin the versions this notebook's saved output shows", Applicability.UNSAFE,
-               (replace_line(command.cell, command.line, command.column, len(text.rstrip()) + 1, rewrite),))
+    return Fix(
+        "Pin the versions this notebook's saved output shows",
+        Applicability.UNSAFE,
+        (replace_line(command.cell, command.line, command.column, len(text.rstrip()) + 1, rewrite),),
+    )
 
 
 def _describe(packages) -> str:
@@ -220,7 +249,7 @@ class ShellPip(NotebookRule):
         "# !pip install seaborn\n",
         "!echo pip install seaborn\n",
         "!ls pip\n",
-        '%%writefile setup.sh\npip install seaborn\n',
+        "%%writefile setup.sh\npip install seaborn\n",
         '%%bash\necho "pip install seaborn"\n',
     ]
     INVALID = [
@@ -232,11 +261,17 @@ class ShellPip(NotebookRule):
         Invalid("!sudo pip install tqdm==4.66.5\n", message="%pip install tqdm==4.66.5"),
         Invalid("!/opt/conda/bin/pip install tqdm==4.66.5\n", message="%pip install"),
         Invalid("!pip uninstall -y -q tensorflow\n", message="%pip uninstall -y -q tensorflow"),
-        Invalid("!conda install -y -c conda-forge xarray=2024.6\n", message="%conda install -y -c conda-forge xarray=2024.6"),
+        Invalid(
+            "!conda install -y -c conda-forge xarray=2024.6\n", message="%conda install -y -c conda-forge xarray=2024.6"
+        ),
         Invalid("!mamba install -y xarray=2024.6\n", message="%mamba install"),
         Invalid("out = !pip install tqdm==4.66.5\n", message="%pip install tqdm==4.66.5"),
         Invalid("!pip install tqdm==4.66.5 > /dev/null 2>&1\n", message="%pip install tqdm==4.66.5 > /dev/null 2>&1"),
-        Invalid("%%bash\nset -e\npython -m pip install .\n", line=3, message="in a %%bash cell runs the shell's `python -m pip`"),
+        Invalid(
+            "%%bash\nset -e\npython -m pip install .\n",
+            line=3,
+            message="in a %%bash cell runs the shell's `python -m pip`",
+        ),
     ]
 
     def check(self, notebook: Notebook) -> None:
@@ -291,8 +326,10 @@ def _pip_magic_fix(notebook: Notebook, command: InstallCommand) -> Fix | None:
     match = _SHELL_PIP.match(lines[command.line - 1], command.column - 1)
     if match is None:
         return None
-    return safe("Replace the shell's pip with `%pip`",
-                replace_line(command.cell, command.line, match.start() + 1, match.end() + 1, "%pip"))
+    return safe(
+        "Replace the shell's pip with `%pip`",
+        replace_line(command.cell, command.line, match.start() + 1, match.end() + 1, "%pip"),
+    )
 
 
 _CONDA_CHANGING = {"install", "remove", "uninstall", "update", "upgrade"}
@@ -314,14 +351,14 @@ def _as_magic(command: InstallCommand, magic: str) -> str:
     """The line with its installer replaced by the magic, the user's own words after the action kept."""
     text = command.source
     if command.origin == "shell" and "!" in text:
-        text = text[text.index("!"):].lstrip("!").strip()
+        text = text[text.index("!") :].lstrip("!").strip()
     head = command.invoked_as.split()[-1]  # "pip" of "python -m pip", "conda"
     marker = f" {command.action}"
     position = text.find(marker)
     while position >= 0:
         # the simple command this action belongs to: the text since the last `&&`, `||`, `;` or `|`
         segment = _COMMAND_START.split(text[:position])[-1]
-        after = text[position + len(marker):]
+        after = text[position + len(marker) :]
         if (not after or after[0].isspace()) and head in segment and "%" not in segment:
             own_words = _NEXT_COMMAND.split(after)[0].rstrip()
             return f"{magic} {command.action}{own_words}"

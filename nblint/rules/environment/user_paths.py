@@ -13,7 +13,9 @@ from nblint.rules.base import CodeRule, Invalid
 _USER = r"[^\\/\s'\"<>{}$%*?|:;,()\[\]]+"
 _SEP = r"(?:\\\\|\\|/)+"  # a Windows path written in source may carry doubled backslashes
 _POSIX_HOME = re.compile(rf"(?P<root>/Users|/home|/mnt/[a-zA-Z]/Users)/(?P<user>{_USER})(?P<rest>[^\s'\"]*)")
-_WINDOWS_HOME = re.compile(rf"(?P<root>\b[A-Za-z]:{_SEP}Users){_SEP}(?P<user>{_USER}(?: {_USER})*?)(?=$|{_SEP}|[\s'\"])(?P<rest>[^'\"]*)", re.I)
+_WINDOWS_HOME = re.compile(
+    rf"(?P<root>\b[A-Za-z]:{_SEP}Users){_SEP}(?P<user>{_USER}(?: {_USER})*?)(?=$|{_SEP}|[\s'\"])(?P<rest>[^'\"]*)", re.I
+)
 # What may stand right before a path inside a string: its start, a separator of a list or an assignment.
 _BEFORE_PATH = set(" \t\n'\"=(,;:[{")
 
@@ -21,13 +23,62 @@ _BEFORE_PATH = set(" \t\n'\"=(,;:[{")
 # ec2-user, Azure ML's azureuser, Vertex AI's jupyter...), shared folders, and the names people write
 # in examples to be replaced: none of them is one person's machine.
 _NOT_A_PERSON = {
-    "jovyan", "ec2-user", "sagemaker-user", "studio-lab-user", "azureuser", "jupyter", "ubuntu", "runner",
-    "vscode", "codespace", "gitpod", "coder", "vagrant", "docker", "nbuser", "colab", "root", "admin",
-    "shared", "public", "default", "default user", "all users", "defaultapppool",
-    "user", "username", "user_name", "user-name", "yourname", "your_name", "your-name", "yourusername",
-    "your_username", "your-username", "you", "me", "name", "myname", "my_name", "myuser", "someone", "somebody",
-    "foo", "bar", "example", "xxx", "xxxx", "xxxxx", "jdoe", "johndoe", "john_doe", "john.doe", "janedoe",
-    "jane_doe", "jane.doe", "testuser",
+    "jovyan",
+    "ec2-user",
+    "sagemaker-user",
+    "studio-lab-user",
+    "azureuser",
+    "jupyter",
+    "ubuntu",
+    "runner",
+    "vscode",
+    "codespace",
+    "gitpod",
+    "coder",
+    "vagrant",
+    "docker",
+    "nbuser",
+    "colab",
+    "root",
+    "admin",
+    "shared",
+    "public",
+    "default",
+    "default user",
+    "all users",
+    "defaultapppool",
+    "user",
+    "username",
+    "user_name",
+    "user-name",
+    "yourname",
+    "your_name",
+    "your-name",
+    "yourusername",
+    "your_username",
+    "your-username",
+    "you",
+    "me",
+    "name",
+    "myname",
+    "my_name",
+    "myuser",
+    "someone",
+    "somebody",
+    "foo",
+    "bar",
+    "example",
+    "xxx",
+    "xxxx",
+    "xxxxx",
+    "jdoe",
+    "johndoe",
+    "john_doe",
+    "john.doe",
+    "janedoe",
+    "jane_doe",
+    "jane.doe",
+    "testuser",
 }
 
 
@@ -115,16 +166,22 @@ class AbsoluteUserPath(CodeRule):
         "%%bash\nls /home/alice\n",
     ]
     INVALID = [
-        Invalid("import pandas as pd\ndf = pd.read_csv('/Users/alice/projects/churn/train.csv')\n", line=2, column=18,
-                message="'/Users/alice/projects/churn/train.csv'"),
+        Invalid(
+            "import pandas as pd\ndf = pd.read_csv('/Users/alice/projects/churn/train.csv')\n",
+            line=2,
+            column=18,
+            message="'/Users/alice/projects/churn/train.csv'",
+        ),
         Invalid("DATA = '/home/bob_smith/data'\n", message="home folder of 'bob_smith'"),
-        Invalid("p = r'C:\\Users\\Alice\\Documents\\data.xlsx'\n", message="Path.home() / \"Documents/data.xlsx\""),
+        Invalid("p = r'C:\\Users\\Alice\\Documents\\data.xlsx'\n", message='Path.home() / "Documents/data.xlsx"'),
         Invalid("p = 'C:\\\\Users\\\\alice\\\\data.xlsx'\n", message="'alice'"),
         Invalid("p = 'c:/users/msatidas/data.xlsx'\n", message="msatidas"),
         Invalid("p = '/mnt/c/Users/alice/data.csv'\n", message="alice"),
         Invalid("p = f'/Users/alice/runs/{run_id}/model.pt'\n", message="alice"),
         Invalid("uri = 'file:///Users/alice/data.csv'\n", message="alice"),
-        Invalid("import sys\nsys.path.append('/home/ashwin/.fastai/lib')\n", line=2, message="Path.home() / \".fastai/lib\""),
+        Invalid(
+            "import sys\nsys.path.append('/home/ashwin/.fastai/lib')\n", line=2, message='Path.home() / ".fastai/lib"'
+        ),
         Invalid("p = '/Users/alice'\n", message="Path.home()"),
         Invalid(["import os\n", "paths = ['data/a.csv', '/home/dave/b.csv']\n"], cell=1, column=24),
     ]

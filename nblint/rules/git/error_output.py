@@ -5,15 +5,21 @@ from __future__ import annotations
 from nblint.core.findings import Severity
 from nblint.core.fixes import Applicability
 from nblint.core.read.notebook import Notebook
+from nblint.rules.base import Invalid, NotebookRule
 from nblint.rules.git.outputs import EXPECTED_ERROR_TAGS, joined, one_line, removal_fix, saved_outputs
 from nblint.rules.git.secrets import mask_secrets
-from nblint.rules.base import Invalid, NotebookRule
 
 
 def _error(ename: str, evalue: str) -> dict:
-    return {"output_type": "error", "ename": ename, "evalue": evalue,
-            "traceback": ["\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
-                          f"\x1b[0;31m{ename}\x1b[0m: {evalue}"]}
+    return {
+        "output_type": "error",
+        "ename": ename,
+        "evalue": evalue,
+        "traceback": [
+            "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
+            f"\x1b[0;31m{ename}\x1b[0m: {evalue}",
+        ],
+    }
 
 
 class ErrorOutput(NotebookRule):
@@ -51,26 +57,69 @@ class ErrorOutput(NotebookRule):
 
     VALID = [
         # Outputs without an error, and a traceback printed as text is not a saved error.
-        [{"execution_count": 1, "source": "print('Traceback (most recent call last):')\n",
-          "outputs": [{"output_type": "stream", "name": "stdout", "text": ["Traceback (most recent call last):\n"]}]}],
+        [
+            {
+                "execution_count": 1,
+                "source": "print('Traceback (most recent call last):')\n",
+                "outputs": [
+                    {"output_type": "stream", "name": "stdout", "text": ["Traceback (most recent call last):\n"]}
+                ],
+            }
+        ],
         # The error is the point of the cell.
-        [{"execution_count": 1, "source": "1 / 0\n", "metadata": {"tags": ["raises-exception"]},
-          "outputs": [_error("ZeroDivisionError", "division by zero")]}],
-        [{"execution_count": 1, "source": "1 / 0\n", "metadata": {"tags": ["nbval-raises-exception"]},
-          "outputs": [_error("ZeroDivisionError", "division by zero")]}],
+        [
+            {
+                "execution_count": 1,
+                "source": "1 / 0\n",
+                "metadata": {"tags": ["raises-exception"]},
+                "outputs": [_error("ZeroDivisionError", "division by zero")],
+            }
+        ],
+        [
+            {
+                "execution_count": 1,
+                "source": "1 / 0\n",
+                "metadata": {"tags": ["nbval-raises-exception"]},
+                "outputs": [_error("ZeroDivisionError", "division by zero")],
+            }
+        ],
         # An error output on a markdown cell is a schema problem (NB004), not a saved traceback.
         [{"cell_type": "markdown", "source": "# Title", "outputs": [_error("NameError", "x")]}],
     ]
     INVALID = [
-        Invalid([{"execution_count": 1, "source": "1 / 0\n", "outputs": [_error("ZeroDivisionError", "division by zero")]}],
-                line=None, message="ZeroDivisionError: division by zero"),
-        Invalid(["import numpy as np\n", {"execution_count": 2, "source": "model.fit(X)\n", "outputs": [
-            {"output_type": "stream", "name": "stdout", "text": ["Epoch 1\n"]},
-            _error("KeyboardInterrupt", "")]}],
-            cell=1, line=None, message="output 2 is a saved traceback: KeyboardInterrupt (the run was interrupted)"),
+        Invalid(
+            [{"execution_count": 1, "source": "1 / 0\n", "outputs": [_error("ZeroDivisionError", "division by zero")]}],
+            line=None,
+            message="ZeroDivisionError: division by zero",
+        ),
+        Invalid(
+            [
+                "import numpy as np\n",
+                {
+                    "execution_count": 2,
+                    "source": "model.fit(X)\n",
+                    "outputs": [
+                        {"output_type": "stream", "name": "stdout", "text": ["Epoch 1\n"]},
+                        _error("KeyboardInterrupt", ""),
+                    ],
+                },
+            ],
+            cell=1,
+            line=None,
+            message="output 2 is a saved traceback: KeyboardInterrupt (the run was interrupted)",
+        ),
         # A long value is cut; ANSI colours are removed.
-        Invalid([{"execution_count": 1, "source": "f()\n", "outputs": [_error("ValueError", "\x1b[1mbad\x1b[0m " + "x" * 500)]}],
-                line=None, message="ValueError: bad xxx"),
+        Invalid(
+            [
+                {
+                    "execution_count": 1,
+                    "source": "f()\n",
+                    "outputs": [_error("ValueError", "\x1b[1mbad\x1b[0m " + "x" * 500)],
+                }
+            ],
+            line=None,
+            message="ValueError: bad xxx",
+        ),
     ]
 
     def check(self, notebook: Notebook) -> None:
@@ -89,5 +138,7 @@ class ErrorOutput(NotebookRule):
                 fix="nblint strip <notebook>  # or tag the cell `raises-exception` when the error is the point",
                 cell=output.cell.index,
                 json_path=output.json_path,
-                autofix=removal_fix(output, f"Remove the saved traceback ({output.label}) of cell {output.cell.index + 1}"),
+                autofix=removal_fix(
+                    output, f"Remove the saved traceback ({output.label}) of cell {output.cell.index + 1}"
+                ),
             )

@@ -6,16 +6,16 @@ import re
 
 from nblint.core.findings import Severity
 from nblint.core.fixes import Applicability
-from nblint.core.read.notebook import Notebook
 from nblint.core.options import Option, format_size, parse_size
-from nblint.rules.git.outputs import SavedOutput, joined, json_weight, removal_fix, saved_outputs, size_by_part
+from nblint.core.read.notebook import Notebook
 from nblint.rules.base import Invalid, NotebookRule, Valid
+from nblint.rules.git.outputs import SavedOutput, joined, json_weight, removal_fix, saved_outputs, size_by_part
 
 MAX_OUTPUT_SIZE = Option(
     "max-output-size",
     "1 MiB",
     parse_size,
-    "Size above which one saved output is reported by NB702 (\"1 MiB\", \"500 KB\").",
+    'Size above which one saved output is reported by NB702 ("1 MiB", "500 KB").',
 )
 
 
@@ -42,8 +42,10 @@ def _embedded_media(output: SavedOutput) -> str | None:
 
 def _advice(main_part: str, embedded: str | None) -> str:
     if embedded is not None:
-        return ("keep the media in a file and link it instead of embedding it "
-                "(`IPython.display.Audio(url=...)`, `Image(url=...)`), or clear the output")
+        return (
+            "keep the media in a file and link it instead of embedding it "
+            "(`IPython.display.Audio(url=...)`, `Image(url=...)`), or clear the output"
+        )
     if main_part.startswith("image/"):
         return "save the figure to a file and show a smaller one (lower dpi or size), or clear the output"
     if main_part in ("text/html", "text/plain", "text/markdown", "text/latex"):
@@ -57,14 +59,23 @@ def _advice(main_part: str, embedded: str | None) -> str:
 
 def _fake_image(size: int) -> list[str]:
     """A base64 payload of about `size` characters, as nbformat stores it (lines of 76)."""
-    line = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5Erk" [:76]
+    line = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5Erk"[:76]
     return [line + "\n"] * (size // 77 + 1)
 
 
 def _image_cell(size: int, **extra) -> dict:
-    return {"execution_count": 1, "source": "plt.imshow(image)\n", "outputs": [
-        {"output_type": "display_data", "metadata": {},
-         "data": {"image/png": _fake_image(size), "text/plain": ["<Figure size 640x480 with 1 Axes>"]}}], **extra}
+    return {
+        "execution_count": 1,
+        "source": "plt.imshow(image)\n",
+        "outputs": [
+            {
+                "output_type": "display_data",
+                "metadata": {},
+                "data": {"image/png": _fake_image(size), "text/plain": ["<Figure size 640x480 with 1 Axes>"]},
+            }
+        ],
+        **extra,
+    }
 
 
 class LargeOutput(NotebookRule):
@@ -115,11 +126,22 @@ class LargeOutput(NotebookRule):
 
     VALID = [
         # A small figure and a short stream.
-        [_image_cell(50_000), {"execution_count": 2, "source": "print(1)\n",
-                               "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]}],
+        [
+            _image_cell(50_000),
+            {
+                "execution_count": 2,
+                "source": "print(1)\n",
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}],
+            },
+        ],
         # Several outputs that are large only together: each output is judged alone.
-        [{"execution_count": 1, "source": "show_all()\n", "outputs": [
-            _image_cell(700_000)["outputs"][0], _image_cell(700_000)["outputs"][0]]}],
+        [
+            {
+                "execution_count": 1,
+                "source": "show_all()\n",
+                "outputs": [_image_cell(700_000)["outputs"][0], _image_cell(700_000)["outputs"][0]],
+            }
+        ],
         # Under a raised limit.
         Valid([_image_cell(1_200_000)], options={"max-output-size": "2 MiB"}),
         # A big source cell is not an output.
@@ -127,19 +149,51 @@ class LargeOutput(NotebookRule):
     ]
     INVALID = [
         Invalid([_image_cell(1_200_000)], line=None, message="image/png 1.1 MiB"),
-        Invalid(["x = 1\n", _image_cell(300_000)], cell=1, line=None, options={"max-output-size": "100 KiB"},
-                message="over the 100 KiB limit"),
+        Invalid(
+            ["x = 1\n", _image_cell(300_000)],
+            cell=1,
+            line=None,
+            options={"max-output-size": "100 KiB"},
+            message="over the 100 KiB limit",
+        ),
         # A long stream: print in a loop.
-        Invalid([{"execution_count": 1, "source": "for i in range(10**6):\n    print(i)\n", "outputs": [
-            {"output_type": "stream", "name": "stdout", "text": ["999999\n"] * 180_000}]}],  # 1.2 MiB; one shared line keeps `import` cheap
-            line=None, message="output 1 (stream stdout) is 1.2 MiB (text 1.2 MiB)"),
+        Invalid(
+            [
+                {
+                    "execution_count": 1,
+                    "source": "for i in range(10**6):\n    print(i)\n",
+                    "outputs": [{"output_type": "stream", "name": "stdout", "text": ["999999\n"] * 180_000}],
+                }
+            ],  # 1.2 MiB; one shared line keeps `import` cheap
+            line=None,
+            message="output 1 (stream stdout) is 1.2 MiB (text 1.2 MiB)",
+        ),
         # IPython.display.Audio embeds the whole file in HTML.
-        Invalid([{"execution_count": 1, "source": "Audio('take.mp3')\n", "outputs": [
-            {"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {
-                "text/html": ['<audio controls="controls"><source src="data:audio/mpeg;base64,'
-                              + "".join(_fake_image(1_100_000)).replace("\n", "") + '" type="audio/mpeg" /></audio>'],
-                "text/plain": ["<IPython.lib.display.Audio object>"]}}]}],
-            line=None, message="text/html 1.0 MiB embedding audio/mpeg"),
+        Invalid(
+            [
+                {
+                    "execution_count": 1,
+                    "source": "Audio('take.mp3')\n",
+                    "outputs": [
+                        {
+                            "output_type": "execute_result",
+                            "execution_count": 1,
+                            "metadata": {},
+                            "data": {
+                                "text/html": [
+                                    '<audio controls="controls"><source src="data:audio/mpeg;base64,'
+                                    + "".join(_fake_image(1_100_000)).replace("\n", "")
+                                    + '" type="audio/mpeg" /></audio>'
+                                ],
+                                "text/plain": ["<IPython.lib.display.Audio object>"],
+                            },
+                        }
+                    ],
+                }
+            ],
+            line=None,
+            message="text/html 1.0 MiB embedding audio/mpeg",
+        ),
     ]
 
     def check(self, notebook: Notebook) -> None:
@@ -149,13 +203,20 @@ class LargeOutput(NotebookRule):
             if size <= limit:
                 continue
             # The payloads, and the metadata only when it weighs something.
-            parts = [(name, weight) for name, weight in size_by_part(output)
-                     if weight and (name != "metadata" or weight >= size // 10)]
+            parts = [
+                (name, weight)
+                for name, weight in size_by_part(output)
+                if weight and (name != "metadata" or weight >= size // 10)
+            ]
             embedded = _embedded_media(output)
-            shown = ", ".join(
-                f"{name} {format_size(weight)}" + (f" embedding {embedded}" if name in ("text/html", "text/markdown") and embedded else "")
-                for name, weight in parts
-            ) or "no payload"
+            shown = (
+                ", ".join(
+                    f"{name} {format_size(weight)}"
+                    + (f" embedding {embedded}" if name in ("text/html", "text/markdown") and embedded else "")
+                    for name, weight in parts
+                )
+                or "no payload"
+            )
             main = parts[0][0] if parts else ""
             self.report_at(
                 f"{output.label} is {format_size(size)} ({shown}), over the {format_size(limit)} limit "
@@ -163,5 +224,7 @@ class LargeOutput(NotebookRule):
                 fix=f"nblint strip --max-size {limit}  # removes the outputs over {format_size(limit)}, keeps the rest",
                 cell=output.cell.index,
                 json_path=output.json_path,
-                autofix=removal_fix(output, f"Remove {output.label} of cell {output.cell.index + 1} ({format_size(size)})"),
+                autofix=removal_fix(
+                    output, f"Remove {output.label} of cell {output.cell.index + 1} ({format_size(size)})"
+                ),
             )

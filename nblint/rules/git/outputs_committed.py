@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from nblint.core.findings import Severity
 from nblint.core.fixes import Applicability, Fix, JsonEdit, safe
-from nblint.core.read.notebook import Cell, Notebook
 from nblint.core.options import Option, parse_bool
-from nblint.rules.git.outputs import code_cells
-from nblint.rules.base import Invalid, NotebookRule, Valid
+from nblint.core.read.notebook import Cell, Notebook
 from nblint.core.wording import plural
+from nblint.rules.base import Invalid, NotebookRule, Valid
+from nblint.rules.git.outputs import code_cells
 
 REQUIRE_CLEAN_OUTPUTS = Option(
     "require-clean-outputs",
@@ -93,40 +93,109 @@ class OutputsCommitted(NotebookRule):
 
     VALID = [
         # The option's default is false: a notebook full of outputs is fine.
-        [{"execution_count": 1, "source": "print('hi')\n",
-          "outputs": [{"output_type": "stream", "name": "stdout", "text": ["hi\n"]}]}],
+        [
+            {
+                "execution_count": 1,
+                "source": "print('hi')\n",
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": ["hi\n"]}],
+            }
+        ],
         # Clean cells, with the option on.
-        Valid(["x = 1\n", "print(x)\n", {"cell_type": "markdown", "source": "# Notes"}],
-              options={"require-clean-outputs": True}),
+        Valid(
+            ["x = 1\n", "print(x)\n", {"cell_type": "markdown", "source": "# Notes"}],
+            options={"require-clean-outputs": True},
+        ),
         # Outputs that nbstripout keeps on purpose (cell metadata, tag, init_cell, notebook metadata).
-        Valid([{"source": "plot()\n", "metadata": {"keep_output": True},
-                "outputs": [{"output_type": "display_data", "data": {"text/plain": ["<Figure>"]}, "metadata": {}}]}],
-              options={"require-clean-outputs": True}),
-        Valid([{"source": "plot()\n", "metadata": {"tags": ["keep_output"]},
-                "outputs": [{"output_type": "display_data", "data": {"text/plain": ["<Figure>"]}, "metadata": {}}]}],
-              options={"require-clean-outputs": True}),
-        Valid({"cells": [{"cell_type": "code", "execution_count": None, "id": "a", "metadata": {}, "source": ["plot()\n"],
-                          "outputs": [{"output_type": "stream", "name": "stdout", "text": ["ok\n"]}]}],
-               "metadata": {"keep_output": True, "kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                                 "language": "python"}},
-               "nbformat": 4, "nbformat_minor": 5},
-              options={"require-clean-outputs": True}),
+        Valid(
+            [
+                {
+                    "source": "plot()\n",
+                    "metadata": {"keep_output": True},
+                    "outputs": [{"output_type": "display_data", "data": {"text/plain": ["<Figure>"]}, "metadata": {}}],
+                }
+            ],
+            options={"require-clean-outputs": True},
+        ),
+        Valid(
+            [
+                {
+                    "source": "plot()\n",
+                    "metadata": {"tags": ["keep_output"]},
+                    "outputs": [{"output_type": "display_data", "data": {"text/plain": ["<Figure>"]}, "metadata": {}}],
+                }
+            ],
+            options={"require-clean-outputs": True},
+        ),
+        Valid(
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "execution_count": None,
+                        "id": "a",
+                        "metadata": {},
+                        "source": ["plot()\n"],
+                        "outputs": [{"output_type": "stream", "name": "stdout", "text": ["ok\n"]}],
+                    }
+                ],
+                "metadata": {
+                    "keep_output": True,
+                    "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                },
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            },
+            options={"require-clean-outputs": True},
+        ),
     ]
     INVALID = [
-        Invalid([{"execution_count": 1, "source": "print('hi')\n",
-                  "outputs": [{"output_type": "stream", "name": "stdout", "text": ["hi\n"]}]}],
-                options={"require-clean-outputs": True}, line=None, message="1 saved output and execution count 1"),
+        Invalid(
+            [
+                {
+                    "execution_count": 1,
+                    "source": "print('hi')\n",
+                    "outputs": [{"output_type": "stream", "name": "stdout", "text": ["hi\n"]}],
+                }
+            ],
+            options={"require-clean-outputs": True},
+            line=None,
+            message="1 saved output and execution count 1",
+        ),
         # An execution count alone (no outputs) is still state a strip clears.
-        Invalid(["x = 1\n", {"execution_count": 7, "source": "y = 2\n"}],
-                options={"require-clean-outputs": True}, cell=1, line=None, message="execution count 7"),
+        Invalid(
+            ["x = 1\n", {"execution_count": 7, "source": "y = 2\n"}],
+            options={"require-clean-outputs": True},
+            cell=1,
+            line=None,
+            message="execution count 7",
+        ),
         # keep_output keeps the outputs, but nbstripout still clears the count.
-        Invalid([{"execution_count": 2, "source": "plot()\n", "metadata": {"keep_output": True},
-                  "outputs": [{"output_type": "stream", "name": "stdout", "text": ["ok\n"]}]}],
-                options={"require-clean-outputs": True}, line=None, message="execution count 2"),
+        Invalid(
+            [
+                {
+                    "execution_count": 2,
+                    "source": "plot()\n",
+                    "metadata": {"keep_output": True},
+                    "outputs": [{"output_type": "stream", "name": "stdout", "text": ["ok\n"]}],
+                }
+            ],
+            options={"require-clean-outputs": True},
+            line=None,
+            message="execution count 2",
+        ),
         # `init_cell: false` overrides a notebook-wide keep_output, as nbstripout does.
-        Invalid([{"source": "plot()\n", "metadata": {"init_cell": False, "keep_output": True},
-                  "outputs": [{"output_type": "stream", "name": "stdout", "text": ["ok\n"]}]}],
-                options={"require-clean-outputs": True}, line=None, message="1 saved output"),
+        Invalid(
+            [
+                {
+                    "source": "plot()\n",
+                    "metadata": {"init_cell": False, "keep_output": True},
+                    "outputs": [{"output_type": "stream", "name": "stdout", "text": ["ok\n"]}],
+                }
+            ],
+            options={"require-clean-outputs": True},
+            line=None,
+            message="1 saved output",
+        ),
     ]
 
     def check(self, notebook: Notebook) -> None:
@@ -141,8 +210,11 @@ class OutputsCommitted(NotebookRule):
             if outputs:
                 found.append(plural(outputs, "saved output"))
             if counts:
-                found.append(f"execution count {counts[0]}" if len(counts) == 1 else
-                             "execution counts " + ", ".join(map(str, counts)))
+                found.append(
+                    f"execution count {counts[0]}"
+                    if len(counts) == 1
+                    else "execution counts " + ", ".join(map(str, counts))
+                )
             key = "outputs" if outputs else ("execution_count" if cell.execution_count is not None else "outputs")
             if notebook.original_major < 4 and key == "execution_count":
                 key = "prompt_number"  # nbformat 3's name for it

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from nblint.core.findings import Severity
 from nblint.core.read.notebook import Cell, Notebook
+from nblint.rules.base import Invalid, NotebookRule
 from nblint.rules.git.outputs import output_texts, saved_outputs
 from nblint.rules.git.secrets import SecretMatch, find_secrets, mask
-from nblint.rules.base import Invalid, NotebookRule
 
 # -- example material ---------------------------------------------------------------------------------
 # Realistic-looking credentials for the examples, assembled here so that no complete token stands
@@ -20,8 +20,11 @@ HUGGING_FACE = "hf" + "_" + _LETTERS[:34]
 OPENAI = "sk-proj-" + _R[:20] + "T3Blbk" + "FJ" + _R[20:40]
 GOOGLE = "AI" + "za" + _R[:35]
 SLACK_WEBHOOK = "https://hooks.slack.com/services/" + "T04RZN8WYP" + "/" + "B09BKC4Q7V" + "/" + _R[:24]
-PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\n" + "".join((_R * 4)[i:i + 64] + "\n" for i in range(0, 192, 64)) + \
-    "-----END RSA PRIVATE KEY-----\n"
+PRIVATE_KEY = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    + "".join((_R * 4)[i : i + 64] + "\n" for i in range(0, 192, 64))
+    + "-----END RSA PRIVATE KEY-----\n"
+)
 DB_URL = "postgresql://analyst:" + "Kc4RzN8wYp3H" + "@warehouse.corp.internal:5432/sales"
 
 
@@ -129,46 +132,120 @@ class Secret(NotebookRule):
         "from huggingface_hub import hf_hub_download\nhf_hub_download_and_cache_all_the_files = 1\n",
         'sha = "9f86d081884c7d659a2feaea0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0"\n'
         'run_id = "3fa85f64-5717-4562-b3fc-2c963f66afa6"\nstripe.api_key = "sk_test_' + _R[:24] + '"\n',
-        "key = '''-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE" + _R[:40] + "\n-----END PUBLIC KEY-----'''\n",
+        "key = '''-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"
+        + _R[:40]
+        + "\n-----END PUBLIC KEY-----'''\n",
         # A private key header in documentation, with no key under it.
-        {"cell_type": "markdown", "source": "Paste your key:\n\n    -----BEGIN PRIVATE KEY-----\n    ...\n    -----END PRIVATE KEY-----\n"},
+        {
+            "cell_type": "markdown",
+            "source": "Paste your key:\n\n    -----BEGIN PRIVATE KEY-----\n    ...\n    -----END PRIVATE KEY-----\n",
+        },
         # A prefix that turns up inside a base64 payload (an inline image in HTML) is not a key.
-        [{"execution_count": 1, "source": "display(HTML(img))\n", "outputs": [
-            {"output_type": "display_data", "metadata": {}, "data": {
-                "text/html": ['<img src="data:image/png;base64,iVBORw0KGgo' + "AIza" + _R[:35] + 'AAAElFTkSuQmCC">'],
-                "image/png": "iVBORw0KGgo" + GITHUB + "AAAA",
-            }}]}],
+        [
+            {
+                "execution_count": 1,
+                "source": "display(HTML(img))\n",
+                "outputs": [
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": {
+                            "text/html": [
+                                '<img src="data:image/png;base64,iVBORw0KGgo' + "AIza" + _R[:35] + 'AAAElFTkSuQmCC">'
+                            ],
+                            "image/png": "iVBORw0KGgo" + GITHUB + "AAAA",
+                        },
+                    }
+                ],
+            }
+        ],
     ]
     INVALID = [
-        Invalid(["import requests\n", 'headers = {"Authorization": "token ' + GITHUB + '"}\n'], cell=1, line=1,
-                column=36, message="GitHub token `ghp_…` in the source"),
-        Invalid('import boto3\ns3 = boto3.client(\n    "s3",\n    aws_access_key_id="' + AWS_ID + '",\n'
-                '    aws_secret_access_key="' + AWS_SECRET + '",\n)\n', line=4, message="AWS access key id `AKIA…`"),
-        Invalid('import boto3\ns3 = boto3.client("s3", aws_access_key_id=key_id,\n'
-                '                  aws_secret_access_key="' + AWS_SECRET + '")\n', line=3,
-                message="AWS secret access key `q7Vt…`"),
-        Invalid('from huggingface_hub import login\nlogin(token="' + HUGGING_FACE + '")\n', line=2,
-                message="Hugging Face token `hf_q…`"),
+        Invalid(
+            ["import requests\n", 'headers = {"Authorization": "token ' + GITHUB + '"}\n'],
+            cell=1,
+            line=1,
+            column=36,
+            message="GitHub token `ghp_…` in the source",
+        ),
+        Invalid(
+            'import boto3\ns3 = boto3.client(\n    "s3",\n    aws_access_key_id="' + AWS_ID + '",\n'
+            '    aws_secret_access_key="' + AWS_SECRET + '",\n)\n',
+            line=4,
+            message="AWS access key id `AKIA…`",
+        ),
+        Invalid(
+            'import boto3\ns3 = boto3.client("s3", aws_access_key_id=key_id,\n'
+            '                  aws_secret_access_key="' + AWS_SECRET + '")\n',
+            line=3,
+            message="AWS secret access key `q7Vt…`",
+        ),
+        Invalid(
+            'from huggingface_hub import login\nlogin(token="' + HUGGING_FACE + '")\n',
+            line=2,
+            message="Hugging Face token `hf_q…`",
+        ),
         Invalid('GOOGLE_API_KEY = "' + GOOGLE + '"  # Gemini\n', message="Google API key `AIza…`"),
         Invalid('requests.post("' + SLACK_WEBHOOK + '", json={"text": "done"})\n', message="Slack webhook URL"),
         Invalid('engine = create_engine("' + DB_URL + '")\n', message="password in a connection URL `Kc4…`"),
-        Invalid('conn = pyodbc.connect("Driver={ODBC Driver 18};Server=tcp:sales.database.windows.net;'
-                'Uid=analyst;Pwd=Kc4RzN8wYp3H;")\n', message="password in a connection string"),
-        Invalid("key = '''" + PRIVATE_KEY + "'''\n", column=10, message="private key `-----BEGIN RSA PRIVATE KEY-----…`"),
+        Invalid(
+            'conn = pyodbc.connect("Driver={ODBC Driver 18};Server=tcp:sales.database.windows.net;'
+            'Uid=analyst;Pwd=Kc4RzN8wYp3H;")\n',
+            message="password in a connection string",
+        ),
+        Invalid(
+            "key = '''" + PRIVATE_KEY + "'''\n", column=10, message="private key `-----BEGIN RSA PRIVATE KEY-----…`"
+        ),
         # In a markdown cell.
-        Invalid([{"cell_type": "markdown", "source": "Set `OPENAI_API_KEY=" + OPENAI + "` first.\n"}],
-                message="OpenAI API key `sk-p…`"),
+        Invalid(
+            [{"cell_type": "markdown", "source": "Set `OPENAI_API_KEY=" + OPENAI + "` first.\n"}],
+            message="OpenAI API key `sk-p…`",
+        ),
         # In saved outputs: printed environment, a traceback that shows the line.
-        Invalid([{"execution_count": 1, "source": "print(os.environ)\n",
-                  "outputs": [_stream("environ({'HOME': '/root', 'OPENAI_API_KEY': '" + OPENAI + "'})\n")]}],
-                line=None, message="OpenAI API key `sk-p…` in saved output 1 (stream stdout)"),
-        Invalid(["x = 1\n", {"execution_count": 2, "source": "client = connect()\n", "outputs": [
-            {"output_type": "error", "ename": "AuthError", "evalue": "bad credentials",
-             "traceback": ["\x1b[0;31mAuthError\x1b[0m: token " + GITHUB + " was rejected"]}]}],
-                cell=1, line=None, message="in saved output 1 (error)"),
-        Invalid([{"execution_count": 1, "source": "!git remote -v\n",
-                  "outputs": [_stream("origin\thttps://oauth2:glpat-" + _R[:20] + "@gitlab.com/team/repo.git (fetch)\n")]}],
-                line=None, message="GitLab token `glpa…`"),
+        Invalid(
+            [
+                {
+                    "execution_count": 1,
+                    "source": "print(os.environ)\n",
+                    "outputs": [_stream("environ({'HOME': '/root', 'OPENAI_API_KEY': '" + OPENAI + "'})\n")],
+                }
+            ],
+            line=None,
+            message="OpenAI API key `sk-p…` in saved output 1 (stream stdout)",
+        ),
+        Invalid(
+            [
+                "x = 1\n",
+                {
+                    "execution_count": 2,
+                    "source": "client = connect()\n",
+                    "outputs": [
+                        {
+                            "output_type": "error",
+                            "ename": "AuthError",
+                            "evalue": "bad credentials",
+                            "traceback": ["\x1b[0;31mAuthError\x1b[0m: token " + GITHUB + " was rejected"],
+                        }
+                    ],
+                },
+            ],
+            cell=1,
+            line=None,
+            message="in saved output 1 (error)",
+        ),
+        Invalid(
+            [
+                {
+                    "execution_count": 1,
+                    "source": "!git remote -v\n",
+                    "outputs": [
+                        _stream("origin\thttps://oauth2:glpat-" + _R[:20] + "@gitlab.com/team/repo.git (fetch)\n")
+                    ],
+                }
+            ],
+            line=None,
+            message="GitLab token `glpa…`",
+        ),
     ]
 
     def check(self, notebook: Notebook) -> None:
@@ -220,4 +297,3 @@ class Secret(NotebookRule):
                     cell=output.cell.index,
                     json_path=output.json_path,
                 )
-

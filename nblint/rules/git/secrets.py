@@ -91,11 +91,38 @@ def looks_fake(body: str) -> bool:
 
 # Passwords that a connection string in a tutorial or a local development setup uses: not a leak.
 _DUMMY_PASSWORDS = {
-    "admin", "administrator", "airflow", "guest", "letmein", "mongo", "mysql", "oracle", "postgres",
-    "qwerty", "rabbitmq", "redis", "root", "superuser", "user", "username", "hunter2", "default", "demo",
-    "pass", "passw0rd", "p@ssw0rd", "p@ssword", "pwd", "sa", "jupyter", "minio123", "minioadmin",
+    "admin",
+    "administrator",
+    "airflow",
+    "guest",
+    "letmein",
+    "mongo",
+    "mysql",
+    "oracle",
+    "postgres",
+    "qwerty",
+    "rabbitmq",
+    "redis",
+    "root",
+    "superuser",
+    "user",
+    "username",
+    "hunter2",
+    "default",
+    "demo",
+    "pass",
+    "passw0rd",
+    "p@ssw0rd",
+    "p@ssword",
+    "pwd",
+    "sa",
+    "jupyter",
+    "minio123",
+    "minioadmin",
 }
-_DUMMY_PASSWORD_WORDS = re.compile(r"pass|pwd|your|example|sample|dummy|fake|secret|changeme|test|xxx|\*|…|\.\.\.", re.I)
+_DUMMY_PASSWORD_WORDS = re.compile(
+    r"pass|pwd|your|example|sample|dummy|fake|secret|changeme|test|xxx|\*|…|\.\.\.", re.I
+)
 _LOCAL_HOSTS = re.compile(
     r"^(?:localhost|127(?:\.\d+){3}|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal|(?:[\w-]+\.)*example(?:\.(?:com|org|net))?|"
     r"host|hostname|server|db|database|myhost|myserver)$",
@@ -133,7 +160,7 @@ class Detector:
     def find(self, text: str) -> Iterator[SecretMatch]:
         for match in re.compile(self.pattern).finditer(text):
             secret = match.group("secret")
-            if secret in _PUBLISHED_FAKES or looks_fake(secret[self.prefix_length:]):
+            if secret in _PUBLISHED_FAKES or looks_fake(secret[self.prefix_length :]):
                 continue
             if self.accept is not None and not self.accept(match):
                 continue
@@ -167,8 +194,6 @@ def _odbc_password(match: re.Match) -> bool:
     return _real_password(match.group("secret"))
 
 
-
-
 class PrivateKeyDetector:
     """PEM / OpenSSH / PGP private key blocks (RFC 7468; OpenSSH's PROTOCOL.key; RFC 4880): the header,
     then a body of real length, so a header alone in documentation, or a truncated `MIIE...`, is not
@@ -187,7 +212,7 @@ class PrivateKeyDetector:
         for header in self._HEADER.finditer(text):
             start = header.end()
             stop = text.find("-----END", start, start + 20_000)
-            raw = text[start:stop if stop != -1 else start + 20_000]
+            raw = text[start : stop if stop != -1 else start + 20_000]
             body = self._NOT_BASE64.sub("", self._FIELD.sub("", raw.replace("\\n", "\n")))
             leading = re.match(r"[A-Za-z0-9+/=]*", body)  # `*`: always matches, maybe empty
             run = leading.group() if leading else ""
@@ -195,8 +220,15 @@ class PrivateKeyDetector:
                 continue
             # The span: the body up to the end marker (or the last base64 character before anything else).
             end = stop if stop != -1 else start + len(raw)
-            yield SecretMatch(self.kind, start, end, text[start:end], self.env,
-                              label=f"-----BEGIN {header.group(1)}-----…", anchor=header.start())
+            yield SecretMatch(
+                self.kind,
+                start,
+                end,
+                text[start:end],
+                self.env,
+                label=f"-----BEGIN {header.group(1)}-----…",
+                anchor=header.start(),
+            )
 
 
 def _token(literal: str, rest: str, before: str = "A-Za-z0-9_-") -> str:
@@ -208,75 +240,154 @@ def _token(literal: str, rest: str, before: str = "A-Za-z0-9_-") -> str:
 
 DETECTORS: tuple = (
     # AWS IAM "unique identifier prefixes": AKIA long-term access key ids, ASIA temporary (STS) ones.
-    Detector("AWS access key id", ("AKIA",), _token("AKIA", "[A-Z0-9]{16}", "A-Za-z0-9+/"),
-             "AWS_ACCESS_KEY_ID", prefix_length=4),
-    Detector("AWS access key id", ("ASIA",), _token("ASIA", "[A-Z0-9]{16}", "A-Za-z0-9+/"),
-             "AWS_ACCESS_KEY_ID", prefix_length=4),
+    Detector(
+        "AWS access key id",
+        ("AKIA",),
+        _token("AKIA", "[A-Z0-9]{16}", "A-Za-z0-9+/"),
+        "AWS_ACCESS_KEY_ID",
+        prefix_length=4,
+    ),
+    Detector(
+        "AWS access key id",
+        ("ASIA",),
+        _token("ASIA", "[A-Z0-9]{16}", "A-Za-z0-9+/"),
+        "AWS_ACCESS_KEY_ID",
+        prefix_length=4,
+    ),
     # AWS secret access keys are 40 base64 characters with no prefix: only beside their name (boto3's
     # keyword, the credentials file, the environment, STS's JSON `SecretAccessKey`).
-    Detector("AWS secret access key", ("ecret", "ECRET"),
-             re.compile(r"(?i)(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)[\"'\]]{0,2}\s*(?:=|:|=>)\s*"
-                        r"[\"']?(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
-             "AWS_SECRET_ACCESS_KEY", accept=_mixed_case_and_digit),
+    Detector(
+        "AWS secret access key",
+        ("ecret", "ECRET"),
+        re.compile(
+            r"(?i)(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)[\"'\]]{0,2}\s*(?:=|:|=>)\s*"
+            r"[\"']?(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+        ),
+        "AWS_SECRET_ACCESS_KEY",
+        accept=_mixed_case_and_digit,
+    ),
     # GitHub's token formats (2021): ghp_ personal, gho_ OAuth, ghu_ user-to-server, ghs_ server-to-server,
     # ghr_ refresh, + 36 base62 characters; fine-grained personal tokens (2022): github_pat_22_59.
-    Detector("GitHub token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), _token("gh", "[pousr]_[A-Za-z0-9]{36}"),
-             "GITHUB_TOKEN", prefix_length=4),
-    Detector("GitHub token", ("github_pat_",), _token("github_pat_", "[A-Za-z0-9]{22}_[A-Za-z0-9]{59}"),
-             "GITHUB_TOKEN", prefix_length=11),
+    Detector(
+        "GitHub token",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+        _token("gh", "[pousr]_[A-Za-z0-9]{36}"),
+        "GITHUB_TOKEN",
+        prefix_length=4,
+    ),
+    Detector(
+        "GitHub token",
+        ("github_pat_",),
+        _token("github_pat_", "[A-Za-z0-9]{22}_[A-Za-z0-9]{59}"),
+        "GITHUB_TOKEN",
+        prefix_length=11,
+    ),
     # GitLab personal access tokens: glpat- + 20 or more characters (GitLab's token prefixes docs).
     Detector("GitLab token", ("glpat-",), _token("glpat-", "[A-Za-z0-9_-]{20,64}"), "GITLAB_TOKEN", prefix_length=6),
     # Slack tokens: xoxb- bot, xoxp- user, xoxa-/xoxr-/xoxs-/xoxo-, then numeric ids and a random part;
     # incoming webhooks: hooks.slack.com/services/T<team>/B<channel>/<secret> (Slack API docs).
-    Detector("Slack token", ("xox",), _token("xox", r"[abposr]-\d{6,}-[0-9A-Za-z-]{10,}"), "SLACK_BOT_TOKEN",
-             prefix_length=5),
-    Detector("Slack webhook URL", ("hooks.slack.com",),
-             re.compile(r"hooks\.slack\.com/services/(?P<secret>T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,})" + _E),
-             "SLACK_WEBHOOK_URL"),
+    Detector(
+        "Slack token", ("xox",), _token("xox", r"[abposr]-\d{6,}-[0-9A-Za-z-]{10,}"), "SLACK_BOT_TOKEN", prefix_length=5
+    ),
+    Detector(
+        "Slack webhook URL",
+        ("hooks.slack.com",),
+        re.compile(r"hooks\.slack\.com/services/(?P<secret>T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,})" + _E),
+        "SLACK_WEBHOOK_URL",
+    ),
     # OpenAI API keys (legacy sk-, project sk-proj-, service-account sk-svcacct-) carry the marker
     # T3BlbkFJ, base64 of "OpenAI": the marker GitHub's secret scanning and detect-secrets rely on.
-    Detector("OpenAI API key", ("T3BlbkFJ",), _token("sk-", "(?:[a-z]+-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}"),
-             "OPENAI_API_KEY", prefix_length=3),
+    Detector(
+        "OpenAI API key",
+        ("T3BlbkFJ",),
+        _token("sk-", "(?:[a-z]+-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}"),
+        "OPENAI_API_KEY",
+        prefix_length=3,
+    ),
     # Anthropic API keys: sk-ant-api03- (or admin01-) + a long random part.
-    Detector("Anthropic API key", ("sk-ant-",), _token("sk-ant-", r"[a-z]+\d{2}-[A-Za-z0-9_-]{80,}"),
-             "ANTHROPIC_API_KEY", prefix_length=14),
+    Detector(
+        "Anthropic API key",
+        ("sk-ant-",),
+        _token("sk-ant-", r"[a-z]+\d{2}-[A-Za-z0-9_-]{80,}"),
+        "ANTHROPIC_API_KEY",
+        prefix_length=14,
+    ),
     # Hugging Face user access tokens: hf_ + 34 letters; organisation API tokens: api_org_ + 34 letters.
     # Real ones mix cases; a 34-letter lower-case identifier after hf_ is a name, not a token.
-    Detector("Hugging Face token", ("hf_",), _token("hf_", "[A-Za-z]{34}"), "HF_TOKEN", prefix_length=3,
-             accept=_mixed_case),
-    Detector("Hugging Face token", ("api_org_",), _token("api_org_", "[A-Za-z]{34}"), "HF_TOKEN", prefix_length=8,
-             accept=_mixed_case),
+    Detector(
+        "Hugging Face token", ("hf_",), _token("hf_", "[A-Za-z]{34}"), "HF_TOKEN", prefix_length=3, accept=_mixed_case
+    ),
+    Detector(
+        "Hugging Face token",
+        ("api_org_",),
+        _token("api_org_", "[A-Za-z]{34}"),
+        "HF_TOKEN",
+        prefix_length=8,
+        accept=_mixed_case,
+    ),
     # Google API keys: AIza + 35 characters (Google Cloud "API keys" docs; Gemini, Maps, YouTube keys).
     # OAuth client secrets: GOCSPX- + 28; OAuth access tokens: ya29. + a long random part.
     Detector("Google API key", ("AIza",), _token("AIza", "[0-9A-Za-z_-]{35}"), "GOOGLE_API_KEY", prefix_length=4),
-    Detector("Google OAuth client secret", ("GOCSPX-",), _token("GOCSPX-", "[A-Za-z0-9_-]{28}"),
-             "GOOGLE_CLIENT_SECRET", prefix_length=7),
-    Detector("Google OAuth access token", ("ya29.",), _token("ya29.", "[0-9A-Za-z_-]{30,}"), "GOOGLE_OAUTH_TOKEN",
-             prefix_length=5),
+    Detector(
+        "Google OAuth client secret",
+        ("GOCSPX-",),
+        _token("GOCSPX-", "[A-Za-z0-9_-]{28}"),
+        "GOOGLE_CLIENT_SECRET",
+        prefix_length=7,
+    ),
+    Detector(
+        "Google OAuth access token",
+        ("ya29.",),
+        _token("ya29.", "[0-9A-Za-z_-]{30,}"),
+        "GOOGLE_OAUTH_TOKEN",
+        prefix_length=5,
+    ),
     # Stripe live secret (sk_live_) and restricted (rk_live_) keys (Stripe API keys docs); test-mode keys
     # (sk_test_) reach no money and are left alone.
-    Detector("Stripe live key", ("sk_live_",), _token("sk_live_", "[0-9A-Za-z]{24,}"), "STRIPE_API_KEY",
-             prefix_length=8),
-    Detector("Stripe live key", ("rk_live_",), _token("rk_live_", "[0-9A-Za-z]{24,}"), "STRIPE_API_KEY",
-             prefix_length=8),
+    Detector(
+        "Stripe live key", ("sk_live_",), _token("sk_live_", "[0-9A-Za-z]{24,}"), "STRIPE_API_KEY", prefix_length=8
+    ),
+    Detector(
+        "Stripe live key", ("rk_live_",), _token("rk_live_", "[0-9A-Za-z]{24,}"), "STRIPE_API_KEY", prefix_length=8
+    ),
     # Azure connection strings: storage AccountKey (64 bytes, base64) and Service Bus / Event Hubs
     # SharedAccessKey (32 bytes, base64) (Azure connection string docs).
-    Detector("Azure storage account key", ("AccountKey=",),
-             re.compile(r"AccountKey=(?P<secret>[A-Za-z0-9+/]{86}==)"), "AZURE_STORAGE_CONNECTION_STRING"),
-    Detector("Azure shared access key", ("SharedAccessKey=",),
-             re.compile(r"SharedAccessKey=(?P<secret>[A-Za-z0-9+/]{43}=)"), "AZURE_SERVICEBUS_CONNECTION_STRING"),
+    Detector(
+        "Azure storage account key",
+        ("AccountKey=",),
+        re.compile(r"AccountKey=(?P<secret>[A-Za-z0-9+/]{86}==)"),
+        "AZURE_STORAGE_CONNECTION_STRING",
+    ),
+    Detector(
+        "Azure shared access key",
+        ("SharedAccessKey=",),
+        re.compile(r"SharedAccessKey=(?P<secret>[A-Za-z0-9+/]{43}=)"),
+        "AZURE_SERVICEBUS_CONNECTION_STRING",
+    ),
     PrivateKeyDetector(),
     # user:password@ in a URL (database URLs, git remotes, broker URLs), found from its `://`. Not:
     # templates, the dummy passwords of tutorials and local setups, localhost and example hosts.
-    Detector("password in a connection URL", ("://",),
-             re.compile(r"://(?P<user>[^\s:/@'\"`<>{}\[\]()]*):(?P<secret>[^\s/@'\"`<>{}\[\]()]+)@"
-                        r"(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+)"),
-             "DATABASE_URL", accept=_url_password),
+    Detector(
+        "password in a connection URL",
+        ("://",),
+        re.compile(
+            r"://(?P<user>[^\s:/@'\"`<>{}\[\]()]*):(?P<secret>[^\s/@'\"`<>{}\[\]()]+)@"
+            r"(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+)"
+        ),
+        "DATABASE_URL",
+        accept=_url_password,
+    ),
     # ODBC / ADO.NET connection strings: ...Server=...;...Password=...; (or Pwd=).
-    Detector("password in a connection string", ("assword=", "ASSWORD=", "wd=", "WD="),
-             re.compile(r"(?i)(?:server|data source|host|hostname|uid|user id|database|initial catalog|driver)\s*=[^;\n]*;"
-                        r"[^\n]*?(?<![a-z])(?:password|pwd)\s*=\s*(?P<secret>[^;\"'\s{}\[\]()]+)(?=[;\"'\s]|$)"),
-             "DATABASE_PASSWORD", accept=_odbc_password),
+    Detector(
+        "password in a connection string",
+        ("assword=", "ASSWORD=", "wd=", "WD="),
+        re.compile(
+            r"(?i)(?:server|data source|host|hostname|uid|user id|database|initial catalog|driver)\s*=[^;\n]*;"
+            r"[^\n]*?(?<![a-z])(?:password|pwd)\s*=\s*(?P<secret>[^;\"'\s{}\[\]()]+)(?=[;\"'\s]|$)"
+        ),
+        "DATABASE_PASSWORD",
+        accept=_odbc_password,
+    ),
 )
 
 
@@ -304,7 +415,7 @@ def mask_secrets(text: str, found: list[SecretMatch] | None = None) -> str:
     for match in sorted(found, key=lambda m: m.start):
         if match.start < last:
             continue
-        pieces.append(text[last:match.start])
+        pieces.append(text[last : match.start])
         pieces.append(mask(match.secret) if match.label is None else "…")
         last = match.end
     pieces.append(text[last:])

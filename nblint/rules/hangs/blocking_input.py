@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nblint.core.findings import Severity
-from nblint.core.code.text import code_of
-from nblint.rules.hangs.notebook_functions import Function, TracksNotebookFunctions
-from nblint.rules.base import CodeRule, Invalid
 from nblint.core.code.symbols import last_name
+from nblint.core.code.text import code_of
+from nblint.core.findings import Severity
+from nblint.rules.base import CodeRule, Invalid
+from nblint.rules.hangs.notebook_functions import Function, TracksNotebookFunctions
 
 # Qualified names of the calls that wait for someone at a keyboard.
-_PROMPTS = {"getpass.getpass": "getpass.getpass()", "builtins.input": "builtins.input()", "__builtin__.raw_input": "raw_input()"}
+_PROMPTS = {
+    "getpass.getpass": "getpass.getpass()",
+    "builtins.input": "builtins.input()",
+    "__builtin__.raw_input": "raw_input()",
+}
 _BUILTIN_PROMPTS = ("input", "raw_input")
 # The last name of every prompt: a cheap test before resolving where a called name comes from.
 _PROMPT_NAMES = frozenset({*_BUILTIN_PROMPTS, *(name.rpartition(".")[2] for name in _PROMPTS)})
@@ -65,7 +69,11 @@ class BlockingInput(TracksNotebookFunctions, CodeRule):
         # A function holding input() that the notebook never calls.
         "def ask():\n    return input('name? ')\n",
         # ...or only hands to a widget, to run on a click.
-        ["import ipywidgets as widgets\n", "def on_click(button):\n    print(input('name? '))\n", "widgets.Button().on_click(on_click)\n"],
+        [
+            "import ipywidgets as widgets\n",
+            "def on_click(button):\n    print(input('name? '))\n",
+            "widgets.Button().on_click(on_click)\n",
+        ],
         # `input` rebound by the notebook.
         "input = lambda prompt='': 'yes'\nanswer = input('continue? ')\n",
         "def input(prompt=''):\n    return 'iris'\nname = input('dataset? ')\n",
@@ -86,7 +94,9 @@ class BlockingInput(TracksNotebookFunctions, CodeRule):
     INVALID = [
         Invalid("name = input('Which dataset? ')\n", line=1, column=8, message="papermill"),
         Invalid("reply = raw_input('> ')\n", line=1, column=9),
-        Invalid("import getpass\npassword = getpass.getpass('Password: ')\n", line=2, column=12, message="getpass.getpass()"),
+        Invalid(
+            "import getpass\npassword = getpass.getpass('Password: ')\n", line=2, column=12, message="getpass.getpass()"
+        ),
         Invalid("from getpass import getpass as ask_secret\ntoken = ask_secret()\n", line=2, column=9),
         Invalid("import builtins\nanswer = builtins.input('y/n? ')\n", line=2, column=10),
         # In a loop that exits on an answer: it still waits for the first one.
@@ -216,7 +226,10 @@ class BlockingInput(TracksNotebookFunctions, CodeRule):
         names: list[str] = []
         current: Function | None = function
         while current is not None and len(names) < 6:
-            names.append(self.functions.names.get(id(current), "a lambda") + ("()" if id(current) in self.functions.names else ""))
+            names.append(
+                self.functions.names.get(id(current), "a lambda")
+                + ("()" if id(current) in self.functions.names else "")
+            )
             current = reached_by.get(id(current))
         names.reverse()
         return " -> ".join(names)

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nblint.core.findings import Severity
 from nblint.core.code.symbols import last_name
 from nblint.core.code.text import source_text
-from nblint.rules.common.flow import enclosing_function, walk_own
+from nblint.core.findings import Severity
 from nblint.rules.base import CodeRule, Invalid
+from nblint.rules.common.flow import enclosing_function, walk_own
 
 _FORKS = {"os.fork", "os.forkpty", "pty.fork", "posix.fork"}
 _FORK_NAMES = frozenset(name.rpartition(".")[2] for name in _FORKS)
 # What ends a child for good: os._exit() and the exec family (the process becomes another program).
 # sys.exit() does not: it raises SystemExit, which IPython catches, and the child goes back to serving.
-_CHILD_ENDS = {"os._exit", "posix._exit", "os.abort", "os.execv", "os.execve", "os.execl", "os.execle", "os.execlp",
-               "os.execlpe", "os.execvp", "os.execvpe"}
+_CHILD_ENDS = {
+    "os._exit",
+    "posix._exit",
+    "os.abort",
+    "os.execv",
+    "os.execve",
+    "os.execl",
+    "os.execle",
+    "os.execlp",
+    "os.execlpe",
+    "os.execvp",
+    "os.execvpe",
+}
 
 
 class ForkInKernel(CodeRule):
@@ -75,8 +86,12 @@ class ForkInKernel(CodeRule):
         Invalid("from os import fork\nchild = fork()\n", line=2),
         Invalid("import pty\npid, fd = pty.fork()\n", line=2),
         # inside a function: the os._exit() of another function does not end this child
-        Invalid(["import os\ndef spawn():\n    return os.fork()\n", "def stop():\n    os._exit(0)\n", "spawn()\n"],
-                cell=0, line=3, message="spawn()"),
+        Invalid(
+            ["import os\ndef spawn():\n    return os.fork()\n", "def stop():\n    os._exit(0)\n", "spawn()\n"],
+            cell=0,
+            line=3,
+            message="spawn()",
+        ),
     ]
 
     def __init__(self, context, options) -> None:
@@ -103,7 +118,9 @@ class ForkInKernel(CodeRule):
             if ended[id(scope)]:
                 continue
             where = f"in `{function.name.value}()` " if function is not None else ""
-            sys_exit = " (`sys.exit()` only raises SystemExit, which IPython catches)" if self._calls_sys_exit(scope) else ""
+            sys_exit = (
+                " (`sys.exit()` only raises SystemExit, which IPython catches)" if self._calls_sys_exit(scope) else ""
+            )
             self.report(
                 call,
                 f"`{source_text(call, 40)}` {where}copies the whole kernel and nothing ends the child with "

@@ -24,40 +24,101 @@ _PYTHON = re.compile(r"^(?:python|pypy)(?:\d+(?:\.\d+)*)?$")
 # make it run something and exit (a positional word, a script, does too), the options that take a
 # value (so the value is not read as a script), and the options that force the prompt after the script.
 _INTERPRETERS: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
-    "python": (frozenset({"-c", "-m", "-V", "--version", "-h", "--help", "-?"}),
-               frozenset({"-W", "-X", "--check-hash-based-pycs"}), frozenset({"-i"})),
-    "ipython": (frozenset({"-c", "-m", "-V", "--version", "-h", "--help", "--help-all"}), frozenset(), frozenset({"-i"})),
+    "python": (
+        frozenset({"-c", "-m", "-V", "--version", "-h", "--help", "-?"}),
+        frozenset({"-W", "-X", "--check-hash-based-pycs"}),
+        frozenset({"-i"}),
+    ),
+    "ipython": (
+        frozenset({"-c", "-m", "-V", "--version", "-h", "--help", "--help-all"}),
+        frozenset(),
+        frozenset({"-i"}),
+    ),
     "R": (frozenset({"-e", "-f", "--file", "--version", "-h", "--help"}), frozenset(), frozenset()),
-    "node": (frozenset({"-e", "--eval", "-p", "--print", "-c", "--check", "-v", "--version", "-h", "--help", "--test"}),
-             frozenset({"-r", "--require", "--import", "--loader"}), frozenset({"-i", "--interactive"})),
-    "julia": (frozenset({"-e", "-E", "--eval", "--print", "-v", "--version", "-h", "--help"}),
-              frozenset({"-p", "--procs", "-t", "--threads", "-J", "--sysimage", "-L", "--load"}), frozenset({"-i"})),
+    "node": (
+        frozenset({"-e", "--eval", "-p", "--print", "-c", "--check", "-v", "--version", "-h", "--help", "--test"}),
+        frozenset({"-r", "--require", "--import", "--loader"}),
+        frozenset({"-i", "--interactive"}),
+    ),
+    "julia": (
+        frozenset({"-e", "-E", "--eval", "--print", "-v", "--version", "-h", "--help"}),
+        frozenset({"-p", "--procs", "-t", "--threads", "-J", "--sysimage", "-L", "--load"}),
+        frozenset({"-i"}),
+    ),
     "shell": (frozenset({"-c", "--version", "--help"}), frozenset({"-o", "+O", "-O"}), frozenset({"-i"})),
 }
 _INTERPRETER_OF = {
-    "ipython": "ipython", "ipython3": "ipython", "R": "R", "node": "node", "nodejs": "node", "julia": "julia",
-    "bash": "shell", "sh": "shell", "zsh": "shell", "dash": "shell", "ksh": "shell", "fish": "shell",
+    "ipython": "ipython",
+    "ipython3": "ipython",
+    "R": "R",
+    "node": "node",
+    "nodejs": "node",
+    "julia": "julia",
+    "bash": "shell",
+    "sh": "shell",
+    "zsh": "shell",
+    "dash": "shell",
+    "ksh": "shell",
+    "fish": "shell",
 }
 # Full-screen programs that wait for keys. A pager only when it writes to the terminal: the kernel sets
 # PAGER=cat and GIT_PAGER=cat, so `man` and `git log` print and return; `less` and `more` run directly
 # wait for keys.
 _EDITORS = {"vim", "vi", "nvim", "nano", "pico", "emacs", "micro", "joe", "mcedit"}
-_EDITOR_BATCH = {"-c", "-e", "-s", "-es", "-Es", "--batch", "-batch", "--script", "--version", "-V", "-h", "--help",
-                 "--daemon"}
+_EDITOR_BATCH = {
+    "-c",
+    "-e",
+    "-s",
+    "-es",
+    "-Es",
+    "--batch",
+    "-batch",
+    "--script",
+    "--version",
+    "-V",
+    "-h",
+    "--help",
+    "--daemon",
+}
 _LESS_QUITS = {"-F", "--quit-if-one-screen", "--version", "-V", "--help"}
 # Package managers that ask "Proceed ([y]/n)?" before changing anything, and the options that answer.
 _CONDA_ASKING = {"install", "create", "remove", "uninstall", "update", "upgrade"}
 _CONDA_ANSWERS = {"-y", "--yes", "--y", "--dry-run", "-d", "--json", "--download-only", "--help", "-h"}
 _APT_ASKING = {"install", "remove", "purge", "upgrade", "dist-upgrade", "full-upgrade", "autoremove", "reinstall"}
-_APT_ANSWERS = {"-y", "--yes", "--assume-yes", "--assume-no", "--force-yes", "-s", "--simulate", "--dry-run",
-                "--just-print", "--no-act", "--recon", "-qq", "--help", "-h"}
+_APT_ANSWERS = {
+    "-y",
+    "--yes",
+    "--assume-yes",
+    "--assume-no",
+    "--force-yes",
+    "-s",
+    "--simulate",
+    "--dry-run",
+    "--just-print",
+    "--no-act",
+    "--recon",
+    "-qq",
+    "--help",
+    "-h",
+}
 _YUM_ASKING = {"install", "remove", "erase", "update", "upgrade", "reinstall", "downgrade", "autoremove"}
 _YUM_ANSWERS = {"-y", "--assumeyes", "--assumeno", "--help", "-h"}
 _SSH_VALUE_OPTIONS = set("bcDEeFIiJLlmOopQRSWwB")
 _SSH_NO_LOGIN = set("NfVGO")  # -N no command, -f background, -V version, -G print config, -O control
 _GIT_GLOBAL_VALUE_OPTIONS = {"-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path"}
-_COMMIT_MESSAGE_OPTIONS = {"-m", "--message", "-F", "--file", "-C", "--reuse-message", "--no-edit", "--fixup",
-                           "--dry-run", "-h", "--help"}
+_COMMIT_MESSAGE_OPTIONS = {
+    "-m",
+    "--message",
+    "-F",
+    "--file",
+    "-C",
+    "--reuse-message",
+    "--no-edit",
+    "--fixup",
+    "--dry-run",
+    "-h",
+    "--help",
+}
 
 
 @dataclass(frozen=True)
@@ -133,16 +194,22 @@ def judge(command: ShellCommand, magic: str | None) -> Wait | None:
             return Wait("opens a root shell that waits for commands", _RUN_SOMETHING)
         return None
     program = re.split(r"[\\/]", words[head])[-1]
-    arguments = words[head + 1:]
+    arguments = words[head + 1 :]
     if any(char in word for word in words[: head + 1] for char in "${}`"):
         return None  # filled in when the line runs
     kind = _interpreter(program)
     if kind is not None:
         if _waits_at_prompt(kind, arguments):
-            return Wait(f"starts an interactive `{program}` prompt (no script, no command) that waits for input", _RUN_SOMETHING)
+            return Wait(
+                f"starts an interactive `{program}` prompt (no script, no command) that waits for input", _RUN_SOMETHING
+            )
         return None
     if program == "su":
-        return None if any(w in ("-c", "--command") for w in arguments) else Wait("asks for a password, then opens a shell", _RUN_SOMETHING)
+        return (
+            None
+            if any(w in ("-c", "--command") for w in arguments)
+            else Wait("asks for a password, then opens a shell", _RUN_SOMETHING)
+        )
     if program in _EDITORS:
         if any(w.partition("=")[0] in _EDITOR_BATCH or w.startswith("+") for w in arguments):
             return None
@@ -150,14 +217,17 @@ def judge(command: ShellCommand, magic: str | None) -> Wait | None:
     if program == "less":
         if command.stdout_redirected or any(w.partition("=")[0] in _LESS_QUITS for w in arguments):
             return None
-        return Wait("pages its input and waits at \"(END)\" for `q`", _PRINT_INSTEAD)
+        return Wait('pages its input and waits at "(END)" for `q`', _PRINT_INSTEAD)
     if program == "more":
         if command.stdout_redirected or any(w in ("--version", "-V", "--help", "-h") for w in arguments):
             return None
         # util-linux more 2.38 and later waits at "--More--(END)" even after a short file; older ones
         # and BSD's return at the end of a file that fits on the screen
-        return Wait("pages its input and waits at \"--More--\" (util-linux more 2.38+ even after a short "
-                    "file)", _PRINT_INSTEAD, certain=False)
+        return Wait(
+            'pages its input and waits at "--More--" (util-linux more 2.38+ even after a short file)',
+            _PRINT_INSTEAD,
+            certain=False,
+        )
     if program == "htop" or (program == "top" and not any(re.match(r"^-[A-Za-z]*[bn]", w) for w in arguments)):
         return Wait(f"`{program}` redraws the screen until someone presses `q`", _PRINT_INSTEAD)
     if program == "ssh":
@@ -165,14 +235,23 @@ def judge(command: ShellCommand, magic: str | None) -> Wait | None:
     if program == "git":
         return _judge_git(arguments, words[:head])
     if program in ("apt-get", "apt", "aptitude"):
-        if arguments and _action(arguments) in _APT_ASKING and not _has_answer(arguments, _APT_ANSWERS) \
-                and not any("Assume-Yes" in w for w in arguments):
-            return Wait(f"`{program} {_action(arguments)}` asks \"Do you want to continue? [Y/n]\" when it pulls in "
-                        "dependencies", _ANSWER_YES, certain=False)
+        if (
+            arguments
+            and _action(arguments) in _APT_ASKING
+            and not _has_answer(arguments, _APT_ANSWERS)
+            and not any("Assume-Yes" in w for w in arguments)
+        ):
+            return Wait(
+                f'`{program} {_action(arguments)}` asks "Do you want to continue? [Y/n]" when it pulls in dependencies',
+                _ANSWER_YES,
+                certain=False,
+            )
         return None
     if program in ("yum", "dnf"):
         if arguments and _action(arguments) in _YUM_ASKING and not _has_answer(arguments, _YUM_ANSWERS):
-            return Wait(f"`{program} {_action(arguments)}` asks \"Is this ok [y/N]\" before changing anything", _ANSWER_YES)
+            return Wait(
+                f'`{program} {_action(arguments)}` asks "Is this ok [y/N]" before changing anything', _ANSWER_YES
+            )
         return None
     found = installer(words)
     if found is not None:
@@ -201,14 +280,14 @@ def _judge_installer(tool: str, arguments: list[str], magic: bool) -> Wait | Non
     action = _action(arguments)
     if tool == "pip":
         if action == "uninstall" and not _has_answer(arguments, {"-y", "--yes", "-h", "--help"}):
-            return Wait("`pip uninstall` asks \"Proceed (Y/n)?\" for every package", _ANSWER_YES)
+            return Wait('`pip uninstall` asks "Proceed (Y/n)?" for every package', _ANSWER_YES)
         return None
     if action not in _CONDA_ASKING or _has_answer(arguments, _CONDA_ANSWERS):
         return None
     if magic and action != "create":
         return None  # %conda adds --yes itself to install, remove, uninstall, update and upgrade (not create)
     remedy = _ANSWER_YES + ("" if action == "create" else f" (or use %{tool}, which adds it)")
-    return Wait(f"`{tool} {action}` asks \"Proceed ([y]/n)?\" before changing the environment", remedy)
+    return Wait(f'`{tool} {action}` asks "Proceed ([y]/n)?" before changing the environment', remedy)
 
 
 def _judge_ssh(arguments: list[str]) -> Wait | None:
@@ -227,12 +306,14 @@ def _judge_ssh(arguments: list[str]) -> Wait | None:
             return None
         for offset, letter in enumerate(letters):
             if letter in _SSH_VALUE_OPTIONS:
-                position += 0 if letters[offset + 1:] else 1  # the value is the rest of the word, or the next
+                position += 0 if letters[offset + 1 :] else 1  # the value is the rest of the word, or the next
                 break
     rest = arguments[position:]
     if len(rest) == 1:
-        return Wait("logs in to a remote shell with no command, which waits for input",
-                    "pass the command to run: `!ssh host 'command'`")
+        return Wait(
+            "logs in to a remote shell with no command, which waits for input",
+            "pass the command to run: `!ssh host 'command'`",
+        )
     return None
 
 
@@ -248,7 +329,7 @@ def _judge_git(arguments: list[str], prefix: list[str]) -> Wait | None:
         position += 1 + (option in _GIT_GLOBAL_VALUE_OPTIONS and "=" not in arguments[position])
     if position >= len(arguments) or arguments[position] != "commit":
         return None
-    for word in arguments[position + 1:]:
+    for word in arguments[position + 1 :]:
         if word.partition("=")[0] in _COMMIT_MESSAGE_OPTIONS:
             return None
         letters = _short_flags(word)
@@ -256,5 +337,7 @@ def _judge_git(arguments: list[str], prefix: list[str]) -> Wait | None:
             return None  # -am "message"
         if word in ("-e", "--edit"):
             break
-    return Wait("`git commit` with no `-m` opens an editor for the message and waits",
-                "pass the message: `!git commit -m \"...\"`")
+    return Wait(
+        "`git commit` with no `-m` opens an editor for the message and waits",
+        'pass the message: `!git commit -m "..."`',
+    )

@@ -6,9 +6,9 @@ import re
 
 from nblint.core.findings import Severity
 from nblint.core.read.notebook import Notebook
+from nblint.rules.base import Invalid, NotebookRule
 from nblint.rules.common.install_lines import magic_shell_text, shell_commands
 from nblint.rules.hangs.interactive import judge
-from nblint.rules.base import Invalid, NotebookRule
 
 _SHOWN_SOURCE = 100
 # `%sx cmd` and `%system cmd` run their command as a `!` line does.
@@ -181,6 +181,5 @@ class InteractiveCommand(NotebookRule):
     def _shell_text(text: str) -> tuple[str, str | None] | None:
         system = _SYSTEM_MAGIC.match(text)
         if system:
-            return text[system.end():], None
+            return text[system.end() :], None
         return magic_shell_text(text)
-

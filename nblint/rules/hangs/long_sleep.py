@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nblint.core.code.symbols import last_name
+from nblint.core.code.text import source_text
 from nblint.core.findings import Severity
 from nblint.core.options import Option, parse_number
-from nblint.core.code.text import source_text
 from nblint.core.sizes import argument, read_number
 from nblint.rules.base import CodeRule, Invalid
-from nblint.core.code.symbols import last_name
 
 MAX_SLEEP = Option(
     "max-sleep",
@@ -29,8 +29,12 @@ def format_duration(seconds: float) -> str:
     minutes, rest = divmod(int(round(seconds)), 60)
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else "",
-             f"{rest} s" if rest and not (days or hours) else ""]
+    parts = [
+        f"{days} d" if days else "",
+        f"{hours} h" if hours else "",
+        f"{minutes} min" if minutes else "",
+        f"{rest} s" if rest and not (days or hours) else "",
+    ]
     return " ".join(part for part in parts if part)
 
 
@@ -94,13 +98,22 @@ class LongSleep(CodeRule):
         "pool = ThreadPoolExecutor()\npool.submit(later)\n",
     ]
     INVALID = [
-        Invalid("import time\ntime.sleep(3600)\n", line=2, column=1,
-                message="time.sleep(3600) blocks the kernel for 1 h, over max-sleep 600 s"),
+        Invalid(
+            "import time\ntime.sleep(3600)\n",
+            line=2,
+            column=1,
+            message="time.sleep(3600) blocks the kernel for 1 h, over max-sleep 600 s",
+        ),
         Invalid("from time import sleep\nsleep(60 * 60 * 24)\n", line=2, message="for 1 d"),
         Invalid("import time as t\nt.sleep(1e4)\n", line=2, message="2 h 46 min"),
         # cross-cell constant
-        Invalid(["import time\n", "POLL_SECONDS = 15 * 60\n", "while not done():\n    time.sleep(POLL_SECONDS)\n"],
-                cell=2, line=2, column=5, message="15 min"),
+        Invalid(
+            ["import time\n", "POLL_SECONDS = 15 * 60\n", "while not done():\n    time.sleep(POLL_SECONDS)\n"],
+            cell=2,
+            line=2,
+            column=5,
+            message="15 min",
+        ),
         # inside a function the notebook calls itself
         Invalid("import time\ndef wait_for_job():\n    time.sleep(1800)\nwait_for_job()\n", line=3),
         # the limit is an option
@@ -123,7 +136,8 @@ class LongSleep(CodeRule):
                 self._candidates.append((node, seconds, enclosing))
         for arg in node.args:
             if isinstance(arg.value, cst.Name) and (
-                (arg.keyword is not None and arg.keyword.value == "target") or (arg.keyword is None and name in _THREAD_STARTERS)
+                (arg.keyword is not None and arg.keyword.value == "target")
+                or (arg.keyword is None and name in _THREAD_STARTERS)
             ):
                 self._threaded.add(arg.value.value)
 

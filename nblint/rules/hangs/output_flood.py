@@ -7,8 +7,12 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from nblint.core.code.symbols import UNKNOWN, last_name
 from nblint.core.findings import Severity
 from nblint.core.options import Option, parse_int
+from nblint.core.sizes import int_range_length, range_arguments, range_length
+from nblint.core.wording import listing, plural
+from nblint.rules.base import CodeRule, Invalid
 from nblint.rules.common.flow import (
     COMPREHENSION,
     CONDITIONAL,
@@ -21,10 +25,6 @@ from nblint.rules.common.flow import (
     ControlStack,
     body_exits,
 )
-from nblint.core.sizes import int_range_length, range_arguments, range_length
-from nblint.rules.base import CodeRule, Invalid
-from nblint.core.code.symbols import UNKNOWN, last_name
-from nblint.core.wording import listing, plural
 
 MAX_PRINTED_LINES = Option(
     "max-printed-lines",
@@ -34,14 +34,30 @@ MAX_PRINTED_LINES = Option(
 )
 
 _DISPLAY = {"IPython.display.display", "IPython.core.display.display", "IPython.core.display_functions.display"}
-_WRITERS = {"sys.stdout.write": "sys.stdout.write()", "sys.stderr.write": "sys.stderr.write()",
-            "pprint.pprint": "pprint()", "pprint.pp": "pprint()"}
-_CAPTURING = {"contextlib.redirect_stdout", "contextlib.redirect_stderr", "IPython.utils.io.capture_output",
-              "IPython.utils.capture.capture_output"}
+_WRITERS = {
+    "sys.stdout.write": "sys.stdout.write()",
+    "sys.stderr.write": "sys.stderr.write()",
+    "pprint.pprint": "pprint()",
+    "pprint.pp": "pprint()",
+}
+_CAPTURING = {
+    "contextlib.redirect_stdout",
+    "contextlib.redirect_stderr",
+    "IPython.utils.io.capture_output",
+    "IPython.utils.capture.capture_output",
+}
 _STANDARD_STREAMS = ("sys.stdout", "sys.stderr")
 # logging's levels, by method name and by constant
-_LEVEL_METHODS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40, "exception": 40,
-                  "critical": 50, "fatal": 50}
+_LEVEL_METHODS = {
+    "debug": 10,
+    "info": 20,
+    "warning": 30,
+    "warn": 30,
+    "error": 40,
+    "exception": 40,
+    "critical": 50,
+    "fatal": 50,
+}
 _LEVEL_NAMES = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "WARN": 30, "ERROR": 40, "CRITICAL": 50, "FATAL": 50}
 _DEFAULT_LOGGING_LEVEL = 30  # the root logger shows WARNING and above unless configured
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
@@ -175,26 +191,53 @@ class OutputFlood(ControlStack, CodeRule):
         "import sys\nfor i in range(50000):\n    sys.stdout.write(r'\\n' + f'{i}' + rf'\\n')\n",
     ]
     INVALID = [
-        Invalid("for i in range(100000):\n    print(i)\n", line=1, column=1,
-                message="print() in this loop writes ~100,000 lines of output"),
-        Invalid("for i in range(1000):\n    for j in range(1000):\n        print(i, j)\n", line=1,
-                message="~1,000,000 lines of output (1,000 x 1,000 iterations)"),
+        Invalid(
+            "for i in range(100000):\n    print(i)\n",
+            line=1,
+            column=1,
+            message="print() in this loop writes ~100,000 lines of output",
+        ),
+        Invalid(
+            "for i in range(1000):\n    for j in range(1000):\n        print(i, j)\n",
+            line=1,
+            message="~1,000,000 lines of output (1,000 x 1,000 iterations)",
+        ),
         Invalid(["N = 10**5\n", "for i in range(N):\n    print(i)\n"], cell=1, line=1, message="~100,000 lines"),
-        Invalid("for i in range(0, 50000, 2):\n    x = step(i)\n    print(x)\n    print(x * 2)\n", line=1,
-                message="~50,000 lines of output (2 output calls x 25,000 iterations)"),
-        Invalid("for i in range(100):\n    print(i)\n", options={"max-printed-lines": 50}, line=1, message="over max-printed-lines (50)"),
-        Invalid("from IPython.display import display\nfor i, x in enumerate(range(20000)):\n    display(x)\n", line=2,
-                message="display()"),
+        Invalid(
+            "for i in range(0, 50000, 2):\n    x = step(i)\n    print(x)\n    print(x * 2)\n",
+            line=1,
+            message="~50,000 lines of output (2 output calls x 25,000 iterations)",
+        ),
+        Invalid(
+            "for i in range(100):\n    print(i)\n",
+            options={"max-printed-lines": 50},
+            line=1,
+            message="over max-printed-lines (50)",
+        ),
+        Invalid(
+            "from IPython.display import display\nfor i, x in enumerate(range(20000)):\n    display(x)\n",
+            line=2,
+            message="display()",
+        ),
         Invalid("for i in range(20000):\n    display(i)\n", line=1, message="display()"),
-        Invalid("import sys\nfor line in range(50000):\n    sys.stdout.write(str(line) + '\\n')\n", line=2,
-                message="~50,000 lines of output (50,000 iterations)"),
+        Invalid(
+            "import sys\nfor line in range(50000):\n    sys.stdout.write(str(line) + '\\n')\n",
+            line=2,
+            message="~50,000 lines of output (50,000 iterations)",
+        ),
         Invalid("import sys\nfor line in range(50000):\n    sys.stderr.write(f'{line}\\n')\n", line=2),
         # calls at different depths: the terms add up to the total shown
-        Invalid("for i in range(59):\n    print(i)\n    print(i)\n    for j in range(1000):\n        print(j)\n", line=1,
-                message="~59,118 lines of output (2 output calls x 59 iterations + 1 output call x 59 x 1,000 iterations)"),
+        Invalid(
+            "for i in range(59):\n    print(i)\n    print(i)\n    for j in range(1000):\n        print(j)\n",
+            line=1,
+            message="~59,118 lines of output (2 output calls x 59 iterations + 1 output call x 59 x 1,000 iterations)",
+        ),
         Invalid("import numpy as np\nfor x in np.arange(0, 1, 0.00001):\n    print(x)\n", line=2, message="100,000"),
-        Invalid("import itertools\nfor i, j in itertools.product(range(200), range(200)):\n    print(i, j)\n", line=2,
-                message="40,000"),
+        Invalid(
+            "import itertools\nfor i, j in itertools.product(range(200), range(200)):\n    print(i, j)\n",
+            line=2,
+            message="40,000",
+        ),
         Invalid("[print(i) for i in range(100000)]\n", line=1, column=1),
         # an if outside the loop is no rate limit
         Invalid("if verbose:\n    for i in range(100000):\n        print(i)\n", line=2, column=5),
@@ -205,15 +248,33 @@ class OutputFlood(ControlStack, CodeRule):
         # in a function: every call floods
         Invalid("def dump():\n    for i in range(100000):\n        print(i)\n", line=2, column=5),
         # logging at a level the notebook shows
-        Invalid("import logging\nfor i in range(100000):\n    logging.warning('step %d', i)\n", line=2, message="logging.warning()"),
-        Invalid("import logging\nlogging.basicConfig(level=logging.INFO)\nlogger = logging.getLogger(__name__)\n"
-                "for i in range(100000):\n    logger.info('step %d', i)\n", line=4, message="logger.info()"),
-        Invalid("import logging\nlogging.basicConfig(level='DEBUG')\nlog = logging.getLogger()\n"
-                "for i in range(100000):\n    log.log(logging.DEBUG, 'x')\n", line=4),
+        Invalid(
+            "import logging\nfor i in range(100000):\n    logging.warning('step %d', i)\n",
+            line=2,
+            message="logging.warning()",
+        ),
+        Invalid(
+            "import logging\nlogging.basicConfig(level=logging.INFO)\nlogger = logging.getLogger(__name__)\n"
+            "for i in range(100000):\n    logger.info('step %d', i)\n",
+            line=4,
+            message="logger.info()",
+        ),
+        Invalid(
+            "import logging\nlogging.basicConfig(level='DEBUG')\nlog = logging.getLogger()\n"
+            "for i in range(100000):\n    log.log(logging.DEBUG, 'x')\n",
+            line=4,
+        ),
         Invalid("import sys\nfor i in range(100000):\n    print(i, file=sys.stderr)\n", line=2),
-        Invalid(["import logging, sys\nlogger = logging.getLogger('train')\nlogger.setLevel(logging.DEBUG)\n"
-                 "logger.addHandler(logging.StreamHandler(sys.stdout))\n",
-                 "for i in range(100000):\n    logger.debug('step %d', i)\n"], cell=1, line=1, message="logger.debug()"),
+        Invalid(
+            [
+                "import logging, sys\nlogger = logging.getLogger('train')\nlogger.setLevel(logging.DEBUG)\n"
+                "logger.addHandler(logging.StreamHandler(sys.stdout))\n",
+                "for i in range(100000):\n    logger.debug('step %d', i)\n",
+            ],
+            cell=1,
+            line=1,
+            message="logger.debug()",
+        ),
     ]
 
     def __init__(self, context, options) -> None:
@@ -299,8 +360,13 @@ class OutputFlood(ControlStack, CodeRule):
         limited = self._rate_limited.get(id(node))
         if limited is None and isinstance(node, (cst.For, cst.While)):
             exits = body_exits(node.body, self.context)
-            limited = exits.breaks or exits.continues or exits.returns or exits.raises or exits.exit_calls or (
-                "clear_output" in exits.callees
+            limited = (
+                exits.breaks
+                or exits.continues
+                or exits.returns
+                or exits.raises
+                or exits.exit_calls
+                or ("clear_output" in exits.callees)
             )
             self._rate_limited[id(node)] = limited
         return None if limited else count
@@ -413,7 +479,11 @@ class OutputFlood(ControlStack, CodeRule):
             if isinstance(text.operator, cst.Modulo):
                 return self._breaks_line(text.left)
             return False
-        if isinstance(text, cst.Call) and isinstance(text.func, cst.Attribute) and text.func.attr.value in ("format", "join"):
+        if (
+            isinstance(text, cst.Call)
+            and isinstance(text.func, cst.Attribute)
+            and text.func.attr.value in ("format", "join")
+        ):
             return self._breaks_line(text.func.value)
         return False
 
@@ -427,7 +497,7 @@ class OutputFlood(ControlStack, CodeRule):
     def _level_value(self, node: cst.BaseExpression) -> int | None:
         origin = self.context.qualified_name(node)
         if origin is not None and origin.startswith("logging."):
-            return _LEVEL_NAMES.get(origin[len("logging."):])
+            return _LEVEL_NAMES.get(origin[len("logging.") :])
         value = self.context.evaluate(node)
         if isinstance(value, str):
             return _LEVEL_NAMES.get(value.upper())

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nblint.core.findings import Severity
 from nblint.core.code.cstwalk import children
-from nblint.core.code.text import code_of, source_text
-from nblint.core.sizes import argument
-from nblint.rules.hangs.notebook_functions import TracksNotebookFunctions
-from nblint.rules.base import CodeRule, Invalid
 from nblint.core.code.symbols import last_name
+from nblint.core.code.text import code_of, source_text
+from nblint.core.findings import Severity
+from nblint.core.sizes import argument
+from nblint.rules.base import CodeRule, Invalid
+from nblint.rules.hangs.notebook_functions import TracksNotebookFunctions
 
 PROCESS_POOLS = frozenset(
     {
@@ -34,7 +34,9 @@ DILL_POOLS = frozenset(
         "pathos.pools.ProcessPool",
     }
 )
-GET_CONTEXT = frozenset({"multiprocessing.get_context", "torch.multiprocessing.get_context", "multiprocess.get_context"})
+GET_CONTEXT = frozenset(
+    {"multiprocessing.get_context", "torch.multiprocessing.get_context", "multiprocess.get_context"}
+)
 SET_START_METHOD = frozenset({"multiprocessing.set_start_method", "torch.multiprocessing.set_start_method"})
 # Functions that start worker processes with spawn and send them a function, like a pool does.
 TORCH_SPAWN = frozenset({"torch.multiprocessing.spawn", "torch.multiprocessing.start_processes"})
@@ -198,7 +200,11 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
             line=1,
             column=12,
         ),
-        Invalid("from multiprocessing import Pool\ndef work(x):\n    return x\nout = Pool(4).imap_unordered(work, range(10))\n", line=4, column=7),
+        Invalid(
+            "from multiprocessing import Pool\ndef work(x):\n    return x\nout = Pool(4).imap_unordered(work, range(10))\n",
+            line=4,
+            column=7,
+        ),
         Invalid(
             "from multiprocessing import Pool\ndef work(a, b):\n    return a + b\nwith Pool() as p:\n    out = p.starmap(work, [(1, 2)])\n",
             line=5,
@@ -267,51 +273,78 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
         ),
         # A pool created inside a function.
         Invalid(
-            ["from multiprocessing import Pool\ndef work(x):\n    return x\n", "def run():\n    pool = Pool(2)\n    return pool.map(func=work, iterable=[1])\n"],
+            [
+                "from multiprocessing import Pool\ndef work(x):\n    return x\n",
+                "def run():\n    pool = Pool(2)\n    return pool.map(func=work, iterable=[1])\n",
+            ],
             cell=1,
             line=3,
         ),
         # torch.multiprocessing is multiprocessing
-        Invalid("import torch.multiprocessing as mp\ndef work(x):\n    return x\nwith mp.Pool(2) as pool:\n    pool.map(work, [1])\n",
-                line=5, message="Can't get attribute 'work'"),
+        Invalid(
+            "import torch.multiprocessing as mp\ndef work(x):\n    return x\nwith mp.Pool(2) as pool:\n    pool.map(work, [1])\n",
+            line=5,
+            message="Can't get attribute 'work'",
+        ),
         # torch.multiprocessing.spawn always spawns: DistributedDataParallel workers started from a notebook
         Invalid(
             "import torch.multiprocessing as mp\ndef train(rank, world_size):\n    print(rank)\n"
             "mp.spawn(train, args=(2,), nprocs=2, join=True)\n",
-            line=4, column=1, message="Linux included",
+            line=4,
+            column=1,
+            message="Linux included",
         ),
         # spawn asked for: certain on Linux too
         Invalid(
-            ["import multiprocessing as mp\nmp.set_start_method('spawn')\n", "def work(x):\n    return x\n",
-             "with mp.Pool(2) as pool:\n    pool.map(work, [1])\n"],
-            cell=2, line=2, message="Linux included",
+            [
+                "import multiprocessing as mp\nmp.set_start_method('spawn')\n",
+                "def work(x):\n    return x\n",
+                "with mp.Pool(2) as pool:\n    pool.map(work, [1])\n",
+            ],
+            cell=2,
+            line=2,
+            message="Linux included",
         ),
         Invalid(
             "import multiprocessing as mp\nfrom concurrent.futures import ProcessPoolExecutor\ndef work(x):\n    return x\n"
             "with ProcessPoolExecutor(mp_context=mp.get_context('forkserver')) as ex:\n    out = list(ex.map(work, range(3)))\n",
-            line=6, message="Linux included",
+            line=6,
+            message="Linux included",
         ),
         # a pool handed to a library that maps the notebook's function over it (emcee, scipy)
         Invalid(
-            ["import emcee\nfrom multiprocessing import Pool\n", "def log_prob(theta):\n    return -0.5 * theta @ theta\n",
-             "with Pool() as pool:\n    sampler = emcee.EnsembleSampler(32, 5, log_prob, pool=pool)\n    sampler.run_mcmc(p0, 100)\n"],
-            cell=2, line=2, column=15, message="pool=pool hands the pool",
+            [
+                "import emcee\nfrom multiprocessing import Pool\n",
+                "def log_prob(theta):\n    return -0.5 * theta @ theta\n",
+                "with Pool() as pool:\n    sampler = emcee.EnsembleSampler(32, 5, log_prob, pool=pool)\n    sampler.run_mcmc(p0, 100)\n",
+            ],
+            cell=2,
+            line=2,
+            column=15,
+            message="pool=pool hands the pool",
         ),
         Invalid(
             "from multiprocessing import Pool\nfrom scipy.optimize import differential_evolution\ndef cost(x):\n    return x @ x\n"
             "pool = Pool(4)\nresult = differential_evolution(cost, [(0, 1)], workers=pool.map)\n",
-            line=6, message="workers=pool.map",
+            line=6,
+            message="workers=pool.map",
         ),
         # multiprocess (dill) sends the function but not the notebook names it reads
         Invalid(
             "import numpy as np\nfrom multiprocess import Pool\ndef work(x):\n    return np.sqrt(x)\n"
             "with Pool(4) as pool:\n    out = pool.map(work, range(10))\n",
-            line=6, message="(np)",
+            line=6,
+            message="(np)",
         ),
         Invalid(
-            ["import multiprocess as mp\n", "def helper(x):\n    return x + 1\ndef work(x):\n    return helper(x)\n",
-             "pool = mp.Pool(2)\nout = pool.map(work, [1, 2])\n"],
-            cell=2, line=2, message="NameError",
+            [
+                "import multiprocess as mp\n",
+                "def helper(x):\n    return x + 1\ndef work(x):\n    return helper(x)\n",
+                "pool = mp.Pool(2)\nout = pool.map(work, [1, 2])\n",
+            ],
+            cell=2,
+            line=2,
+            message="NameError",
         ),
     ]
 
@@ -360,9 +393,15 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         last = last_name(func)
-        if last == "set_start_method" and self.context.qualified_name(func) in SET_START_METHOD and self.functions.function() is None:
+        if (
+            last == "set_start_method"
+            and self.context.qualified_name(func) in SET_START_METHOD
+            and self.functions.function() is None
+        ):
             method = self.context.evaluate(node.args[0].value) if node.args else None
-            self.start_method_everywhere = FORK if method == FORK else SPAWN if method in ("spawn", "forkserver") else None
+            self.start_method_everywhere = (
+                FORK if method == FORK else SPAWN if method in ("spawn", "forkserver") else None
+            )
             return
         if last in ("spawn", "start_processes") and self.context.qualified_name(func) in TORCH_SPAWN:
             self._torch_spawn(node)
@@ -472,7 +511,9 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
     def _torch_spawn(self, node: cst.Call) -> None:
         """`torch.multiprocessing.spawn(train, nprocs=2)`: processes started with spawn, always."""
         method = argument(node, 5, "start_method")  # start_processes(fn, args, nprocs, join, daemon, start_method)
-        if method is not None and not (isinstance(method, cst.BaseExpression) and self.context.evaluate(method) != FORK):
+        if method is not None and not (
+            isinstance(method, cst.BaseExpression) and self.context.evaluate(method) != FORK
+        ):
             return  # start_method="fork" (or something nblint cannot read)
         sent = self._sent_function(node)
         if sent is not None:
@@ -553,8 +594,9 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
             if pool == DILL:
                 reads = self._notebook_globals(function)
                 if reads:
-                    self.report(node, _dill_message(call, name, reads), fix=_dill_fix(name, reads),
-                                severity=Severity.WARNING)
+                    self.report(
+                        node, _dill_message(call, name, reads), fix=_dill_fix(name, reads), severity=Severity.WARNING
+                    )
                 continue
             if pool == OTHER and self.start_method_everywhere is not None:
                 pool = self.start_method_everywhere
@@ -655,9 +697,11 @@ def _message(call: str, kind: str, name: str, outer: str, spawn_asked: bool = Fa
             f"{call} sends {name}, defined inside {outer}(), to worker processes: a nested function cannot be "
             "pickled, so it fails under every start method; define it in a .py module and import it"
         )
-    when = ("the notebook asks for the spawn (or forkserver) start method, so on every platform, Linux included,"
-            if spawn_asked else
-            "under the spawn start method (macOS, Windows) and forkserver (Linux's default from Python 3.14)")
+    when = (
+        "the notebook asks for the spawn (or forkserver) start method, so on every platform, Linux included,"
+        if spawn_asked
+        else "under the spawn start method (macOS, Windows) and forkserver (Linux's default from Python 3.14)"
+    )
     return (
         f"{call} sends {name}, defined in this notebook, to worker processes: {when} they cannot import it from "
         f"__main__, so the "

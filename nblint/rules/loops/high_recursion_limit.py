@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nblint.core.code.symbols import last_name
+from nblint.core.code.text import source_text
 from nblint.core.findings import Severity
 from nblint.core.options import Option, parse_int
-from nblint.core.code.text import source_text
 from nblint.core.sizes import argument, format_count, read_count
 from nblint.rules.base import CodeRule, Invalid
-from nblint.core.code.symbols import last_name
 
 MAX_RECURSION_LIMIT = Option(
     "max-recursion-limit",
@@ -71,9 +71,11 @@ class HighRecursionLimit(CodeRule):
         "import sys\nsys.setrecursionlimit(depth)\n",
         # the deliberate recipe: a larger C stack on a thread
         "import sys, threading\nthreading.stack_size(2**27)\nsys.setrecursionlimit(10**6)\n",
-        ["import sys\nimport resource\n",
-         "resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))\n",
-         "sys.setrecursionlimit(100_000)\n"],
+        [
+            "import sys\nimport resource\n",
+            "resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))\n",
+            "sys.setrecursionlimit(100_000)\n",
+        ],
         # not sys's function
         "limits.setrecursionlimit(10**6)\n",
         "def setrecursionlimit(n):\n    pass\nsetrecursionlimit(10**6)\n",
@@ -81,18 +83,25 @@ class HighRecursionLimit(CodeRule):
         "# sys.setrecursionlimit(10**6)\nhint = 'sys.setrecursionlimit(10**6)'\n",
     ]
     INVALID = [
-        Invalid("import sys\nsys.setrecursionlimit(10**6)\n", line=2, column=1,
-                message="sys.setrecursionlimit(10**6) raises the limit to 1,000,000, over max-recursion-limit 10000"),
+        Invalid(
+            "import sys\nsys.setrecursionlimit(10**6)\n",
+            line=2,
+            column=1,
+            message="sys.setrecursionlimit(10**6) raises the limit to 1,000,000, over max-recursion-limit 10000",
+        ),
         Invalid("from sys import setrecursionlimit\nsetrecursionlimit(15000)\n", line=2),
         Invalid("import sys as system\nsystem.setrecursionlimit(100_000)\n", line=2),
         # cross-cell constant
-        Invalid(["import sys\nDEPTH = 50_000\n", "sys.setrecursionlimit(DEPTH)\n"], cell=1, line=1,
-                message="50,000"),
+        Invalid(["import sys\nDEPTH = 50_000\n", "sys.setrecursionlimit(DEPTH)\n"], cell=1, line=1, message="50,000"),
         # inside a function that the notebook calls
         Invalid("import sys\ndef solve():\n    sys.setrecursionlimit(2**20)\n    return go(0)\n", line=3, column=5),
         # the limit is an option
-        Invalid("import sys\nsys.setrecursionlimit(5000)\n", line=2, options={"max-recursion-limit": 3000},
-                message="over max-recursion-limit 3000"),
+        Invalid(
+            "import sys\nsys.setrecursionlimit(5000)\n",
+            line=2,
+            options={"max-recursion-limit": 3000},
+            message="over max-recursion-limit 3000",
+        ),
     ]
 
     def __init__(self, context, options) -> None:

@@ -11,9 +11,9 @@ import math
 import libcst as cst
 
 from nblint.core.code.symbols import last_name
+from nblint.core.code.text import source_text
 from nblint.core.findings import Severity
 from nblint.core.options import Option, format_size, parse_int
-from nblint.core.code.text import source_text
 from nblint.core.sizes import argument, format_count, positional_args
 from nblint.rules.base import CodeRule, Invalid
 
@@ -28,15 +28,39 @@ MAX_INTEGER_DIGITS = Option(
 _BYTES_PER_DECIMAL_DIGIT = math.log2(10) / 30 * 4
 # NumPy < 2 hands an exponent that fits no 64-bit integer over to Python's int ** int.
 _NUMPY_EXPONENT_LIMIT = 2**64
-_NUMPY_INTEGER_TYPES = frozenset({
-    "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "intc", "intp", "int_",
-    "longlong", "uint", "uintc", "uintp", "ulonglong", "short", "ushort", "byte", "ubyte", "long", "ulong",
-})
+_NUMPY_INTEGER_TYPES = frozenset(
+    {
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "intc",
+        "intp",
+        "int_",
+        "longlong",
+        "uint",
+        "uintc",
+        "uintp",
+        "ulonglong",
+        "short",
+        "ushort",
+        "byte",
+        "ubyte",
+        "long",
+        "ulong",
+    }
+)
 # Results of up to this many digits are also kept exactly (as the constant evaluator would).
 _EXACT_DIGITS = 400
 
-_POWER_WAY_OUT = ("work with its logarithm (exponent * math.log10(base) is its digit count), or use "
-                  "pow(base, exponent, modulus) when only the remainder is needed")
+_POWER_WAY_OUT = (
+    "work with its logarithm (exponent * math.log10(base) is its digit count), or use "
+    "pow(base, exponent, modulus) when only the remainder is needed"
+)
 _FACTORIAL_WAY_OUT = "work with its logarithm (math.lgamma(n + 1)) or compute ratios with math.comb / math.perm"
 
 
@@ -107,28 +131,55 @@ class HugeInteger(CodeRule):
         "LR = 10 ** -4\nsteps = 2 ** 20\nscale = 1 / 2**0.5\nGiB = 1024 ** 3\n",
     ]
     INVALID = [
-        Invalid("x = 7**(10**12)\n", line=1, column=5,
-                message="7**(10**12) computes an integer of ~845,098,040,015 decimal digits (~349 GiB), "
-                "over max-integer-digits 10,000,000; CPython multiplies it out in C without checking for "
-                "interrupts"),
-        Invalid("big = 10**10**10\n", line=1, column=7, message="10**10**10 computes an integer of "
-                "~10,000,000,001 decimal digits (~4.1 GiB)"),
+        Invalid(
+            "x = 7**(10**12)\n",
+            line=1,
+            column=5,
+            message="7**(10**12) computes an integer of ~845,098,040,015 decimal digits (~349 GiB), "
+            "over max-integer-digits 10,000,000; CPython multiplies it out in C without checking for "
+            "interrupts",
+        ),
+        Invalid(
+            "big = 10**10**10\n",
+            line=1,
+            column=7,
+            message="10**10**10 computes an integer of ~10,000,000,001 decimal digits (~4.1 GiB)",
+        ),
         # in a tower, the innermost power that is already too big is the one reported
         Invalid("tower = 10**10**10**10\n", line=1, column=13, message="10**10**10 computes an integer of"),
         # cross-cell constants, pow without a modulus
-        Invalid(["BASE = 3\n", "E = 10**9\n", "x = pow(BASE, E)\n"], cell=2, line=1, column=5,
-                message="pow(BASE, E) computes an integer of ~477,121,255 decimal digits (~202 MiB; BASE = 3, E = 1,000,000,000)"),
-        Invalid("import math\nn = math.factorial(10**8)\n", line=2, column=5,
-                message="math.factorial(10**8) computes an integer of ~756,570,557 decimal digits"),
+        Invalid(
+            ["BASE = 3\n", "E = 10**9\n", "x = pow(BASE, E)\n"],
+            cell=2,
+            line=1,
+            column=5,
+            message="pow(BASE, E) computes an integer of ~477,121,255 decimal digits (~202 MiB; BASE = 3, E = 1,000,000,000)",
+        ),
+        Invalid(
+            "import math\nn = math.factorial(10**8)\n",
+            line=2,
+            column=5,
+            message="math.factorial(10**8) computes an integer of ~756,570,557 decimal digits",
+        ),
         Invalid("from math import factorial\nn = factorial(50_000_000)\n", line=2, message="decimal digits"),
-        Invalid("from scipy.special import factorial\nn = factorial(10**8, exact=True)\n", line=2,
-                message="~756,570,557 decimal digits"),
-        Invalid("import numpy as np\nx = np.int64(7) ** 10**20\n", line=2, column=5,
-                message="NumPy before 2.0 hands the power to Python integers (the exponent fits no 64-bit type); "
-                "np.int64(7) ** 10**20 computes an integer of ~10^19.9 decimal digits"),
+        Invalid(
+            "from scipy.special import factorial\nn = factorial(10**8, exact=True)\n",
+            line=2,
+            message="~756,570,557 decimal digits",
+        ),
+        Invalid(
+            "import numpy as np\nx = np.int64(7) ** 10**20\n",
+            line=2,
+            column=5,
+            message="NumPy before 2.0 hands the power to Python integers (the exponent fits no 64-bit type); "
+            "np.int64(7) ** 10**20 computes an integer of ~10^19.9 decimal digits",
+        ),
         # the limit is an option
-        Invalid("x = 7**(10**6)\n", options={"max-integer-digits": 500_000},
-                message="~845,099 decimal digits (~366 KiB), over max-integer-digits 500,000"),
+        Invalid(
+            "x = 7**(10**6)\n",
+            options={"max-integer-digits": 500_000},
+            message="~845,099 decimal digits (~366 KiB), over max-integer-digits 500,000",
+        ),
     ]
 
     def __init__(self, context, options) -> None:
@@ -166,8 +217,9 @@ class HugeInteger(CodeRule):
 
     # -- powers --------------------------------------------------------------------------------------
 
-    def _power(self, node: cst.CSTNode, base: cst.BaseExpression,
-               exponent: cst.BaseExpression) -> tuple[int | None, float | None]:
+    def _power(
+        self, node: cst.CSTNode, base: cst.BaseExpression, exponent: cst.BaseExpression
+    ) -> tuple[int | None, float | None]:
         """Report `base ** exponent` when its result is too big; return what is known of the result."""
         unknown = (None, None)
         numpy_scalar = self._numpy_integer_scalar(base)
@@ -176,22 +228,29 @@ class HugeInteger(CodeRule):
         if base_log is None or exponent_log is None or (exponent_value is not None and exponent_value < 0):
             return unknown  # not integers nblint can read, or a negative exponent (a float)
         if base_log == 0:
-            return (base_value ** exponent_value if base_value is not None and exponent_value is not None
-                    else None), 0.0  # -1, 0 and 1 stay small
+            return (
+                base_value**exponent_value if base_value is not None and exponent_value is not None else None
+            ), 0.0  # -1, 0 and 1 stay small
         try:
             log = base_log * 10**exponent_log
         except OverflowError:
             log = math.inf
-        exact = base_value**exponent_value if base_value is not None and exponent_value is not None \
-            and log < _EXACT_DIGITS and numpy_scalar is None else None
+        exact = (
+            base_value**exponent_value
+            if base_value is not None and exponent_value is not None and log < _EXACT_DIGITS and numpy_scalar is None
+            else None
+        )
         if self._too_big(base_log) or self._too_big(exponent_log):
             return exact, log  # an operand is itself the huge number: it is reported, not this
         if numpy_scalar is not None and (exponent_value is None or exponent_value < _NUMPY_EXPONENT_LIMIT):
             return unknown  # NumPy computes it in 64 bits (it wraps), NumPy 2 raises: no Python integer
         digits_log = math.log10(base_log) + exponent_log  # log10 of (exponent x log10(base))
         if digits_log > self._limit_log:
-            prefix = ("NumPy before 2.0 hands the power to Python integers (the exponent fits no 64-bit type); "
-                      if numpy_scalar is not None else "")
+            prefix = (
+                "NumPy before 2.0 hands the power to Python integers (the exponent fits no 64-bit type); "
+                if numpy_scalar is not None
+                else ""
+            )
             self._report(node, digits_log, [base, exponent], _POWER_WAY_OUT, prefix)
         return exact, log
 
@@ -245,8 +304,9 @@ class HugeInteger(CodeRule):
 
     # -- reporting -----------------------------------------------------------------------------------
 
-    def _report(self, node: cst.CSTNode, digits_log: float, operands: list[cst.BaseExpression], way_out: str,
-                prefix: str) -> None:
+    def _report(
+        self, node: cst.CSTNode, digits_log: float, operands: list[cst.BaseExpression], way_out: str, prefix: str
+    ) -> None:
         limit = self.option(MAX_INTEGER_DIGITS)
         details = []
         if digits_log < 15:
@@ -275,5 +335,3 @@ class HugeInteger(CodeRule):
                 if isinstance(value, int) and not isinstance(value, bool):
                     shown.append(f"{operand.value} = {format_count(value)}")
         return ", ".join(shown)
-
-

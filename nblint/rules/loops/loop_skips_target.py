@@ -9,8 +9,9 @@ from typing import cast
 import libcst as cst
 
 from nblint.core.code.symbols import UNKNOWN, walk
-from nblint.core.findings import Severity
 from nblint.core.code.text import source_text
+from nblint.core.findings import Severity
+from nblint.rules.base import CodeRule, Invalid
 from nblint.rules.common.flow import (
     ControlStack,
     DefinedFunctions,
@@ -18,7 +19,6 @@ from nblint.rules.common.flow import (
     changes_any,
     enclosing_function,
 )
-from nblint.rules.base import CodeRule, Invalid
 
 # Float steps are followed one addition at a time (rounding decides whether N is hit), for loops that
 # reach N within this many steps: a notebook of many such loops stays cheap, a longer one is not judged.
@@ -107,8 +107,12 @@ class LoopSkipsTarget(ControlStack, CodeRule):
         "N = 100\nn = 1\ndef bump():\n    global n\n    n = 100\nwhile n != N:\n    n += 7\n    bump()\n",
     ]
     INVALID = [
-        Invalid("n = 1\nN = 100\nwhile n != N:\n    n += 7\n", line=3, column=1,
-                message="`n` starts at 1 and steps by 7: it goes from 99 to 106"),
+        Invalid(
+            "n = 1\nN = 100\nwhile n != N:\n    n += 7\n",
+            line=3,
+            column=1,
+            message="`n` starts at 1 and steps by 7: it goes from 99 to 106",
+        ),
         Invalid("i = 0\nwhile i != 10:\n    i -= 1\n", line=2, message="away from 10"),
         Invalid("x = 0.0\nwhile x != 1.0:\n    x += 0.1\n", line=2, message="0.9999999999999999"),
         Invalid("n = 1\nwhile 100 != n:\n    n = n + 2\n    print(n)\n", line=2),
@@ -246,6 +250,7 @@ class LoopSkipsTarget(ControlStack, CodeRule):
                 fix=fix,
             )
 
+
 def _tested_name(test: cst.BaseExpression) -> tuple[str, cst.BaseExpression] | None:
     """(`n`, the expression for N) for `n != N` or `N != n`."""
     if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
@@ -277,8 +282,13 @@ def _constant_step(small: cst.CSTNode, name: str, context) -> int | float | None
     if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name) and small.target.value == name:
         sign = {cst.AddAssign: 1, cst.SubtractAssign: -1}.get(type(small.operator))
         value = context.evaluate(small.value)
-    elif (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name)
-          and small.targets[0].target.value == name and isinstance(small.value, cst.BinaryOperation)):
+    elif (
+        isinstance(small, cst.Assign)
+        and len(small.targets) == 1
+        and isinstance(small.targets[0].target, cst.Name)
+        and small.targets[0].target.value == name
+        and isinstance(small.value, cst.BinaryOperation)
+    ):
         operation = small.value
         sign = {cst.Add: 1, cst.Subtract: -1}.get(type(operation.operator))
         if isinstance(operation.left, cst.Name) and operation.left.value == name:
@@ -295,7 +305,12 @@ def _constant_step(small: cst.CSTNode, name: str, context) -> int | float | None
 
 
 def _is_number(value) -> bool:
-    return value is not UNKNOWN and isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return (
+        value is not UNKNOWN
+        and isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
 
 
 def _names_in(node: cst.CSTNode) -> list[str]:
@@ -312,7 +327,9 @@ def _evidence(start, step, target, name: str) -> str | None:
         if (target - start) % step == 0:
             return None
         before = start + ((target - start) // step) * step
-        return f"`{name}` starts at {start} and steps by {step}: it goes from {before} to {before + step}, never {target}"
+        return (
+            f"`{name}` starts at {start} and steps by {step}: it goes from {before} to {before + step}, never {target}"
+        )
     if (target - start) / step > _MAX_FLOAT_STEPS:
         return None
     value = start
@@ -321,7 +338,9 @@ def _evidence(start, step, target, name: str) -> str | None:
         if after == target:
             return None
         if (after - target) * step > 0:  # passed it
-            return (f"`{name}` starts at {start!r} and steps by {step!r}: after {count - 1} steps it is {value!r}, "
-                    f"then {after!r}, never exactly {target!r} (floating-point rounding)")
+            return (
+                f"`{name}` starts at {start!r} and steps by {step!r}: after {count - 1} steps it is {value!r}, "
+                f"then {after!r}, never exactly {target!r} (floating-point rounding)"
+            )
         value = after
     return None

@@ -22,18 +22,39 @@ if TYPE_CHECKING:
 
 # method -> the builtin that calls it with the object as its one argument
 _BUILTIN_OF = {
-    "__len__": "len", "__hash__": "hash", "__bool__": "bool", "__iter__": "iter", "__abs__": "abs",
-    "__int__": "int", "__float__": "float", "__repr__": "repr", "__str__": "str",
+    "__len__": "len",
+    "__hash__": "hash",
+    "__bool__": "bool",
+    "__iter__": "iter",
+    "__abs__": "abs",
+    "__int__": "int",
+    "__float__": "float",
+    "__repr__": "repr",
+    "__str__": "str",
 }
 # method -> the comparison or binary operator that calls it with the object on its left
 _COMPARISONS = {
-    "__eq__": cst.Equal, "__ne__": cst.NotEqual, "__lt__": cst.LessThan, "__le__": cst.LessThanEqual,
-    "__gt__": cst.GreaterThan, "__ge__": cst.GreaterThanEqual,
+    "__eq__": cst.Equal,
+    "__ne__": cst.NotEqual,
+    "__lt__": cst.LessThan,
+    "__le__": cst.LessThanEqual,
+    "__gt__": cst.GreaterThan,
+    "__ge__": cst.GreaterThanEqual,
 }
 _OPERATORS = {
-    "add": cst.Add, "sub": cst.Subtract, "mul": cst.Multiply, "matmul": cst.MatrixMultiply, "truediv": cst.Divide,
-    "floordiv": cst.FloorDivide, "mod": cst.Modulo, "pow": cst.Power, "lshift": cst.LeftShift,
-    "rshift": cst.RightShift, "and": cst.BitAnd, "or": cst.BitOr, "xor": cst.BitXor,
+    "add": cst.Add,
+    "sub": cst.Subtract,
+    "mul": cst.Multiply,
+    "matmul": cst.MatrixMultiply,
+    "truediv": cst.Divide,
+    "floordiv": cst.FloorDivide,
+    "mod": cst.Modulo,
+    "pow": cst.Power,
+    "lshift": cst.LeftShift,
+    "rshift": cst.RightShift,
+    "and": cst.BitAnd,
+    "or": cst.BitOr,
+    "xor": cst.BitXor,
 }
 _STR_METHODS = ("__str__", "__repr__")
 
@@ -75,9 +96,21 @@ class ClassFacts:
 
 def is_reentrant(method: str) -> bool:
     """Methods this module knows how to re-enter."""
-    return (method in _BUILTIN_OF or method in _COMPARISONS or method in ("__getattr__", "__getattribute__",
-            "__setattr__", "__getitem__", "__setitem__", "__contains__", "__format__")
-            or _operator_of(method) is not None)
+    return (
+        method in _BUILTIN_OF
+        or method in _COMPARISONS
+        or method
+        in (
+            "__getattr__",
+            "__getattribute__",
+            "__setattr__",
+            "__getitem__",
+            "__setitem__",
+            "__contains__",
+            "__format__",
+        )
+        or _operator_of(method) is not None
+    )
 
 
 def _operator_of(method: str) -> tuple[type, bool] | None:
@@ -95,8 +128,9 @@ def _operator_of(method: str) -> tuple[type, bool] | None:
 class Reentry:
     """Recognises, inside special method `method` of a class, an expression that calls the method again."""
 
-    def __init__(self, method: str, receiver: str, other: str | None, owner: cst.ClassDef | None,
-                 context: "CodeContext") -> None:
+    def __init__(
+        self, method: str, receiver: str, other: str | None, owner: cst.ClassDef | None, context: "CodeContext"
+    ) -> None:
         self.method, self.receiver, self.other = method, receiver, other
         self.context = context
         self.facts = ClassFacts.of(owner) if owner is not None else ClassFacts(has_bases=True)
@@ -167,13 +201,25 @@ class Reentry:
         if method in ("__str__", "__format__") or (method == "__repr__" and self._str_falls_back()):
             if self.context.is_builtin(func, "format") and self._is_receiver(first):
                 return True
-            if (isinstance(func, cst.Attribute) and func.attr.value == "format"
-                    and isinstance(func.value, cst.SimpleString) and any(self._is_receiver(a.value) for a in call.args)):
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value == "format"
+                and isinstance(func.value, cst.SimpleString)
+                and any(self._is_receiver(a.value) for a in call.args)
+            ):
                 return "{}" in func.value.value or "{0}" in func.value.value
-            if method == "__str__" and self.context.is_builtin(func, "print") and any(
-                    self._is_receiver(a.value) for a in call.args):
+            if (
+                method == "__str__"
+                and self.context.is_builtin(func, "print")
+                and any(self._is_receiver(a.value) for a in call.args)
+            ):
                 return True
-        if method == "__getattr__" and self.context.is_builtin(func, "getattr") and len(args) == 2 and len(call.args) == 2:
+        if (
+            method == "__getattr__"
+            and self.context.is_builtin(func, "getattr")
+            and len(args) == 2
+            and len(call.args) == 2
+        ):
             # getattr(self, name) with __getattr__'s own `name`: missing, so back here
             return self._is_receiver(first) and self._is_other(args[1].value)
         return False

@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from nblint.core.code.symbols import UNKNOWN, binding_names, walk
+from nblint.core.code.text import source_text
 from nblint.core.findings import Severity
+from nblint.rules.base import CodeRule, Invalid
 from nblint.rules.common.flow import (
     ControlStack,
     DefinedFunctions,
@@ -16,15 +19,20 @@ from nblint.rules.common.flow import (
     is_read_only_call,
     walk_own,
 )
-from nblint.core.code.text import source_text
-from nblint.rules.base import CodeRule, Invalid
-from nblint.core.code.symbols import UNKNOWN, binding_names, walk
 
 # Leaves and operators a condition may be built from; anything else (a call, an attribute, a subscript,
 # a walrus, an await) may change between two tests without the body touching a name, so is not judged.
 _PLAIN_EXPRESSIONS = (
-    cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString,
-    cst.Comparison, cst.BooleanOperation, cst.UnaryOperation, cst.BinaryOperation,
+    cst.Name,
+    cst.Integer,
+    cst.Float,
+    cst.Imaginary,
+    cst.SimpleString,
+    cst.ConcatenatedString,
+    cst.Comparison,
+    cst.BooleanOperation,
+    cst.UnaryOperation,
+    cst.BinaryOperation,
 )
 _ORDERING = (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual)
 # Builtins that return an immutable scalar: a name assigned from them holds a number, string or bool.
@@ -130,8 +138,12 @@ class StaleLoopCondition(ControlStack, CodeRule):
         "steps_remaining = 100\nwhile steps_remaining:\n    run_steps = min(100, steps_remaining)\n    steps_remaining -= run_steps\n",
     ]
     INVALID = [
-        Invalid("i = 0\nwhile i < 10:\n    print(i)\n", line=2, column=1,
-                message="`while i < 10:` tests `i`, which the loop body never changes"),
+        Invalid(
+            "i = 0\nwhile i < 10:\n    print(i)\n",
+            line=2,
+            column=1,
+            message="`while i < 10:` tests `i`, which the loop body never changes",
+        ),
         Invalid("i = 0\nn = 5\nwhile i < n:\n    total = i * 2\n", line=3, message="`i` and `n`"),
         Invalid("done = False\nwhile not done:\n    step()\n", line=2, message="`done`"),
         # the update goes to another name
@@ -378,8 +390,18 @@ def _is_scalar(value: cst.BaseExpression | None) -> bool:
     """An expression whose value is an immutable number, string or bool."""
     if value is None:
         return False
-    if isinstance(value, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString,
-                          cst.FormattedString, cst.Comparison)):
+    if isinstance(
+        value,
+        (
+            cst.Integer,
+            cst.Float,
+            cst.Imaginary,
+            cst.SimpleString,
+            cst.ConcatenatedString,
+            cst.FormattedString,
+            cst.Comparison,
+        ),
+    ):
         return True
     if isinstance(value, cst.Name):
         return value.value in ("True", "False", "None")

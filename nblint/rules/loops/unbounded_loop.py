@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from nblint.core.code.text import source_text
 from nblint.core.evidence import loop_evidence
 from nblint.core.findings import Severity
+from nblint.rules.base import CodeRule, Invalid
 from nblint.rules.common.flow import (
     ControlStack,
     DefinedFunctions,
@@ -16,8 +18,6 @@ from nblint.rules.common.flow import (
     enclosing_class,
     enclosing_function,
 )
-from nblint.core.code.text import source_text
-from nblint.rules.base import CodeRule, Invalid
 
 # Iterators that never end (itertools.repeat only without `times`).
 _ENDLESS_ITERATORS = {"itertools.count", "itertools.cycle", "itertools.repeat"}
@@ -141,10 +141,16 @@ class UnboundedLoop(ControlStack, CodeRule):
         "# while True:\n#     pass\ns = 'while True: pass'\n",
     ]
     INVALID = [
-        Invalid("while True:\n    i += 1\n", line=1, column=1, message="`while True:` loop has no break, return or raise"),
+        Invalid(
+            "while True:\n    i += 1\n", line=1, column=1, message="`while True:` loop has no break, return or raise"
+        ),
         Invalid("x = 0\nwhile 1:\n    x += 1\n", line=2, column=1, message="`while 1:`"),
-        Invalid("import itertools\nfor step in itertools.count(1):\n    train(step)\n", line=2, column=1,
-                message="`for step in itertools.count(1):`"),
+        Invalid(
+            "import itertools\nfor step in itertools.count(1):\n    train(step)\n",
+            line=2,
+            column=1,
+            message="`for step in itertools.count(1):`",
+        ),
         Invalid("from itertools import count\nfor i in count():\n    print(i)\n", line=2, message="count()"),
         Invalid("import itertools as it\nfor c in it.cycle(colors):\n    plot(c)\n", line=2),
         Invalid("from itertools import repeat\nfor x in repeat(1):\n    total += x\n", line=2),
@@ -161,7 +167,9 @@ class UnboundedLoop(ControlStack, CodeRule):
         # the loop is in the except clause, not in the try body
         Invalid("try:\n    run()\nexcept KeyError:\n    while True:\n        retry()\n", line=4, column=5),
         # cross-cell: the function the loop calls is defined in another cell and never raises
-        Invalid(["def handle(command):\n    print(command)\n", "while True:\n    handle(input('> '))\n"], cell=1, line=1),
+        Invalid(
+            ["def handle(command):\n    print(command)\n", "while True:\n    handle(input('> '))\n"], cell=1, line=1
+        ),
         # a REPL whose quit command only prints
         Invalid("while True:\n    cmd = input('> ')\n    if cmd == 'quit':\n        print('bye')\n", line=1),
     ]
@@ -248,6 +256,10 @@ class UnboundedLoop(ControlStack, CodeRule):
                 "bound it: for step in range(MAX_STEPS): ..., or break when the work is done",
                 fix="for step in range(MAX_STEPS):\n    ...\n    if done:\n        break",
                 # the loop is the finding's own line
-                evidence=loop_evidence(None, "a break, return or raise", loop=candidate.header,
-                                       function=function.name.value if function is not None else None),
+                evidence=loop_evidence(
+                    None,
+                    "a break, return or raise",
+                    loop=candidate.header,
+                    function=function.name.value if function is not None else None,
+                ),
             )

@@ -8,7 +8,10 @@ from typing import cast
 import libcst as cst
 
 from nblint.core.code.cstwalk import children
+from nblint.core.code.symbols import binding_names, imported_name
+from nblint.core.code.text import source_text
 from nblint.core.findings import Severity
+from nblint.rules.base import CodeRule, Invalid
 from nblint.rules.common.flow import (
     DefinedFunctions,
     callee_name,
@@ -18,16 +21,20 @@ from nblint.rules.common.flow import (
     is_raising_when_empty,
     walk_own,
 )
-from nblint.core.code.text import source_text
 from nblint.rules.loops.reentry import Reentry, is_reentrant
-from nblint.rules.base import CodeRule, Invalid
-from nblint.core.code.symbols import binding_names, imported_name
 
 # Decorators that keep a self-call a self-call (the wrapper calls the function straight through).
 # Any other decorator may add a base case of its own (a depth guard, a pre-seeded cache): not judged.
 _TRANSPARENT_DECORATORS = {
-    "functools.lru_cache", "functools.cache", "functools.wraps", "tensorflow.function", "torch.no_grad",
-    "torch.inference_mode", "numba.jit", "numba.njit", "jax.jit",
+    "functools.lru_cache",
+    "functools.cache",
+    "functools.wraps",
+    "tensorflow.function",
+    "torch.no_grad",
+    "torch.inference_mode",
+    "numba.jit",
+    "numba.njit",
+    "jax.jit",
 }
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
@@ -36,7 +43,7 @@ FUNCTION, METHOD, GETTER, SETTER, DUNDER = "function", "method", "getter", "sett
 # What a special method is called by, for the message, and how to write it without calling itself.
 _TRIGGER = {
     "__len__": ("len()", "compute it from the data: return len(self.items)"),
-    "__str__": ("str() or print()", "format the fields: return f\"{type(self).__name__}({self.value!r})\""),
+    "__str__": ("str() or print()", 'format the fields: return f"{type(self).__name__}({self.value!r})"'),
     "__repr__": ("repr() or display", "format the fields, or call super().__repr__()"),
     "__format__": ("format() or f-string", "format a field: return format(self.value, spec)"),
     "__getattr__": ("missing attribute", "read self.__dict__ or raise AttributeError(name)"),
@@ -192,8 +199,12 @@ class UnconditionalRecursion(CodeRule):
         "class WindowGenerator:\n    def __repr__(self):\n        return '\\n'.join([f'Total window size: {self.total_window_size}'])\n",
     ]
     INVALID = [
-        Invalid("def factorial(n):\n    return n * factorial(n - 1)\n", line=2, column=16,
-                message="`factorial()` calls itself on every path"),
+        Invalid(
+            "def factorial(n):\n    return n * factorial(n - 1)\n",
+            line=2,
+            column=16,
+            message="`factorial()` calls itself on every path",
+        ),
         Invalid("def f(x):\n    y = x + 1\n    f(y)\n    return y\n", line=3, column=5),
         # an if before it that does not return is no base case
         Invalid("def f(n):\n    if n > 100:\n        print('big')\n    return f(n - 1)\n", line=4),
@@ -203,16 +214,26 @@ class UnconditionalRecursion(CodeRule):
         # the condition guards the other operand, not this one
         Invalid("def f(n):\n    return f(n - 1) or n == 0\n", line=2),
         # methods calling themselves, properties reading or storing themselves
-        Invalid("class Net:\n    def forward(self, x):\n        return self.forward(x)\n", line=3, message="`Net.forward()`"),
-        Invalid("class Circle:\n    @property\n    def area(self):\n        return self.area\n", line=4,
-                message="property `area` reads `self.area`"),
-        Invalid("class Circle:\n    @property\n    def r(self):\n        return self._r\n    @r.setter\n    def r(self, value):\n        self.r = value\n",
-                line=7, message="assigns `self.r`"),
+        Invalid(
+            "class Net:\n    def forward(self, x):\n        return self.forward(x)\n", line=3, message="`Net.forward()`"
+        ),
+        Invalid(
+            "class Circle:\n    @property\n    def area(self):\n        return self.area\n",
+            line=4,
+            message="property `area` reads `self.area`",
+        ),
+        Invalid(
+            "class Circle:\n    @property\n    def r(self):\n        return self._r\n    @r.setter\n    def r(self, value):\n        self.r = value\n",
+            line=7,
+            message="assigns `self.r`",
+        ),
         Invalid("class Counter:\n    @classmethod\n    def make(cls):\n        return cls.make()\n", line=4),
         # memoised and still without a base case
         Invalid("import functools\n@functools.lru_cache(None)\ndef g(n):\n    return g(n - 1) + 1\n", line=4),
         # nested function; cross-cell: defined in one cell, called in another
-        Invalid("def outer():\n    def inner(n):\n        return inner(n + 1)\n    return inner(0)\n", line=3, column=16),
+        Invalid(
+            "def outer():\n    def inner(n):\n        return inner(n + 1)\n    return inner(0)\n", line=3, column=16
+        ),
         Invalid(["def total(xs):\n    return xs[0] + total(xs[1:])\n", "total([1, 2, 3])\n"], cell=0, line=2),
         # a notebook function that never raises does not end it
         Invalid(["def log(n):\n    print(n)\n", "def down(n):\n    log(n)\n    down(n - 1)\n"], cell=1, line=3),
@@ -221,21 +242,35 @@ class UnconditionalRecursion(CodeRule):
         Invalid(["fact = lambda n: n * fact(n - 1)\n", "fact(5)\n"], cell=0, line=1, column=22),
         Invalid("def outer():\n    g = lambda n: g(n - 1)\n    return g\n", line=2),
         # special methods re-entered through their builtin or operator
-        Invalid("class Bag:\n    def __len__(self):\n        return len(self)\n", line=3, column=16,
-                message="`Bag.__len__()` evaluates `len(self)`"),
+        Invalid(
+            "class Bag:\n    def __len__(self):\n        return len(self)\n",
+            line=3,
+            column=16,
+            message="`Bag.__len__()` evaluates `len(self)`",
+        ),
         Invalid("class Point:\n    def __str__(self):\n        return f'Point({self})'\n", line=3, message="str()"),
         Invalid("class Point:\n    def __str__(self):\n        return 'Point %s' % self\n", line=3),
         Invalid("class Point:\n    def __repr__(self):\n        return f'{self!r}'\n", line=3),
         Invalid("class Point:\n    def __repr__(self):\n        return 'Point(' + str(self) + ')'\n", line=3),
-        Invalid("class Point:\n    def __eq__(self, other):\n        return self == other\n", line=3, message="comparison"),
-        Invalid("class Money:\n    def __radd__(self, other):\n        return other + self\n", line=3, message="reflected"),
+        Invalid(
+            "class Point:\n    def __eq__(self, other):\n        return self == other\n", line=3, message="comparison"
+        ),
+        Invalid(
+            "class Money:\n    def __radd__(self, other):\n        return other + self\n", line=3, message="reflected"
+        ),
         Invalid("class Money:\n    def __add__(self, other):\n        return self + other\n", line=3),
         Invalid("class Proxy:\n    def __getattr__(self, name):\n        return getattr(self, name)\n", line=3),
-        Invalid("class Proxy:\n    def __getattr__(self, name):\n        return self.target.get(name)\n", line=3,
-                message="`self.target`"),
+        Invalid(
+            "class Proxy:\n    def __getattr__(self, name):\n        return self.target.get(name)\n",
+            line=3,
+            message="`self.target`",
+        ),
         Invalid("class Proxy:\n    def __getattribute__(self, name):\n        return self.__dict__[name]\n", line=3),
-        Invalid("class Config:\n    def __setattr__(self, name, value):\n        print(name)\n        self.name = value\n",
-                line=4, message="super().__setattr__"),
+        Invalid(
+            "class Config:\n    def __setattr__(self, name, value):\n        print(name)\n        self.name = value\n",
+            line=4,
+            message="super().__setattr__",
+        ),
         Invalid("class Grid:\n    def __getitem__(self, key):\n        return self[key]\n", line=3),
         Invalid("class Bag:\n    def __len__(self):\n        return self.__len__()\n", line=3),
     ]
@@ -254,11 +289,17 @@ class UnconditionalRecursion(CodeRule):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         value = node.value
-        if not isinstance(value, cst.Lambda) or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+        if (
+            not isinstance(value, cst.Lambda)
+            or len(node.targets) != 1
+            or not isinstance(node.targets[0].target, cst.Name)
+        ):
             return
         name = node.targets[0].target.value
-        if not any(isinstance(sub, cst.Call) and isinstance(sub.func, cst.Name) and sub.func.value == name
-                   for sub, _ in walk_own(value.body)):
+        if not any(
+            isinstance(sub, cst.Call) and isinstance(sub.func, cst.Name) and sub.func.value == name
+            for sub, _ in walk_own(value.body)
+        ):
             return  # the cheap test: most lambdas do not name themselves
         stack = self.context.scopes.stack
         outer = next((scope for scope in reversed(stack) if isinstance(scope, cst.FunctionDef)), None)
@@ -328,7 +369,10 @@ class UnconditionalRecursion(CodeRule):
                     kind = SETTER if expression.attr.value == "setter" else GETTER
                     continue
             target = expression.func if isinstance(expression, cst.Call) else expression
-            if self.context.is_builtin(target, "property") or self.context.qualified_name(target) == "functools.cached_property":
+            if (
+                self.context.is_builtin(target, "property")
+                or self.context.qualified_name(target) == "functools.cached_property"
+            ):
                 kind = GETTER
             elif self.context.is_builtin(target, "classmethod"):
                 continue
@@ -342,7 +386,9 @@ class UnconditionalRecursion(CodeRule):
 
     # -- the straight-line path through a body ---------------------------------------------------
 
-    def _first_unconditional(self, block: cst.BaseSuite, is_self: "_SelfReference") -> tuple[cst.CSTNode | None, set[str]]:
+    def _first_unconditional(
+        self, block: cst.BaseSuite, is_self: "_SelfReference"
+    ) -> tuple[cst.CSTNode | None, set[str]]:
         """The first self-reference that runs on every path through `block`, and the names of the
         functions called before it (up to and including its statement)."""
         callees: set[str] = set()
@@ -392,9 +438,7 @@ class UnconditionalRecursion(CodeRule):
         assert, exit or such call anywhere in it, a `yield`, or a `while` loop that may never end."""
         if found is not None:
             nodes = (node for part in _always_run_parts(statement) for node, _ in walk_own(part))
-            return any(
-                isinstance(node, cst.Call) and node is not found and self._ends(node) for node in nodes
-            )
+            return any(isinstance(node, cst.Call) and node is not found and self._ends(node) for node in nodes)
         if isinstance(statement, cst.While):
             return True
         for node, _ in walk_own(statement):
@@ -437,7 +481,9 @@ class UnconditionalRecursion(CodeRule):
         scopes = self.context.scopes
         for name, function, outer, stack in self._lambdas:
             params = function.params
-            if any(param.name.value == name for param in (*params.posonly_params, *params.params, *params.kwonly_params)):
+            if any(
+                param.name.value == name for param in (*params.posonly_params, *params.params, *params.kwonly_params)
+            ):
                 continue
             if not self._bound_once(name, outer):
                 continue
@@ -453,8 +499,10 @@ class UnconditionalRecursion(CodeRule):
             callees = cast("set[str]", {callee_name(node) for node in calls} - {name, None})  # None taken out
             if any(self.functions.can_raise(callee) for callee in callees):
                 continue
-            crash = ("until RecursionError, or, with a raised recursion limit (NB204), until the C stack "
-                     "overflows and the kernel dies")
+            crash = (
+                "until RecursionError, or, with a raised recursion limit (NB204), until the C stack "
+                "overflows and the kernel dies"
+            )
             self.report(
                 found,
                 f"`{name} = lambda ...` calls itself on every path (`{source_text(found, 60)}`) with no base case: every "
@@ -471,32 +519,65 @@ class UnconditionalRecursion(CodeRule):
     def _message(self, candidate: _Candidate) -> str:
         name = candidate.function.name.value
         call = source_text(candidate.node, 60)
-        crash = ("until RecursionError, or, with a raised recursion limit (NB204), until the C stack "
-                 "overflows and the kernel dies")
+        crash = (
+            "until RecursionError, or, with a raised recursion limit (NB204), until the C stack "
+            "overflows and the kernel dies"
+        )
         if candidate.kind == GETTER:
-            return (f"property `{name}` reads `{call}` on every path: the getter calls itself {crash}; "
-                    f"store the value under another name (self._{name})")
+            return (
+                f"property `{name}` reads `{call}` on every path: the getter calls itself {crash}; "
+                f"store the value under another name (self._{name})"
+            )
         if candidate.kind == DUNDER:
             owner = candidate.owner.name.value if candidate.owner else "the class"
             trigger, advice = _TRIGGER.get(name, (None, "compute the result from the fields"))
             if trigger is None:
-                trigger = "comparison" if name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__") else (
-                    "call of the builtin" if name.strip("_") in ("hash", "bool", "iter", "abs", "int", "float") else
-                    "use of the operator")
-                advice = ("compare or compute from the fields (self.value == other.value); a reflected method "
-                          "returns self + other, or NotImplemented")
-            if name.startswith("__r") and name[3:-2] in ("add", "sub", "mul", "matmul", "truediv", "floordiv", "mod",
-                                                          "pow", "lshift", "rshift", "and", "or", "xor"):
-                trigger = ("reflected use of the operator (the other operand's type does not know a "
-                           f"{owner}, so it hands the operation back, as 0 + obj does in sum())")
-            return (f"`{owner}.{name}()` evaluates `{call}`, which calls `{owner}.{name}()` again: every {trigger} "
-                    f"on a {owner} recurses {crash}; {advice}")
+                trigger = (
+                    "comparison"
+                    if name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__")
+                    else (
+                        "call of the builtin"
+                        if name.strip("_") in ("hash", "bool", "iter", "abs", "int", "float")
+                        else "use of the operator"
+                    )
+                )
+                advice = (
+                    "compare or compute from the fields (self.value == other.value); a reflected method "
+                    "returns self + other, or NotImplemented"
+                )
+            if name.startswith("__r") and name[3:-2] in (
+                "add",
+                "sub",
+                "mul",
+                "matmul",
+                "truediv",
+                "floordiv",
+                "mod",
+                "pow",
+                "lshift",
+                "rshift",
+                "and",
+                "or",
+                "xor",
+            ):
+                trigger = (
+                    "reflected use of the operator (the other operand's type does not know a "
+                    f"{owner}, so it hands the operation back, as 0 + obj does in sum())"
+                )
+            return (
+                f"`{owner}.{name}()` evaluates `{call}`, which calls `{owner}.{name}()` again: every {trigger} "
+                f"on a {owner} recurses {crash}; {advice}"
+            )
         if candidate.kind == SETTER:
-            return (f"the setter of property `{name}` assigns `{call}`, which calls the setter again {crash}; "
-                    f"store the value under another name (self._{name} = value)")
+            return (
+                f"the setter of property `{name}` assigns `{call}`, which calls the setter again {crash}; "
+                f"store the value under another name (self._{name} = value)"
+            )
         who = f"{candidate.owner.name.value}.{name}()" if candidate.kind == METHOD and candidate.owner else f"{name}()"
-        return (f"`{who}` calls itself on every path (`{call}`) with no base case: every call recurses {crash}; "
-                "return before recursing when the work is done (if n <= 0: return ...)")
+        return (
+            f"`{who}` calls itself on every path (`{call}`) with no base case: every call recurses {crash}; "
+            "return before recursing when the work is done (if n <= 0: return ...)"
+        )
 
     def _fix(self, candidate: _Candidate) -> str:
         name = candidate.function.name.value
@@ -533,8 +614,10 @@ def _always_run_parts(statement: cst.CSTNode) -> list[cst.CSTNode]:
     if isinstance(statement, cst.Expr):
         return [statement.value]
     if isinstance(statement, (cst.Return, cst.Assert, cst.Raise)):
-        value = statement.test if isinstance(statement, cst.Assert) else (
-            statement.value if isinstance(statement, cst.Return) else statement.exc
+        value = (
+            statement.test
+            if isinstance(statement, cst.Assert)
+            else (statement.value if isinstance(statement, cst.Return) else statement.exc)
         )
         return [value] if value is not None else []
     if isinstance(statement, cst.BaseSmallStatement):
@@ -627,7 +710,13 @@ def _binds(function: cst.FunctionDef, name: str, parameters: bool = True) -> boo
     """True when `function` binds `name` itself (a parameter, an assignment, an import...)."""
     if parameters:
         params = function.params
-        for param in (*params.posonly_params, *params.params, *params.kwonly_params, params.star_arg, params.star_kwarg):
+        for param in (
+            *params.posonly_params,
+            *params.params,
+            *params.kwonly_params,
+            params.star_arg,
+            params.star_kwarg,
+        ):
             if isinstance(param, cst.Param) and param.name.value == name:
                 return True
     return _binding_count(function, name) > 0

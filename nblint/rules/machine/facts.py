@@ -84,7 +84,9 @@ class KernelFacts:
     distributions: list[dict] | None = None  # [{"name", "version", "requires"}] of that environment
     marker_environment: dict = field(default_factory=dict)
     path: str = ""  # the kernel's PATH
-    commands: dict[str, dict] = field(default_factory=dict)  # "pip" / "python" on that PATH -> {"path", "prefix", "interpreter"}
+    commands: dict[str, dict] = field(
+        default_factory=dict
+    )  # "pip" / "python" on that PATH -> {"path", "prefix", "interpreter"}
 
     @property
     def prefix(self) -> str | None:

@@ -14,10 +14,20 @@ _LAUNCH = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
 def _notebook(name: str = "doctor-example", source: str = "x = 1\n") -> dict:
     return {
-        "cells": [{"cell_type": "code", "execution_count": None, "id": "cell-0", "metadata": {}, "outputs": [],
-                   "source": [source]}],
-        "metadata": {"kernelspec": {"display_name": "Example", "language": "python", "name": name},
-                     "language_info": {"name": "python"}},
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "cell-0",
+                "metadata": {},
+                "outputs": [],
+                "source": [source],
+            }
+        ],
+        "metadata": {
+            "kernelspec": {"display_name": "Example", "language": "python", "name": name},
+            "language_info": {"name": "python"},
+        },
         "nbformat": 4,
         "nbformat_minor": 5,
     }
@@ -84,11 +94,24 @@ class KernelInterpreterMissing(MachineRule):
             self.report_at(f"kernelspec `{kernel.name}` has an empty argv: Jupyter has nothing to start", fix=fix)
         elif kernel.interpreter is None:
             where = "" if "/" in argv0 else " on the kernel's PATH"
-            self.report_at(f"kernelspec `{kernel.name}` starts `{argv0}`, which does not exist{where}: the kernel can never start", fix=fix)
+            self.report_at(
+                f"kernelspec `{kernel.name}` starts `{argv0}`, which does not exist{where}: the kernel can never start",
+                fix=fix,
+            )
         elif not kernel.executable:
-            self.report_at(f"kernelspec `{kernel.name}` starts `{kernel.interpreter}`, which is not executable: the kernel can never start", fix=fix)
-        elif kernel.probe is not None and not kernel.probe.ok and kernel.language.lower() == "python" and kernel.is_python:
-            self.report_at(f"kernelspec `{kernel.name}`: `{kernel.interpreter}` does not run: {kernel.probe.error}", fix=fix)
+            self.report_at(
+                f"kernelspec `{kernel.name}` starts `{kernel.interpreter}`, which is not executable: the kernel can never start",
+                fix=fix,
+            )
+        elif (
+            kernel.probe is not None
+            and not kernel.probe.ok
+            and kernel.language.lower() == "python"
+            and kernel.is_python
+        ):
+            self.report_at(
+                f"kernelspec `{kernel.name}`: `{kernel.interpreter}` does not run: {kernel.probe.error}", fix=fix
+            )
 
 
 class KernelModuleMissing(MachineRule):
@@ -116,9 +139,16 @@ class KernelModuleMissing(MachineRule):
 
     VALID = [MachineValid(_notebook(), machine=kernel("{python}"))]
     INVALID = [
-        MachineInvalid(_notebook(), machine=kernel("{venv}"), cell=None, line=None, message="cannot import ipykernel_launcher"),
-        MachineInvalid(_notebook(), machine=kernel("{python}", "-m", "nblint_no_such_kernel", "-f", "{connection_file}"),
-                       cell=None, line=None, message="nblint_no_such_kernel"),
+        MachineInvalid(
+            _notebook(), machine=kernel("{venv}"), cell=None, line=None, message="cannot import ipykernel_launcher"
+        ),
+        MachineInvalid(
+            _notebook(),
+            machine=kernel("{python}", "-m", "nblint_no_such_kernel", "-f", "{connection_file}"),
+            cell=None,
+            line=None,
+            message="nblint_no_such_kernel",
+        ),
     ]
 
     def check_kernel(self, kernel: KernelFacts) -> None:
@@ -173,8 +203,16 @@ class KernelSlowStart(MachineRule):
 
     VALID = [MachineValid(_notebook(), machine={**kernel("{python}"), "start": True})]
     INVALID = [
-        MachineInvalid(_notebook(), machine={**kernel("{python}", "-c", "import sys; sys.stderr.write('no luck\\n'); sys.exit(3)"), "start": True},
-                       cell=None, line=None, message="exit code 3"),
+        MachineInvalid(
+            _notebook(),
+            machine={
+                **kernel("{python}", "-c", "import sys; sys.stderr.write('no luck\\n'); sys.exit(3)"),
+                "start": True,
+            },
+            cell=None,
+            line=None,
+            message="exit code 3",
+        ),
     ]
 
     def check_kernel(self, kernel: KernelFacts) -> None:
@@ -182,11 +220,15 @@ class KernelSlowStart(MachineRule):
         if start is None:
             return
         if start.seconds is None:
-            self.report_at(f"kernelspec `{kernel.name}`: the kernel {start.error}",
-                           fix=f"run `{' '.join(kernel.argv)}` by hand to see why it does not answer; a frontend gives up after {start.timeout:g} s")
+            self.report_at(
+                f"kernelspec `{kernel.name}`: the kernel {start.error}",
+                fix=f"run `{' '.join(kernel.argv)}` by hand to see why it does not answer; a frontend gives up after {start.timeout:g} s",
+            )
         elif start.seconds > start.timeout:
-            self.report_at(f"kernelspec `{kernel.name}`: the kernel took {start.seconds:.1f} s to answer kernel_info, over the frontends' {start.timeout:g} s",
-                           fix="move slow imports out of the kernel's startup files and wrapper scripts")
+            self.report_at(
+                f"kernelspec `{kernel.name}`: the kernel took {start.seconds:.1f} s to answer kernel_info, over the frontends' {start.timeout:g} s",
+                fix="move slow imports out of the kernel's startup files and wrapper scripts",
+            )
 
 
 class StartupRaises(MachineRule):
@@ -214,12 +256,26 @@ class StartupRaises(MachineRule):
     name = "startup-raises"
     severity = Severity.WARNING
 
-    VALID = [MachineValid(_notebook(), machine={**kernel("{python}", env={"IPYTHONDIR": "{ipythondir}"}),
-                                                "startup": {"00-fine.py": "ANSWER = 42\n"}})]
+    VALID = [
+        MachineValid(
+            _notebook(),
+            machine={
+                **kernel("{python}", env={"IPYTHONDIR": "{ipythondir}"}),
+                "startup": {"00-fine.py": "ANSWER = 42\n"},
+            },
+        )
+    ]
     INVALID = [
-        MachineInvalid(_notebook(), machine={**kernel("{python}", env={"IPYTHONDIR": "{ipythondir}"}),
-                                             "startup": {"00-fine.py": "ANSWER = 42\n", "10-broken.py": "x = 1\nraise ValueError('bad setup')\n"}},
-                       cell=None, line=None, message="10-broken.py line 2 raises ValueError: bad setup"),
+        MachineInvalid(
+            _notebook(),
+            machine={
+                **kernel("{python}", env={"IPYTHONDIR": "{ipythondir}"}),
+                "startup": {"00-fine.py": "ANSWER = 42\n", "10-broken.py": "x = 1\nraise ValueError('bad setup')\n"},
+            },
+            cell=None,
+            line=None,
+            message="10-broken.py line 2 raises ValueError: bad setup",
+        ),
     ]
 
     def check_kernel(self, kernel: KernelFacts) -> None:
@@ -227,8 +283,10 @@ class StartupRaises(MachineRule):
         if probe is None:
             return
         if not probe.ok:
-            self.report_at(f"kernelspec `{kernel.name}`: running the startup of {kernel.startup_folder} {probe.error}",
-                           fix=f"look at the startup files in {kernel.startup_folder}")
+            self.report_at(
+                f"kernelspec `{kernel.name}`: running the startup of {kernel.startup_folder} {probe.error}",
+                fix=f"look at the startup files in {kernel.startup_folder}",
+            )
             return
         for error in probe.data.get("errors", []):
             if error.get("extension"):
@@ -299,13 +357,39 @@ class BrokenRequirements(MachineRule):
     name = "broken-requirements"
     severity = Severity.ERROR
 
-    VALID = [MachineValid(_notebook(), machine={**kernel("{venv}"), "venv_packages": {
-        "nbl-needs": {"version": "1.0", "requires": ["nbl-base>=2"]}, "nbl-base": {"version": "2.1"}}})]
+    VALID = [
+        MachineValid(
+            _notebook(),
+            machine={
+                **kernel("{venv}"),
+                "venv_packages": {
+                    "nbl-needs": {"version": "1.0", "requires": ["nbl-base>=2"]},
+                    "nbl-base": {"version": "2.1"},
+                },
+            },
+        )
+    ]
     INVALID = [
-        MachineInvalid(_notebook(), machine={**kernel("{venv}"), "venv_packages": {
-            "nbl-needs": {"version": "1.0", "requires": ["nbl-base>=2", "nbl-absent; python_version >= '3'", "nbl-win; sys_platform == 'win32'"]},
-            "nbl-base": {"version": "1.4"}}},
-            cell=None, line=None, message="nbl-needs 1.0 requires nbl-base>=2, but 1.4 is installed"),
+        MachineInvalid(
+            _notebook(),
+            machine={
+                **kernel("{venv}"),
+                "venv_packages": {
+                    "nbl-needs": {
+                        "version": "1.0",
+                        "requires": [
+                            "nbl-base>=2",
+                            "nbl-absent; python_version >= '3'",
+                            "nbl-win; sys_platform == 'win32'",
+                        ],
+                    },
+                    "nbl-base": {"version": "1.4"},
+                },
+            },
+            cell=None,
+            line=None,
+            message="nbl-needs 1.0 requires nbl-base>=2, but 1.4 is installed",
+        ),
     ]
 
     def check_kernel(self, kernel: KernelFacts) -> None:
@@ -315,5 +399,5 @@ class BrokenRequirements(MachineRule):
             state = "which is not installed" if have is None else f"but {have} is installed"
             self.report_at(
                 f"kernelspec `{kernel.name}` (environment {kernel.prefix}): {dist} {version} requires {requirement}, {state}",
-                fix=f"`{kernel.python} -m pip install \"{requirement.split(';')[0].strip()}\"`, then `{kernel.python} -m pip check`",
+                fix=f'`{kernel.python} -m pip install "{requirement.split(";")[0].strip()}"`, then `{kernel.python} -m pip check`',
             )

@@ -9,12 +9,19 @@ from nblint.core.findings import Severity
 from nblint.core.options import Option, parse_number
 from nblint.core.read.notebook import Notebook
 from nblint.rules.machine.facts import MachineInvalid, MachineRule, MachineValid, NotebookFacts
-from nblint.rules.machine.kernels import _notebook, kernel, register_command
+from nblint.rules.machine.kernels import _notebook, kernel
 
 # Modules whose distribution has another name: what the fix installs.
 DISTRIBUTION_OF = {
-    "sklearn": "scikit-learn", "cv2": "opencv-python", "PIL": "pillow", "yaml": "pyyaml", "bs4": "beautifulsoup4",
-    "skimage": "scikit-image", "dateutil": "python-dateutil", "dotenv": "python-dotenv", "Bio": "biopython",
+    "sklearn": "scikit-learn",
+    "cv2": "opencv-python",
+    "PIL": "pillow",
+    "yaml": "pyyaml",
+    "bs4": "beautifulsoup4",
+    "skimage": "scikit-image",
+    "dateutil": "python-dateutil",
+    "dotenv": "python-dotenv",
+    "Bio": "biopython",
 }
 
 
@@ -47,8 +54,13 @@ class KernelNotInstalled(MachineRule):
 
     VALID = [MachineValid(_notebook(), machine=kernel("{python}"))]
     INVALID = [
-        MachineInvalid(_notebook("julia-or-nothing"), machine=kernel("{python}"), cell=None, line=None,
-                       message="`julia-or-nothing` is not installed"),
+        MachineInvalid(
+            _notebook("julia-or-nothing"),
+            machine=kernel("{python}"),
+            cell=None,
+            line=None,
+            message="`julia-or-nothing` is not installed",
+        ),
     ]
 
     def check_notebook(self, notebook: Notebook, facts: NotebookFacts) -> None:
@@ -57,16 +69,24 @@ class KernelNotInstalled(MachineRule):
         spec = notebook.metadata.get("kernelspec")
         language = (spec.get("language") if isinstance(spec, dict) else None) or notebook.language or ""
         same = sorted(name for name, k in facts.installed.items() if k.language.lower() == language.lower())
-        others = f"installed kernels for {language}: {', '.join(same)}" if same else (
-            f"no installed kernel speaks {language or 'its language'}")
+        others = (
+            f"installed kernels for {language}: {', '.join(same)}"
+            if same
+            else (f"no installed kernel speaks {language or 'its language'}")
+        )
         if language.lower() in ("python", ""):
             fix = f"`/path/to/env/bin/python -m ipykernel install --user --name {facts.kernel_name}`" + (
-                f", or save the notebook with one of: {', '.join(same)}" if same else "")
+                f", or save the notebook with one of: {', '.join(same)}" if same else ""
+            )
         else:
             fix = f"install a {language} kernel and register it as `{facts.kernel_name}`" + (
-                f", or save the notebook with one of: {', '.join(same)}" if same else "")
-        self.report_at(f"the notebook's kernel `{facts.kernel_name}` is not installed here ({others})",
-                       fix=fix, json_path=("metadata", "kernelspec"))
+                f", or save the notebook with one of: {', '.join(same)}" if same else ""
+            )
+        self.report_at(
+            f"the notebook's kernel `{facts.kernel_name}` is not installed here ({others})",
+            fix=fix,
+            json_path=("metadata", "kernelspec"),
+        )
 
 
 class ImportNotFound(MachineRule):
@@ -94,12 +114,25 @@ class ImportNotFound(MachineRule):
     name = "import-not-found"
     severity = Severity.ERROR
 
-    VALID = [MachineValid(_notebook(source="import json\nimport nblint\n"), machine=kernel("{python}")),
-             MachineValid(_notebook(source="try:\n    import nblint_surely_absent\nexcept ImportError:\n    pass\n"), machine=kernel("{python}")),
-             MachineValid(_notebook(source="import helper_beside\n"), machine={**kernel("{python}"), "files": {"helper_beside.py": ""}})]
+    VALID = [
+        MachineValid(_notebook(source="import json\nimport nblint\n"), machine=kernel("{python}")),
+        MachineValid(
+            _notebook(source="try:\n    import nblint_surely_absent\nexcept ImportError:\n    pass\n"),
+            machine=kernel("{python}"),
+        ),
+        MachineValid(
+            _notebook(source="import helper_beside\n"),
+            machine={**kernel("{python}"), "files": {"helper_beside.py": ""}},
+        ),
+    ]
     INVALID = [
-        MachineInvalid(_notebook(source="import json\nfrom nblint_surely_absent.sub import thing\n"), machine=kernel("{python}"),
-                       cell=0, line=2, message="cannot find module nblint_surely_absent"),
+        MachineInvalid(
+            _notebook(source="import json\nfrom nblint_surely_absent.sub import thing\n"),
+            machine=kernel("{python}"),
+            cell=0,
+            line=2,
+            message="cannot find module nblint_surely_absent",
+        ),
     ]
 
     def check_notebook(self, notebook: Notebook, facts: NotebookFacts) -> None:
@@ -111,7 +144,10 @@ class ImportNotFound(MachineRule):
                 self.report_at(
                     f"the kernel `{facts.kernel.name}` ({facts.kernel.python}) cannot find module {fact.module}: "
                     "this import raises ModuleNotFoundError",
-                    fix=_fix_install(facts, package), cell=fact.cell, line=fact.line, column=fact.column,
+                    fix=_fix_install(facts, package),
+                    cell=fact.cell,
+                    line=fact.line,
+                    column=fact.column,
                 )
 
 
@@ -138,12 +174,28 @@ class PinMismatch(MachineRule):
     name = "pin-mismatch"
     severity = Severity.WARNING
 
-    VALID = [MachineValid(_notebook(), machine={**kernel("{venv}"), "venv_packages": {"nbl-base": {"version": "2.1"}},
-                                                "files": {"requirements.txt": "nbl-base>=2,<3\nnot-installed==1.0\n"}})]
+    VALID = [
+        MachineValid(
+            _notebook(),
+            machine={
+                **kernel("{venv}"),
+                "venv_packages": {"nbl-base": {"version": "2.1"}},
+                "files": {"requirements.txt": "nbl-base>=2,<3\nnot-installed==1.0\n"},
+            },
+        )
+    ]
     INVALID = [
-        MachineInvalid(_notebook(), machine={**kernel("{venv}"), "venv_packages": {"nbl-base": {"version": "2.1"}},
-                                             "files": {"requirements.txt": "# pins\nnbl-base==1.4\n"}},
-                       cell=None, line=None, message="requirements.txt:2 pins nbl-base==1.4"),
+        MachineInvalid(
+            _notebook(),
+            machine={
+                **kernel("{venv}"),
+                "venv_packages": {"nbl-base": {"version": "2.1"}},
+                "files": {"requirements.txt": "# pins\nnbl-base==1.4\n"},
+            },
+            cell=None,
+            line=None,
+            message="requirements.txt:2 pins nbl-base==1.4",
+        ),
     ]
 
     def check_notebook(self, notebook: Notebook, facts: NotebookFacts) -> None:
@@ -165,7 +217,7 @@ class PinMismatch(MachineRule):
                 continue
             self.report_at(
                 f"{pin.file}:{pin.line} pins {pin.name}{pin.specifier}; the kernel `{facts.kernel.name}`'s environment has {have}",
-                fix=f"`{facts.kernel.python} -m pip install \"{pin.name}{pin.specifier}\"`, or update the pin",
+                fix=f'`{facts.kernel.python} -m pip install "{pin.name}{pin.specifier}"`, or update the pin',
                 json_path=("metadata",),
             )
 
@@ -206,12 +258,23 @@ class ImportCrashes(MachineRule):
     severity = Severity.ERROR
     options = (IMPORT_TIMEOUT,)
 
-    VALID = [MachineValid(_notebook(source="import nblint_fine\n"),
-                          machine={**kernel("{venv}"), "venv_packages": {"nblint-fine": {"version": "1.0", "module": "VALUE = 1\n"}}})]
+    VALID = [
+        MachineValid(
+            _notebook(source="import nblint_fine\n"),
+            machine={**kernel("{venv}"), "venv_packages": {"nblint-fine": {"version": "1.0", "module": "VALUE = 1\n"}}},
+        )
+    ]
     INVALID = [
-        MachineInvalid(_notebook(source="import json\nimport nblint_aborts\n"),
-                       machine={**kernel("{venv}"), "venv_packages": {"nblint-aborts": {"version": "1.0", "module": "import os\nos.abort()\n"}}},
-                       cell=0, line=2, message="SIGABRT"),
+        MachineInvalid(
+            _notebook(source="import json\nimport nblint_aborts\n"),
+            machine={
+                **kernel("{venv}"),
+                "venv_packages": {"nblint-aborts": {"version": "1.0", "module": "import os\nos.abort()\n"}},
+            },
+            cell=0,
+            line=2,
+            message="SIGABRT",
+        ),
     ]
 
     def check_notebook(self, notebook: Notebook, facts: NotebookFacts) -> None:
@@ -223,14 +286,24 @@ class ImportCrashes(MachineRule):
                 continue
             fix = f"`{facts.kernel.python} -m pip install --force-reinstall {DISTRIBUTION_OF.get(fact.module, fact.module)}`, then `{facts.kernel.python} -m pip check`"
             if probe.signal:
-                message = (f"importing {fact.module} in the kernel `{facts.kernel.name}`'s environment kills the process with "
-                           f"{probe.signal}: the kernel dies here, with no traceback")
+                message = (
+                    f"importing {fact.module} in the kernel `{facts.kernel.name}`'s environment kills the process with "
+                    f"{probe.signal}: the kernel dies here, with no traceback"
+                )
             elif probe.timed_out:
                 message = f"importing {fact.module} in the kernel `{facts.kernel.name}`'s environment {probe.error}"
             else:
-                message = f"importing {fact.module} in the kernel `{facts.kernel.name}`'s environment raises {probe.error}"
-            self.report_at(message, fix=fix, cell=fact.cell, line=fact.line, column=fact.column,
-                           severity=None if probe.signal else Severity.WARNING)
+                message = (
+                    f"importing {fact.module} in the kernel `{facts.kernel.name}`'s environment raises {probe.error}"
+                )
+            self.report_at(
+                message,
+                fix=fix,
+                cell=fact.cell,
+                line=fact.line,
+                column=fact.column,
+                severity=None if probe.signal else Severity.WARNING,
+            )
 
 
 class ShellOtherEnvironment(MachineRule):
@@ -261,12 +334,23 @@ class ShellOtherEnvironment(MachineRule):
     name = "shell-other-environment"
     severity = Severity.ERROR
 
-    VALID = [MachineValid(_notebook(source="!pip install nblint-x\n"),
-                          machine={**kernel("{venv}", env={"PATH": "{venvbin}:/usr/bin:/bin"}), "venv_scripts": {"pip": "#!{venv}\n"}})]
+    VALID = [
+        MachineValid(
+            _notebook(source="!pip install nblint-x\n"),
+            machine={
+                **kernel("{venv}", env={"PATH": "{venvbin}:/usr/bin:/bin"}),
+                "venv_scripts": {"pip": "#!{venv}\n"},
+            },
+        )
+    ]
     INVALID = [
-        MachineInvalid(_notebook(source="import sys\n!pip install nblint-x\n"),
-                       machine={**kernel("{venv}", env={"PATH": "{bin}:/usr/bin:/bin"}), "scripts": {"pip": "#!{python}\n"}},
-                       cell=0, line=2, message="not the kernel's"),
+        MachineInvalid(
+            _notebook(source="import sys\n!pip install nblint-x\n"),
+            machine={**kernel("{venv}", env={"PATH": "{bin}:/usr/bin:/bin"}), "scripts": {"pip": "#!{python}\n"}},
+            cell=0,
+            line=2,
+            message="not the kernel's",
+        ),
     ]
 
     def check_notebook(self, notebook: Notebook, facts: NotebookFacts) -> None:
@@ -284,6 +368,10 @@ class ShellOtherEnvironment(MachineRule):
             elif found.get("prefix") is None or found["prefix"] == kernel.prefix:
                 continue
             else:
-                message = (f"`{command['source']}` runs {found['path']} (environment {found['prefix']}), not the kernel's "
-                           f"({kernel.prefix}): it reaches another environment than the notebook's")
-            self.report_at(message, fix=f"`{magic}`", cell=command["cell"], line=command["line"], column=command["column"])
+                message = (
+                    f"`{command['source']}` runs {found['path']} (environment {found['prefix']}), not the kernel's "
+                    f"({kernel.prefix}): it reaches another environment than the notebook's"
+                )
+            self.report_at(
+                message, fix=f"`{magic}`", cell=command["cell"], line=command["line"], column=command["column"]
+            )

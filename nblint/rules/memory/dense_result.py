@@ -9,10 +9,10 @@ import libcst as cst
 
 from nblint.core.code.facts import Facts
 from nblint.core.code.symbols import last_name
+from nblint.core.code.text import source_text
 from nblint.core.evidence import named_values, size_evidence, size_message
 from nblint.core.findings import Severity
 from nblint.core.options import MEMORY_BUDGET, format_size
-from nblint.core.code.text import source_text
 from nblint.core.sizes import (
     ITEMSIZE,
     argument,
@@ -31,23 +31,47 @@ from nblint.rules.base import CodeRule, Invalid
 
 # sklearn.metrics(.pairwise) functions that return the full n_X x n_Y matrix; True: has dense_output=.
 _PAIRWISE = {
-    "cosine_similarity": True, "linear_kernel": True,
-    "pairwise_distances": False, "pairwise_kernels": False, "euclidean_distances": False,
-    "nan_euclidean_distances": False, "manhattan_distances": False, "cosine_distances": False,
-    "haversine_distances": False, "rbf_kernel": False, "laplacian_kernel": False, "polynomial_kernel": False,
-    "sigmoid_kernel": False, "chi2_kernel": False, "additive_chi2_kernel": False,
+    "cosine_similarity": True,
+    "linear_kernel": True,
+    "pairwise_distances": False,
+    "pairwise_kernels": False,
+    "euclidean_distances": False,
+    "nan_euclidean_distances": False,
+    "manhattan_distances": False,
+    "cosine_distances": False,
+    "haversine_distances": False,
+    "rbf_kernel": False,
+    "laplacian_kernel": False,
+    "polynomial_kernel": False,
+    "sigmoid_kernel": False,
+    "chi2_kernel": False,
+    "additive_chi2_kernel": False,
 }
 _ARRAY_LIBRARIES = ("numpy.", "jax.numpy.")
-_CALL_NAMES = frozenset({*_PAIRWISE, "toarray", "todense", "cdist", "pdist", "squareform", "outer", "kron",
-                         "dot", "matmul", "meshgrid", "indices"})
+_CALL_NAMES = frozenset(
+    {
+        *_PAIRWISE,
+        "toarray",
+        "todense",
+        "cdist",
+        "pdist",
+        "squareform",
+        "outer",
+        "kron",
+        "dot",
+        "matmul",
+        "meshgrid",
+        "indices",
+    }
+)
 
 _WAY_OUT = {
     "densify": "keep it sparse (sparse matrices multiply, sum and slice as they are) or densify a block of "
-               "rows at a time (X[i:i + 1000].toarray())",
+    "rows at a time (X[i:i + 1000].toarray())",
     "pairwise": "ask only for the nearest neighbours (sklearn.neighbors.NearestNeighbors) or compute it in "
-                "blocks of rows (sklearn.metrics.pairwise_distances_chunked)",
+    "blocks of rows (sklearn.metrics.pairwise_distances_chunked)",
     "pairwise-sparse": "ask only for the nearest neighbours (sklearn.neighbors.NearestNeighbors), a sparse "
-                       "result (dense_output=False) or blocks of rows (sklearn.metrics.pairwise_distances_chunked)",
+    "result (dense_output=False) or blocks of rows (sklearn.metrics.pairwise_distances_chunked)",
     "distance": "query the nearest neighbours with scipy.spatial.cKDTree, or compute it in blocks of rows",
     "outer": "keep the factors and combine a block at a time (a[i:j, None] * b[None, :])",
     "kron": "keep the factors (a product with kron(A, B) can be computed from A and B), or use scipy.sparse.kron",
@@ -151,66 +175,132 @@ class DenseResult(CodeRule):
         # modest grids, and a notebook's own cosine_similarity, from the corpus
         "import numpy as np\nxx, yy = np.meshgrid(np.linspace(-3, 3, 500), np.linspace(-3, 3, 500))\n"
         "Y, X = np.mgrid[-1.3:1.3:0.005, -2:1:0.005]\n",
-        ["import numpy as np\ndef cosine_similarity(u, v):\n    return np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v))\n",
-         "E = np.random.rand(400_000, 50)\nsim = cosine_similarity(E, E)\n"],
+        [
+            "import numpy as np\ndef cosine_similarity(u, v):\n    return np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v))\n",
+            "E = np.random.rand(400_000, 50)\nsim = cosine_similarity(E, E)\n",
+        ],
     ]
     INVALID = [
         Invalid(
-            ["import numpy as np\nfrom sklearn.metrics.pairwise import cosine_similarity\n",
-             "X = np.random.rand(300000, 50)\n", "similarity = cosine_similarity(X)\n"],
-            cell=2, line=1, column=14,
+            [
+                "import numpy as np\nfrom sklearn.metrics.pairwise import cosine_similarity\n",
+                "X = np.random.rand(300000, 50)\n",
+                "similarity = cosine_similarity(X)\n",
+            ],
+            cell=2,
+            line=1,
+            column=14,
             message="cosine_similarity(X) builds a 300,000 x 300,000 float64 matrix (~671 GiB; "
             "X = np.random.rand(300000, 50)), over the 1 GiB budget; ask only for the nearest neighbours "
             "(sklearn.neighbors.NearestNeighbors), a sparse result (dense_output=False)",
         ),
-        Invalid("import numpy as np\nfrom sklearn.metrics import pairwise_distances\n"
-                "A = np.random.rand(200_000, 10)\nB = np.random.rand(50_000, 10)\nD = pairwise_distances(A, B)\n",
-                line=5, message="200,000 x 50,000 float64 matrix (~74.5 GiB"),
+        Invalid(
+            "import numpy as np\nfrom sklearn.metrics import pairwise_distances\n"
+            "A = np.random.rand(200_000, 10)\nB = np.random.rand(50_000, 10)\nD = pairwise_distances(A, B)\n",
+            line=5,
+            message="200,000 x 50,000 float64 matrix (~74.5 GiB",
+        ),
         # float32 inputs keep float32 in sklearn
-        Invalid("import numpy as np\nimport sklearn.metrics.pairwise as pw\n"
-                "X = np.zeros((100_000, 64), dtype=np.float32)\nK = pw.rbf_kernel(X)\n",
-                line=4, message="100,000 x 100,000 float32 matrix (~37.3 GiB"),
+        Invalid(
+            "import numpy as np\nimport sklearn.metrics.pairwise as pw\n"
+            "X = np.zeros((100_000, 64), dtype=np.float32)\nK = pw.rbf_kernel(X)\n",
+            line=4,
+            message="100,000 x 100,000 float32 matrix (~37.3 GiB",
+        ),
         # sparse made dense
-        Invalid(["import scipy.sparse as sp\nS = sp.random(1_000_000, 50_000, density=0.0001, format='csr')\n",
-                 "dense = S.toarray()\n"], cell=1, column=9,
-                message="S.toarray() builds a 1,000,000 x 50,000 float64 matrix (~373 GiB; "
-                "S = sp.random(1_000_000, 50_000, density=0.0001, format='csr')), over the 1 GiB budget; keep it sparse"),
-        Invalid("from scipy.sparse import csr_matrix\nM = csr_matrix((100_000, 100_000))\nD = M.A\n", line=3,
-                message="M.A builds a 100,000 x 100,000 float64 matrix"),
-        Invalid("from scipy import sparse\nI = sparse.eye(60_000, dtype='float32')\nD = I.todense()\n", line=3,
-                message="~13.4 GiB"),
+        Invalid(
+            [
+                "import scipy.sparse as sp\nS = sp.random(1_000_000, 50_000, density=0.0001, format='csr')\n",
+                "dense = S.toarray()\n",
+            ],
+            cell=1,
+            column=9,
+            message="S.toarray() builds a 1,000,000 x 50,000 float64 matrix (~373 GiB; "
+            "S = sp.random(1_000_000, 50_000, density=0.0001, format='csr')), over the 1 GiB budget; keep it sparse",
+        ),
+        Invalid(
+            "from scipy.sparse import csr_matrix\nM = csr_matrix((100_000, 100_000))\nD = M.A\n",
+            line=3,
+            message="M.A builds a 100,000 x 100,000 float64 matrix",
+        ),
+        Invalid(
+            "from scipy import sparse\nI = sparse.eye(60_000, dtype='float32')\nD = I.todense()\n",
+            line=3,
+            message="~13.4 GiB",
+        ),
         # SciPy distances
-        Invalid("import numpy as np\nfrom scipy.spatial.distance import cdist, pdist, squareform\n"
-                "P = np.random.rand(100_000, 3)\nD = squareform(pdist(P))\n", line=4, column=5,
-                message="squareform(pdist(P)) builds a 100,000 x 100,000 float64 matrix (~74.5 GiB"),
-        Invalid("import numpy as np\nfrom scipy.spatial import distance\nP = np.random.rand(100_000, 3)\n"
-                "Q = np.random.rand(20_000, 3)\nD = distance.cdist(P, Q)\n", line=5, message="(~14.9 GiB"),
-        Invalid("import numpy as np\nfrom scipy.spatial.distance import pdist\nP = np.random.rand(100_000, 3)\n"
-                "d = pdist(P)\n", line=4, message="condensed vector of 4,999,950,000 float64"),
+        Invalid(
+            "import numpy as np\nfrom scipy.spatial.distance import cdist, pdist, squareform\n"
+            "P = np.random.rand(100_000, 3)\nD = squareform(pdist(P))\n",
+            line=4,
+            column=5,
+            message="squareform(pdist(P)) builds a 100,000 x 100,000 float64 matrix (~74.5 GiB",
+        ),
+        Invalid(
+            "import numpy as np\nfrom scipy.spatial import distance\nP = np.random.rand(100_000, 3)\n"
+            "Q = np.random.rand(20_000, 3)\nD = distance.cdist(P, Q)\n",
+            line=5,
+            message="(~14.9 GiB",
+        ),
+        Invalid(
+            "import numpy as np\nfrom scipy.spatial.distance import pdist\nP = np.random.rand(100_000, 3)\n"
+            "d = pdist(P)\n",
+            line=4,
+            message="condensed vector of 4,999,950,000 float64",
+        ),
         # products
-        Invalid("import numpy as np\nX = np.random.rand(100_000, 20)\nG = X @ X.T\n", line=3, column=5,
-                message="X @ X.T builds a 100,000 x 100,000 float64 matrix (~74.5 GiB; X = np.random.rand(100_000, 20))"),
-        Invalid("import numpy as np\nX = np.random.rand(100_000, 20)\nXt = X.T\nG = np.dot(X, Xt)\nH = X.dot(Xt)\n",
-                line=4, message="Xt = X.T; X = np.random.rand(100_000, 20)"),
-        Invalid("import numpy as np\nX = np.random.rand(100_000, 20)\nXt = X.T\nH = X.dot(Xt)\n", line=4,
-                message="X.dot(Xt) builds a 100,000 x 100,000 float64 matrix"),
-        Invalid("import numpy as np\nO = np.outer(np.arange(100_000), np.ones(100_000))\n", line=2,
-                message="np.outer(np.arange(100_000), np.ones(100_000)) builds a 100,000 x 100,000 float64 matrix "
-                "(~74.5 GiB), over"),
-        Invalid("import numpy as np\na = np.ones((300, 300))\nK = np.kron(a, a)\n", line=3,
-                message="builds a 90,000 x 90,000 float64 matrix (~60.3 GiB; a = np.ones((300, 300)))"),
+        Invalid(
+            "import numpy as np\nX = np.random.rand(100_000, 20)\nG = X @ X.T\n",
+            line=3,
+            column=5,
+            message="X @ X.T builds a 100,000 x 100,000 float64 matrix (~74.5 GiB; X = np.random.rand(100_000, 20))",
+        ),
+        Invalid(
+            "import numpy as np\nX = np.random.rand(100_000, 20)\nXt = X.T\nG = np.dot(X, Xt)\nH = X.dot(Xt)\n",
+            line=4,
+            message="Xt = X.T; X = np.random.rand(100_000, 20)",
+        ),
+        Invalid(
+            "import numpy as np\nX = np.random.rand(100_000, 20)\nXt = X.T\nH = X.dot(Xt)\n",
+            line=4,
+            message="X.dot(Xt) builds a 100,000 x 100,000 float64 matrix",
+        ),
+        Invalid(
+            "import numpy as np\nO = np.outer(np.arange(100_000), np.ones(100_000))\n",
+            line=2,
+            message="np.outer(np.arange(100_000), np.ones(100_000)) builds a 100,000 x 100,000 float64 matrix "
+            "(~74.5 GiB), over",
+        ),
+        Invalid(
+            "import numpy as np\na = np.ones((300, 300))\nK = np.kron(a, a)\n",
+            line=3,
+            message="builds a 90,000 x 90,000 float64 matrix (~60.3 GiB; a = np.ones((300, 300)))",
+        ),
         # grids: three axes of 5,000, 5,000 and 500 points make 12.5 billion cells per array
-        Invalid("import numpy as np\nx = np.arange(5000)\nz = np.arange(500)\nX, Y, Z = np.meshgrid(x, x, z)\n",
-                line=4, column=11,
-                message="builds 3 arrays of 5,000 x 5,000 x 500 int64 (~279 GiB; x = np.arange(5000); "
-                "z = np.arange(500)), over the 1 GiB budget; pass sparse=True"),
-        Invalid("import numpy as np\ngrid = np.mgrid[0:5000, 0:5000, 0:500]\n", line=2,
-                message="builds a 3 x 5,000 x 5,000 x 500 int64 array (~279 GiB)"),
-        Invalid("import numpy as np\nrows, cols = np.indices((50_000, 50_000))\n", line=2,
-                message="builds a 2 x 50,000 x 50,000 int64 array (~37.3 GiB)"),
+        Invalid(
+            "import numpy as np\nx = np.arange(5000)\nz = np.arange(500)\nX, Y, Z = np.meshgrid(x, x, z)\n",
+            line=4,
+            column=11,
+            message="builds 3 arrays of 5,000 x 5,000 x 500 int64 (~279 GiB; x = np.arange(5000); "
+            "z = np.arange(500)), over the 1 GiB budget; pass sparse=True",
+        ),
+        Invalid(
+            "import numpy as np\ngrid = np.mgrid[0:5000, 0:5000, 0:500]\n",
+            line=2,
+            message="builds a 3 x 5,000 x 5,000 x 500 int64 array (~279 GiB)",
+        ),
+        Invalid(
+            "import numpy as np\nrows, cols = np.indices((50_000, 50_000))\n",
+            line=2,
+            message="builds a 2 x 50,000 x 50,000 int64 array (~37.3 GiB)",
+        ),
         # the budget is an option
-        Invalid("import numpy as np\nX = np.random.rand(5_000, 10)\nG = X @ X.T\n", line=3,
-                options={"memory-budget": "100 MiB"}, message="(~191 MiB; X = np.random.rand(5_000, 10)), over the 100 MiB budget"),
+        Invalid(
+            "import numpy as np\nX = np.random.rand(5_000, 10)\nG = X @ X.T\n",
+            line=3,
+            options={"memory-budget": "100 MiB"},
+            message="(~191 MiB; X = np.random.rand(5_000, 10)), over the 100 MiB budget",
+        ),
     ]
 
     def __init__(self, context, options) -> None:
@@ -245,8 +335,10 @@ class DenseResult(CodeRule):
             self._consider(node, self._product(node.left, node.right))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
-        if last_name(node.value) == "mgrid" and self.context.qualified_name(node.value) in ("numpy.mgrid",
-                                                                                             "jax.numpy.mgrid"):
+        if last_name(node.value) == "mgrid" and self.context.qualified_name(node.value) in (
+            "numpy.mgrid",
+            "jax.numpy.mgrid",
+        ):
             self._consider(node, self._mgrid(node))
 
     def _library_call(self, node: cst.Call, name: str, qualified: str) -> Result | None:
@@ -257,8 +349,11 @@ class DenseResult(CodeRule):
                 return self._distances(node, argument(node, 0, "XA"), argument(node, 1, "XB"))
             if name == "squareform":
                 inner = argument(node, 0, "X")
-                if isinstance(inner, cst.Call) and last_name(inner.func) == "pdist" \
-                        and self.context.qualified_name(inner.func) == "scipy.spatial.distance.pdist":
+                if (
+                    isinstance(inner, cst.Call)
+                    and last_name(inner.func) == "pdist"
+                    and self.context.qualified_name(inner.func) == "scipy.spatial.distance.pdist"
+                ):
                     result = self._distances(node, argument(inner, 0, "X"), None)
                     if result is not None:
                         self._covered.add(id(inner))
@@ -324,16 +419,20 @@ class DenseResult(CodeRule):
         b = a if second is None else self._input(second)
         if a is None or b is None or len(a.shape) != 2 or len(b.shape) != 2:
             return None
-        return _matrix((a.shape[0], b.shape[0]), "float64", (a,) if second is None else (a, b),
-                       _WAY_OUT["distance"])
+        return _matrix((a.shape[0], b.shape[0]), "float64", (a,) if second is None else (a, b), _WAY_OUT["distance"])
 
     def _condensed(self, first) -> Result | None:
         a = self._input(first)
         if a is None or len(a.shape) != 2:
             return None
         pairs = a.shape[0] * (a.shape[0] - 1) // 2
-        return Result(f"a condensed vector of {format_count(pairs)} float64 distances", pairs * 8, True, (a,),
-                           _WAY_OUT["distance"])
+        return Result(
+            f"a condensed vector of {format_count(pairs)} float64 distances",
+            pairs * 8,
+            True,
+            (a,),
+            _WAY_OUT["distance"],
+        )
 
     def _outer(self, first, second) -> Result | None:
         a, b = self._input(first), self._input(second)
@@ -376,8 +475,14 @@ class DenseResult(CodeRule):
         dtype_known = all(dtypes)
         dtype = dtypes[0] if len(set(dtypes)) == 1 and dtypes[0] else "mixed dtypes"
         what = f"{len(inputs)} arrays of {_dims(counts)} {dtype}"
-        return Result(what, nbytes, dtype_known, tuple(inputs), _WAY_OUT["meshgrid"],
-                           fix=f"{source_text(node, 200)[:-1]}, sparse=True)")
+        return Result(
+            what,
+            nbytes,
+            dtype_known,
+            tuple(inputs),
+            _WAY_OUT["meshgrid"],
+            fix=f"{source_text(node, 200)[:-1]}, sparse=True)",
+        )
 
     def _mgrid(self, node: cst.Subscript) -> Result | None:
         counts = []
@@ -387,9 +492,11 @@ class DenseResult(CodeRule):
             if not isinstance(part, cst.Slice):
                 return None
             bounds = [part.lower, part.upper, part.step]
-            values = [0 if bounds[0] is None else read_number(bounds[0], self.context),
-                      read_number(bounds[1], self.context),
-                      1 if bounds[2] is None else read_number(bounds[2], self.context)]
+            values = [
+                0 if bounds[0] is None else read_number(bounds[0], self.context),
+                read_number(bounds[1], self.context),
+                1 if bounds[2] is None else read_number(bounds[2], self.context),
+            ]
             if any(value is None for value in values):
                 return None  # includes complex steps (100j), which count points
             if all(isinstance(value, int) for value in values):
@@ -402,8 +509,13 @@ class DenseResult(CodeRule):
             counts.append(count)
         if len(counts) < 2:
             return None
-        return _array((len(counts), *counts), "int64" if integral else "float64", (), _WAY_OUT["mgrid"],
-                      fix="np.ogrid[...] with the same slices")
+        return _array(
+            (len(counts), *counts),
+            "int64" if integral else "float64",
+            (),
+            _WAY_OUT["mgrid"],
+            fix="np.ogrid[...] with the same slices",
+        )
 
     def _indices(self, node: cst.Call) -> Result | None:
         sparse = argument(node, 2, "sparse")
@@ -428,9 +540,17 @@ class DenseResult(CodeRule):
         size = f"~{format_size(result.nbytes)}" if result.dtype_known else f"at least ~{format_size(result.nbytes)}"
         evidence = _evidence(result.inputs, code)
         values = named_values(node, self.context)
-        fields = size_evidence(code, f"builds {result.what} ({size}{'; ' + evidence if evidence else ''})",
-                               result.nbytes, budget, result.way_out, shape=result.shape, dtype=result.dtype,
-                               at_least=not result.dtype_known, values=values)
+        fields = size_evidence(
+            code,
+            f"builds {result.what} ({size}{'; ' + evidence if evidence else ''})",
+            result.nbytes,
+            budget,
+            result.way_out,
+            shape=result.shape,
+            dtype=result.dtype,
+            at_least=not result.dtype_known,
+            values=values,
+        )
         self.report(node, size_message(fields, format_budget(budget), ", "), fix=result.fix, evidence=fields)
 
 
@@ -442,8 +562,14 @@ def _matrix(shape: tuple[int, int], dtype: str | None, inputs: tuple[Facts, ...]
     return _array(shape, dtype, inputs, way_out, matrix=True)
 
 
-def _array(shape: tuple[int, ...], dtype: str | None, inputs: tuple[Facts, ...], way_out: str,
-           matrix: bool = False, fix: str | None = None) -> Result:
+def _array(
+    shape: tuple[int, ...],
+    dtype: str | None,
+    inputs: tuple[Facts, ...],
+    way_out: str,
+    matrix: bool = False,
+    fix: str | None = None,
+) -> Result:
     kind = "matrix" if matrix else "array"
     what = f"a {_dims(shape)} {dtype or 'unknown-dtype'} {kind}"
     return Result(what, dense_bytes(shape, dtype), dtype is not None, inputs, way_out, fix, shape, dtype)
@@ -476,4 +602,3 @@ def _evidence(inputs: tuple[Facts, ...], code: str) -> str:
         if facts.evidence and facts.evidence not in seen and facts.evidence not in code:
             seen.append(facts.evidence)
     return "; ".join(seen)
-

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nblint.core.code.text import source_text
 from nblint.core.evidence import named_values, size_evidence, size_message
 from nblint.core.findings import Severity
-from nblint.core.options import MEMORY_BUDGET
-from nblint.core.code.text import source_text
+from nblint.core.options import MEMORY_BUDGET, format_size
 from nblint.core.sizes import ArrayEstimate, estimate_array, format_budget, format_count
 from nblint.rules.base import CodeRule, Invalid
-from nblint.core.options import format_size
 
 # Constructors whose memory np.memmap can stand for (zeros and empty: a new memmap is zero-filled).
 _MEMMAP_FRIENDLY = {"zeros", "empty"}
@@ -94,8 +93,10 @@ class HugeAllocation(CodeRule):
         "import tensorflow as tf\nx = tf.linspace(-10, 10, 500)\nw = tf.random.uniform(shape=[x.shape[-1], 1])\n",
         # from the corpus: constants from earlier cells, sizes well under the budget
         ["import numpy as np\n", "m = 10000\n", "n_s = 64\n", "s0 = np.zeros((m, n_s))\n"],
-        ["import tensorflow as tf\nBATCH_SIZE = 2\nAUDIO_MAXLEN = 246000\n",
-         "speech = tf.random.uniform(shape=(BATCH_SIZE, AUDIO_MAXLEN))\n"],
+        [
+            "import tensorflow as tf\nBATCH_SIZE = 2\nAUDIO_MAXLEN = 246000\n",
+            "speech = tf.random.uniform(shape=(BATCH_SIZE, AUDIO_MAXLEN))\n",
+        ],
         "import numpy as np\nY_oh = np.eye(C)[Y.reshape(-1)]\ni = np.random.randint(0, len(X_test) - 1)\n"
         "pad = np.full(forecast_horizon, np.nan)\n",
         "import tensorflow as tf\nx = tf.zeros([1, 200, 200, 100])\nk = tf.identity(dense.weights[0])\n",
@@ -105,7 +106,9 @@ class HugeAllocation(CodeRule):
         Invalid("import numpy as np\n%time y = np.zeros((100_000, 100_000))\n", line=2, column=11),
         Invalid("import numpy as np\n%timeit -n 1 -r 1 np.ones((100_000, 100_000))\n", line=2, column=19),
         # A shape unpacked with * from a known tuple.
-        Invalid("import numpy as np\nSHAPE = (100_000, 50_000)\nX = np.zeros((*SHAPE, 3))\n", line=3, message="112 GiB"),
+        Invalid(
+            "import numpy as np\nSHAPE = (100_000, 50_000)\nX = np.zeros((*SHAPE, 3))\n", line=3, message="112 GiB"
+        ),
         Invalid(
             "import numpy as np\nx = np.random.rand(100000, 100000)\n",
             line=2,
@@ -122,24 +125,34 @@ class HugeAllocation(CodeRule):
             message="~74.5 GiB (float64, shape 100000 x 100000)",
         ),
         # aliases
-        Invalid("import numpy as numeric\nx = numeric.empty((50_000, 50_000))\n", line=2,
-                message="numeric.empty((50_000, 50_000)) allocates ~18.6 GiB"),
-        Invalid(["from numpy import ones\n", "x = ones([40_000, 40_000], dtype='float32')\n"], cell=1,
-                message="~6.0 GiB (float32"),
+        Invalid(
+            "import numpy as numeric\nx = numeric.empty((50_000, 50_000))\n",
+            line=2,
+            message="numeric.empty((50_000, 50_000)) allocates ~18.6 GiB",
+        ),
+        Invalid(
+            ["from numpy import ones\n", "x = ones([40_000, 40_000], dtype='float32')\n"],
+            cell=1,
+            message="~6.0 GiB (float32",
+        ),
         # dtype keywords and attributes
         Invalid("import numpy as np\nx = np.zeros(shape=(2**31,), dtype=np.int8)\n", line=2, message="~2.0 GiB (int8"),
         Invalid("import numpy as np\nx = np.ones((100_000, 100_000), np.float16)\n", line=2, message="(float16"),
         # torch and tensorflow default to float32
         Invalid("import torch\nt = torch.randn(100_000, 100_000)\n", line=2, message="~37.3 GiB (float32"),
         Invalid("import torch\nt = torch.zeros((50_000, 50_000), dtype=torch.float64)\n", line=2, message="(float64"),
-        Invalid("import tensorflow as tf\nt = tf.random.normal(shape=(100_000, 100_000))\n", line=2,
-                message="~37.3 GiB (float32"),
+        Invalid(
+            "import tensorflow as tf\nt = tf.random.normal(shape=(100_000, 100_000))\n",
+            line=2,
+            message="~37.3 GiB (float32",
+        ),
         Invalid("import tensorflow as tf\nt = tf.zeros([60_000, 60_000], dtype=tf.int8)\n", line=2, message="(int8"),
         Invalid("import jax.numpy as jnp\nx = jnp.ones((100_000, 100_000))\n", line=2, message="(float32"),
         Invalid("import jax\nx = jax.random.normal(key, (100_000, 100_000))\n", line=2, message="~37.3 GiB"),
         # size= keywords, randint's int64, arange / linspace counts, eye, tile, full
-        Invalid("import numpy as np\nx = np.random.randint(0, 10, size=(100_000, 100_000))\n", line=2,
-                message="(int64"),
+        Invalid(
+            "import numpy as np\nx = np.random.randint(0, 10, size=(100_000, 100_000))\n", line=2, message="(int64"
+        ),
         Invalid("import numpy as np\nx = np.random.normal(0, 1, size=10**9)\n", line=2, message="~7.5 GiB"),
         Invalid("import numpy as np\nx = np.arange(0, 1e9, 0.5)\n", line=2, message="~14.9 GiB (float64"),
         Invalid("import numpy as np\nx = np.arange(10**9)\n", line=2, message="(int64"),
@@ -149,11 +162,18 @@ class HugeAllocation(CodeRule):
         Invalid("import numpy as np\nx = np.tile([1.0, 2.0], 10**9)\n", line=2, message="~14.9 GiB (float64"),
         Invalid("import numpy as np\nx = np.full((50_000, 50_000), np.nan)\n", line=2, message="(float64"),
         # a constant spelt with int() and exponent notation
-        Invalid(["import numpy as np\nROWS = int(1e6)\n", "x = np.empty((ROWS, 1000))\n"], cell=1,
-                message="shape 1000000 x 1000"),
+        Invalid(
+            ["import numpy as np\nROWS = int(1e6)\n", "x = np.empty((ROWS, 1000))\n"],
+            cell=1,
+            message="shape 1000000 x 1000",
+        ),
         # the budget is an option
-        Invalid("import numpy as np\nx = np.zeros((10_000, 10_000))\n", line=2, options={"memory-budget": "512 MB"},
-                message="~763 MiB (float64, shape 10000 x 10000) over the 488 MiB budget"),
+        Invalid(
+            "import numpy as np\nx = np.zeros((10_000, 10_000))\n",
+            line=2,
+            options={"memory-budget": "512 MB"},
+            message="~763 MiB (float64, shape 10000 x 10000) over the 488 MiB budget",
+        ),
         # an unknown dtype is counted at 1 byte per element: still too big
         Invalid("import numpy as np\nx = np.full(10**10, fill)\n", line=2, message="at least ~9.3 GiB"),
     ]
@@ -166,8 +186,12 @@ class HugeAllocation(CodeRule):
         if estimate.nbytes <= budget:
             return
         evidence = self._evidence(node, estimate, budget)
-        self.report(node, size_message(evidence, format_budget(budget)), fix=self._fix(node, estimate, budget),
-                    evidence=evidence)
+        self.report(
+            node,
+            size_message(evidence, format_budget(budget)),
+            fix=self._fix(node, estimate, budget),
+            evidence=evidence,
+        )
 
     def _evidence(self, node: cst.Call, estimate: ArrayEstimate, budget: int) -> dict:
         code = source_text(node)
@@ -175,13 +199,23 @@ class HugeAllocation(CodeRule):
         shape = " x ".join(str(d) for d in estimate.shape)
         shown_shape = any(str(d) not in code for d in estimate.shape)
         if estimate.dtype is None:
-            evidence = f"at least ~{size} ({format_count(estimate.elements)} elements of a dtype nblint cannot read, " \
-                       f"counted at 1 byte each)"
+            evidence = (
+                f"at least ~{size} ({format_count(estimate.elements)} elements of a dtype nblint cannot read, "
+                f"counted at 1 byte each)"
+            )
         else:
             evidence = f"~{size} ({estimate.dtype}" + (f", shape {shape})" if shown_shape else ")")
-        return size_evidence(code, f"allocates {evidence}", estimate.nbytes, budget, self._way_out(node, estimate),
-                             shape=estimate.shape, dtype=estimate.dtype, at_least=estimate.dtype is None,
-                             values=named_values(node, self.context))
+        return size_evidence(
+            code,
+            f"allocates {evidence}",
+            estimate.nbytes,
+            budget,
+            self._way_out(node, estimate),
+            shape=estimate.shape,
+            dtype=estimate.dtype,
+            at_least=estimate.dtype is None,
+            values=named_values(node, self.context),
+        )
 
     def _way_out(self, node: cst.Call, estimate: ArrayEstimate) -> str:
         if estimate.library == "numpy":
@@ -209,5 +243,7 @@ class HugeAllocation(CodeRule):
             row_bytes = max(1, estimate.nbytes // shape[0])
             rows = max(1, (budget // 4) // row_bytes)
             if rows < shape[0]:
-                return f"process it in chunks of {format_count(rows)} rows: for start in range(0, {shape[0]}, {rows}): ..."
+                return (
+                    f"process it in chunks of {format_count(rows)} rows: for start in range(0, {shape[0]}, {rows}): ..."
+                )
         return "use a smaller shape or dtype"

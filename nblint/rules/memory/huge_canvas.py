@@ -10,10 +10,10 @@ from typing import cast
 import libcst as cst
 
 from nblint.core.code.symbols import UNKNOWN, binding_names, last_name
+from nblint.core.code.text import source_text
 from nblint.core.evidence import named_values, size_evidence, size_message
 from nblint.core.findings import Severity
 from nblint.core.options import MEMORY_BUDGET, format_size
-from nblint.core.code.text import source_text
 from nblint.core.sizes import argument, format_budget, format_count
 from nblint.rules.base import CodeRule, Invalid
 
@@ -36,8 +36,10 @@ _FIGSIZE_METHODS = frozenset({"plot", "hist", "boxplot", "scatter_matrix"})
 _CONFIG_FORMATS = re.compile(r"InlineBackend\.figure_formats?\s*=\s*(.+)$")
 _MATPLOTLIB_MAGIC = re.compile(r"^%?(?:matplotlib|pylab)\b\s*(\S*)")
 
-_WAY_OUT = ("use a smaller figsize or dpi (a 12 x 8 in figure at 300 dpi is print quality, 3,600 x 2,400 "
-            "pixels), or save it as a vector file (.svg, .pdf) that scales without pixels")
+_WAY_OUT = (
+    "use a smaller figsize or dpi (a 12 x 8 in figure at 300 dpi is print quality, 3,600 x 2,400 "
+    "pixels), or save it as a vector file (.svg, .pdf) that scales without pixels"
+)
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,10 @@ class HugeCanvas(CodeRule):
         "import matplotlib.pyplot as plt\nfig = plt.figure(figsize=(40, 40))\nfig.savefig('map.pdf', dpi=1200)\n"
         "fig.savefig('map.svg', dpi=1200)\nfig.savefig(out, format='eps', dpi=1200)\nplt.close(fig)\n",
         # a vector inline format and a backend that displays nothing
-        ["%config InlineBackend.figure_formats = ['svg']\nimport matplotlib.pyplot as plt\n",
-         "fig = plt.figure(figsize=(40, 40), dpi=1200)\n"],
+        [
+            "%config InlineBackend.figure_formats = ['svg']\nimport matplotlib.pyplot as plt\n",
+            "fig = plt.figure(figsize=(40, 40), dpi=1200)\n",
+        ],
         "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
         "fig = plt.figure(figsize=(40, 40), dpi=1200)\nfig.savefig('map.pdf')\n",
         # closed before the notebook can display it
@@ -142,40 +146,84 @@ class HugeCanvas(CodeRule):
     INVALID = [
         Invalid(
             "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(40, 40), dpi=1200)\n",
-            line=2, column=11,
+            line=2,
+            column=11,
             message="plt.subplots(figsize=(40, 40), dpi=1200) makes a figure whose canvas is 48,000 x 48,000 pixels "
             "(~8.6 GiB of RGBA: 40 x 40 in at 1,200 dpi), drawn when the notebook displays it, over the 1 GiB "
             "budget; use a smaller figsize or dpi",
         ),
         # savefig's dpi on a figure of known size, in a later cell
-        Invalid(["import matplotlib.pyplot as plt\n", "fig = plt.figure(figsize=(20, 15))\nplt.close(fig)\n",
-                 "fig.savefig('poster.png', dpi=2000)\n"], cell=2, line=1, column=1,
-                message="fig.savefig('poster.png', dpi=2000) draws a canvas of 40,000 x 30,000 pixels (~4.5 GiB of "
-                "RGBA: 20 x 15 in at 2,000 dpi; fig = plt.figure(figsize=(20, 15)))"),
+        Invalid(
+            [
+                "import matplotlib.pyplot as plt\n",
+                "fig = plt.figure(figsize=(20, 15))\nplt.close(fig)\n",
+                "fig.savefig('poster.png', dpi=2000)\n",
+            ],
+            cell=2,
+            line=1,
+            column=1,
+            message="fig.savefig('poster.png', dpi=2000) draws a canvas of 40,000 x 30,000 pixels (~4.5 GiB of "
+            "RGBA: 20 x 15 in at 2,000 dpi; fig = plt.figure(figsize=(20, 15)))",
+        ),
         # plt.savefig of the default figure
-        Invalid("import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.savefig('line.png', dpi=5000)\n", line=3,
-                message="32,000 x 24,000 pixels (~2.9 GiB of RGBA: 6.4 x 4.8 in at 5,000 dpi"),
+        Invalid(
+            "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.savefig('line.png', dpi=5000)\n",
+            line=3,
+            message="32,000 x 24,000 pixels (~2.9 GiB of RGBA: 6.4 x 4.8 in at 5,000 dpi",
+        ),
         # rcParams set earlier
-        Invalid(["import matplotlib as mpl\nimport matplotlib.pyplot as plt\n",
-                 "mpl.rcParams['figure.dpi'] = 1000\n", "fig = plt.figure(figsize=(30, 20))\n"], cell=2, column=7,
-                message="30,000 x 20,000 pixels (~2.2 GiB of RGBA: 30 x 20 in at 1,000 dpi)"),
-        Invalid("import matplotlib.pyplot as plt\nplt.rcParams.update({'figure.figsize': (50, 50), 'figure.dpi': 600})\n"
-                "plt.figure()\n", line=3, message="30,000 x 30,000 pixels"),
+        Invalid(
+            [
+                "import matplotlib as mpl\nimport matplotlib.pyplot as plt\n",
+                "mpl.rcParams['figure.dpi'] = 1000\n",
+                "fig = plt.figure(figsize=(30, 20))\n",
+            ],
+            cell=2,
+            column=7,
+            message="30,000 x 20,000 pixels (~2.2 GiB of RGBA: 30 x 20 in at 1,000 dpi)",
+        ),
+        Invalid(
+            "import matplotlib.pyplot as plt\nplt.rcParams.update({'figure.figsize': (50, 50), 'figure.dpi': 600})\n"
+            "plt.figure()\n",
+            line=3,
+            message="30,000 x 30,000 pixels",
+        ),
         # resized later
-        Invalid("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nfig.set_size_inches(100, 60)\n"
-                "fig.savefig('wide.jpg', dpi=600)\n", line=4, message="60,000 x 36,000 pixels"),
+        Invalid(
+            "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nfig.set_size_inches(100, 60)\n"
+            "fig.savefig('wide.jpg', dpi=600)\n",
+            line=4,
+            message="60,000 x 36,000 pixels",
+        ),
         # file names built with str.format; f-string file names with a raster extension; pandas figures
-        Invalid("import matplotlib.pyplot as plt\nfig = plt.figure(figsize=(20, 20))\nplt.close(fig)\n"
-                "fig.savefig('epoch_{:04d}.png'.format(epoch), dpi=2000)\n", line=4, message="40,000 x 40,000 pixels"),
-        Invalid("import matplotlib.pyplot as plt\nax = df.plot(figsize=(300, 200))\nplt.savefig(f'{name}.png')\n",
-                line=2, message="30,000 x 20,000 pixels (~2.2 GiB of RGBA: 300 x 200 in at 100 dpi)"),
+        Invalid(
+            "import matplotlib.pyplot as plt\nfig = plt.figure(figsize=(20, 20))\nplt.close(fig)\n"
+            "fig.savefig('epoch_{:04d}.png'.format(epoch), dpi=2000)\n",
+            line=4,
+            message="40,000 x 40,000 pixels",
+        ),
+        Invalid(
+            "import matplotlib.pyplot as plt\nax = df.plot(figsize=(300, 200))\nplt.savefig(f'{name}.png')\n",
+            line=2,
+            message="30,000 x 20,000 pixels (~2.2 GiB of RGBA: 300 x 200 in at 100 dpi)",
+        ),
         # retina doubles each side
-        Invalid(["%config InlineBackend.figure_format = 'retina'\nimport matplotlib.pyplot as plt\n",
-                 "fig = plt.figure(figsize=(100, 100))\n"], cell=1, line=1,
-                message="20,000 x 20,000 pixels (~1.5 GiB of RGBA: 100 x 100 in at 200 dpi"),
+        Invalid(
+            [
+                "%config InlineBackend.figure_format = 'retina'\nimport matplotlib.pyplot as plt\n",
+                "fig = plt.figure(figsize=(100, 100))\n",
+            ],
+            cell=1,
+            line=1,
+            message="20,000 x 20,000 pixels (~1.5 GiB of RGBA: 100 x 100 in at 200 dpi",
+        ),
         # the budget is an option
-        Invalid("import matplotlib.pyplot as plt\nfig = plt.figure(figsize=(20, 20), dpi=300)\n", line=2,
-                options={"memory-budget": "100 MiB"}, message="(~137 MiB of RGBA: 20 x 20 in at 300 dpi)"),
+        Invalid(
+            "import matplotlib.pyplot as plt\nfig = plt.figure(figsize=(20, 20), dpi=300)\n",
+            line=2,
+            options={"memory-budget": "100 MiB"},
+            message="(~137 MiB of RGBA: 20 x 20 in at 300 dpi)",
+        ),
     ]
 
     def __init__(self, context, options) -> None:
@@ -261,8 +309,9 @@ class HugeCanvas(CodeRule):
             return
         for node, canvas in self._pending:
             dpi = None if canvas.dpi is None else canvas.dpi * self._inline_scale
-            self._consider(node, replace(canvas, dpi=dpi), "makes a figure whose canvas is",
-                           "drawn when the notebook displays it")
+            self._consider(
+                node, replace(canvas, dpi=dpi), "makes a figure whose canvas is", "drawn when the notebook displays it"
+            )
 
     # -- figures -------------------------------------------------------------------------------------
 
@@ -302,8 +351,7 @@ class HugeCanvas(CodeRule):
         func = cast(cst.Attribute, node.func)  # visit_Call calls this only for a method call
         args = [arg.value for arg in node.args if arg.keyword is None and not arg.star]
         if name == "set_dpi":
-            self._resize(func.value, dpi=self._number(args[0]) if len(args) == 1 else None,
-                         code=source_text(node))
+            self._resize(func.value, dpi=self._number(args[0]) if len(args) == 1 else None, code=source_text(node))
             return
         if len(args) == 1:
             width, height = self._pair(args[0])
@@ -313,8 +361,9 @@ class HugeCanvas(CodeRule):
             width = height = None
         self._resize(func.value, width=width, height=height, code=source_text(node), size=True)
 
-    def _resize(self, figure: cst.BaseExpression, *, width=None, height=None, dpi=None, code: str,
-                size: bool = False) -> None:
+    def _resize(
+        self, figure: cst.BaseExpression, *, width=None, height=None, dpi=None, code: str, size: bool = False
+    ) -> None:
         if not isinstance(figure, cst.Name) or figure.value not in self._figures:
             return
         canvas = self._figures[figure.value]
@@ -438,8 +487,10 @@ class HugeCanvas(CodeRule):
 
     def _pair(self, node) -> tuple[float | None, float | None]:
         value = self.context.evaluate(node) if isinstance(node, cst.BaseExpression) else UNKNOWN
-        if isinstance(value, tuple) and len(value) == 2 and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value
+        if (
+            isinstance(value, tuple)
+            and len(value) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in value)
         ):
             return float(value[0]), float(value[1])
         return None, None
@@ -459,10 +510,16 @@ class HugeCanvas(CodeRule):
         if canvas.made_by and canvas.made_by not in code:
             how += f"; {canvas.made_by}"
         evidence = size_evidence(
-            code, f"{verb} {format_count(pixels[0])} x {format_count(pixels[1])} pixels "
-                  f"(~{format_size(nbytes)} of RGBA: {how}){', ' + when if when else ''}",
-            nbytes, budget, _WAY_OUT, shape=(pixels[1], pixels[0], _RGBA), dtype="uint8",
-            values=named_values(node, self.context))
+            code,
+            f"{verb} {format_count(pixels[0])} x {format_count(pixels[1])} pixels "
+            f"(~{format_size(nbytes)} of RGBA: {how}){', ' + when if when else ''}",
+            nbytes,
+            budget,
+            _WAY_OUT,
+            shape=(pixels[1], pixels[0], _RGBA),
+            dtype="uint8",
+            values=named_values(node, self.context),
+        )
         self.report(node, size_message(evidence, format_budget(budget), ", "), evidence=evidence)
 
 

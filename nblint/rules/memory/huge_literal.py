@@ -43,8 +43,10 @@ _FIX = "data = json.load(open('data.json'))  # with the literal saved to data.js
 
 
 def _message(kind: str, count: int, limit: int) -> str:
-    return (f"{kind} literal of {format_count(count)} elements (counted through nesting) is over "
-            f"max-literal-elements {limit}; keep the data in a file and load it (np.load, json.load, pd.read_csv)")
+    return (
+        f"{kind} literal of {format_count(count)} elements (counted through nesting) is over "
+        f"max-literal-elements {limit}; keep the data in a file and load it (np.load, json.load, pd.read_csv)"
+    )
 
 
 class HugeLiteral(CodeRule):
@@ -94,22 +96,39 @@ class HugeLiteral(CodeRule):
         "\n".join(f"row{i} = [{i}, {i + 1}, {i + 2}]" for i in range(5_000)) + "\n",
     ]
     INVALID = [
-        Invalid("xs = [" + ", ".join(["0"] * 10_001) + "]\n", line=1, column=6,
-                message="list literal of 10,001 elements"),
+        Invalid(
+            "xs = [" + ", ".join(["0"] * 10_001) + "]\n", line=1, column=6, message="list literal of 10,001 elements"
+        ),
         # counted through nesting: 101 rows of 100
-        Invalid("m = [\n" + "".join("    [" + ", ".join(["1"] * 100) + "],\n" for _ in range(101)) + "]\n",
-                line=1, column=5, message="10,100 elements"),
-        Invalid("lookup = {" + ", ".join(f"{i}: {i}" for i in range(10_001)) + "}\n", line=1,
-                message="dict literal of 10,001 elements"),
+        Invalid(
+            "m = [\n" + "".join("    [" + ", ".join(["1"] * 100) + "],\n" for _ in range(101)) + "]\n",
+            line=1,
+            column=5,
+            message="10,100 elements",
+        ),
+        Invalid(
+            "lookup = {" + ", ".join(f"{i}: {i}" for i in range(10_001)) + "}\n",
+            line=1,
+            message="dict literal of 10,001 elements",
+        ),
         Invalid("t = (" + ", ".join(["1.5"] * 20_000) + ")\n", message="tuple literal of 20,000 elements"),
         # a literal under a call still counts on its own
         Invalid("import numpy as np\nx = np.array([" + ", ".join(["1"] * 10_001) + "])\n", line=2, column=14),
         # the limit is an option
-        Invalid("xs = [" + ", ".join(["1"] * 600) + "]\n", options={"max-literal-elements": 500},
-                message="over max-literal-elements 500"),
+        Invalid(
+            "xs = [" + ", ".join(["1"] * 600) + "]\n",
+            options={"max-literal-elements": 500},
+            message="over max-literal-elements 500",
+        ),
         # cross-cell: the second cell holds the data
-        Invalid(["import numpy as np\n", "data = {'x': [" + ", ".join(["0"] * 6_000) + "], 'y': ["
-                 + ", ".join(["1"] * 6_000) + "]}\n"], cell=1, message="12,000 elements"),
+        Invalid(
+            [
+                "import numpy as np\n",
+                "data = {'x': [" + ", ".join(["0"] * 6_000) + "], 'y': [" + ", ".join(["1"] * 6_000) + "]}\n",
+            ],
+            cell=1,
+            message="12,000 elements",
+        ),
     ]
 
     def __init__(self, context, options) -> None:
@@ -133,9 +152,14 @@ class HugeLiteral(CodeRule):
         for statement in set_aside.statements:
             for literal in statement.literals:
                 if literal.elements > limit:
-                    self.report_at(_message(literal.kind, literal.elements, limit), fix=_FIX,
-                                   cell=set_aside.cell.index, line=literal.line, column=literal.column + set_aside.dedent,
-                                   source_line=shorten(set_aside.cell.lines[literal.line - 1]))
+                    self.report_at(
+                        _message(literal.kind, literal.elements, limit),
+                        fix=_FIX,
+                        cell=set_aside.cell.index,
+                        line=literal.line,
+                        column=literal.column + set_aside.dedent,
+                        source_line=shorten(set_aside.cell.lines[literal.line - 1]),
+                    )
 
     def visit_List(self, node: cst.List) -> None:
         self._check(node)

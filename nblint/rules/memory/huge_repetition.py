@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nblint.core.code.text import source_text
 from nblint.core.evidence import named_values, size_evidence, size_message
 from nblint.core.findings import Severity
 from nblint.core.options import MEMORY_BUDGET, format_size
-from nblint.core.code.text import source_text
 from nblint.core.sizes import (
     ArrayEstimate,
     ContainerEstimate,
@@ -112,13 +112,21 @@ class HugeRepetition(CodeRule):
         "cpus = [f'CPU:{i}' for i in range(8)]\nmems = [np.zeros([1, 0, model_dim]) for _ in range(n_layer)]\n",
     ]
     INVALID = [
-        Invalid("counts = [0] * 10**10\n", line=1, column=10,
-                message="[0] * 10**10 builds a list of 10,000,000,000 items, ~74.5 GiB (8-byte pointer per slot) "
-                "over the 1 GiB budget"),
+        Invalid(
+            "counts = [0] * 10**10\n",
+            line=1,
+            column=10,
+            message="[0] * 10**10 builds a list of 10,000,000,000 items, ~74.5 GiB (8-byte pointer per slot) "
+            "over the 1 GiB budget",
+        ),
         Invalid("padding = 10**9 * 'ab'\n", line=1, message="str of 2,000,000,000 items, ~1.9 GiB"),
         Invalid("wide = 'é' * 10**9\nwider = '\u4e2d' * 10**9\n", line=2, message="2 bytes per character"),
-        Invalid("ids = list(range(100_000_000))\n", line=1, column=7,
-                message="~3.4 GiB (8-byte pointer per slot + 28-byte int object per element)"),
+        Invalid(
+            "ids = list(range(100_000_000))\n",
+            line=1,
+            column=7,
+            message="~3.4 GiB (8-byte pointer per slot + 28-byte int object per element)",
+        ),
         Invalid("seen = set(range(0, 10**9, 2))\n", line=1, message="set of 500,000,000 items"),
         # lengths past sys.maxsize are counted, not handed to len()
         Invalid("ids = list(range(10**20))\n", line=1, message="100,000,000,000,000,000,000 items"),
@@ -127,17 +135,24 @@ class HugeRepetition(CodeRule):
         Invalid("t = (None,) * 200_000_000\n", line=1, message="tuple of 200,000,000 items"),
         Invalid("raw = b'\\x00' * 3_000_000_000\n", line=1, message="bytes of 3,000,000,000 items"),
         # cross-cell constant
-        Invalid(["N = 100_000\n", "M = N * N\n", "visited = [False] * M\n"], cell=2, line=1, column=11,
-                message="~74.5 GiB"),
+        Invalid(
+            ["N = 100_000\n", "M = N * N\n", "visited = [False] * M\n"], cell=2, line=1, column=11, message="~74.5 GiB"
+        ),
         # a comprehension that builds a fresh row each time: 10,000 rows of 100,000 pointers
         Invalid("grid = [[0] * 100_000 for _ in range(10_000)]\n", line=1, column=8, message="~7.5 GiB"),
         Invalid("xs = [None for _ in range(10**9)]\n", line=1, message="~7.5 GiB"),
         # a fresh array per element: 1,000 arrays of 7.6 MiB (each under the budget on its own)
-        Invalid("import numpy as np\nframes = [np.zeros((1000, 1000)) for _ in range(1000)]\n", line=2,
-                message="~7.5 GiB (8-byte pointer per slot + the object each element builds)"),
+        Invalid(
+            "import numpy as np\nframes = [np.zeros((1000, 1000)) for _ in range(1000)]\n",
+            line=2,
+            message="~7.5 GiB (8-byte pointer per slot + the object each element builds)",
+        ),
         # the budget is an option
-        Invalid("row = [0] * 10_000_000\n", options={"memory-budget": "64 MiB"},
-                message="~76.3 MiB (8-byte pointer per slot) over the 64 MiB budget"),
+        Invalid(
+            "row = [0] * 10_000_000\n",
+            options={"memory-budget": "64 MiB"},
+            message="~76.3 MiB (8-byte pointer per slot) over the 64 MiB budget",
+        ),
     ]
 
     def __init__(self, context, options) -> None:
@@ -190,7 +205,10 @@ class HugeRepetition(CodeRule):
             source_text(node),
             f"builds a {estimate.kind} of {format_count(estimate.items)} items, ~{format_size(estimate.nbytes)} "
             f"({estimate.how})",
-            estimate.nbytes, budget, _WAY_OUT[estimate.kind], values=named_values(node, self.context),
+            estimate.nbytes,
+            budget,
+            _WAY_OUT[estimate.kind],
+            values=named_values(node, self.context),
             length=estimate.items,
         )
         self.report(node, size_message(evidence, format_budget(budget)), fix=_FIX[estimate.kind], evidence=evidence)

@@ -9,20 +9,24 @@ from __future__ import annotations
 import libcst as cst
 
 from nblint.core.code.symbols import UNKNOWN, last_name
+from nblint.core.code.text import source_text
 from nblint.core.evidence import named_values, size_evidence, size_message
 from nblint.core.findings import Severity
 from nblint.core.options import MEMORY_BUDGET, format_size
-from nblint.core.code.text import source_text
 from nblint.core.sizes import ITEMSIZE, argument, format_budget, format_count, resolve_dtype
 from nblint.rules.base import CodeRule, Invalid, Valid
 
 _METHODS = frozenset({"get_dummies", "fit_transform", "pivot_table", "unstack", "merge", "join", "crosstab"})
 
 _USERS = "import pandas as pd\nusers = pd.DataFrame({'user': [f'u{i}' for i in range(100_000)], 'n': range(100_000)})\n"
-_REPEATS = ("import pandas as pd\nleft = pd.DataFrame({'key': [0] * 60_000, 'a': range(60_000)})\n"
-            "right = pd.DataFrame({'key': [0] * 60_000, 'b': range(60_000)})\n")
-_UNIQUE = ("import pandas as pd\nleft = pd.DataFrame({'key': range(200_000), 'a': 1.0})\n"
-           "right = pd.DataFrame({'key': range(200_000), 'b': 2.0})\n")
+_REPEATS = (
+    "import pandas as pd\nleft = pd.DataFrame({'key': [0] * 60_000, 'a': range(60_000)})\n"
+    "right = pd.DataFrame({'key': [0] * 60_000, 'b': range(60_000)})\n"
+)
+_UNIQUE = (
+    "import pandas as pd\nleft = pd.DataFrame({'key': range(200_000), 'a': 1.0})\n"
+    "right = pd.DataFrame({'key': range(200_000), 'b': 2.0})\n"
+)
 
 
 class RowBlowup(CodeRule):
@@ -78,33 +82,59 @@ class RowBlowup(CodeRule):
         Valid("left = left.merge(right, on='key')\n", live=_UNIQUE),
         Valid("table = pd.crosstab(users['n'] % 10, users['n'] % 7)\n", live=_USERS),
         # few distinct values, sparse dummies, a small frame
-        Valid("wide = pd.get_dummies(users['n'] % 10)\nflags = pd.get_dummies(users['user'], sparse=True)\n",
-              live=_USERS),
-        Valid("small = pd.get_dummies(users.head(1000)['user'])\ntiny = pd.get_dummies(pd.Series(['a', 'b']))\n",
-              live=_USERS),
+        Valid(
+            "wide = pd.get_dummies(users['n'] % 10)\nflags = pd.get_dummies(users['user'], sparse=True)\n", live=_USERS
+        ),
+        Valid(
+            "small = pd.get_dummies(users.head(1000)['user'])\ntiny = pd.get_dummies(pd.Series(['a', 'b']))\n",
+            live=_USERS,
+        ),
         # a method of something that is not a frame, and a frame bound again in the cell
         Valid("left = load()\nmerged = left.merge(right, on='key')\n", live=_REPEATS),
-        Valid("class Box:\n    def merge(self, other, on):\n        return 1\nBox().merge(1, on='key')\n", live=_REPEATS),
+        Valid(
+            "class Box:\n    def merge(self, other, on):\n        return 1\nBox().merge(1, on='key')\n", live=_REPEATS
+        ),
     ]
     INVALID = [
-        Invalid("merged = left.merge(right, on='key')\n", live=_REPEATS, line=1, column=10,
-                message="makes ~3,600,000,000 rows (key 'key' repeats up to 60,000 times in left and 60,000 in right)"),
+        Invalid(
+            "merged = left.merge(right, on='key')\n",
+            live=_REPEATS,
+            line=1,
+            column=10,
+            message="makes ~3,600,000,000 rows (key 'key' repeats up to 60,000 times in left and 60,000 in right)",
+        ),
         Invalid("merged = pd.merge(left, right, how='cross')\n", live=_REPEATS, message="~3,600,000,000 rows"),
         Invalid("left = left.merge(right, on='key')\n", live=_REPEATS, message="~3,600,000,000 rows"),
-        Invalid("wide = pd.get_dummies(users['user'])\n", live=_USERS, column=8,
-                message="100,000 rows x 100,000 new columns (100,000 distinct values in 'user'; bool)"),
+        Invalid(
+            "wide = pd.get_dummies(users['user'])\n",
+            live=_USERS,
+            column=8,
+            message="100,000 rows x 100,000 new columns (100,000 distinct values in 'user'; bool)",
+        ),
         Invalid("wide = pd.get_dummies(users, columns=['user'], dtype=float)\n", live=_USERS, message="~74.5 GiB"),
-        Invalid("from sklearn.preprocessing import OneHotEncoder\n"
-                "X = OneHotEncoder(sparse_output=False).fit_transform(users[['user']])\n",
-                live=_USERS, line=2, message="; float64), ~74.5 GiB"),
-        Invalid("table = users.pivot_table(index='user', columns='n', values='n', aggfunc='count')\n",
-                live=_USERS, message="100,000 index values x 100,000 column values"),
-        Invalid("table = pd.crosstab(users['user'], users['n'])\n", live=_USERS,
-                message="100,000 rows x 100,000 columns of counts"),
-        Invalid("grid = pairs.unstack()\n",
-                live="import pandas as pd\npairs = pd.Series(1.0, index=pd.MultiIndex.from_arrays("
-                     "[range(100_000), range(100_000)]))\n",
-                message="100,000 rows x 100,000 columns"),
+        Invalid(
+            "from sklearn.preprocessing import OneHotEncoder\n"
+            "X = OneHotEncoder(sparse_output=False).fit_transform(users[['user']])\n",
+            live=_USERS,
+            line=2,
+            message="; float64), ~74.5 GiB",
+        ),
+        Invalid(
+            "table = users.pivot_table(index='user', columns='n', values='n', aggfunc='count')\n",
+            live=_USERS,
+            message="100,000 index values x 100,000 column values",
+        ),
+        Invalid(
+            "table = pd.crosstab(users['user'], users['n'])\n",
+            live=_USERS,
+            message="100,000 rows x 100,000 columns of counts",
+        ),
+        Invalid(
+            "grid = pairs.unstack()\n",
+            live="import pandas as pd\npairs = pd.Series(1.0, index=pd.MultiIndex.from_arrays("
+            "[range(100_000), range(100_000)]))\n",
+            message="100,000 rows x 100,000 columns",
+        ),
     ]
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -133,8 +163,15 @@ class RowBlowup(CodeRule):
         budget = self.option(MEMORY_BUDGET)
         if nbytes > budget:
             more = found[3] if len(found) > 3 else {}
-            fields = size_evidence(source_text(node), f"{evidence}, ~{format_size(nbytes)}", nbytes, budget, way_out,
-                                   values=named_values(node, self.context), **more)
+            fields = size_evidence(
+                source_text(node),
+                f"{evidence}, ~{format_size(nbytes)}",
+                nbytes,
+                budget,
+                way_out,
+                values=named_values(node, self.context),
+                **more,
+            )
             self.report(node, size_message(fields, format_budget(budget)), evidence=fields)
 
     # -- reading the call --------------------------------------------------------------------------
@@ -210,11 +247,15 @@ class RowBlowup(CodeRule):
         if isinstance(encoder, cst.Name):
             values = self.context.symbols.assigned_values(encoder.value)
             encoder = values[0] if values and len(values) == 1 else None
-        if not isinstance(encoder, cst.Call) or \
-                self.context.qualified_name(encoder.func) != "sklearn.preprocessing.OneHotEncoder":
+        if (
+            not isinstance(encoder, cst.Call)
+            or self.context.qualified_name(encoder.func) != "sklearn.preprocessing.OneHotEncoder"
+        ):
             return None
         dense = self._constant(encoder, "sparse_output", self._constant(encoder, "sparse", True))
-        if dense is not False or any(argument(encoder, None, k) is not None for k in ("max_categories", "min_frequency", "categories")):
+        if dense is not False or any(
+            argument(encoder, None, k) is not None for k in ("max_categories", "min_frequency", "categories")
+        ):
             return None
         data = argument(node, 0, "X")
         selection = self._selection(data) if isinstance(data, cst.CSTNode) else None
@@ -233,19 +274,30 @@ class RowBlowup(CodeRule):
         if not counts:
             return None
         width = sum(counts.values())
-        named = ", ".join(f"{count:,} distinct values in {name!r}" if name else f"{count:,} distinct values"
-                          for name, count in counts.items())
-        way_out = ("encode it sparsely (sparse=True) or as category codes (.astype('category').cat.codes)"
-                   if how == "get_dummies" else "keep OneHotEncoder's sparse output (the default)")
-        return (rows * width * ITEMSIZE[dtype],
-                f"makes {format_count(rows)} rows x {format_count(width)} new columns ({named}; {dtype})", way_out)
+        named = ", ".join(
+            f"{count:,} distinct values in {name!r}" if name else f"{count:,} distinct values"
+            for name, count in counts.items()
+        )
+        way_out = (
+            "encode it sparsely (sparse=True) or as category codes (.astype('category').cat.codes)"
+            if how == "get_dummies"
+            else "keep OneHotEncoder's sparse output (the default)"
+        )
+        return (
+            rows * width * ITEMSIZE[dtype],
+            f"makes {format_count(rows)} rows x {format_count(width)} new columns ({named}; {dtype})",
+            way_out,
+        )
 
     # -- reshapes ----------------------------------------------------------------------------------
 
     def _pivot(self, node: cst.Call):
         func = node.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
-                self.context.qualified_name(func) is None:
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and self.context.qualified_name(func) is None
+        ):
             frame = self._frame_name(func.value)
             offset = 0
         elif self.context.qualified_name(func) == "pandas.pivot_table":
@@ -272,9 +324,12 @@ class RowBlowup(CodeRule):
         if not counts:
             return None
         cells = counts[index] * counts[columns] * width
-        return (cells * 8, f"makes {format_count(counts[index])} index values x {format_count(counts[columns])} "
-                           f"column values ({format_count(cells)} float64 cells)",
-                "filter or aggregate to fewer keys first, or keep the long format (groupby([...]).agg(...))")
+        return (
+            cells * 8,
+            f"makes {format_count(counts[index])} index values x {format_count(counts[columns])} "
+            f"column values ({format_count(cells)} float64 cells)",
+            "filter or aggregate to fewer keys first, or keep the long format (groupby([...]).agg(...))",
+        )
 
     def _unstack(self, node: cst.Call):
         func = node.func
@@ -297,9 +352,11 @@ class RowBlowup(CodeRule):
         facts = self.context.live_facts(name)
         width = facts.shape[1] if facts.kind == "frame" and facts.shape and len(facts.shape) == 2 else 1
         each = f" for each of {format_count(width)} columns" if width > 1 else ""
-        return (rows_out * columns * width * 8,
-                f"makes {format_count(rows_out)} rows x {format_count(columns)} columns{each} (float64)",
-                "filter to fewer index values first, or keep the long format")
+        return (
+            rows_out * columns * width * 8,
+            f"makes {format_count(rows_out)} rows x {format_count(columns)} columns{each} (float64)",
+            "filter to fewer index values first, or keep the long format",
+        )
 
     def _crosstab(self, node: cst.Call):
         """`pd.crosstab(df["a"], df["b"])`: distinct values of a x distinct values of b counts (int64)."""
@@ -319,9 +376,12 @@ class RowBlowup(CodeRule):
         if not all(counts):
             return None
         (first,), (second,) = (tuple(c.values()) for c in counts)
-        return (first * second * 8, f"makes {format_count(first)} rows x {format_count(second)} columns of counts "
-                                    f"({format_count(first * second)} int64 cells)",
-                "count in the long format instead (df.groupby([a, b]).size()), or filter to fewer values first")
+        return (
+            first * second * 8,
+            f"makes {format_count(first)} rows x {format_count(second)} columns of counts "
+            f"({format_count(first * second)} int64 cells)",
+            "count in the long format instead (df.groupby([a, b]).size()), or filter to fewer values first",
+        )
 
     # -- merges ------------------------------------------------------------------------------------
 
@@ -352,22 +412,31 @@ class RowBlowup(CodeRule):
             note = getattr(self.context.live, "uncounted", None)
             if isinstance(note, str):  # too many keys to count in time: say so, naming the figure
                 worst = left_facts.length * right_facts.length * row_bytes
-                self.report(node, f"{source_text(node)} could not be sized: {note}; at worst (every key the same) "
-                                  f"it makes ~{format_count(left_facts.length * right_facts.length)} rows, "
-                                  f"~{format_size(worst)}; check the keys are unique (validate='one_to_one')",
-                            severity=Severity.WARNING,
-                            evidence={"kind": "size-unknown", "missing": note, "worst_case_bytes": worst})
+                self.report(
+                    node,
+                    f"{source_text(node)} could not be sized: {note}; at worst (every key the same) "
+                    f"it makes ~{format_count(left_facts.length * right_facts.length)} rows, "
+                    f"~{format_size(worst)}; check the keys are unique (validate='one_to_one')",
+                    severity=Severity.WARNING,
+                    evidence={"kind": "size-unknown", "missing": note, "worst_case_bytes": worst},
+                )
             return None
         if how == "cross":
-            evidence = f"makes ~{format_count(counted.rows)} rows ({format_count(left_facts.length)} x " \
-                       f"{format_count(right_facts.length)})"
+            evidence = (
+                f"makes ~{format_count(counted.rows)} rows ({format_count(left_facts.length)} x "
+                f"{format_count(right_facts.length)})"
+            )
             way_out = "filter both sides first, or merge on a key"
         else:
             shown = ", ".join(repr(k) for k in left_keys) if left_keys else "the index"
-            evidence = f"makes ~{format_count(counted.rows)} rows (key {shown} repeats up to " \
-                       f"{format_count(counted.left_most)} times in {left} and {format_count(counted.right_most)} in {right})"
-            way_out = "make the keys unique first (drop_duplicates or an aggregation), say what you expect with " \
-                      "validate='one_to_one', or merge in chunks"
+            evidence = (
+                f"makes ~{format_count(counted.rows)} rows (key {shown} repeats up to "
+                f"{format_count(counted.left_most)} times in {left} and {format_count(counted.right_most)} in {right})"
+            )
+            way_out = (
+                "make the keys unique first (drop_duplicates or an aggregation), say what you expect with "
+                "validate='one_to_one', or merge in chunks"
+            )
         return counted.rows * row_bytes, evidence, way_out
 
     def _merge_keys(self, node: cst.Call, method: str, left: str, right: str):
@@ -412,4 +481,3 @@ def _row_bytes(facts) -> int:
     if facts.nbytes is None or not facts.length:
         return 8
     return max(1, facts.nbytes // facts.length)
-

@@ -8,8 +8,8 @@ import re
 
 from nblint.core.findings import Severity
 from nblint.core.fixes import Applicability, Fix, JsonEdit
-from nblint.core.read.notebook import Notebook
 from nblint.core.options import Option, parse_optional_str_list
+from nblint.core.read.notebook import Notebook
 from nblint.rules.base import Invalid, NotebookRule, Valid
 
 PYTHON_KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
@@ -24,7 +24,7 @@ ALLOWED_KERNELS = Option(
     "allowed-kernels",
     None,
     parse_optional_str_list,
-    "Kernelspec names a notebook may use (for example [\"python3\"]); unset, any name is accepted.",
+    'Kernelspec names a notebook may use (for example ["python3"]); unset, any name is accepted.',
 )
 
 
@@ -44,8 +44,16 @@ def _notebook(kernelspec: dict | None = None, language_info: dict | None = None,
     if language_info is not None:
         metadata["language_info"] = language_info
     return {
-        "cells": [{"cell_type": "code", "execution_count": None, "id": "cell-0", "metadata": {}, "outputs": [],
-                   "source": ["x = 1\n"]}],
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "cell-0",
+                "metadata": {},
+                "outputs": [],
+                "source": ["x = 1\n"],
+            }
+        ],
         "metadata": metadata,
         "nbformat": nbformat,
         "nbformat_minor": 5,
@@ -99,9 +107,19 @@ class MissingKernelspec(NotebookRule):
         _notebook(PYTHON_KERNELSPEC, _PYTHON_LANGUAGE_INFO),
         _notebook({"display_name": "R", "language": "R", "name": "ir"}),
         # an nbformat 3 notebook: no kernelspec by design (NB607 reports the old format)
-        {"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": "old"},
-         "worksheets": [{"cells": [{"cell_type": "code", "input": "x = 1", "language": "python", "outputs": [],
-                                    "metadata": {}}], "metadata": {}}]},
+        {
+            "nbformat": 3,
+            "nbformat_minor": 0,
+            "metadata": {"name": "old"},
+            "worksheets": [
+                {
+                    "cells": [
+                        {"cell_type": "code", "input": "x = 1", "language": "python", "outputs": [], "metadata": {}}
+                    ],
+                    "metadata": {},
+                }
+            ],
+        },
     ]
     INVALID = [
         Invalid(_notebook(None, _PYTHON_LANGUAGE_INFO), cell=None, line=None, message='"name": "python3"'),
@@ -118,15 +136,17 @@ class MissingKernelspec(NotebookRule):
         if proposal:
             fix = f'"kernelspec": {json.dumps(proposal)}'
             advice = f"choose the kernel and save, which writes {fix}"
-            autofix = Fix(f"Add the kernelspec of {proposal['display_name']}",
-                          Applicability.SAFE if language else Applicability.UNSAFE,
-                          (JsonEdit(("metadata", "kernelspec"), dict(proposal)),))
+            autofix = Fix(
+                f"Add the kernelspec of {proposal['display_name']}",
+                Applicability.SAFE if language else Applicability.UNSAFE,
+                (JsonEdit(("metadata", "kernelspec"), dict(proposal)),),
+            )
         else:
             fix = "Open the notebook, choose its kernel, and save"
             advice = "open the notebook, choose its kernel and save"
         self.report_at(
-            "the notebook has no kernelspec in its metadata: papermill refuses to run it (\"No kernel name "
-            "found in notebook\"), Jupyter asks which kernel to start and nbconvert guesses; " + advice,
+            'the notebook has no kernelspec in its metadata: papermill refuses to run it ("No kernel name '
+            'found in notebook"), Jupyter asks which kernel to start and nbconvert guesses; ' + advice,
             fix=fix,
             json_path=("metadata",),
             autofix=autofix,
@@ -170,8 +190,7 @@ class IncompleteKernelspec(NotebookRule):
     ]
     INVALID = [
         Invalid(_notebook({"language": "python", "name": "python3"}), cell=None, line=None, message="display_name"),
-        Invalid(_notebook({"display_name": "Python 3", "language": "python"}), cell=None, line=None,
-                message="no name"),
+        Invalid(_notebook({"display_name": "Python 3", "language": "python"}), cell=None, line=None, message="no name"),
         Invalid(_notebook({"display_name": "", "name": ""}), cell=None, line=None, message="name and display_name"),
     ]
 
@@ -189,9 +208,11 @@ class IncompleteKernelspec(NotebookRule):
         autofix = None
         if complete:
             guessed = "name" in missing and notebook.language is None
-            autofix = Fix(f"Fill in the kernelspec's {' and '.join(missing)}",
-                          Applicability.UNSAFE if guessed else Applicability.SAFE,
-                          tuple(JsonEdit(("metadata", "kernelspec", key), complete[key]) for key in missing))
+            autofix = Fix(
+                f"Fill in the kernelspec's {' and '.join(missing)}",
+                Applicability.UNSAFE if guessed else Applicability.SAFE,
+                tuple(JsonEdit(("metadata", "kernelspec", key), complete[key]) for key in missing),
+            )
         self.report_at(
             f"the kernelspec has no {' and '.join(missing)}: Jupyter, papermill and nbconvert look the kernel up "
             f"by name and show it by display_name, and nbformat's schema requires both; {advice}",
@@ -266,15 +287,22 @@ class KernelLanguageMismatch(NotebookRule):
         _notebook({"display_name": "Python 3", "name": "python3"}, {"name": "R"}),  # no kernelspec.language
         _notebook({"display_name": "C++17", "language": "C++17", "name": "xcpp17"}, {"name": "c++", "version": "17"}),
         _notebook({"display_name": "PySpark", "language": "python", "name": "pysparkkernel"}, {"name": "pyspark"}),
-        _notebook({"display_name": ".NET (C#)", "language": "C#", "name": ".net-csharp"}, {"name": "polyglot-notebook"}),
+        _notebook(
+            {"display_name": ".NET (C#)", "language": "C#", "name": ".net-csharp"}, {"name": "polyglot-notebook"}
+        ),
         _notebook({"display_name": "R", "language": "R", "name": "ir"}, {"name": "R", "version": "4.3.1"}),
         _notebook({"display_name": "Julia 1.10", "language": "julia", "name": "julia-1.10"}, {"name": "julia"}),
     ]
     INVALID = [
-        Invalid(_notebook(PYTHON_KERNELSPEC, {"name": "R"}), cell=None, line=None,
-                message="kernelspec.language 'python' but language_info.name 'R'"),
-        Invalid(_notebook({"display_name": "R", "language": "R", "name": "ir"}, {"name": "python"}), cell=None,
-                line=None),
+        Invalid(
+            _notebook(PYTHON_KERNELSPEC, {"name": "R"}),
+            cell=None,
+            line=None,
+            message="kernelspec.language 'python' but language_info.name 'R'",
+        ),
+        Invalid(
+            _notebook({"display_name": "R", "language": "R", "name": "ir"}, {"name": "python"}), cell=None, line=None
+        ),
     ]
 
     def check(self, notebook: Notebook) -> None:
@@ -332,9 +360,13 @@ class KernelNotAllowed(NotebookRule):
         Valid(_notebook(None), options={"allowed-kernels": ["python3"]}),
     ]
     INVALID = [
-        Invalid(_notebook({"display_name": "Python (tf-gpu)", "language": "python", "name": "tf-gpu"}),
-                options={"allowed-kernels": ["python3"]}, cell=None, line=None,
-                message="'tf-gpu' is not one of the allowed kernels (python3)"),
+        Invalid(
+            _notebook({"display_name": "Python (tf-gpu)", "language": "python", "name": "tf-gpu"}),
+            options={"allowed-kernels": ["python3"]},
+            cell=None,
+            line=None,
+            message="'tf-gpu' is not one of the allowed kernels (python3)",
+        ),
         Invalid(_notebook(PYTHON_KERNELSPEC), options={"allowed-kernels": []}, cell=None, line=None),
     ]
 
@@ -349,7 +381,7 @@ class KernelNotAllowed(NotebookRule):
         shown = ", ".join(allowed) if allowed else "none"
         self.report_at(
             f"kernel '{name}' is not one of the allowed kernels ({shown}): where only those are installed (CI, "
-            f"papermill) the notebook fails with \"No such kernel\"; switch it to an allowed kernel and save",
+            f'papermill) the notebook fails with "No such kernel"; switch it to an allowed kernel and save',
             fix=f"Switch the kernel to {allowed[0]}" if allowed else None,
             json_path=("metadata", "kernelspec", "name"),
         )
@@ -442,24 +474,50 @@ class EnvironmentSpecificKernel(NotebookRule):
         _notebook({"display_name": "Python 3.8 - AzureML", "language": "python", "name": "azureml_py38"}),
         _notebook({"display_name": "conda_python3", "language": "python", "name": "conda_python3"}),
         _notebook({"display_name": "conda_tensorflow2_p310", "language": "python", "name": "conda_tensorflow2_p310"}),
-        _notebook({"display_name": "conda_amazonei_mxnet_p36", "language": "python", "name": "conda_amazonei_mxnet_p36"}),
+        _notebook(
+            {"display_name": "conda_amazonei_mxnet_p36", "language": "python", "name": "conda_amazonei_mxnet_p36"}
+        ),
         _notebook({"display_name": ".venv", "language": "python", "name": "python3"}),  # the name is what counts
         _notebook({"display_name": "PySpark", "language": "python", "name": "pysparkkernel"}),
         _notebook({"display_name": "Python (myproject)", "language": "python", "name": "myproject"}),
         _notebook(None),
     ]
     INVALID = [
-        Invalid(_notebook({"display_name": "Python [conda env:churn]", "language": "python", "name": "conda-env-churn-py"}),
-                cell=None, line=None, message="conda environment 'churn'"),
-        Invalid(_notebook({"display_name": "Python [conda root]", "language": "python", "name": "conda-root-py"}),
-                cell=None, line=None, message="'python3'"),
-        Invalid(_notebook({"display_name": "R [conda env:stats]", "language": "R", "name": "conda-env-stats-r"}),
-                cell=None, line=None, message="'ir'"),
-        Invalid(_notebook({"display_name": "conda_myenv", "language": "python", "name": "conda_myenv"}),
-                cell=None, line=None, message="SageMaker"),
-        Invalid(_notebook({"display_name": "Python 3.8.0 64-bit ('env38')", "name":
-                           "python38064bitenv38402d408776534fc5af35f0cc2441a95a"}),
-                cell=None, line=None, message="interpreter path"),
+        Invalid(
+            _notebook({"display_name": "Python [conda env:churn]", "language": "python", "name": "conda-env-churn-py"}),
+            cell=None,
+            line=None,
+            message="conda environment 'churn'",
+        ),
+        Invalid(
+            _notebook({"display_name": "Python [conda root]", "language": "python", "name": "conda-root-py"}),
+            cell=None,
+            line=None,
+            message="'python3'",
+        ),
+        Invalid(
+            _notebook({"display_name": "R [conda env:stats]", "language": "R", "name": "conda-env-stats-r"}),
+            cell=None,
+            line=None,
+            message="'ir'",
+        ),
+        Invalid(
+            _notebook({"display_name": "conda_myenv", "language": "python", "name": "conda_myenv"}),
+            cell=None,
+            line=None,
+            message="SageMaker",
+        ),
+        Invalid(
+            _notebook(
+                {
+                    "display_name": "Python 3.8.0 64-bit ('env38')",
+                    "name": "python38064bitenv38402d408776534fc5af35f0cc2441a95a",
+                }
+            ),
+            cell=None,
+            line=None,
+            message="interpreter path",
+        ),
     ]
 
     def check(self, notebook: Notebook) -> None:
@@ -477,8 +535,12 @@ class EnvironmentSpecificKernel(NotebookRule):
             f"nbconvert fail with \"No such kernel\"; switch the notebook to the portable '{portable}' and save",
             fix=f'"name": "{portable}"',
             json_path=("metadata", "kernelspec", "name"),
-            autofix=Fix(f"Switch the kernel to the portable '{portable}'", Applicability.SAFE, (
-                JsonEdit(("metadata", "kernelspec", "name"), portable),
-                JsonEdit(("metadata", "kernelspec", "display_name"), spec_of["display_name"]),
-            )),
+            autofix=Fix(
+                f"Switch the kernel to the portable '{portable}'",
+                Applicability.SAFE,
+                (
+                    JsonEdit(("metadata", "kernelspec", "name"), portable),
+                    JsonEdit(("metadata", "kernelspec", "display_name"), spec_of["display_name"]),
+                ),
+            ),
         )

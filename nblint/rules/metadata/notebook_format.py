@@ -11,7 +11,13 @@ from nblint.rules.base import Invalid, NotebookRule
 
 
 def _code(source: str, cell_id: str | None) -> dict:
-    cell: dict[str, object] = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": [source]}
+    cell: dict[str, object] = {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+        "source": [source],
+    }
     if cell_id is not None:
         cell["id"] = cell_id
     return cell
@@ -31,8 +37,21 @@ def _v3(major: int = 3) -> dict:
         "metadata": {"name": "analysis"},
         "nbformat": major,
         "nbformat_minor": 0,
-        "worksheets": [{"cells": [{"cell_type": "code", "collapsed": False, "input": "x = 1", "language": "python",
-                                   "metadata": {}, "outputs": []}], "metadata": {}}],
+        "worksheets": [
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "collapsed": False,
+                        "input": "x = 1",
+                        "language": "python",
+                        "metadata": {},
+                        "outputs": [],
+                    }
+                ],
+                "metadata": {},
+            }
+        ],
     }
 
 
@@ -79,10 +98,25 @@ class DuplicateCellId(NotebookRule):
         ["x = 1\n", "y = 2\n", {"cell_type": "markdown", "source": "# Notes", "metadata": {}}],
     ]
     INVALID = [
-        Invalid(_v4([_code("x = 1\n", "a1b2c3"), _code("y = 2\n", "a1b2c3")]), cell=1, line=None,
-                message="cell 2 has id 'a1b2c3', the same as cell 1"),
-        Invalid(_v4([_code("x = 1\n", "a"), {"cell_type": "markdown", "id": "b", "metadata": {}, "source": ["# b"]},
-                     _code("y = 2\n", "c"), _code("z = 3\n", "b")]), cell=3, line=None, message="cell 2"),
+        Invalid(
+            _v4([_code("x = 1\n", "a1b2c3"), _code("y = 2\n", "a1b2c3")]),
+            cell=1,
+            line=None,
+            message="cell 2 has id 'a1b2c3', the same as cell 1",
+        ),
+        Invalid(
+            _v4(
+                [
+                    _code("x = 1\n", "a"),
+                    {"cell_type": "markdown", "id": "b", "metadata": {}, "source": ["# b"]},
+                    _code("y = 2\n", "c"),
+                    _code("z = 3\n", "b"),
+                ]
+            ),
+            cell=3,
+            line=None,
+            message="cell 2",
+        ),
     ]
 
     def check(self, notebook: Notebook) -> None:
@@ -107,7 +141,9 @@ class DuplicateCellId(NotebookRule):
                 fix="Give the cell a unique id, or open and save the notebook in Jupyter",
                 cell=index,
                 json_path=("cells", index, "id"),
-                autofix=safe("Give the cell a fresh id", JsonEdit(("cells", index, "id"), _fresh_id(cell_id, index, taken))),
+                autofix=safe(
+                    "Give the cell a fresh id", JsonEdit(("cells", index, "id"), _fresh_id(cell_id, index, taken))
+                ),
             )
 
 

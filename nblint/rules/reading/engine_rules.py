@@ -61,7 +61,10 @@ class SyntaxErrorInCell(EngineRule):
     severity = Severity.ERROR
     EXPECTED_TAG = "raises-exception"
     VALID = [
-        "%matplotlib inline\nx = 1\n", "!pip install numpy==1.26.4\n", "%%bash\necho $HOME\n", "df?\n",
+        "%matplotlib inline\nx = 1\n",
+        "!pip install numpy==1.26.4\n",
+        "%%bash\necho $HOME\n",
+        "df?\n",
         # a pasted doctest / REPL session, and an IPython one: IPython strips the prompts
         ">>> import torch\n>>> pipe = make_pipe()\n>>> for x in range(3):\n...     pipe.to('cuda')\n",
         "In [1]: x = [1, 2]\n\nIn [2]: for i in x:\n   ...:     print(i)\n",
@@ -74,21 +77,51 @@ class SyntaxErrorInCell(EngineRule):
         Invalid("x = 1\nprint 'hello'\n", line=2, message="cell 1"),
         Invalid(["x = 1\n", "def f(:\n    pass\n"], cell=1, line=1),
         # the line is said once, not twice
-        Invalid("x = 1\ns = 'abc\n", line=2, message="cell 1 is not valid Python at line 2: unterminated string literal"),
+        Invalid(
+            "x = 1\ns = 'abc\n", line=2, message="cell 1 is not valid Python at line 2: unterminated string literal"
+        ),
         # prompts are stripped only where IPython strips them (a prompt on the first or second line)
         Invalid("x = 1\ny = 2\n>>> z = 3\n", line=3),
         # another tag does not excuse it
         Invalid([{"source": "print 'x'\n", "metadata": {"tags": ["hide-input"]}}]),
         # saved with a newer Python than nblint runs on: said so, as a warning
-        Invalid({"cells": [{"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
-                            "source": ["x = 1 +\n"]}],
-                 "metadata": {"language_info": {"name": "python", "version": "3.99.0"}}, "nbformat": 4, "nbformat_minor": 5},
-                message="the notebook was saved with Python 3.99"),
+        Invalid(
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "id": "a",
+                        "metadata": {},
+                        "execution_count": None,
+                        "outputs": [],
+                        "source": ["x = 1 +\n"],
+                    }
+                ],
+                "metadata": {"language_info": {"name": "python", "version": "3.99.0"}},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            },
+            message="the notebook was saved with Python 3.99",
+        ),
         # saved with a Python whose grammar nblint reads: an error is an error
-        Invalid({"cells": [{"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
-                            "source": ["print 'x'\n"]}],
-                 "metadata": {"language_info": {"name": "python", "version": "3.13.1"}}, "nbformat": 4, "nbformat_minor": 5},
-                message="cell 1 is not valid Python at line 1"),
+        Invalid(
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "id": "a",
+                        "metadata": {},
+                        "execution_count": None,
+                        "outputs": [],
+                        "source": ["print 'x'\n"],
+                    }
+                ],
+                "metadata": {"language_info": {"name": "python", "version": "3.13.1"}},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            },
+            message="cell 1 is not valid Python at line 1",
+        ),
     ]
 
     @classmethod
@@ -110,8 +143,10 @@ def _newest_known_python() -> tuple[int, int]:
     (libcst is loaded already whenever a cell is found not to parse.)"""
     import libcst
 
-    known = [(int(major), int(minor)) for major, minor, *_ in
-             (version.split(".") for version in libcst.KNOWN_PYTHON_VERSION_STRINGS)]
+    known = [
+        (int(major), int(minor))
+        for major, minor, *_ in (version.split(".") for version in libcst.KNOWN_PYTHON_VERSION_STRINGS)
+    ]
     return max([(sys.version_info[0], sys.version_info[1]), *known])
 
 
@@ -239,7 +274,8 @@ class UnanalysedCode(EngineRule):
     severity = Severity.INFO
     VALID = ["total = " + " + ".join(["a"] * 1_000) + "\n"]  # 999 operators: within the limit
     INVALID = [
-        Invalid("x = 1\ntotal = " + " + ".join(["a"] * 1_002) + "\n", line=2, column=1,
-                message="a chain of 1,002 operands"),
+        Invalid(
+            "x = 1\ntotal = " + " + ".join(["a"] * 1_002) + "\n", line=2, column=1, message="a chain of 1,002 operands"
+        ),
         Invalid("y = f" + "()" * 1_001 + "\n", message="1,001 attribute lookups, calls or subscripts"),
     ]
