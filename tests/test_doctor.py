@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,25 @@ def test_twenty_kernelspecs_are_all_checked(tmp_path):
     _setup(tmp_path, kernels)
     _, findings = _doctor(tmp_path, env, *[f"--kernel=k{i}" for i in range(20)])
     assert [f["code"] for f in findings] == ["NB801"]
+
+
+def _dist_info(folder: Path, name: str, requires: str) -> None:
+    info = folder / f"{name}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\nRequires-Dist: {requires}\n")
+
+
+def test_environment_probe_sees_only_the_kernel_interpreters_own_path(tmp_path):
+    """The doctor's working folder (a checkout with its egg-info) and nblint's own PYTHONPATH are not the
+    kernel's environment: their distributions must not be judged as installed there (NB807)."""
+    env = _setup(tmp_path, {"k": {"argv": ["{venv}", *LAUNCH]}})
+    _dist_info(tmp_path, "nbl-checkout", "nbl-nowhere>=1")
+    _dist_info(tmp_path / "onpath", "nbl-onpath", "nbl-nowhere>=1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path / "onpath"), os.environ.get("PYTHONPATH")]))
+    assert _doctor(tmp_path, env, "--kernel", "k", "--select", "NB807") == (0, [])
+    # a kernelspec whose own env sets PYTHONPATH does see it: that is the kernel's environment
+    env = _setup(tmp_path, {"k": {"argv": ["{venv}", *LAUNCH], "env": {"PYTHONPATH": str(tmp_path / "onpath")}}})
+    _, findings = _doctor(tmp_path, env, "--kernel", "k", "--select", "NB807")
+    assert [f["code"] for f in findings] == ["NB807"] and "nbl-onpath 1.0 requires nbl-nowhere>=1" in findings[0][
+        "message"
+    ]

@@ -47,11 +47,6 @@ def _cases(kind: str):
         for number, example in enumerate(getattr(rule, kind)):
             slow = _code_size(example) > BIG_EXAMPLE or _builds_a_machine(rule)
             marks = [pytest.mark.slow] if slow else []
-            if code == "NB807" and kind == "VALID" and number == 0:
-                # the example's venv sees the test venv's own requirements (nbstripout) in a fresh CI venv
-                marks.append(
-                    pytest.mark.xfail(reason="NB807's first VALID example depends on the outer venv", strict=False)
-                )
             yield pytest.param(rule, example, id=f"{code}-{kind.lower()}-{number}", marks=marks)
 
 

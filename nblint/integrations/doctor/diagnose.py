@@ -40,8 +40,16 @@ def _crash_probe(interpreter: str, timeout: float, environ: Mapping[str, str], c
     return probes.import_crash(interpreter, fact.module, timeout, environ, cwd)
 
 
-def _kernel_environ(kernel: KernelFacts) -> dict[str, str]:
-    environ = dict(os.environ)
+# nblint's own process settings for its own interpreter, not the kernel's: Jupyter's kernels are
+# started from a server's environment, and a PYTHONPATH that lets nblint run from a checkout would put
+# that checkout (and its egg-info) on the kernel's path. A kernelspec's `env` that sets them is honoured.
+_NOT_THE_KERNELS = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONSAFEPATH", "PYTHONINSPECT")
+
+
+def kernel_environ(kernel: KernelFacts) -> dict[str, str]:
+    """The environment the kernel's interpreter runs with: this one, less nblint's own Python
+    settings, plus the kernelspec's `env` (variables expanded, as jupyter_client does)."""
+    environ = {key: value for key, value in os.environ.items() if key not in _NOT_THE_KERNELS}
     for key, value in kernel.env.items():
         environ[key] = os.path.expandvars(value)
     return environ
@@ -50,7 +58,7 @@ def _kernel_environ(kernel: KernelFacts) -> dict[str, str]:
 def probe_kernel(kernel: KernelFacts, modules: Sequence[str], timeout: float, cwd: str | None = None) -> None:
     if not kernel.argv:
         return
-    environ = _kernel_environ(kernel)
+    environ = kernel_environ(kernel)
     kernel.path = environ.get("PATH", "")
     argv0 = kernel.argv[0]
     if argv0 in ("python", "python3"):
@@ -241,7 +249,7 @@ def diagnose(
 
             facts.pins = project_pins(Path(cwd))
             modules = sorted({f.module for f in facts.imports})
-            answer = probes.interpreter(kernel.interpreter, None, modules, timeout, _kernel_environ(kernel), cwd)
+            answer = probes.interpreter(kernel.interpreter, None, modules, timeout, kernel_environ(kernel), cwd)
             if answer.ok:
                 stdlib = set(answer.data.get("stdlib", []))
                 for fact in facts.imports:
@@ -250,7 +258,7 @@ def diagnose(
                 todo = [f for f in facts.imports if f.found and f.module not in stdlib]
                 with ThreadPoolExecutor(max_workers=4) as pool:
                     probe = functools.partial(
-                        _crash_probe, kernel.interpreter, crash_timeout, _kernel_environ(kernel), cwd
+                        _crash_probe, kernel.interpreter, crash_timeout, kernel_environ(kernel), cwd
                     )
                     results = list(pool.map(probe, todo))
                 for fact, result in zip(todo, results):

@@ -14,7 +14,17 @@ INTERPRETER = r"""
 import json, os, platform, sys
 import importlib.util
 args = json.loads(sys.argv[1])
-sys.path.insert(0, os.getcwd())
+# Only the interpreter's own sys.path: `-c` puts the working folder first, and a folder holding a
+# checkout's egg-info would read as installed. The notebook's folder comes back below, for imports only.
+sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != os.getcwd()]
+try:
+    import importlib.metadata as md
+    distributions = [{"name": d.metadata["Name"], "version": d.version, "requires": d.requires or []}
+                     for d in md.distributions() if d.metadata["Name"]]
+except Exception:
+    distributions = None
+if args.get("folder"):
+    sys.path.insert(0, args["folder"])  # the kernel runs from the notebook's folder: its modules import
 def found(name):
     try:
         return importlib.util.find_spec(name) is not None
@@ -25,12 +35,7 @@ if args.get("module"):
     out["module_found"] = found(args["module"])
 out["modules"] = {name: found(name) for name in args.get("modules", [])}
 out["stdlib"] = sorted(getattr(sys, "stdlib_module_names", ()))
-try:
-    import importlib.metadata as md
-    out["distributions"] = [{"name": d.metadata["Name"], "version": d.version, "requires": d.requires or []}
-                            for d in md.distributions() if d.metadata["Name"]]
-except Exception:
-    out["distributions"] = None
+out["distributions"] = distributions
 info = sys.implementation.version
 out["marker_environment"] = {
     "implementation_name": sys.implementation.name,
@@ -127,7 +132,8 @@ def _interpreter(
     env: Mapping[str, str] | None = None,
     cwd: str | None = None,
 ) -> Probe:
-    return run([python, "-c", INTERPRETER, json.dumps({"module": module, "modules": list(modules)})], timeout, env, cwd)
+    arguments = json.dumps({"module": module, "modules": list(modules), "folder": cwd})
+    return run([python, "-c", INTERPRETER, arguments], timeout, env, cwd)
 
 
 def import_crash(
