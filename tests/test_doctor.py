@@ -131,3 +131,49 @@ def test_environment_probe_sees_only_the_kernel_interpreters_own_path(tmp_path):
     assert [f["code"] for f in findings] == ["NB807"] and "nbl-onpath 1.0 requires nbl-nowhere>=1" in findings[0][
         "message"
     ]
+
+
+def test_profile_startup_file_that_raises(tmp_path):
+    env = _setup(
+        tmp_path,
+        {"k": {"argv": ["{python}", *LAUNCH], "env": {"IPYTHONDIR": "{ipythondir}"}}},
+        startup={"00-ok.py": "READY = True\n", "20-bad.py": "import os\n\nos.environ['NOPE']\n"},
+    )
+    _, findings = _doctor(tmp_path, env, "--kernel", "k")
+    assert [f["code"] for f in findings] == ["NB805"]
+    assert findings[0]["path"].endswith("k/kernel.json")
+    assert "20-bad.py line 3 raises KeyError: 'NOPE'" in findings[0]["message"]
+    assert "20-bad.py" in findings[0]["fix"]
+
+
+WRAPPER = '#!/bin/sh\nexec {python} "$@"\n'  # another environment's interpreter on the kernel's PATH
+
+
+def test_shell_pip_and_python_reaching_another_environment(tmp_path):
+    env = _setup(
+        tmp_path,
+        {"k": {"argv": ["{venv}", *LAUNCH], "env": {"PATH": "{bin}:/usr/bin:/bin"}}},
+        scripts={"pip": "#!{python}\n", "python": WRAPPER, "python3": WRAPPER},
+    )
+    cells = [
+        "import sys\n!pip install -q polars 2>&1 | tail -1\n",
+        "!python train.py --epochs 3\n!{sys.executable} train.py\n",
+        "%%bash\ncd /tmp\npython3 -m build\n",
+        "%pip install polars && python -m pip list\n",
+    ]
+    _notebook(tmp_path, cells)
+    _, findings = _doctor(tmp_path, env, "nb.ipynb", "--select", "NB810")
+    where = [(f["cell"], f["line"]) for f in findings]
+    assert where == [(0, 2), (1, 1), (2, 3), (3, 1)], findings
+    assert all(f["code"] == "NB810" and f["path"].endswith("nb.ipynb") for f in findings)
+    pip, script, bash, after_magic = findings
+    assert "%pip" in pip["fix"] and "installs into" in pip["message"]
+    assert script["fix"] == "`!{sys.executable} train.py --epochs 3`"
+    assert "python3 on the kernel's PATH is" in bash["message"]
+    assert "%pip" in after_magic["fix"]  # `python -m pip` after `&&` is the shell's, not the magic's
+
+
+def test_shell_python_of_the_kernels_own_environment_is_fine(tmp_path):
+    env = _setup(tmp_path, {"k": {"argv": ["{venv}", *LAUNCH], "env": {"PATH": "{venvbin}:/usr/bin:/bin"}}})
+    _notebook(tmp_path, ["!python -c pass\n!python3 -m json.tool --help\n"])
+    assert _doctor(tmp_path, env, "nb.ipynb", "--select", "NB810") == (0, [])

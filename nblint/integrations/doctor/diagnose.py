@@ -85,13 +85,19 @@ def probe_kernel(kernel: KernelFacts, modules: Sequence[str], timeout: float, cw
             kernel.startup = probes.startup(resolved, folder, timeout, environ)
         kernel.distributions = kernel.probe.data.get("distributions")
         kernel.marker_environment = kernel.probe.data.get("marker_environment", {})
-        for word in ("pip", "python"):
-            path = shutil.which(word, path=kernel.path)
-            info: dict[str, Any] = {"path": path, "prefix": None}
-            if path is not None:
-                target = _script_interpreter(path) or path
-                info["prefix"] = probes.prefix(target, timeout, environ)
-            kernel.commands[word] = info
+
+
+def resolve_command(kernel: KernelFacts, word: str, timeout: float) -> dict[str, Any]:
+    """What `word` (pip, python3, ...) run by the shell of the kernel finds on the kernel's PATH, and the
+    environment (sys.prefix) it belongs to; asked once per kernel and word."""
+    if word not in kernel.commands:
+        path = shutil.which(word, path=kernel.path)
+        info: dict[str, Any] = {"path": path, "prefix": None}
+        if path is not None:
+            target = _script_interpreter(path) or path
+            info["prefix"] = probes.prefix(target, timeout, kernel_environ(kernel))
+        kernel.commands[word] = info
+    return kernel.commands[word]
 
 
 def _startup_folder(kernel: KernelFacts, environ: dict) -> str | None:
@@ -230,20 +236,20 @@ def diagnose(
         facts = NotebookFacts(name if isinstance(name, str) else None, kernel, installed)
         if kernel is not None and kernel.probe is not None and kernel.probe.ok and notebook.is_python:
             facts.imports = notebook_imports(notebook)
-            from nblint.rules.common.install_lines import install_commands
+            from nblint.integrations.doctor.shell import shell_programs
 
-            for command in install_commands(notebook):
-                if command.origin != "magic" and not command.runs_in_kernel and command.tool == "pip":
-                    word = "python" if command.invoked_as.startswith("python") else "pip"
-                    facts.commands.append(
-                        {
-                            "cell": command.cell,
-                            "line": command.line,
-                            "column": command.column,
-                            "word": word,
-                            "source": command.source,
-                        }
-                    )
+            for program in shell_programs(notebook):
+                resolve_command(kernel, program.word, timeout)
+                facts.commands.append(
+                    {
+                        "cell": program.cell,
+                        "line": program.line,
+                        "column": program.column,
+                        "word": program.word,
+                        "pip": program.runs_pip,
+                        "source": program.source,
+                    }
+                )
             cwd = str(Path(notebook.path).resolve().parent)
             from nblint.integrations.doctor.pins import project_pins
 

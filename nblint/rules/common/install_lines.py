@@ -193,6 +193,21 @@ def install_commands(notebook: Notebook) -> list[InstallCommand]:
     return commands
 
 
+def shell_lines(notebook: Notebook) -> Iterator[tuple[int, int, int, str, str, bool]]:
+    """Every line a notebook hands to the shell: (cell, line, column, the shell's text, the line as
+    written, whether its first command is an installer magic's own, run by the kernel's interpreter)."""
+    if not notebook.is_python or notebook.is_python2:
+        return
+    for magic in notebook.magic_lines:
+        found = magic_shell_text(magic.text)
+        if found is not None:
+            yield magic.cell, magic.line, magic.column, found[0], magic.text.strip(), found[1] is not None
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and _is_shell_cell(cell.source):
+            for line, column, text in _shell_cell_lines(cell.lines):
+                yield cell.index, line, column, text, text, False
+
+
 def _is_shell_cell(source: str) -> bool:
     magic = cell_magic(source)
     if magic in _SHELL_CELL_MAGICS:

@@ -306,27 +306,36 @@ class ImportCrashes(MachineRule):
             )
 
 
+# A `python` on PATH that is another environment's interpreter (a wrapper, as pyenv's shims are).
+_WRAPPER = '#!/bin/sh\nexec {python} "$@"\n'
+
+
 class ShellOtherEnvironment(MachineRule):
     """
     ## What it does
-    For each `!pip` / `!python` line (and the same commands in `%%bash` cells), looks up `pip` or
-    `python` on the kernel's PATH and asks it which environment it belongs to; reports the line when that
-    is not the kernel's own environment, or when there is none on the kernel's PATH.
+    For each shell line that runs `pip` or `python` by name (`!pip install x`, `!python train.py`,
+    `!python3 -m build`, `!python -m pip install x`, and the same commands in `%%bash` cells), looks the
+    word up on the kernel's PATH, as the kernel's shell would, and asks the program found which
+    environment it belongs to; reports the line when that is not the kernel's own environment, or when
+    there is no such program on the kernel's PATH. A path or `{sys.executable}` names its interpreter and
+    is left alone.
 
     ## Why it hurts
     A kernel started from a Jupyter installed elsewhere inherits that Jupyter's PATH: `!pip install x`
     installs into Jupyter's environment, succeeds, and `import x` still fails in the kernel; `!python
-    script.py` runs the script with other packages than the notebook's.
+    train.py` runs the script with another interpreter and other packages than the notebook's, so it
+    fails (or computes something else) where the notebook's own cells work.
 
     ## Example
     ```python
     !pip install polars   # pip on the kernel's PATH is /usr/bin/pip (Python 3.10), the kernel is ~/venv
+    !python train.py      # /usr/bin/python, not ~/venv/bin/python
     ```
 
     ## Use instead
     ```python
     %pip install polars   # the magic installs with the kernel's own interpreter
-    !{sys.executable} script.py
+    !{sys.executable} train.py
     ```
     """
 
@@ -336,12 +345,16 @@ class ShellOtherEnvironment(MachineRule):
 
     VALID = [
         MachineValid(
-            _notebook(source="!pip install nblint-x\n"),
+            _notebook(source="!pip install nblint-x\n!python -c pass\n"),
             machine={
                 **kernel("{venv}", env={"PATH": "{venvbin}:/usr/bin:/bin"}),
                 "venv_scripts": {"pip": "#!{venv}\n"},
             },
-        )
+        ),
+        MachineValid(
+            _notebook(source="import sys\n!{sys.executable} train.py\n!/usr/bin/env true\n"),
+            machine={**kernel("{venv}", env={"PATH": "{bin}:/usr/bin:/bin"}), "scripts": {"python": _WRAPPER}},
+        ),
     ]
     INVALID = [
         MachineInvalid(
@@ -350,6 +363,20 @@ class ShellOtherEnvironment(MachineRule):
             cell=0,
             line=2,
             message="not the kernel's",
+        ),
+        MachineInvalid(
+            _notebook(source="x = 1\n!python train.py --epochs 3\n"),
+            machine={**kernel("{venv}", env={"PATH": "{bin}:/usr/bin:/bin"}), "scripts": {"python": _WRAPPER}},
+            cell=0,
+            line=2,
+            message="python on the kernel's PATH is",
+        ),
+        MachineInvalid(
+            _notebook(source="!cd /tmp && python3 -m http.server --help\n"),
+            machine={**kernel("{venv}", env={"PATH": "{bin}:/usr/bin:/bin"}), "scripts": {"python3": _WRAPPER}},
+            cell=0,
+            line=1,
+            message="python3 on the kernel's PATH is",
         ),
     ]
 
@@ -362,16 +389,27 @@ class ShellOtherEnvironment(MachineRule):
             found = kernel.commands.get(word)
             if found is None:
                 continue
-            magic = "%pip install ..." if word == "pip" else "!{sys.executable} ..."
+            if command.get("pip", word.startswith("pip")):
+                fix = "`%pip ...`: the magic runs pip with the kernel's own interpreter"
+                effect = "it installs into (or reads) another environment than the notebook's"
+            else:
+                fix = f"`{_with_kernel_python(command['source'], word)}`"
+                effect = "it runs with another interpreter and other packages than the notebook's"
             if found.get("path") is None:
                 message = f"`{command['source']}`: there is no `{word}` on the kernel `{kernel.name}`'s PATH"
             elif found.get("prefix") is None or found["prefix"] == kernel.prefix:
                 continue
             else:
                 message = (
-                    f"`{command['source']}` runs {found['path']} (environment {found['prefix']}), not the kernel's "
-                    f"({kernel.prefix}): it reaches another environment than the notebook's"
+                    f"`{command['source']}`: {word} on the kernel's PATH is {found['path']} (environment "
+                    f"{found['prefix']}), not the kernel's ({kernel.prefix}): {effect}"
                 )
-            self.report_at(
-                message, fix=f"`{magic}`", cell=command["cell"], line=command["line"], column=command["column"]
-            )
+            self.report_at(message, fix=fix, cell=command["cell"], line=command["line"], column=command["column"])
+
+
+def _with_kernel_python(source: str, word: str) -> str:
+    """The line with its bare `python` word replaced by the kernel's own interpreter, as IPython fills it in."""
+    import re
+
+    text = source if source.startswith("!") else "!" + source
+    return re.sub(rf"(?<![\w./-]){re.escape(word)}(?![\w./-])", "{sys.executable}", text, count=1)
