@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -177,3 +179,31 @@ def test_shell_python_of_the_kernels_own_environment_is_fine(tmp_path):
     env = _setup(tmp_path, {"k": {"argv": ["{venv}", *LAUNCH], "env": {"PATH": "{venvbin}:/usr/bin:/bin"}}})
     _notebook(tmp_path, ["!python -c pass\n!python3 -m json.tool --help\n"])
     assert _doctor(tmp_path, env, "nb.ipynb", "--select", "NB810") == (0, [])
+
+
+def _pip(venv_python: Path, *args: str) -> subprocess.CompletedProcess:
+    """The real pip (nblint's own), acting on the kernel's venv (`pip --python`): that venv has no pip."""
+    command = [sys.executable, "-m", "pip", "--python", str(venv_python), "--disable-pip-version-check", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_dependency_installed_with_no_deps_at_an_excluded_version(tmp_path):
+    """pyasn1-modules 0.4.2 requires pyasn1>=0.6.1,<0.7.0 (two small pure-Python wheels); installing
+    pyasn1 0.5.1 over it with --no-deps breaks it, as `pip check` says: the doctor names the pair."""
+    env = _setup(tmp_path, {"k": {"argv": ["{venv}", *LAUNCH]}})
+    venv_python = tmp_path / "venv" / "bin" / "python"
+    installed = _pip(venv_python, "install", "-q", "pyasn1-modules==0.4.2")
+    if installed.returncode != 0:
+        pytest.skip(f"pip cannot install pyasn1-modules here (no package index?): {installed.stderr.strip()[-200:]}")
+    assert _doctor(tmp_path, env, "--kernel", "k", "--select", "NB807") == (0, [])  # healthy so far
+    broken = _pip(venv_python, "install", "-q", "--no-deps", "pyasn1==0.5.1")
+    if broken.returncode != 0:
+        pytest.skip(f"pip cannot install pyasn1 0.5.1 here: {broken.stderr.strip()[-200:]}")
+    check = _pip(venv_python, "check")
+    assert "pyasn1-modules 0.4.2 has requirement pyasn1<0.7.0,>=0.6.1, but you have pyasn1 0.5.1" in check.stdout
+    _, findings = _doctor(tmp_path, env, "--kernel", "k", "--select", "NB807")
+    assert [f["code"] for f in findings] == ["NB807"]
+    assert "pyasn1-modules 0.4.2 requires pyasn1<0.7.0,>=0.6.1, but 0.5.1 is installed" in findings[0]["message"]
+    assert findings[0]["path"].endswith("k/kernel.json")
+    assert f'`{venv_python} -m pip install "pyasn1<0.7.0,>=0.6.1"`' in findings[0]["fix"]

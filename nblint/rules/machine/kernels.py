@@ -305,7 +305,8 @@ class StartupRaises(MachineRule):
 
 def broken_requirements(kernel: KernelFacts) -> list[tuple[str, str, str, str | None]]:
     """pip check's logic with packaging: (distribution, version, requirement, installed version or None)
-    for each requirement of an installed distribution that the environment does not meet."""
+    for each requirement of an installed distribution that the environment does not meet; the
+    distribution is named as pip check names it (canonical: pyasn1-modules, not pyasn1_modules)."""
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
     from packaging.version import InvalidVersion, Version
@@ -323,11 +324,11 @@ def broken_requirements(kernel: KernelFacts) -> list[tuple[str, str, str, str | 
                 continue
             have = installed.get(canonicalize_name(requirement.name))
             if have is None:
-                broken.append((dist["name"], dist["version"], str(requirement), None))
+                broken.append((canonicalize_name(dist["name"]), dist["version"], str(requirement), None))
                 continue
             try:
                 if not requirement.specifier.contains(Version(have), prereleases=True):
-                    broken.append((dist["name"], dist["version"], str(requirement), have))
+                    broken.append((canonicalize_name(dist["name"]), dist["version"], str(requirement), have))
             except InvalidVersion:
                 continue
     return broken
