@@ -207,3 +207,64 @@ def test_dependency_installed_with_no_deps_at_an_excluded_version(tmp_path):
     assert "pyasn1-modules 0.4.2 requires pyasn1<0.7.0,>=0.6.1, but 0.5.1 is installed" in findings[0]["message"]
     assert findings[0]["path"].endswith("k/kernel.json")
     assert f'`{venv_python} -m pip install "pyasn1<0.7.0,>=0.6.1"`' in findings[0]["fix"]
+
+
+def _notebook_at(path: Path, cells, kernel: str = "k") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    metadata = {"kernelspec": {"name": kernel, "language": "python", "display_name": kernel}}
+    path.write_text(notebook_text(make_notebook(cells, metadata)), encoding="utf-8")
+    return path
+
+
+def test_each_notebooks_own_configuration_is_honoured(tmp_path):
+    """Found from the notebook's folder upwards, as `check` finds it: select / ignore / per-file-ignores,
+    and `# noqa` in the cell; the doctor runs from another folder."""
+    env = _setup(tmp_path, {"k": {"argv": ["{venv}", *LAUNCH]}})
+    absent = "import nblint_absent_here\n"
+    _notebook_at(tmp_path / "plain" / "nb.ipynb", [absent])
+    (tmp_path / "quiet" / "legacy").mkdir(parents=True)
+    (tmp_path / "quiet" / "nblint.toml").write_text(
+        'ignore = ["NB802"]\n[per-file-ignores]\n"legacy/*.ipynb" = ["NB806"]\n', encoding="utf-8"
+    )
+    _notebook_at(tmp_path / "quiet" / "legacy" / "old.ipynb", [absent])
+    _notebook_at(tmp_path / "quiet" / "new.ipynb", [absent, "import nblint_absent_too  # noqa: NB806\n"])
+    (tmp_path / "checkonly").mkdir()
+    (tmp_path / "checkonly" / "pyproject.toml").write_text('[tool.nblint]\nselect = ["NB1"]\n', encoding="utf-8")
+    _notebook_at(tmp_path / "checkonly" / "nb.ipynb", [absent])
+    (tmp_path / "narrow").mkdir()
+    (tmp_path / "narrow" / "pyproject.toml").write_text('[tool.nblint]\nselect = ["NB802"]\n', encoding="utf-8")
+    _notebook_at(tmp_path / "narrow" / "nb.ipynb", [absent])
+    runner = tmp_path / "elsewhere"
+    runner.mkdir()
+    result = run_nblint("doctor", "--format", "json", str(tmp_path), cwd=runner, env=env)
+    found = sorted((Path(f["path"]).relative_to(tmp_path).as_posix(), f["code"]) for f in json.loads(result.stdout))
+    kernel_json = (tmp_path / "jupyter" / "kernels" / "k" / "kernel.json").relative_to(tmp_path).as_posix()
+    assert found == [
+        ("checkonly/nb.ipynb", "NB806"),  # a `select` of check's rules only leaves the doctor's default
+        (kernel_json, "NB802"),  # the kernel of notebooks that do not all ignore NB802
+        ("plain/nb.ipynb", "NB806"),
+        ("quiet/new.ipynb", "NB806"),  # cell 1 only: the second import has `# noqa: NB806`
+    ], found
+    # the kernel of notebooks that all ignore NB802 is not reported for it
+    result = run_nblint("doctor", "--format", "json", str(tmp_path / "quiet"), cwd=runner, env=env)
+    assert [(f["code"], f["cell"]) for f in json.loads(result.stdout)] == [("NB806", 0)]
+
+
+def test_text_summary_says_what_was_checked(tmp_path):
+    env = _setup(tmp_path, {"k": {"argv": ["{python}", *LAUNCH]}})
+    (tmp_path / "empty").mkdir()
+    said = run_nblint("doctor", "empty", cwd=tmp_path, env=env)
+    assert (said.returncode, said.stdout.strip()) == (0, "No notebooks found to check.")
+    said = run_nblint("doctor", "empty", "--kernel", "k", cwd=tmp_path, env=env)
+    assert said.stdout.strip() == "No notebooks found to check (1 kernelspec checked)."
+    said = run_nblint("doctor", "--kernel", "k", cwd=tmp_path, env=env)
+    assert (said.returncode, said.stdout.strip()) == (0, "All checks passed: 1 kernelspec checked (no notebook given).")
+    _notebook(tmp_path, ["import json\n"])
+    said = run_nblint("doctor", "nb.ipynb", cwd=tmp_path, env=env)
+    assert said.stdout.strip() == "All checks passed: 1 notebook and 1 kernelspec checked."
+    said = run_nblint("doctor", "--kernel", "nope", cwd=tmp_path, env=env)
+    assert said.returncode == 2 and "--kernel nope: no such kernelspec" in said.stderr
+    (tmp_path / "bad.ipynb").write_text("{", encoding="utf-8")
+    said = run_nblint("doctor", "bad.ipynb", cwd=tmp_path, env=env)
+    assert said.returncode == 1 and "Traceback" not in said.stderr
+    assert said.stdout.startswith("bad.ipynb:") and "NB002" in said.stdout and "1 unreadable" in said.stdout

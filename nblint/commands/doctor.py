@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from nblint.reporters import FORMATS
@@ -37,7 +38,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from nblint.reporters import RunResult, render
-    from nblint.run.config import ConfigError, ConfigResolver, Overrides, check_selectors, resolve_enabled
+    from nblint.run.config import ConfigError, ConfigResolver, Overrides, check_selectors
     from nblint.run.discovery import discover
 
     try:
@@ -61,8 +62,8 @@ def run(args: argparse.Namespace) -> int:
                     return 2
         resolver = ConfigResolver(Overrides(config=args.config))
         settings = resolver.for_dir(Path.cwd())
-        enabled = resolve_enabled(args.select, tuple(settings.ignore) + tuple(args.ignore), (), machine=True)
-        files = []
+        enabled = machine_rules(settings, args)
+        files = None
         if args.paths:
             found = discover(args.paths, resolver)
             for name in found.missing:
@@ -70,12 +71,50 @@ def run(args: argparse.Namespace) -> int:
             if found.missing:
                 return 2
             files = list(found.files)
+
+        def settings_for(path: Path):
+            here = resolver.for_path(path)
+            return replace(here, enabled=machine_rules(here, args)).rules_for(path), here.options
+
+        from nblint.integrations.doctor.diagnose import diagnose, kernelspecs
+
+        unknown = [name for name in args.kernel if name not in kernelspecs()]
+        if unknown:
+            print(
+                f"nblint: error: --kernel {unknown[0]}: no such kernelspec here (`jupyter kernelspec list`)",
+                file=sys.stderr,
+            )
+            return 2
     except ConfigError as exc:
         print(f"nblint: error: {exc}", file=sys.stderr)
         return 2
-    from nblint.integrations.doctor.diagnose import diagnose
 
-    findings = diagnose(files, enabled, settings.options, kernel_names=args.kernel, start=args.start)
-    result = RunResult(findings=findings, checked=len(files))
+    diagnosis = diagnose(
+        files, enabled, settings.options, kernel_names=args.kernel, start=args.start, settings_for=settings_for
+    )
+    result = RunResult(
+        findings=diagnosis.findings,
+        checked=diagnosis.notebooks,
+        unreadable=diagnosis.unreadable,
+        kernelspecs=diagnosis.kernelspecs,
+        notebooks_given=files is not None,
+    )
     sys.stdout.write(render(args.format, result))
-    return 1 if findings and not args.exit_zero else 0
+    return 1 if diagnosis.findings and not args.exit_zero else 0
+
+
+def _names_machine_rules(selectors) -> bool:
+    return any(s == "ALL" or s.startswith("NB8") or "NB8".startswith(s) for s in selectors)
+
+
+def machine_rules(settings, args: argparse.Namespace) -> frozenset[str]:
+    """The NB8xx rules enabled under one configuration, as `check` layers its own: the command line's
+    --select starts afresh, --ignore adds. A file's `select` that names no machine code (it is about
+    `check`'s rules) leaves the doctor's default, all of NB8; its `ignore` and `extend-select` apply."""
+    from nblint.run.config import resolve_enabled
+
+    if args.select is not None:
+        return resolve_enabled(args.select, tuple(args.ignore), (), machine=True)
+    select = settings.select if settings.select is not None and _names_machine_rules(settings.select) else None
+    ignore = tuple(settings.ignore) + tuple(args.ignore)
+    return resolve_enabled(select, ignore, tuple(settings.extend_select), machine=True)

@@ -19,6 +19,8 @@ class RunResult:
     fixed: int = 0  # findings `--fix` fixed (they are not in `findings`)
     fixable: int = 0  # findings in `findings` that `--fix` would fix (with these options)
     unsafe_fixable: int = 0  # ... and those only `--unsafe-fixes` would
+    kernelspecs: int | None = None  # `nblint doctor`: the kernelspecs it checked (None: not a doctor run)
+    notebooks_given: bool = False  # `nblint doctor`: notebooks or folders were named (found or not)
 
     @property
     def notebooks_with_findings(self) -> int:

@@ -34,6 +34,8 @@ def summary(run: RunResult) -> str:
 
 def _found(run: RunResult) -> str:
     unreadable = f", {run.unreadable} unreadable" if run.unreadable else ""
+    if run.kernelspecs is not None:
+        return _doctor_found(run, unreadable)
     if run.checked == 0:
         return "No notebooks found to check."
     if not run.findings:
@@ -42,6 +44,22 @@ def _found(run: RunResult) -> str:
         f"Found {plural(len(run.findings), 'finding')} in {plural(run.notebooks_with_findings, 'notebook')}"
         f" ({run.checked} checked{unreadable})."
     )
+
+
+def _doctor_found(run: RunResult, unreadable: str) -> str:
+    """`nblint doctor`: what it checked is kernelspecs, and the notebooks when any were named."""
+    kernels = plural(run.kernelspecs or 0, "kernelspec")
+    if run.notebooks_given and run.checked == 0:
+        return "No notebooks found to check" + (f" ({kernels} checked)." if run.kernelspecs else ".")
+    if not run.notebooks_given and not run.kernelspecs:
+        return "No kernelspecs found: Jupyter finds none here (`jupyter kernelspec list`)."
+    if run.notebooks_given:
+        checked = f"{plural(run.checked, 'notebook')} and {kernels} checked{unreadable}"
+    else:
+        checked = f"{kernels} checked (no notebook given)"
+    if not run.findings:
+        return f"All checks passed: {checked}."
+    return f"Found {plural(len(run.findings), 'finding')} in {plural(run.notebooks_with_findings, 'file')} ({checked})."
 
 
 def statistics_lines(run: RunResult) -> list[str]:

@@ -6,8 +6,9 @@ import functools
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import libcst as cst
 
@@ -46,11 +47,12 @@ def _crash_probe(interpreter: str, timeout: float, environ: Mapping[str, str], c
 _NOT_THE_KERNELS = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONSAFEPATH", "PYTHONINSPECT")
 
 
-def kernel_environ(kernel: KernelFacts) -> dict[str, str]:
+def kernel_environ(kernel: KernelFacts, with_spec: bool = True) -> dict[str, str]:
     """The environment the kernel's interpreter runs with: this one, less nblint's own Python
-    settings, plus the kernelspec's `env` (variables expanded, as jupyter_client does)."""
+    settings, plus the kernelspec's `env` (variables expanded, as jupyter_client does; without
+    `with_spec`, left for jupyter_client to add)."""
     environ = {key: value for key, value in os.environ.items() if key not in _NOT_THE_KERNELS}
-    for key, value in kernel.env.items():
+    for key, value in kernel.env.items() if with_spec else ():
         environ[key] = os.path.expandvars(value)
     return environ
 
@@ -193,26 +195,50 @@ def _to_finding(report, rule, path: str, notebook=None) -> Finding:
     )
 
 
+@dataclass
+class Diagnosis:
+    findings: list[Finding]
+    kernelspecs: int  # how many kernelspecs were checked
+    notebooks: int = 0  # how many notebooks were read
+    unreadable: int = 0  # ... of which could not be read (reported with their NB00x code)
+
+
+# For one notebook: the machine rules enabled for it (its folder's configuration, per-file-ignores) and
+# the options its rules run with.
+SettingsFor = Callable[[Path], "tuple[frozenset[str], Mapping[str, Any]]"]
+
+
 def diagnose(
-    notebooks: Sequence[Path],
+    notebooks: Sequence[Path] | None,
     enabled: frozenset[str],
     options: Mapping[str, Any],
     kernel_names: Sequence[str] = (),
     start: bool = False,
-) -> list[Finding]:
-    from nblint.core.read.notebook import read_notebook
+    settings_for: SettingsFor | None = None,
+) -> Diagnosis:
+    """Check the kernelspecs (those `kernel_names` names; else the notebooks' own; else, when no
+    notebook is given (None), every one) and the notebooks against their kernels. `enabled` and
+    `options` are the machine rules and options of the working folder, for kernels no notebook uses."""
+    from nblint.core import suppressions
+    from nblint.core.read.notebook import Unreadable, read_notebook
 
     installed = kernelspecs()
-    rules = [ALL_RULES[code] for code in sorted(enabled)]
     timeout = float(options.get("probe-timeout", 20))
-    read = [read_notebook(path) for path in notebooks]
-    wanted: dict[str, list] = {}
+    read = []
+    findings: list[Finding] = []
+    for path in notebooks or ():
+        try:
+            read.append(read_notebook(path))
+        except Unreadable as problem:
+            rule = ALL_RULES[problem.code]
+            findings.append(Finding(rule.code, rule.name, problem.message, rule.severity, str(path), line=problem.line))
+    per_notebook = {id(nb): (settings_for(nb.path) if settings_for else (enabled, options)) for nb in read}
+    wanted: dict[str, set[str]] = {}  # kernel name -> the machine rules of the notebooks that use it
     for notebook in read:
-        spec = notebook.metadata.get("kernelspec")
-        name = spec.get("name") if isinstance(spec, dict) else None
-        if isinstance(name, str) and name in installed:
-            wanted.setdefault(name, []).append(notebook)
-    names = list(kernel_names) or (list(wanted) if notebooks else list(installed))
+        name = _kernel_name(notebook)
+        if name is not None and name in installed:
+            wanted.setdefault(name, set()).update(per_notebook[id(notebook)][0])
+    names = list(kernel_names) or (list(wanted) if notebooks is not None else list(installed))
     kernels = [installed[name] for name in names if name in installed]
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda k: probe_kernel(k, [], timeout), kernels))
@@ -222,18 +248,20 @@ def diagnose(
         patience = float(options.get("kernel-start-timeout", 60))
         for kernel in kernels:
             if kernel.executable:
-                kernel.start = start_kernel(kernel, patience)
-    findings: list[Finding] = []
+                kernel.start = start_kernel(kernel, patience, kernel_environ(kernel, with_spec=False))
     for kernel in kernels:
-        for rule_class in rules:
+        # a kernel the notebooks use is judged by their rules: a project that ignores NB807 ignores it for its kernel
+        codes = wanted.get(kernel.name, enabled)
+        for code in sorted(codes):
+            rule_class = ALL_RULES[code]
             rule = rule_class(options)
             rule.check_kernel(kernel)
             findings.extend(_to_finding(r, rule_class, kernel.spec_file) for r in rule.reports)
     for notebook in read:
-        spec = notebook.metadata.get("kernelspec")
-        name = spec.get("name") if isinstance(spec, dict) else None
-        kernel = installed.get(name) if isinstance(name, str) else None
-        facts = NotebookFacts(name if isinstance(name, str) else None, kernel, installed)
+        notebook_rules, notebook_options = per_notebook[id(notebook)]
+        name = _kernel_name(notebook)
+        kernel = installed.get(name) if name is not None else None
+        facts = NotebookFacts(name, kernel, installed)
         if kernel is not None and kernel.probe is not None and kernel.probe.ok and notebook.is_python:
             facts.imports = notebook_imports(notebook)
             from nblint.integrations.doctor.shell import shell_programs
@@ -260,7 +288,7 @@ def diagnose(
                 stdlib = set(answer.data.get("stdlib", []))
                 for fact in facts.imports:
                     fact.found = answer.data.get("modules", {}).get(fact.module)
-                crash_timeout = float(options.get("import-timeout", 60))
+                crash_timeout = float(notebook_options.get("import-timeout", 60))
                 todo = [f for f in facts.imports if f.found and f.module not in stdlib]
                 with ThreadPoolExecutor(max_workers=4) as pool:
                     probe = functools.partial(
@@ -269,8 +297,22 @@ def diagnose(
                     results = list(pool.map(probe, todo))
                 for fact, result in zip(todo, results):
                     fact.crash = result
-        for rule_class in rules:
-            rule = rule_class(options)
+        reported = []
+        for code in sorted(notebook_rules):
+            rule_class = ALL_RULES[code]
+            rule = rule_class(notebook_options)
             rule.check_notebook(notebook, facts)
-            findings.extend(_to_finding(r, rule_class, str(notebook.path), notebook) for r in rule.reports)
-    return sorted(findings, key=lambda f: f.sort_key())
+            reported.extend(_to_finding(r, rule_class, str(notebook.path), notebook) for r in rule.reports)
+        findings.extend(suppressions.apply(reported, notebook))  # `# noqa: NB806`, as `check` honours it
+    return Diagnosis(
+        sorted(findings, key=lambda f: f.sort_key()),
+        len(kernels),
+        notebooks=len(notebooks or ()),
+        unreadable=len(notebooks or ()) - len(read),
+    )
+
+
+def _kernel_name(notebook) -> str | None:
+    spec = notebook.metadata.get("kernelspec")
+    name = spec.get("name") if isinstance(spec, dict) else None
+    return name if isinstance(name, str) else None

@@ -83,7 +83,7 @@ def run_machine_example(rule, example, notebook_path: Path, options: dict) -> li
     saved = {key: os.environ.get(key) for key in environ}
     os.environ.update(environ)
     try:
-        findings = diagnose([notebook_path], frozenset({rule.code}), options, start=bool(machine.get("start")))
+        findings = diagnose([notebook_path], frozenset({rule.code}), options, start=bool(machine.get("start"))).findings
     finally:
         for key, value in saved.items():
             if value is None:

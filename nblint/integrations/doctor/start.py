@@ -8,14 +8,14 @@ import time
 from nblint.rules.machine.facts import KernelFacts, StartResult
 
 
-def start_kernel(kernel: KernelFacts, timeout: float) -> StartResult:
+def start_kernel(kernel: KernelFacts, timeout: float, env: dict[str, str] | None = None) -> StartResult:
     from jupyter_client import KernelManager
 
     manager = KernelManager(kernel_name=kernel.name)
     with tempfile.TemporaryFile("w+") as errors:
         began = time.monotonic()
         try:
-            manager.start_kernel(stderr=errors, stdout=errors)
+            manager.start_kernel(stderr=errors, stdout=errors, env=env)
         except Exception as exc:  # a kernelspec jupyter_client cannot launch
             return StartResult(None, timeout, f"does not start: {type(exc).__name__}: {exc}")
         client = manager.client()
