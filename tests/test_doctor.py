@@ -268,3 +268,41 @@ def test_text_summary_says_what_was_checked(tmp_path):
     said = run_nblint("doctor", "bad.ipynb", cwd=tmp_path, env=env)
     assert said.returncode == 1 and "Traceback" not in said.stderr
     assert said.stdout.startswith("bad.ipynb:") and "NB002" in said.stdout and "1 unreadable" in said.stdout
+
+
+@pytest.mark.slow
+def test_start_patience_is_this_machines_jupyter_configuration(tmp_path):
+    """--start judges by the figures the server's config files set, and names them: jupyter_server's
+    kernel_info_timeout (JSON config) and the heartbeat's time_to_dead (a .py config, read in a subprocess)."""
+    silent_heartbeat = (
+        "import ipykernel.heartbeat as hb; hb.Heartbeat.run = lambda self: None; "
+        "from ipykernel import kernelapp; kernelapp.launch_new_instance()"
+    )
+    env = _setup(
+        tmp_path,
+        {
+            "slow": {"argv": ["{python}", "-c", "import time; time.sleep(30)"]},
+            "silent": {"argv": ["{python}", "-c", silent_heartbeat, "-f", "{connection_file}"]},
+            "fine": {"argv": ["{python}", *LAUNCH]},
+        },
+    )
+    config = tmp_path / "jupyter-config"
+    config.mkdir()
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"MappingKernelManager": {"kernel_info_timeout": 3}}), encoding="utf-8"
+    )
+    (config / "jupyter_server_config.py").write_text("c.KernelRestarter.time_to_dead = 0.5\n", encoding="utf-8")
+    env["JUPYTER_CONFIG_DIR"] = str(config)
+    _, findings = _doctor(tmp_path, env, "--start", "--kernel", "slow", "--kernel", "silent", "--kernel", "fine")
+    by_kernel = {Path(f["path"]).parent.name: f for f in findings}
+    assert sorted(by_kernel) == ["silent", "slow"] and all(f["code"] == "NB803" for f in findings), findings
+    assert "did not answer kernel_info within 3 s" in by_kernel["slow"]["message"]
+    assert (
+        f"jupyter_server's MappingKernelManager.kernel_info_timeout, set in {config / 'jupyter_server_config.json'}"
+        in by_kernel["slow"]["message"]
+    )
+    assert "heartbeat did not answer a ping within 0.5 s" in by_kernel["silent"]["message"]
+    assert (
+        f"jupyter_client's KernelRestarter.time_to_dead, set in {config / 'jupyter_server_config.py'}"
+        in by_kernel["silent"]["message"]
+    )

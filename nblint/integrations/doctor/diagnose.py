@@ -243,12 +243,13 @@ def diagnose(
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda k: probe_kernel(k, [], timeout), kernels))
     if start:
+        from nblint.integrations.doctor.patience import patience
         from nblint.integrations.doctor.start import start_kernel
 
-        patience = float(options.get("kernel-start-timeout", 60))
+        figures = patience(float(options.get("kernel-start-timeout", 60)), timeout)
         for kernel in kernels:
             if kernel.executable:
-                kernel.start = start_kernel(kernel, patience, kernel_environ(kernel, with_spec=False))
+                kernel.start = start_kernel(kernel, figures, kernel_environ(kernel, with_spec=False))
     for kernel in kernels:
         # a kernel the notebooks use is judged by their rules: a project that ignores NB807 ignores it for its kernel
         codes = wanted.get(kernel.name, enabled)

@@ -58,12 +58,25 @@ class Probe:
 
 
 @dataclass
+class Patience:
+    """How long the frontends wait, each figure with where it comes from (it is named in the finding)."""
+
+    start: float  # seconds to a new kernel's first kernel_info reply
+    start_name: str  # "jupyter_server's MappingKernelManager.kernel_info_timeout, its default"
+    heartbeat: float  # seconds a heartbeat ping may take to come back (time_to_dead)
+    heartbeat_name: str
+
+
+@dataclass
 class StartResult:
-    """`--start`: the kernel started for real, timed to its first kernel_info reply."""
+    """`--start`: the kernel started for real, timed to its first kernel_info reply, then its heartbeat."""
 
     seconds: float | None  # None: no reply
     timeout: float
     error: str = ""  # why it did not answer: exit code and the end of its stderr, or the timeout
+    patience: Patience | None = None
+    heartbeat: float | None = None  # the slowest of a few heartbeat round trips; None: one never came back
+    died: bool = False  # the process exited before it answered
 
 
 @dataclass

@@ -172,17 +172,30 @@ KERNEL_START_TIMEOUT = Option(
 )
 
 
+# A real ipykernel whose heartbeat thread never answers (as a kernel without a heartbeat).
+_SILENT_HEARTBEAT = (
+    "import ipykernel.heartbeat as hb; hb.Heartbeat.run = lambda self: None; "
+    "from ipykernel import kernelapp; kernelapp.launch_new_instance()"
+)
+
+
 class KernelSlowStart(MachineRule):
     """
     ## What it does
     With `nblint doctor --start`, starts each kernel for real (jupyter_client) and times it to its first
-    `kernel_info` reply; a kernel that dies at start, or answers later than `kernel-start-timeout` seconds,
-    is reported with the figure and the end of what it wrote to stderr.
+    `kernel_info` reply, then pings its heartbeat as a frontend does. Reported, with the figure and where
+    it comes from: a kernel that dies at start (its exit code and the end of its stderr), one that answers
+    kernel_info later than jupyter_server's `MappingKernelManager.kernel_info_timeout` (as configured in
+    this machine's Jupyter config files, else its 60 s default; nblint's `kernel-start-timeout`, when
+    set, instead), and one whose heartbeat does not answer within `time_to_dead`
+    (`KernelRestarter.time_to_dead` as configured, else jupyter_client's heartbeat default, 1 s).
 
     ## Why it kills the kernel
     Frontends wait a limited time: jupyter_server gives a new kernel 60 s to answer kernel_info, then
     reports it dead; a heavy startup file, an import that scans a network share, or a wrapper script
     that activates conda on every start push a kernel past that, and it is killed or restarted in a loop.
+    A kernel whose heartbeat does not answer within time_to_dead is called dead by the frontends that
+    watch it (the console, qtconsole), however well it runs code.
 
     ## Example
     A kernelspec whose wrapper script runs `conda activate` and imports TensorFlow in a startup file:
@@ -193,7 +206,8 @@ class KernelSlowStart(MachineRule):
     instead of through `conda run`, or raise the frontend's patience (`c.MappingKernelManager.kernel_info_timeout`).
 
     ## Options
-    - `kernel-start-timeout`: seconds a kernel may take to answer (default 60, jupyter_server's).
+    - `kernel-start-timeout`: seconds a kernel may take to answer (default 60, jupyter_server's; left at
+      60, the server's own configured `kernel_info_timeout` is used when a Jupyter config file sets one).
     """
 
     code = "NB803"
@@ -213,21 +227,42 @@ class KernelSlowStart(MachineRule):
             line=None,
             message="exit code 3",
         ),
+        MachineInvalid(
+            _notebook(),
+            machine={**kernel("{python}", "-c", _SILENT_HEARTBEAT, "-f", "{connection_file}"), "start": True},
+            cell=None,
+            line=None,
+            message="heartbeat did not answer a ping within 1 s (jupyter_client's heartbeat time_to_dead, its default)",
+        ),
     ]
 
     def check_kernel(self, kernel: KernelFacts) -> None:
         start = kernel.start
         if start is None:
             return
+        patience = start.patience
+        start_figure = f"{start.timeout:g} s ({patience.start_name})" if patience else f"{start.timeout:g} s"
+        command = " ".join(kernel.argv)
         if start.seconds is None:
+            gives_up = "" if start.died else f"; the frontend gives up after {start_figure}"
             self.report_at(
-                f"kernelspec `{kernel.name}`: the kernel {start.error}",
-                fix=f"run `{' '.join(kernel.argv)}` by hand to see why it does not answer; a frontend gives up after {start.timeout:g} s",
+                f"kernelspec `{kernel.name}`: the kernel {start.error}{gives_up}",
+                fix=f"run `{command}` by hand to see why it does not answer",
             )
         elif start.seconds > start.timeout:
             self.report_at(
-                f"kernelspec `{kernel.name}`: the kernel took {start.seconds:.1f} s to answer kernel_info, over the frontends' {start.timeout:g} s",
-                fix="move slow imports out of the kernel's startup files and wrapper scripts",
+                f"kernelspec `{kernel.name}`: the kernel took {start.seconds:.1f} s to answer kernel_info, "
+                f"over the frontends' {start_figure}",
+                fix="move slow imports out of the kernel's startup files and wrapper scripts, or raise "
+                "`c.MappingKernelManager.kernel_info_timeout` in jupyter_server_config.py",
+            )
+        elif patience is not None and start.heartbeat is None:
+            self.report_at(
+                f"kernelspec `{kernel.name}`: the kernel answered kernel_info in {start.seconds:.1f} s, but its "
+                f"heartbeat did not answer a ping within {patience.heartbeat:g} s ({patience.heartbeat_name}): "
+                "a frontend that watches the heartbeat reports the kernel dead",
+                fix="make the kernel answer its heartbeat (hb_port) at once, or raise "
+                "`c.KernelRestarter.time_to_dead` in jupyter_server_config.py",
             )
 
 
