@@ -17,10 +17,25 @@ args = json.loads(sys.argv[1])
 # Only the interpreter's own sys.path: `-c` puts the working folder first, and a folder holding a
 # checkout's egg-info would read as installed. The notebook's folder comes back below, for imports only.
 sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != os.getcwd()]
+def facts(dist):
+    # The header of METADATA only: parsing the whole file (long descriptions) was 2/3 of the probe's time.
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    fields, requires = {"name": None, "version": None}, []
+    for line in text.replace("\r\n", "\n").split("\n\n", 1)[0].splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip().lower()
+        if key == "requires-dist":
+            requires.append(value.strip())
+        elif key in fields and fields[key] is None:
+            fields[key] = value.strip()
+    if not fields["name"]:
+        return None
+    if not requires and dist.read_text("requires.txt") is not None:
+        requires = dist.requires or []  # an egg-info: importlib.metadata turns its sections into markers
+    return {"name": fields["name"], "version": fields["version"] or "", "requires": requires}
 try:
     import importlib.metadata as md
-    distributions = [{"name": d.metadata["Name"], "version": d.version, "requires": d.requires or []}
-                     for d in md.distributions() if d.metadata["Name"]]
+    distributions = [f for f in map(facts, md.distributions()) if f]
 except Exception:
     distributions = None
 if args.get("folder"):
@@ -146,12 +161,30 @@ STARTUP = r"""
 import glob, json, os, sys, traceback
 folder = sys.argv[1]
 errors = []
-try:
-    from IPython.core.interactiveshell import InteractiveShell
-    shell = InteractiveShell.instance()
-    namespace = shell.user_ns
-except Exception:
-    shell, namespace = None, {"__name__": "__main__"}
+files = sorted(glob.glob(os.path.join(folder, "*.py")) + glob.glob(os.path.join(folder, "*.ipy")))
+configs = [os.path.join(os.path.dirname(folder), c) for c in ("ipython_config.py", "ipython_kernel_config.py")]
+# An IPython shell costs most of this probe: made only when something needs one (.ipy files, extensions,
+# a file using what IPython puts in a kernel's namespace); plain .py files run in a plain namespace.
+IPYTHON_WORDS = ("get_ipython", "display", "IPython", "__IPYTHON__", "In[", "Out[", "_ih", "_oh", "exit", "quit")
+def needs_shell():
+    if any(path.endswith(".ipy") for path in files) or any(os.path.isfile(c) for c in configs):
+        return True
+    for path in files:
+        try:
+            text = open(path, encoding="utf-8", errors="replace").read()
+        except OSError:
+            continue
+        if any(word in text for word in IPYTHON_WORDS):
+            return True
+    return False
+shell, namespace = None, {"__name__": "__main__"}
+if needs_shell():
+    try:
+        from IPython.core.interactiveshell import InteractiveShell
+        shell = InteractiveShell.instance()
+        namespace = shell.user_ns
+    except Exception:
+        pass
 extensions = []
 for config in ("ipython_config.py", "ipython_kernel_config.py"):
     path = os.path.join(os.path.dirname(folder), config)
@@ -171,7 +204,7 @@ for name in extensions:
             __import__(name)
     except BaseException as exc:
         errors.append({"extension": name, "error": "%s: %s" % (type(exc).__name__, exc)})
-for path in sorted(glob.glob(os.path.join(folder, "*.py")) + glob.glob(os.path.join(folder, "*.ipy"))):
+for path in files:
     try:
         source = open(path, encoding="utf-8").read()
         if path.endswith(".ipy") and shell is not None:
@@ -179,6 +212,7 @@ for path in sorted(glob.glob(os.path.join(folder, "*.py")) + glob.glob(os.path.j
             if result.error_in_exec is not None:
                 raise result.error_in_exec
         else:
+            namespace["__file__"] = path  # as IPython's safe_execfile sets it
             exec(compile(source, path, "exec"), namespace)
     except BaseException as exc:
         lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__) if frame.filename == path]
