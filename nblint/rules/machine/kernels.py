@@ -373,8 +373,9 @@ class BrokenRequirements(MachineRule):
     """
     ## What it does
     Reads every installed distribution of a Python kernel's environment (importlib.metadata, run by that
-    interpreter) and reports each requirement the environment does not meet, as `pip check` does: a
-    dependency missing, or installed at a version the dependent excludes.
+    interpreter over its own sys.path: not the folder nblint runs in, nor nblint's own PYTHONPATH; a
+    kernelspec's `env` that sets PYTHONPATH counts) and reports each requirement the environment does
+    not meet, as `pip check` does: a dependency missing, or installed at a version the dependent excludes.
 
     ## Why it kills the kernel
     `pip install --no-deps`, a conda and pip mix, or a later install that upgraded a shared dependency
