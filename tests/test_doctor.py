@@ -251,7 +251,7 @@ def test_each_notebooks_own_configuration_is_honoured(tmp_path):
         ("checkonly/nb.ipynb", "NB806"),  # a `select` of check's rules only leaves the doctor's default
         (kernel_json, "NB802"),  # the kernel of notebooks that do not all ignore NB802
         ("plain/nb.ipynb", "NB806"),
-        ("quiet/new.ipynb", "NB806"),  # cell 1 only: the second import has `# noqa: NB806`
+        ("quiet/new.ipynb", "NB806"),  # cell 1 only: the second import is suppressed by its noqa comment
     ], found
     # the kernel of notebooks that all ignore NB802 is not reported for it
     result = run_nblint("doctor", "--format", "json", str(tmp_path / "quiet"), cwd=runner, env=env)
