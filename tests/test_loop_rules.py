@@ -175,3 +175,71 @@ def test_deeply_nested_and_very_long_code_is_analysed_without_crashing(tmp_path)
         ("NB201", 1, 1, 1),
         ("NB401", 0, 1, 1),
     ]
+
+
+# Special methods re-entered through another instance of their class (issue 21): each reported one really
+# recurses when run, and the look-alikes do not.
+INSTANCE_REENTRY = """\
+class Bag:
+    def __len__(self):
+        return len(BAG)
+BAG = Bag()
+
+class Flag:
+    def __bool__(self):
+        return bool(Flag())
+
+class Money:
+    def __init__(self, v):
+        self.v = v
+    def __eq__(self, other):
+        return Money(self.v) == other
+    def __hash__(self):
+        return hash(Money(self.v))
+    def __repr__(self):
+        return repr(ZERO)
+ZERO = Money(0)
+
+class Lazy:
+    def __getattr__(self, name):
+        return DEFAULT.fallback
+DEFAULT = Lazy()
+
+class Fine:
+    def __init__(self, items):
+        self.items = items
+    def __len__(self):
+        return len(EMPTY.items)
+    def __eq__(self, other):
+        return isinstance(other, Fine) and self.items == other.items
+EMPTY = Fine([])
+
+class Other:
+    def __len__(self):
+        return len(EMPTY)
+"""
+
+
+def test_special_methods_reentered_through_any_instance_of_their_class(tmp_path):
+    findings = check_notebook(tmp_path, [INSTANCE_REENTRY], "NB203")
+    lines = [f["line"] for f in findings]
+    assert lines == [3, 8, 14, 16, 18, 23], findings
+    namespace: dict = {}
+    exec(INSTANCE_REENTRY, namespace)
+    for expression, recurses in (
+        ("len(BAG)", True),
+        ("bool(Flag())", True),
+        ("Money(1) == 2", True),
+        ("hash(Money(1))", True),
+        ("repr(ZERO)", True),
+        ("DEFAULT.x", True),
+        ("len(Fine([1]))", False),
+        ("Fine([]) == EMPTY", False),
+        ("len(Other())", False),
+    ):
+        try:
+            eval(expression, namespace)
+        except RecursionError:
+            assert recurses, expression
+        else:
+            assert not recurses, expression
