@@ -154,6 +154,7 @@ class CodeContext:
         notebook_dir: Path | None = None,
         live: "ValueSource | None" = None,
         magic_lines: Sequence[str] = (),
+        spark_cells: Sequence[tuple[int, str]] = (),
     ) -> None:
         self.symbols = SymbolTable(module)
         # The kernel's namespace under the guard (nblint.core.code.facts); None for static runs.
@@ -163,6 +164,9 @@ class CodeContext:
         # The IPython lines the engine masked before parsing, as written (`%config InlineBackend...`):
         # settings a code rule cannot see in the Python that stands in for them.
         self.magic_lines = tuple(magic_lines)
+        # sparkmagic's `%%sql` and `%%spark` cells (cell index, source), when the notebook shows it uses
+        # sparkmagic: their rows come back to this kernel (NB302)
+        self.spark_cells = tuple(spark_cells)
         # Files whose size a rule read while checking this notebook (absolute path -> size in bytes, None
         # when absent): what is reported depends on them, so a result cache must re-check them too.
         self.files_stat: dict[str, int | None] = {}
