@@ -203,6 +203,7 @@ class CollectToDriver(CodeRule):
         super().__init__(context, options)
         self.trace = SparkTrace(context)
         self.sinks: list[tuple[cst.Call, cst.BaseExpression, str, tuple, int]] = []
+        self._probes: list[cst.Name] = []
 
     # -- traversal: bindings in notebook order, and the sinks ------------------------------------------
 
@@ -288,7 +289,10 @@ class CollectToDriver(CodeRule):
         else:
             if magic.output is None:
                 return  # a %%spark cell ships back only what -o names
-            traced = self.trace.classify(cst.Name(magic.output), (None,), self.trace.order + 1)
+            probe = cst.Name(magic.output)
+            # kept alive: the trace memoises by id(node), and a freed probe's id is reused by the next one
+            self._probes.append(probe)
+            traced = self.trace.classify(probe, (None,), self.trace.order + 1)
             if traced.state != SOURCE:
                 return  # a frame nblint cannot trace to a Spark source, or one bounded in the cell
             origin = source_text(traced.source, 60) if traced.source is not None else "a Spark source"
