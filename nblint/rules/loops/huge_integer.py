@@ -12,6 +12,7 @@ import libcst as cst
 
 from nblint.core.code.symbols import last_name
 from nblint.core.code.text import source_text
+from nblint.core.evidence import hang_evidence
 from nblint.core.findings import Severity
 from nblint.core.options import Option, format_size, parse_int
 from nblint.core.sizes import argument, format_count, positional_args
@@ -354,6 +355,16 @@ class HugeInteger(CodeRule):
             f"{source_text(node)} does not fit {dtype}: the true result is {shown}, and NumPy computes the power "
             f"in {bits} bits and wraps around without a warning, so the value is wrong; {_WRAP_WAY_OUT}",
             severity=Severity.WARNING,
+            evidence=hang_evidence(
+                "integer",
+                source_text(node),
+                f"NumPy computes the power in {bits} bits and wraps around",
+                dtype=dtype,
+                bits=bits,
+                needed_bits=round(needed, 1),
+                base=value,
+                exponent=exponent,
+            ),
         )
 
     def _object_array_elements(self, node: cst.BaseExpression) -> list[int] | None:
@@ -491,12 +502,26 @@ class HugeInteger(CodeRule):
         evidence = self._constants(operands)
         if evidence:
             details.append(evidence)
+        values = {
+            operand.value: self.context.evaluate(operand)
+            for operand in operands
+            if isinstance(operand, cst.Name) and type(self.context.evaluate(operand)) is int
+        }
         self.report(
             node,
             f"{prefix}{source_text(node)} computes an integer of {shown} decimal digits"
             f"{' (' + '; '.join(details) + ')' if details else ''}, over max-integer-digits {format_count(limit)}; "
             "CPython multiplies it out in C without checking for interrupts, so only a kernel restart stops "
             f"the cell; {way_out}",
+            evidence=hang_evidence(
+                "integer",
+                source_text(node),
+                "CPython multiplies big integers in C without checking for interrupts",
+                digits=math.floor(10**digits_log) + 1 if digits_log < 15 else None,
+                digits_log10=None if digits_log < 15 else round(digits_log, 2),
+                max_integer_digits=limit,
+                values=values or None,
+            ),
         )
 
     def _constants(self, operands: list[cst.BaseExpression]) -> str:

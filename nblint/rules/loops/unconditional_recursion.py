@@ -10,6 +10,7 @@ import libcst as cst
 from nblint.core.code.cstwalk import children
 from nblint.core.code.symbols import binding_names, imported_name
 from nblint.core.code.text import source_text
+from nblint.core.evidence import hang_evidence
 from nblint.core.findings import Severity
 from nblint.rules.base import CodeRule, Invalid
 from nblint.rules.common.flow import (
@@ -546,7 +547,21 @@ class UnconditionalRecursion(CodeRule):
                 continue
             if candidate.kind == METHOD and len(self.functions.by_name.get(name, ())) > 1:
                 continue  # another class (or function) of that name: self.name() may not come back here
-            self.report(candidate.node, self._message(candidate), fix=self._fix(candidate))
+            owner = f"{candidate.owner.name.value}." if candidate.owner is not None else ""
+            self.report(
+                candidate.node,
+                self._message(candidate),
+                fix=self._fix(candidate),
+                evidence=hang_evidence(
+                    "recursion",
+                    source_text(candidate.node, 60),
+                    "it calls itself on every path: RecursionError, or a dead kernel under a raised limit",
+                    function=f"{owner}{name}",
+                    call=source_text(candidate.node, 60),
+                    missing="a base case",
+                    how=candidate.kind,
+                ),
+            )
         self._finish_lambdas()
 
     def _finish_lambdas(self) -> None:
@@ -581,6 +596,15 @@ class UnconditionalRecursion(CodeRule):
                 f"call recurses {crash}; write a def that returns before recursing, or put the base case in the "
                 f"lambda: lambda n: 1 if n <= 1 else n * {name}(n - 1)",
                 fix=f"def {name}(...):\n    if <base case>:\n        return <result>\n    return {source_text(found, 60)}",
+                evidence=hang_evidence(
+                    "recursion",
+                    source_text(found, 60),
+                    "it calls itself on every path: RecursionError, or a dead kernel under a raised limit",
+                    function=name,
+                    call=source_text(found, 60),
+                    missing="a base case",
+                    how="lambda",
+                ),
             )
 
     def _bound_once(self, name: str, outer: cst.FunctionDef | None) -> bool:
