@@ -82,3 +82,66 @@ def test_the_four_rules_are_quiet_on_a_notebook_of_look_alikes(tmp_path):
         "df = pd.read_csv('https://storage.googleapis.com/tf-datasets/titanic/train.csv')\n",
     ]
     assert check(tmp_path, cells, "NB301,NB302,NB403,NB404") == []
+
+
+# -- sparkmagic (issue 21) ---------------------------------------------------------------------------------
+
+SPARKMAGIC = [
+    "%load_ext sparkmagic.magics\n",
+    "%%spark\ndf = spark.read.parquet('s3://lake/events')\npdf = df.toPandas()\n",
+    "%%sql -o events -n -1\nSELECT * FROM events\n",
+    "%%sql -o few\nSELECT * FROM events\n",
+    "%%sql -o agg -n -1\nSELECT day, count(*) FROM events GROUP BY day\n",
+    "%%spark -o df -n -1\ndf = spark.table('events')\n",
+    "%%spark -o small -n -1\nsmall = spark.table('events').limit(100)\n",
+    "%%sql -n -1 -m sample -r 0.01\nSELECT * FROM events\n",
+    "%%sql -q -n -1\nSELECT * FROM events\n",
+    "  %%sql --maxrows 50000000\nSELECT * FROM events\n",
+]
+
+
+def test_sparkmagic_cells_are_read_as_sparkmagic_ships_rows(tmp_path):
+    findings = check_notebook(tmp_path, SPARKMAGIC, "NB302")
+    assert [(f["cell"], f["line"], f["column"]) for f in findings] == [(1, 3, 7), (2, 1, 1), (5, 1, 1), (9, 1, 3)]
+    assert "`events`" in findings[1]["message"] and "-n -1" in findings[1]["message"]
+    assert "(from spark.table('events'))" in findings[2]["message"]
+    assert "up to 50,000,000 rows" in findings[3]["message"]
+    assert findings[1]["fix"] == "%%sql -o events -n 10000"
+
+
+def test_sql_cells_of_other_magics_are_not_sparkmagics(tmp_path):
+    # ipython-sql / JupySQL: the same cell magic name, other options
+    assert check_notebook(tmp_path, ["%load_ext sql\n", "%%sql -n -1\nSELECT * FROM events\n"], "NB302") == []
+
+
+def test_the_body_of_a_spark_cell_is_analysed_statically_and_the_guard_leaves_it_to_the_cluster(tmp_path):
+    from nblint.guard.check import check_cell
+    from nblint.guard.values import LiveValues
+    from nblint.rules import ALL_RULES
+
+    body = "import numpy as np\nx = np.zeros((100_000, 100_000))\n"
+    static = check_notebook(tmp_path, ["%%spark\n" + body, "%%spark -c sql\nSELECT 1\n"], "NB101,NB001")
+    assert [(f["code"], f["cell"], f["line"]) for f in static] == [("NB101", 0, 3)], static
+    rule = ALL_RULES["NB101"]
+    options = {option.key: option.parsed_default() for option in rule.options}
+    live = LiveValues({}, {})
+    assert check_cell("%%spark\n" + body, live, [rule], options, lambda: None, refuse=False).warnings == []
+    assert len(check_cell(body, live, [rule], options, lambda: None, refuse=False).warnings) == 1
+
+
+def test_sparkmagic_options_are_read_as_sparkmagic_reads_them():
+    from nblint.core.code.magics import spark_magic
+
+    found = spark_magic("\n%%sql -q --output out --maxrows -1 -c true\nSELECT 1\n")
+    assert found is not None and (found.output, found.maxrows, found.quiet, found.sql, found.line) == (
+        "out",
+        -1,
+        True,
+        True,
+        1,
+    )
+    assert spark_magic("%%spark -c sql -o t\nSELECT 1\n").sql
+    assert not spark_magic("%%spark -s session1 -o t\nx = 1\n").sql
+    assert spark_magic("%%sql -n many\nSELECT 1\n") is None  # sparkmagic refuses it: nothing runs
+    assert spark_magic("%%sql -o 'unclosed\nSELECT 1\n") is None
+    assert spark_magic("%%sqlite\nSELECT 1\n") is None

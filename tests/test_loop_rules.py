@@ -175,3 +175,126 @@ def test_deeply_nested_and_very_long_code_is_analysed_without_crashing(tmp_path)
         ("NB201", 1, 1, 1),
         ("NB401", 0, 1, 1),
     ]
+
+
+# Special methods re-entered through another instance of their class (issue 21): each reported one really
+# recurses when run, and the look-alikes do not.
+INSTANCE_REENTRY = """\
+class Bag:
+    def __len__(self):
+        return len(BAG)
+BAG = Bag()
+
+class Flag:
+    def __bool__(self):
+        return bool(Flag())
+
+class Money:
+    def __init__(self, v):
+        self.v = v
+    def __eq__(self, other):
+        return Money(self.v) == other
+    def __hash__(self):
+        return hash(Money(self.v))
+    def __repr__(self):
+        return repr(ZERO)
+ZERO = Money(0)
+
+class Lazy:
+    def __getattr__(self, name):
+        return DEFAULT.fallback
+DEFAULT = Lazy()
+
+class Fine:
+    def __init__(self, items):
+        self.items = items
+    def __len__(self):
+        return len(EMPTY.items)
+    def __eq__(self, other):
+        return isinstance(other, Fine) and self.items == other.items
+EMPTY = Fine([])
+
+class Other:
+    def __len__(self):
+        return len(EMPTY)
+"""
+
+
+def test_special_methods_reentered_through_any_instance_of_their_class(tmp_path):
+    findings = check_notebook(tmp_path, [INSTANCE_REENTRY], "NB203")
+    lines = [f["line"] for f in findings]
+    assert lines == [3, 8, 14, 16, 18, 23], findings
+    namespace: dict = {}
+    exec(INSTANCE_REENTRY, namespace)
+    for expression, recurses in (
+        ("len(BAG)", True),
+        ("bool(Flag())", True),
+        ("Money(1) == 2", True),
+        ("hash(Money(1))", True),
+        ("repr(ZERO)", True),
+        ("DEFAULT.x", True),
+        ("len(Fine([1]))", False),
+        ("Fine([]) == EMPTY", False),
+        ("len(Other())", False),
+    ):
+        try:
+            eval(expression, namespace)
+        except RecursionError:
+            assert recurses, expression
+        else:
+            assert not recurses, expression
+
+
+# Structured evidence of the loop and hang rules (issue 21): what each finding's JSON `evidence` holds.
+EVIDENCE_CASES = [
+    ("NB202", ["i = 0\nwhile i < 10:\n    print('x')\n"], {"kind": "loop", "loop": "while i < 10", "names": ["i"]}),
+    (
+        "NB203",
+        ["class Bag:\n    def __len__(self):\n        return len(BAG)\nBAG = Bag()\n"],
+        {"kind": "recursion", "function": "Bag.__len__", "call": "len(BAG)", "missing": "a base case"},
+    ),
+    ("NB203", ["f = lambda n: f(n - 1)\n"], {"kind": "recursion", "function": "f", "how": "lambda"}),
+    (
+        "NB204",
+        ["import sys\nsys.setrecursionlimit(10**6)\n"],
+        {"kind": "recursion-limit", "limit": 1_000_000},
+    ),
+    ("NB205", ["x = 7**(10**12)\n"], {"kind": "integer", "digits": 845_098_040_015, "max_integer_digits": 10_000_000}),
+    (
+        "NB205",
+        ["import numpy as np\nx = np.int64(10) ** 30\n"],
+        {"kind": "integer", "dtype": "int64", "bits": 64, "base": 10, "exponent": 30},
+    ),
+    (
+        "NB206",
+        ["x = 0\nwhile x != 10:\n    x += 3\n"],
+        {"kind": "loop", "loop": "while x != 10", "variable": "x", "start": 0, "step": 3, "target": 10},
+    ),
+    (
+        "NB401",
+        ["for i in range(10**6):\n    print(i)\n"],
+        {"kind": "loop", "loop": "for i in range(10**6)", "lines": 1_000_000, "outputs": ["print()"]},
+    ),
+    ("NB403", ["name = input('Name? ')\n"], {"kind": "blocking-call", "call": "input()"}),
+    (
+        "NB404",
+        [
+            "from multiprocessing import Pool\n",
+            "def work(x):\n    return x * x\n",
+            "with Pool(4) as pool:\n    out = pool.map(work, range(10))\n",
+        ],
+        {"kind": "blocking-call", "function": "work"},
+    ),
+    ("NB405", ["import time\ntime.sleep(7200)\n"], {"kind": "blocking-call", "seconds": 7200}),
+    ("NB406", ["import os\npid = os.fork()\n"], {"kind": "blocking-call", "call": "os.fork()"}),
+    ("NB407", ["!git commit\n"], {"kind": "blocking-call", "command": "git commit"}),
+]
+
+
+@pytest.mark.parametrize(("code", "cells", "expected"), EVIDENCE_CASES, ids=[c[0] for c in EVIDENCE_CASES])
+def test_loop_and_hang_findings_carry_structured_evidence(tmp_path, code, cells, expected):
+    findings = check_notebook(tmp_path, cells, code)
+    assert findings, (code, cells)
+    evidence = findings[0]["evidence"]
+    assert {key: evidence.get(key) for key in expected} == expected, evidence
+    assert evidence.get("subject") or evidence.get("loop")

@@ -212,3 +212,53 @@ def test_corpus_has_no_findings_at_the_default_limits():
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
+
+
+# NumPy integer scalar powers: what NB205 says wraps does wrap in the NumPy installed here, what it leaves
+# alone is exact or raises (issue 21).
+SCALAR_POWERS = [
+    ("int64", 10, 30, True),
+    ("uint8", 2, 9, True),
+    ("int32", 10, 10, True),
+    ("int64", 7, 100, True),
+    ("uint16", 3, 11, True),
+    ("int64", 2, 62, False),
+    ("int64", -2, 63, False),
+    ("uint8", 2, 7, False),
+    ("int8", -2, 7, False),
+    ("int8", -2, 8, True),
+    ("uint8", 2, 300, False),  # NumPy 2: OverflowError, never a wrong value
+    ("int64", 1, 10**12, False),
+]
+
+
+def test_numpy_scalar_powers_that_wrap_are_reported_and_they_do_wrap(tmp_path):
+    import numpy as np
+
+    cells = ["import numpy as np\n"] + [f"v = np.{t}({b}) ** {e}\n" for t, b, e, _ in SCALAR_POWERS]
+    findings = check_notebook(tmp_path, cells, "NB205")
+    reported = {f["cell"] for f in findings}
+    for index, (dtype, base, exponent, wraps) in enumerate(SCALAR_POWERS, start=1):
+        assert (index in reported) == wraps, (dtype, base, exponent, findings)
+        try:
+            value = getattr(np, dtype)(base) ** exponent
+        except OverflowError:
+            assert not wraps
+            continue
+        assert (int(value) != base**exponent) == wraps, (dtype, base, exponent, value)
+    assert all(f["severity"] == "warning" and "wraps around" in f["message"] for f in findings)
+
+
+def test_numpy_scalars_made_python_ints_and_object_arrays_are_python_powers(tmp_path):
+    cells = [
+        "import numpy as np\nseed = np.int64(7)\n",
+        "a = int(seed) ** 10**12\n",
+        "b = np.int64(7).item() ** 10**12\n",
+        "c = np.arange(1, 100, dtype=object) ** 10**9\n",
+        "d = np.array([3, 5]).astype(object) ** 10**9\n",
+        "e = np.array([3, 5]) ** 10**9\nf = np.arange(1, 100, dtype=object) ** 1000\n",
+    ]
+    findings = check_notebook(tmp_path, cells, "NB205")
+    assert [f["cell"] for f in findings] == [1, 2, 3, 4], findings
+    assert all(f["severity"] == "error" for f in findings)
+    assert "99 Python integer powers" in findings[2]["message"]

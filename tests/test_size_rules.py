@@ -219,3 +219,55 @@ def test_json_output_is_valid_for_all_five(tmp_path):
     assert sorted(codes(findings)) == ["NB101", "NB102", "NB103", "NB204", "NB405"]
     assert all(f["cell"] in (1, 2) and f["line"] and f["column"] for f in findings)
     json.dumps(findings)
+
+
+# -- sizes through * and ** unpacking of sequences of known length (issue 21) ----------------------------
+
+STARRED_SHAPES = [
+    "import numpy as np\nimport torch\nn = 5000\nN = 2000\n",
+    "a = np.zeros((*[n] * 3,))\n",
+    "shape = [N for _ in range(3)]\nb = np.ones(shape)\n",
+    "c = np.zeros(tuple(N for _ in range(3)))\n",
+    "d = np.random.rand(*[N] * 3)\n",
+    "e = torch.zeros(*shape)\n",
+    "f = np.zeros(**{'shape': (n, n, n)})\n",
+    "g = np.indices([N for _ in range(3)])\n",
+    "dims = (N,) * 3\nk = np.empty(dims)\n",
+    # not known: the element reads its variable, a range too long to spell out, a name of unknown length
+    "h = np.zeros([N + i for i in range(3)])\nm = np.zeros([N for _ in range(100)])\no = np.zeros(*sizes)\n",
+]
+
+
+def test_shapes_through_star_unpacking_and_comprehensions_are_sized(tmp_path):
+    findings = check(tmp_path, STARRED_SHAPES, select="NB101,NB104")
+    assert [(f["cell"], f["code"]) for f in findings] == [
+        (1, "NB101"),
+        (2, "NB101"),
+        (3, "NB101"),
+        (4, "NB101"),
+        (5, "NB101"),
+        (6, "NB101"),
+        (7, "NB104"),
+        (8, "NB101"),
+    ], findings
+    assert "shape 5000 x 5000 x 5000" in findings[0]["message"]
+    assert "shape 2000 x 2000 x 2000" in findings[1]["message"]
+    assert "~29.8 GiB (float32, shape 2000 x 2000 x 2000)" in findings[4]["message"]
+
+
+def test_the_guard_sizes_star_unpacking_with_live_values_as_check_does(tmp_path):
+    import numpy
+
+    from nblint.guard.check import check_cell
+    from nblint.guard.values import LiveValues
+    from nblint.rules import ALL_RULES
+
+    static = check(tmp_path, ["import numpy as np\nN = 2000\ndims = [N] * 3\n", "x = np.random.rand(*dims)\n"])
+    assert len(static) == 1
+    rule = ALL_RULES["NB101"]
+    options = {option.key: option.parsed_default() for option in rule.options}
+    live = LiveValues({"np": numpy, "N": 2000, "dims": [2000] * 3}, {"np": ("numpy", numpy)})
+    for cell in ("x = np.random.rand(*dims)\n", "x = np.zeros((*[N] * 3,))\n", "x = np.ones([N for _ in range(3)])\n"):
+        verdict = check_cell(cell, live, [rule], options, lambda: None, refuse=False)
+        assert len(verdict.warnings) == 1 and "NB101" in verdict.warnings[0], (cell, verdict)
+        assert "59.6 GiB" in verdict.warnings[0] and "59.6 GiB" in static[0]["message"]

@@ -12,11 +12,16 @@ import pytest
 from conftest import json_findings, run_nblint, write_notebook
 
 from nblint.core.code.context import CodeContext
-from nblint.rules.data.file_meta import decompressed_size, parquet_footer
+from nblint.rules.data.file_meta import decompressed_size, feather_footer, parquet_footer
 from nblint.rules.data.local_paths import find_local
 
 GiB = 2**30
 MiB = 2**20
+# Arrow IPC files written by pyarrow 26.0.1's pyarrow.feather.write_feather (pyarrow is not installed here):
+# zeros_zstd.feather: 4,000,000 rows x 2 int64/float64 columns of zeros, zstd, one batch (3.8 KB on disk;
+#   pyarrow's Table.get_total_buffer_size() says 64,000,000 bytes);
+# many_batches.feather: 400,000 int64 zeros, lz4, 200 batches of 2,000 rows (3,200,000 bytes in memory).
+DATA = Path(__file__).parent / "data"
 
 
 def sparse(path: Path, size: int) -> Path:
@@ -326,3 +331,81 @@ def test_the_guard_sizes_a_live_file_object_as_check_sizes_its_open_call(tmp_pat
         assert len(verdict.warnings) == 1 and size in verdict.warnings[0]
     finally:
         opened.close()
+
+
+def test_a_feather_file_is_sized_by_its_footer_and_its_buffers_uncompressed_lengths(tmp_path):
+    footer = feather_footer(DATA / "zeros_zstd.feather")
+    assert footer is not None
+    assert (footer.rows, footer.columns, footer.uncompressed, footer.batches) == (4_000_000, 2, 64_000_000, 1)
+    assert footer.compressed and not footer.scaled
+    (tmp_path / "zeros.feather").write_bytes((DATA / "zeros_zstd.feather").read_bytes())
+    write_notebook(tmp_path / "nb.ipynb", ["import pandas as pd\n", "df = pd.read_feather('zeros.feather')\n"])
+    pyproject(tmp_path, 'memory-budget = "32 MiB"\n')
+    findings = nb301(tmp_path)
+    # 3.8 KB on disk, x1 said nothing: the footer says 61 MiB once decompressed
+    assert len(findings) == 1, findings
+    assert "Arrow IPC footer: 4,000,000 rows x 2 columns in 1 batch, 61.0 MiB decompressed" in findings[0]["message"]
+
+
+def test_pyarrow_and_polars_arrow_readers_are_sized_by_the_footer_too(tmp_path):
+    (tmp_path / "zeros.arrow").write_bytes((DATA / "zeros_zstd.feather").read_bytes())
+    cells = [
+        "import pyarrow.feather as feather\nimport polars as pl\n",
+        "t = feather.read_table('zeros.arrow')\n",
+        "df = feather.read_feather('zeros.arrow')\n",
+        "lf = pl.read_ipc('zeros.arrow')\n",
+    ]
+    write_notebook(tmp_path / "nb.ipynb", cells)
+    pyproject(tmp_path, 'memory-budget = "32 MiB"\n')
+    findings = nb301(tmp_path)
+    assert [f["cell"] for f in findings] == [1, 2, 3], findings
+    assert all("61.0 MiB decompressed" in f["message"] for f in findings)
+
+
+def test_a_feather_file_of_many_batches_is_scaled_from_the_first_ones_and_says_so(tmp_path):
+    footer = feather_footer(DATA / "many_batches.feather")
+    assert footer is not None and footer.batches == 200 and footer.scaled
+    # the 136 batches not read are scaled by their stored bytes: all batches alike here, so exact
+    assert (footer.rows, footer.uncompressed) == (400_000, 3_200_000)
+    (tmp_path / "m.feather").write_bytes((DATA / "many_batches.feather").read_bytes())
+    write_notebook(tmp_path / "nb.ipynb", ["import pandas as pd\ndf = pd.read_feather('m.feather')\n"])
+    pyproject(tmp_path, 'memory-budget = "2 MiB"\n')
+    findings = nb301(tmp_path)
+    assert len(findings) == 1 and "scaled from its first 64 batches" in findings[0]["message"], findings
+
+
+def test_a_feather_1_file_or_garbage_has_no_footer(tmp_path):
+    (tmp_path / "v1.feather").write_bytes(b"FEA1" + b"\0" * 64 + b"FEA1")
+    assert feather_footer(tmp_path / "v1.feather") is None
+    good = (DATA / "zeros_zstd.feather").read_bytes()
+    # the footer's length pointing past the file, and a footer of garbage
+    (tmp_path / "long.feather").write_bytes(good[:-10] + struct.pack("<i", len(good)) + b"ARROW1")
+    assert feather_footer(tmp_path / "long.feather") is None
+    (tmp_path / "junk.feather").write_bytes(b"ARROW1\0\0" + b"\xff" * 256 + struct.pack("<i", 200) + b"ARROW1")
+    assert feather_footer(tmp_path / "junk.feather") is None
+    # truncated: every prefix of a real file is refused or read, never a traceback
+    for cut in range(0, len(good), 97):
+        (tmp_path / "cut.feather").write_bytes(good[:cut])
+        feather_footer(tmp_path / "cut.feather")
+
+
+def test_the_guard_sizes_a_feather_read_as_check_does(tmp_path, monkeypatch):
+    import pandas
+
+    from nblint.guard.check import check_cell
+    from nblint.guard.values import LiveValues
+    from nblint.rules import ALL_RULES
+
+    (tmp_path / "zeros.feather").write_bytes((DATA / "zeros_zstd.feather").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    write_notebook(tmp_path / "nb.ipynb", ["import pandas as pd\n", "df = pd.read_feather('zeros.feather')\n"])
+    pyproject(tmp_path, 'memory-budget = "32 MiB"\n')
+    static = nb301(tmp_path)
+    assert len(static) == 1
+    rule = ALL_RULES["NB301"]
+    options = {rule_option.key: rule_option.default for rule_option in rule.options}
+    options["memory-budget"] = 32 * MiB
+    live = LiveValues({"pd": pandas}, {"pd": ("pandas", pandas)})
+    verdict = check_cell("df = pd.read_feather('zeros.feather')\n", live, [rule], options, lambda: None, refuse=False)
+    assert len(verdict.warnings) == 1 and "NB301" in verdict.warnings[0]
+    assert "61.0 MiB decompressed" in verdict.warnings[0] and "61.0 MiB decompressed" in static[0]["message"]

@@ -10,8 +10,17 @@ refusal), so nothing reads numbers back out of a message. A size finding (NB1xx,
 - `shape`, `dtype` where known, `at_least` when the estimate is a lower bound;
 - `values`: the names that sized it, each with how its value is known (`{"rows": "rows has 47,912 items"}`).
 
-A loop or hang finding has `loop_line` (the line of the loop, within its cell) and `missing` (what the loop
-lacks: "a break, return or raise", ...).
+A loop finding (`kind` "loop": NB201, NB202, NB206, NB401) has `loop` (its header, `while x < n`), `missing`
+(what the loop lacks: "a break, return or raise", "an update of `x`"), `loop_line` when the loop is not the
+finding's own line, and `function` when it sits in one. Every other hang finding (`hang_evidence`) has `kind`,
+`subject` (the code, as shown) and `why` (what hangs or kills the kernel), and the fields of its kind:
+
+- "recursion" (NB203): `function` (`Bag.__len__`), `call` (the self-call, `len(BAG)`), `missing` ("a base case");
+- "recursion-limit" (NB204): `limit`, `max_recursion_limit`;
+- "integer" (NB205): `digits` (or `digits_log10` past 10^15), `max_integer_digits`, `values` of named operands;
+  a wrapping NumPy power: `dtype`, `bits`, `needed_bits`;
+- "blocking-call" (NB403, NB404, NB405, NB406, NB407): `call` and what blocks: `seconds` of a sleep, the
+  `function` a pool is sent, the `command` that waits for a terminal, `reached_by` for a prompt in a function.
 
 The values are JSON types only (str, int, float, bool, None, lists and dicts of them).
 """
@@ -66,6 +75,12 @@ def loop_evidence(loop_line: int | None, missing: str, **more: Any) -> dict[str,
     found: dict[str, Any] = {"kind": "loop", "missing": missing}
     if loop_line is not None:
         found["loop_line"] = int(loop_line)
+    found.update({key: value for key, value in more.items() if value is not None})
+    return found
+
+
+def hang_evidence(kind: str, subject: str, why: str, **more: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {"kind": kind, "subject": subject, "why": why}
     found.update({key: value for key, value in more.items() if value is not None})
     return found
 

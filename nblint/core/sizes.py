@@ -194,6 +194,107 @@ def argument(call: cst.Call, position: int | None, keyword: str | None) -> Any:
     return None
 
 
+def expand_stars(call: cst.Call, context: "CodeContext") -> cst.Call:
+    """The call with each `*seq` and `**mapping` whose items nblint knows spelled out as plain arguments
+    (`f(*[n] * 3)` as `f(n, n, n)`, `f(**{"shape": s})` as `f(shape=s)`); the call itself when it has none,
+    or when one cannot be read (the readers then see the star and give up, as before)."""
+    if not any(arg.star for arg in call.args):
+        return call
+    args: list[cst.Arg] = []
+    for arg in call.args:
+        if arg.star == "*":
+            items = _star_items(arg.value, context, 0)
+            if items is None:
+                return call
+            args.extend(cst.Arg(value=item) for item in items)
+        elif arg.star == "**":
+            pairs = _double_star_items(arg.value, context, 0)
+            if pairs is None:
+                return call
+            args.extend(cst.Arg(value=value, keyword=cst.Name(key)) for key, value in pairs)
+        else:
+            args.append(arg)
+    return call.with_changes(args=args)
+
+
+def _star_items(node: cst.BaseExpression, context: "CodeContext", depth: int) -> list[cst.BaseExpression] | None:
+    """The expressions a `*node` passes, when its length is known: a literal list or tuple, one repeated
+    (`[x] * 3`), a comprehension over a short range whose element does not read its variable, a name
+    assigned one of those, or any value nblint evaluates to a tuple of numbers."""
+    from nblint.core.code.context import comprehension_repeats
+    from nblint.core.code.symbols import MAX_KNOWN_ITEMS
+
+    if depth > 4:
+        return None
+    if isinstance(node, (cst.List, cst.Tuple)):
+        if any(isinstance(element, cst.StarredElement) for element in node.elements):
+            return _evaluated_items(node, context)
+        return [element.value for element in node.elements]
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+        for sequence, times in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(sequence, (cst.List, cst.Tuple)):
+                inner = _star_items(sequence, context, depth + 1)
+                count = read_count(times, context)
+                if inner is None or count is None or len(inner) * count > MAX_KNOWN_ITEMS:
+                    return None
+                return inner * count
+    repeats = comprehension_repeats(node, context)
+    if repeats is not None and isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+        count, target = repeats
+        if not _reads(node.elt, target):
+            return [node.elt] * count
+    if isinstance(node, cst.Name) and not context.scopes.is_local(node.value) and context.live is None:
+        values = context.symbols.assigned_values(node.value)
+        if values is not None and len(values) == 1:
+            return _star_items(values[0], context, depth + 1)
+    return _evaluated_items(node, context)
+
+
+def _evaluated_items(node: cst.BaseExpression, context: "CodeContext") -> list[cst.BaseExpression] | None:
+    value = context.evaluate(node)
+    if not isinstance(value, tuple) or not all(_is_count(v) for v in value):
+        return None
+    return [cst.Integer(str(v)) for v in value]
+
+
+def _double_star_items(
+    node: cst.BaseExpression, context: "CodeContext", depth: int
+) -> list[tuple[str, cst.BaseExpression]] | None:
+    """The keywords a `**node` passes: a dict literal with string keys (or `dict(k=v)`), or a name
+    assigned one."""
+    if depth > 4:
+        return None
+    if isinstance(node, cst.Dict):
+        pairs = []
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement):
+                return None
+            key = context.evaluate(element.key)
+            if not isinstance(key, str) or not key.isidentifier():
+                return None
+            pairs.append((key, element.value))
+        return pairs
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
+        if not context.is_builtin(node.func, "dict") or any(arg.keyword is None for arg in node.args):
+            return None
+        return [(arg.keyword.value, arg.value) for arg in node.args if arg.keyword is not None]
+    if isinstance(node, cst.Name) and not context.scopes.is_local(node.value) and context.live is None:
+        values = context.symbols.assigned_values(node.value)
+        if values is not None and len(values) == 1:
+            return _double_star_items(values[0], context, depth + 1)
+    return None
+
+
+def _reads(node: cst.CSTNode, name: str) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name) and current.value == name:
+            return True
+        stack.extend(current.children)
+    return False
+
+
 def positional_args(call: cst.Call) -> list[cst.BaseExpression] | None:
     if any(arg.star for arg in call.args):
         return None
@@ -600,7 +701,7 @@ def estimate_array(call: cst.Call, context: "CodeContext") -> ArrayEstimate | No
     if found is None:
         return None
     family, name = found
-    shape, dtype = _FAMILIES[family](name, call, context)
+    shape, dtype = _FAMILIES[family](name, expand_stars(call, context), context)
     if shape is None:
         return None
     library = "jax" if family.startswith("jax") else family

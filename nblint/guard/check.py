@@ -104,8 +104,11 @@ def check_cell(
     cgroup and /proc costs more than most checks); `floor`: the last figure seen, which lowers the
     first pass's budget in a container smaller than the budget; `refuse=False` turns refusals into
     warnings (`%nblint check`)."""
+    from nblint.core.code.magics import REMOTE_CELL_MAGICS, cell_magic
     from nblint.core.code.program import build_program
 
+    if cell_magic(source) in REMOTE_CELL_MAGICS:
+        return Verdict()  # %%spark runs in the cluster's driver: this kernel's values and memory are not its own
     notebook = one_cell_notebook(source, tags)
     program = build_program(notebook)
     verdict = Verdict(module=program.module)

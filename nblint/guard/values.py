@@ -109,6 +109,8 @@ class LiveValues:
 
     def constant(self, name: str) -> Any:
         value = self._get(name)
+        if type(value) is list and len(value) <= _MAX_CONSTANT_TUPLE:
+            value = tuple(value)  # a short list of constants reads as the static reading reads `[...]`
         return value if _is_constant(value, 0) else UNKNOWN
 
     def origin(self, name: str) -> str | None:

@@ -12,6 +12,7 @@ from typing import Any, Iterable, Mapping
 
 from nblint.core import suppressions
 from nblint.core.code import cstwalk
+from nblint.core.code.magics import sparkmagic_cells
 from nblint.core.code.program import CellCache, Program, build_program
 from nblint.core.code.screen import BIG_STATEMENT, MAX_PROGRAM_TOKENS
 from nblint.core.findings import Finding
@@ -158,7 +159,11 @@ def analyse(
             rule.check(notebook)
             reports.extend(rule.reports)
 
-    if program is not None and (program.module is not None or program.set_aside) and code_rules:
+    if (
+        program is not None
+        and (program.module is not None or program.set_aside or sparkmagic_cells(notebook))
+        and code_rules
+    ):
         reports.extend(run_code_rules(program, code_rules, options, notebook))
     if program is not None and "NB005" in enabled:
         findings.extend(_set_aside_findings(program, notebook, shown))
@@ -199,7 +204,11 @@ def run_code_rules(
     from nblint.core.code.context import CodeContext
 
     context = CodeContext(
-        program.module, notebook.path.parent, live=live, magic_lines=[magic.text for magic in notebook.magic_lines]
+        program.module,
+        notebook.path.parent,
+        live=live,
+        magic_lines=[magic.text for magic in notebook.magic_lines],
+        spark_cells=sparkmagic_cells(notebook),
     )
     rules = [rule_class(context, _options_for(rule_class, options)) for rule_class in code_rules]
     if program.module is not None:

@@ -15,7 +15,14 @@ import libcst as cst
 
 from nblint.core.code.cstwalk import walk_code
 from nblint.core.code.facts import Facts, ValueSource
-from nblint.core.code.symbols import UNKNOWN, SymbolTable, binding_names, literal_number, safe_binary
+from nblint.core.code.symbols import (
+    MAX_KNOWN_ITEMS,
+    UNKNOWN,
+    SymbolTable,
+    binding_names,
+    literal_number,
+    safe_binary,
+)
 
 _SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.ClassDef)
 _STATEMENT_NODES = (cst.SimpleStatementLine, cst.If, cst.For, cst.While, cst.With, cst.Try, cst.TryStar, cst.Match)
@@ -147,6 +154,7 @@ class CodeContext:
         notebook_dir: Path | None = None,
         live: "ValueSource | None" = None,
         magic_lines: Sequence[str] = (),
+        spark_cells: Sequence[tuple[int, str]] = (),
     ) -> None:
         self.symbols = SymbolTable(module)
         # The kernel's namespace under the guard (nblint.core.code.facts); None for static runs.
@@ -156,6 +164,9 @@ class CodeContext:
         # The IPython lines the engine masked before parsing, as written (`%config InlineBackend...`):
         # settings a code rule cannot see in the Python that stands in for them.
         self.magic_lines = tuple(magic_lines)
+        # sparkmagic's `%%sql` and `%%spark` cells (cell index, source), when the notebook shows it uses
+        # sparkmagic: their rows come back to this kernel (NB302)
+        self.spark_cells = tuple(spark_cells)
         # Files whose size a rule read while checking this notebook (absolute path -> size in bytes, None
         # when absent): what is reported depends on them, so a result cache must re-check them too.
         self.files_stat: dict[str, int | None] = {}
@@ -256,6 +267,19 @@ class CodeContext:
                     return UNKNOWN
                 values.append(value)
             return tuple(values)
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+            return self._evaluate_comprehension(node)
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Name)
+            and node.func.value in ("tuple", "list")
+            and len(node.args) == 1
+            and not node.args[0].keyword
+            and not node.args[0].star
+            and isinstance(node.args[0].value, (cst.ListComp, cst.GeneratorExp, cst.List, cst.Tuple))
+            and self.is_builtin(node.func, node.func.value)
+        ):
+            return self.evaluate(node.args[0].value)  # tuple(n for _ in range(3)): a known sequence
         if isinstance(node, cst.UnaryOperation):
             value = self.evaluate(node.expression)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -294,6 +318,33 @@ class CodeContext:
                         return UNKNOWN
         return UNKNOWN
 
+    def _evaluate_comprehension(self, node: cst.ListComp | cst.GeneratorExp) -> Any:
+        """`[n for _ in range(3)]`, `[i for i in range(4)]`: a known sequence of at most MAX_KNOWN_ITEMS,
+        when the comprehension is one `for` over a readable range, without `if`, and its element either
+        does not read the loop variable or is the loop variable itself."""
+        times = comprehension_repeats(node, self)
+        if times is None:
+            return UNKNOWN
+        count, target = times
+        if isinstance(node.elt, cst.Name) and node.elt.value == target:
+            bounds = self._range_values(node.for_in.iter)
+            return tuple(range(*bounds)) if bounds is not None else UNKNOWN
+        if _reads_name(node.elt, target):
+            return UNKNOWN
+        value = self.evaluate(node.elt)
+        return UNKNOWN if value is UNKNOWN else (value,) * count
+
+    def _range_values(self, node: cst.BaseExpression) -> tuple[int, int, int] | None:
+        if not isinstance(node, cst.Call) or not self.is_builtin(node.func, "range"):
+            return None
+        if not 1 <= len(node.args) <= 3 or any(arg.keyword or arg.star for arg in node.args):
+            return None
+        values = [self.evaluate(arg.value) for arg in node.args]
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return None
+        start, stop, step = (0, values[0], 1) if len(values) == 1 else (*values, 1)[:3]
+        return (start, stop, step) if step else None
+
     def _evaluate_global(self, node: cst.CSTNode) -> Any:
         # a module-level value is evaluated outside any function: the current scope stack must not apply
         saved = self.scopes.stack
@@ -302,3 +353,35 @@ class CodeContext:
             return self.evaluate(node)
         finally:
             self.scopes.stack = saved
+
+
+def comprehension_repeats(node: cst.CSTNode, context: "CodeContext") -> tuple[int, str] | None:
+    """(how many items, the loop variable) of `[... for NAME in range(...)]` (or a generator) with one
+    `for`, no `if`, no `async`, a readable range of at most MAX_KNOWN_ITEMS items; else None."""
+    if not isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+        return None
+    loop = node.for_in
+    if loop.inner_for_in is not None or loop.ifs or loop.asynchronous is not None:
+        return None
+    if not isinstance(loop.target, cst.Name):
+        return None
+    bounds = context._range_values(loop.iter)
+    if bounds is None:
+        return None
+    try:
+        count = len(range(*bounds))
+    except OverflowError:  # past sys.maxsize
+        return None
+    if count > MAX_KNOWN_ITEMS:
+        return None
+    return count, loop.target.value
+
+
+def _reads_name(node: cst.CSTNode, name: str) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name) and current.value == name:
+            return True
+        stack.extend(current.children)
+    return False

@@ -12,12 +12,134 @@ line, so lines keep their numbers and columns shift by the width stripped.
 from __future__ import annotations
 
 import re
+import shlex
+from dataclasses import dataclass
 
 # Every pattern pins the indent with (?=\S): without it the regex engine retries each shorter indent, and
 # the lines of 1,000 nested defs (indented up to 4,000 spaces) took minutes to match.
 
 # Cell magics whose body is Python and runs in the kernel; the magic line itself is blanked.
 PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "python", "python3"}
+
+# sparkmagic (Livy): `%%spark` runs its body as PySpark in the cluster's driver, `%%sql` (and `%%spark -c
+# sql`) runs Spark SQL there. Their body is analysed as PySpark; it does not run in this kernel.
+REMOTE_CELL_MAGICS = frozenset({"spark"})
+# Rows a sparkmagic cell ships back to this kernel when `-n/--maxrows` is not given (its `default_maxrows`).
+SPARKMAGIC_DEFAULT_MAXROWS = 2500
+# The options of sparkmagic's %%spark and %%sql that take a value.
+_SPARKMAGIC_VALUED = frozenset(
+    {"-o", "--output", "-n", "--maxrows", "-m", "--samplemethod", "-r", "--samplefraction", "-s", "--session"}
+    | {"-c", "--context", "--coerce", "-l", "--language", "-e", "--endpoint", "-t", "--auth", "-u", "--user"}
+)
+
+
+@dataclass(frozen=True)
+class SparkMagic:
+    """A sparkmagic cell's first line, read as sparkmagic reads its options."""
+
+    magic: str  # "spark" or "sql"
+    line: int  # 0-based line of the magic in the cell
+    output: str | None  # `-o VAR`: the rows land in this kernel as a pandas DataFrame named VAR
+    maxrows: int | None  # `-n N`; None when not given (SPARKMAGIC_DEFAULT_MAXROWS); negative: no bound
+    sample: bool  # `-m sample`: a random fraction of the rows
+    quiet: bool  # `-q`: nothing shown
+    sql: bool  # the body is SQL (%%sql, %%spark -c sql)
+    text: str  # the magic line as written
+
+    @property
+    def unbounded(self) -> bool:
+        return self.maxrows is not None and self.maxrows < 0 and not self.sample
+
+
+def spark_magic(source: str) -> SparkMagic | None:
+    """The options of a `%%spark` or `%%sql` cell; None for any other cell or options sparkmagic would refuse."""
+    for number, line in enumerate(source.split("\n")):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith(("%%spark", "%%sql")):
+            return None
+        try:
+            words = shlex.split(stripped)
+        except ValueError:
+            return None
+        magic = words[0][2:]
+        if magic not in ("spark", "sql"):
+            return None
+        options: dict[str, str] = {}
+        flags: set[str] = set()
+        index = 1
+        while index < len(words):
+            word = words[index]
+            if word in _SPARKMAGIC_VALUED and index + 1 < len(words):
+                options[word.lstrip("-")[:1] if not word.startswith("--") else _SHORT.get(word, word)] = words[
+                    index + 1
+                ]
+                index += 2
+                continue
+            flags.add(word)
+            index += 1
+        maxrows = None
+        if "n" in options:
+            try:
+                maxrows = int(options["n"])
+            except ValueError:
+                return None  # sparkmagic refuses it: nothing runs
+        context = options.get("c", "spark") if magic == "spark" else "sql"
+        return SparkMagic(
+            magic,
+            number,
+            options.get("o"),
+            maxrows,
+            options.get("m") == "sample",
+            "-q" in flags or "--quiet" in flags,
+            magic == "sql" or context == "sql",
+            stripped,
+        )
+    return None
+
+
+_SHORT = {"--output": "o", "--maxrows": "n", "--samplemethod": "m", "--samplefraction": "r", "--context": "c"}
+
+
+def is_remote_pyspark(source: str) -> bool:
+    """A `%%spark` cell whose body is PySpark (not `-c sql`)."""
+    found = spark_magic(source)
+    return found is not None and found.magic == "spark" and not found.sql
+
+
+_SPARKMAGIC_LINE = re.compile(r"^\s*%(?:load_ext\s+sparkmagic\b|reload_ext\s+sparkmagic\b|spark\b|manage_spark\b)")
+_SPARKMAGIC_KERNELS = ("pysparkkernel", "sparkkernel", "sparkrkernel", "pyspark3kernel")
+
+
+def sparkmagic_cells(notebook) -> list[tuple[int, str]]:
+    """(index, source) of the notebook's `%%sql` and `%%spark` cells, when it shows it uses sparkmagic: its
+    PySpark kernel, `%load_ext sparkmagic.magics`, a `%spark`/`%manage_spark` line or a `%%spark` cell
+    (`%%sql` alone is also ipython-sql's and JupySQL's magic, whose options differ)."""
+    found = []
+    evident = False
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        source = cell.source
+        if "%%s" not in source[:4096]:
+            if not evident and "%" in source and any(_SPARKMAGIC_LINE.match(line) for line in cell.lines):
+                evident = True
+            continue
+        magic = cell_magic(source)
+        if magic in ("sql", "spark"):
+            found.append((cell.index, source))
+            evident = evident or magic == "spark"
+        elif not evident and any(_SPARKMAGIC_LINE.match(line) for line in cell.lines):
+            evident = True
+    if not found:
+        return []
+    if not evident:
+        spec = notebook.metadata.get("kernelspec")
+        name = spec.get("name") if isinstance(spec, dict) else None
+        evident = isinstance(name, str) and name.lower() in _SPARKMAGIC_KERNELS
+    return found if evident else []
+
 
 # Line magics people type without the % (automagic), followed by arguments.
 _AUTOMAGICS = (

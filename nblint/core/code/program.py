@@ -30,7 +30,7 @@ from typing import Any
 import libcst as cst
 
 from nblint.core.code.cstparse import parse_module
-from nblint.core.code.magics import PYTHON_CELL_MAGICS, cell_magic, mask_lines, strip_prompts
+from nblint.core.code.magics import PYTHON_CELL_MAGICS, cell_magic, is_remote_pyspark, mask_lines, strip_prompts
 from nblint.core.code.screen import Oversized, ProgramBudget, mask_statements, screen
 from nblint.core.read.notebook import Cell, MagicLine, Notebook, split_lines
 
@@ -160,7 +160,7 @@ def prepare_source(source: str) -> PreparedCell:
     magics: list[tuple[int, int, str]] = []
     magic = cell_magic(source)
     if magic is not None:
-        if magic not in PYTHON_CELL_MAGICS:
+        if magic not in PYTHON_CELL_MAGICS and not (magic == "spark" and is_remote_pyspark(source)):
             return PreparedCell(None)  # %%bash, %%html, %%writefile...: not Python that runs in the kernel
         first = next(i for i, line in enumerate(lines) if line.strip())
         magics.append((first, 1, lines[first].strip()))

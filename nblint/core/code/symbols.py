@@ -295,8 +295,20 @@ def literal_number(node: cst.CSTNode) -> Any:
     return UNKNOWN
 
 
+# A known sequence repeated (`[n] * 3`, `(1,) * ndim`) is evaluated up to this many items: shapes and
+# argument lists, never data (NumPy allows 64 dimensions).
+MAX_KNOWN_ITEMS = 64
+
+
 def safe_binary(op: cst.BaseBinaryOp, left: Any, right: Any) -> Any:
     numbers = (int, float)
+    if isinstance(op, cst.Multiply) and (isinstance(left, tuple) or isinstance(right, tuple)):
+        sequence, times = (left, right) if isinstance(left, tuple) else (right, left)
+        if not isinstance(times, int) or isinstance(times, bool) or isinstance(times, tuple):
+            return UNKNOWN
+        if len(sequence) * max(times, 0) > MAX_KNOWN_ITEMS:
+            return UNKNOWN
+        return sequence * times
     if isinstance(op, cst.Add):
         if isinstance(left, numbers) and isinstance(right, numbers):
             return left + right

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nblint.core.code.magics import SPARKMAGIC_DEFAULT_MAXROWS, spark_magic
 from nblint.core.code.symbols import imported_names
 from nblint.core.code.text import source_text
 from nblint.core.findings import Severity
 from nblint.rules.base import CodeRule, Invalid
-from nblint.rules.data.spark_trace import LARGE_LIMIT, SOURCE, UNKNOWN, SparkTrace
+from nblint.rules.data.spark_trace import BOUNDED, LARGE_LIMIT, SOURCE, UNKNOWN, SparkTrace, sql_query_state
 
 _SINKS = ("toPandas", "collect")
 
@@ -24,7 +25,15 @@ class CollectToDriver(CodeRule):
       source (`spark.read...`, `spark.table(...)`, `spark.sql(...)`, `spark.createDataFrame(...)`,
       `spark.range(...)`, `sqlContext.*`, `sc.textFile(...)`, `sc.parallelize(...)`...) through steps that
       keep every row (select, filter, join, withColumn, map, orderBy...);
-    - `.toPandas()` on any receiver (only Spark has it), unless nblint sees a bound before it.
+    - `.toPandas()` on any receiver (only Spark has it), unless nblint sees a bound before it;
+    - sparkmagic (Livy) cells whose rows come back to this kernel as a pandas DataFrame without a bound:
+      `%%sql -n -1` (or `--maxrows` over 1,000,000), with `-o VAR` or shown, and `%%spark -o VAR -n -1`
+      with `VAR` traced to a Spark source. sparkmagic ships 2,500 rows by default, so without `-n` (or
+      with `-m sample`, or a query bounded as below, or `-q` without `-o`) nothing is reported. A
+      `%%spark` cell's body is PySpark and analysed as such (it runs in the cluster's driver; the guard
+      leaves it alone). `%%sql` is read as sparkmagic's only in a notebook that shows it uses sparkmagic
+      (`%load_ext sparkmagic.magics`, a `%%spark` cell, `%spark`/`%manage_spark`, its PySpark kernel):
+      ipython-sql and JupySQL have a `%%sql` of their own.
 
     A bound is a `limit(n)` (with `n` unknown or at most 1,000,000 rows), `sample()`, `take()`/`head()`,
     or an aggregation: `count()`, `agg()`, `groupBy(...).agg/count/sum...`, `distinct()`,
@@ -99,6 +108,18 @@ class CollectToDriver(CodeRule):
         "df = spark.createDataFrame([(1, 'a'), (2, 'b')], ['id', 'v'])\npdf = df.toPandas()\n",
         # Grouped data that is aggregated, after a pivot.
         "df = spark.table('sales')\nwide = df.groupBy('shop').pivot('month').sum('amount').toPandas()\n",
+        # sparkmagic: 2,500 rows by default, a bound, a sample, an aggregate, a frame bounded in the cell; and
+        # ipython-sql's %%sql (no sparkmagic in the notebook), whose options are not sparkmagic's
+        [
+            "%load_ext sparkmagic.magics\n",
+            "%%sql -o events\nSELECT * FROM events\n",
+            "%%sql -o events -n 10000\nSELECT * FROM events\n",
+            "%%sql -o sampled -n -1 -m sample -r 0.01\nSELECT * FROM events\n",
+            "%%sql -o daily -n -1\nSELECT day, count(*) FROM events GROUP BY day\n",
+            "%%spark -o top -n -1\ntop = spark.table('events').limit(100)\n",
+            "%%sql -q -n -1\nCREATE TABLE t AS SELECT * FROM events\n",
+        ],
+        ["%load_ext sql\n", "%%sql -n -1\nSELECT * FROM events\n"],
     ]
     INVALID = [
         Invalid(
@@ -134,6 +155,44 @@ class CollectToDriver(CodeRule):
         Invalid("predictions = model.transform(test)\npdf = predictions.toPandas()\n", line=2, column=7),
         # A limit too large to be one.
         Invalid("df = spark.table('events')\npdf = df.limit(50_000_000).toPandas()\n", line=2, column=7),
+        # sparkmagic: a %%spark cell is PySpark; -n -1 ships every row of a %%sql result or a -o frame here.
+        Invalid(
+            ["%load_ext sparkmagic.magics\n", "%%spark\ndf = spark.read.parquet('events')\npdf = df.toPandas()\n"],
+            cell=1,
+            line=3,
+            column=7,
+        ),
+        Invalid(
+            ["%load_ext sparkmagic.magics\n", "%%sql -o events -n -1\nSELECT * FROM events\n"],
+            cell=1,
+            line=1,
+            message="ships every row of the query's result from the Spark driver into this kernel as the pandas "
+            "DataFrame `events`",
+        ),
+        Invalid(
+            ["%%spark\nevents = spark.table('events')\n", "%%spark -o events -n -1\nevents = events.filter('x > 0')\n"],
+            cell=1,
+            line=1,
+            message="(from spark.table('events'))",
+        ),
+        Invalid(
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "source": "%%sql --maxrows -1\nSELECT * FROM events\n",
+                        "metadata": {},
+                        "outputs": [],
+                        "execution_count": None,
+                    }
+                ],
+                "metadata": {"kernelspec": {"name": "pysparkkernel", "language": "python", "display_name": "PySpark"}},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            },
+            line=1,
+            message="to show it",
+        ),
         # The limit came before a join that multiplies rows back: the receiver is what counts.
         Invalid(
             "df = spark.table('events')\nsmall = df.limit(10)\ndf = df.join(small, 'id')\npdf = df.toPandas()\n", line=4
@@ -144,6 +203,7 @@ class CollectToDriver(CodeRule):
         super().__init__(context, options)
         self.trace = SparkTrace(context)
         self.sinks: list[tuple[cst.Call, cst.BaseExpression, str, tuple, int]] = []
+        self._probes: list[cst.Name] = []
 
     # -- traversal: bindings in notebook order, and the sinks ------------------------------------------
 
@@ -209,6 +269,45 @@ class CollectToDriver(CodeRule):
             elif sink == "toPandas" and traced.state == UNKNOWN:
                 self.report(node, _untraced_message(receiver), fix=_fix(receiver, sink))
             # BOUNDED and the non-data states (a session, a reader) say nothing
+        for index, source in self.context.spark_cells:
+            self._sparkmagic_cell(index, source)
+
+    def _sparkmagic_cell(self, index: int, source: str) -> None:
+        """sparkmagic ships a `%%sql` result (and a `%%spark -o VAR` frame) back to this kernel as a pandas
+        DataFrame: `-n N` rows of it, 2,500 by default, every row with `-n -1`."""
+        magic = spark_magic(source)
+        if magic is None or not (magic.unbounded or (magic.maxrows or 0) > LARGE_LIMIT) or magic.sample:
+            return
+        rows = "every row" if magic.unbounded else f"up to {magic.maxrows:,} rows"
+        if magic.sql:
+            if magic.output is None and magic.quiet:
+                return  # nothing kept, nothing shown
+            body = "\n".join(source.split("\n")[magic.line + 1 :])
+            if not body.strip() or sql_query_state(body) == BOUNDED:
+                return
+            what = "the query's result"
+        else:
+            if magic.output is None:
+                return  # a %%spark cell ships back only what -o names
+            probe = cst.Name(magic.output)
+            # kept alive: the trace memoises by id(node), and a freed probe's id is reused by the next one
+            self._probes.append(probe)
+            traced = self.trace.classify(probe, (None,), self.trace.order + 1)
+            if traced.state != SOURCE:
+                return  # a frame nblint cannot trace to a Spark source, or one bounded in the cell
+            origin = source_text(traced.source, 60) if traced.source is not None else "a Spark source"
+            what = f"`{magic.output}` (from {origin})"
+        into = f"as the pandas DataFrame `{magic.output}`" if magic.output else "as a pandas DataFrame, to show it"
+        flag = f"-n {magic.maxrows}"
+        self.report_at(
+            f"`{magic.text}` ships {rows} of {what} from the Spark driver into this kernel {into} "
+            f"(`{flag}`; sparkmagic's default is {SPARKMAGIC_DEFAULT_MAXROWS:,} rows), as toPandas() would; "
+            "keep a row bound (-n 10000), sample (-m sample -r 0.01), or aggregate in Spark first",
+            cell=index,
+            line=magic.line + 1,
+            column=len(source.split("\n")[magic.line]) - len(source.split("\n")[magic.line].lstrip()) + 1,
+            fix=magic.text.replace(flag, "-n 10000"),
+        )
 
 
 def _traced_message(receiver: cst.BaseExpression, sink: str, origin: str) -> str:

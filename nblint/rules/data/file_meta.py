@@ -348,3 +348,202 @@ def _file_metadata(footer: bytes) -> ParquetFooter | None:
     if rows is None or rows < 0 or uncompressed < 0 or reader.at > len(footer):
         return None
     return ParquetFooter(rows=rows, columns=leaves, uncompressed=uncompressed, row_groups=groups)
+
+
+# -- Feather (Arrow IPC file) ----------------------------------------------------------------------
+#
+# An Arrow IPC file is "ARROW1\0\0", the stream's messages, a flatbuffer Footer, its length (int32) and
+# "ARROW1". The Footer holds the schema and one Block (offset, metadata length, body length) per record
+# batch; each batch's own metadata (a flatbuffer Message at the Block's offset) holds its row count and
+# the offset and length of each buffer of its body. Uncompressed, the body is what the batch takes in
+# memory. Compressed (Feather 2 writes LZ4 by default), each buffer begins with its uncompressed length
+# as an int64 (-1: stored as is): 8 bytes read at a known place, the data never.
+
+_ARROW_MAGIC = b"ARROW1"
+MAX_FEATHER_FOOTER = 1 << 20
+FEATHER_BATCHES_READ = 64  # record batches whose metadata is read; the rest scaled by their body lengths
+_MAX_BUFFER_PREFIXES = 1024  # compressed buffers whose 8-byte uncompressed length is read
+_MAX_MESSAGE = 1 << 20
+_BLOCK_SIZE = 24  # struct Block { offset: long; metaDataLength: int; (pad); bodyLength: long }
+_RECORD_BATCH = 3  # MessageHeader union tag
+
+
+@dataclass(frozen=True)
+class FeatherFooter:
+    rows: int
+    columns: int  # top-level fields of the schema
+    uncompressed: int  # the record and dictionary batches' bodies once decompressed
+    batches: int
+    compressed: bool
+    scaled: bool  # more batches than were read: the rest scaled from the ones read (an estimate)
+
+
+class _Flat:
+    """Just enough of flatbuffers to read tables, vectors of structs and vectors of tables."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def u8(self, at: int) -> int:
+        return self.data[at]
+
+    def u16(self, at: int) -> int:
+        return struct.unpack_from("<H", self.data, at)[0]
+
+    def i32(self, at: int) -> int:
+        return struct.unpack_from("<i", self.data, at)[0]
+
+    def u32(self, at: int) -> int:
+        return struct.unpack_from("<I", self.data, at)[0]
+
+    def i64(self, at: int) -> int:
+        return struct.unpack_from("<q", self.data, at)[0]
+
+    def root(self) -> int:
+        return self.u32(0)
+
+    def field(self, table: int, index: int) -> int | None:
+        """Where field `index` of the table at `table` is stored, or None when absent (its default)."""
+        vtable = table - self.i32(table)
+        if vtable < 0 or vtable + 4 > len(self.data):
+            raise ValueError("vtable out of range")
+        size = self.u16(vtable)
+        slot = 4 + 2 * index
+        if slot + 2 > size:
+            return None
+        offset = self.u16(vtable + slot)
+        return table + offset if offset else None
+
+    def indirect(self, at: int) -> int:
+        return at + self.u32(at)
+
+    def vector(self, table: int, index: int) -> tuple[int, int]:
+        """(first element, length) of a vector field; (0, 0) when absent."""
+        at = self.field(table, index)
+        if at is None:
+            return 0, 0
+        start = self.indirect(at)
+        if start + 4 > len(self.data):
+            raise ValueError("vector out of range")
+        return start + 4, self.u32(start)
+
+
+def feather_footer(path: str | os.PathLike) -> FeatherFooter | None:
+    """Rows, columns and uncompressed bytes of an Arrow IPC file (Feather 2) from its footer and its
+    batches' metadata; None when the file is none (Feather 1, a stream, garbage) or is too odd to read."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(6) != _ARROW_MAGIC:
+                return None
+            handle.seek(0, os.SEEK_END)
+            end = handle.tell()
+            if end < 6 + 2 + 10:
+                return None
+            handle.seek(end - 10)
+            trailer = handle.read(10)
+            if trailer[4:] != _ARROW_MAGIC:
+                return None
+            length = struct.unpack("<i", trailer[:4])[0]
+            if length <= 0 or length > MAX_FEATHER_FOOTER or length > end - 18:
+                return None
+            handle.seek(end - 10 - length)
+            footer = _Flat(handle.read(length))
+            return _read_feather(handle, footer, end)
+    except (OSError, ValueError, IndexError, struct.error):
+        return None
+
+
+def _blocks(footer: _Flat, table: int, index: int) -> list[tuple[int, int, int]]:
+    start, count = footer.vector(table, index)
+    if start + count * _BLOCK_SIZE > len(footer.data):
+        raise ValueError("blocks out of range")
+    return [
+        (footer.i64(at), footer.i32(at + 8), footer.i64(at + 16))
+        for at in range(start, start + count * _BLOCK_SIZE, _BLOCK_SIZE)
+    ]
+
+
+def _read_feather(handle, footer: _Flat, end: int) -> FeatherFooter | None:
+    root = footer.root()
+    columns = 0
+    schema_at = footer.field(root, 1)
+    if schema_at is not None:
+        _, columns = footer.vector(footer.indirect(schema_at), 1)
+    batches = _blocks(footer, root, 3)
+    blocks = batches + _blocks(footer, root, 2)  # record batches, then dictionaries
+    record_batches = len(batches)
+    rows = uncompressed = 0
+    read_body = rest_body = 0
+    compressed = False
+    prefixes = 0
+    for number, (offset, metadata_length, body_length) in enumerate(blocks):
+        if offset < 0 or metadata_length <= 0 or body_length < 0 or offset + metadata_length + body_length > end:
+            return None
+        if number >= FEATHER_BATCHES_READ:
+            rest_body += body_length
+            continue
+        batch = _batch(handle, offset, metadata_length)
+        if batch is None:
+            return None
+        batch_rows, buffers, batch_compressed = batch
+        if number < record_batches:
+            rows += batch_rows
+        read_body += body_length
+        if not batch_compressed:
+            uncompressed += body_length
+            continue
+        compressed = True
+        body = offset + metadata_length
+        for buffer_offset, buffer_length in buffers:
+            if buffer_length == 0:
+                continue
+            if buffer_length < 8 or buffer_offset < 0 or buffer_offset + buffer_length > body_length:
+                return None
+            if prefixes >= _MAX_BUFFER_PREFIXES:
+                uncompressed += buffer_length  # not read: counted as stored (a floor)
+                continue
+            prefixes += 1
+            handle.seek(body + buffer_offset)
+            raw = handle.read(8)
+            if len(raw) != 8:
+                return None
+            size = struct.unpack("<q", raw)[0]
+            uncompressed += buffer_length - 8 if size == -1 else max(size, 0)
+    scaled = rest_body > 0
+    if scaled and read_body:
+        uncompressed += uncompressed * rest_body // read_body
+        rows += rows * rest_body // read_body
+    return FeatherFooter(rows, columns, uncompressed, record_batches, compressed, scaled)
+
+
+def _batch(handle, offset: int, metadata_length: int) -> tuple[int, list[tuple[int, int]], bool] | None:
+    """(rows, buffers as (offset, length) in the body, compressed) of the record batch at `offset`."""
+    if metadata_length > _MAX_MESSAGE:
+        return None
+    handle.seek(offset)
+    raw = handle.read(metadata_length)
+    if len(raw) != metadata_length or len(raw) < 8:
+        return None
+    start = 8 if raw[:4] == b"\xff\xff\xff\xff" else 4  # the continuation marker (Arrow >= 0.15), then the size
+    message = _Flat(raw[start:])
+    root = message.root()
+    kind_at = message.field(root, 1)
+    header_at = message.field(root, 2)
+    if kind_at is None or header_at is None:
+        return None
+    kind = message.u8(kind_at)
+    batch = message.indirect(header_at)
+    if kind == 2:  # DictionaryBatch { id; data: RecordBatch; isDelta }
+        data_at = message.field(batch, 1)
+        if data_at is None:
+            return None
+        batch = message.indirect(data_at)
+    elif kind != _RECORD_BATCH:
+        return None
+    length_at = message.field(batch, 0)
+    rows = message.i64(length_at) if length_at is not None else 0
+    start, count = message.vector(batch, 2)
+    if start + count * 16 > len(message.data):
+        return None
+    buffers = [(message.i64(at), message.i64(at + 8)) for at in range(start, start + count * 16, 16)]
+    return rows, buffers, message.field(batch, 3) is not None

@@ -454,12 +454,17 @@ class SparkTrace:
         query = _static_text(self.context, node.args[0].value)
         if query is None:
             return SOURCE
-        if _SQL_NOT_ROWS.search(query) or _SQL_GROUPED.search(query) or _SQL_AGGREGATE_SELECT.search(query):
-            return BOUNDED
-        limit = _SQL_LIMIT.search(query.strip())
-        if limit is not None and int(limit.group(1)) <= LARGE_LIMIT:
-            return BOUNDED
-        return SOURCE
+        return sql_query_state(query)
+
+
+def sql_query_state(query: str) -> str:
+    """BOUNDED when a Spark SQL query's text says it is limited, aggregated or returns no table rows, else SOURCE."""
+    if _SQL_NOT_ROWS.search(query) or _SQL_GROUPED.search(query) or _SQL_AGGREGATE_SELECT.search(query):
+        return BOUNDED
+    limit = _SQL_LIMIT.search(query.strip())
+    if limit is not None and int(limit.group(1)) <= LARGE_LIMIT:
+        return BOUNDED
+    return SOURCE
 
 
 def _constructor(qualified: str | None) -> str:

@@ -16,9 +16,11 @@ from nblint.core.sizes import format_budget
 from nblint.rules.base import CodeRule, Invalid, Valid
 from nblint.rules.data.file_meta import (
     COMPRESSION_FACTOR,
+    FEATHER_BATCHES_READ,
     METHODS,
     compression_of_name,
     decompressed_size,
+    feather_footer,
     parquet_footer,
 )
 from nblint.rules.data.local_paths import (
@@ -95,6 +97,7 @@ FORMATS = {
         "Parquet", 5, False, "polars.scan_parquet({path})  # lazy: filter and select, then .collect()"
     ),
     "polars-ipc": Format("Arrow IPC", 1, False, "polars.scan_ipc({path})  # lazy: filter and select, then .collect()"),
+    "arrow-table": Format("Arrow IPC", 1, False, "{func}({path}, columns=[...])  # or polars.scan_ipc({path})"),
     "polars-excel": Format("Excel", 2, False, "convert it once to Parquet and use polars.scan_parquet"),
     "polars-avro": Format("Avro", 2, False, "{func}({path}, n_rows=..., columns=[...])"),
     "polars-json": Format("JSON", 2, False, "store it as JSON lines and use polars.scan_ndjson"),
@@ -131,7 +134,14 @@ NUMPY_READERS = {
     "loadtxt": ("numbers-text", False, False),
     "genfromtxt": ("numbers-text-lists", False, False),
 }
+# pyarrow.feather: read_feather gives a pandas frame, read_table an Arrow table
+PYARROW_READERS = {
+    "read_feather": ("feather", False, False),
+    "read_table": ("arrow-table", False, False),
+}
 _OTHER_READER_NAMES = frozenset({"load", "loadtxt", "genfromtxt"})
+# formats sized by the Arrow IPC footer; True: read into pandas (every value at least 8 bytes)
+_ARROW_FORMATS = {"feather": True, "polars-ipc": False, "arrow-table": False}
 
 # Keywords that bound the read (a row count, an iterator, a predicate): unless set to their "off" default
 # (None / False), the read is bounded and never reported, whatever the value.
@@ -175,7 +185,7 @@ class UnchunkedRead(CodeRule):
     The readers: pandas (`read_csv`, `read_table`, `read_fwf`, `read_json`,
     `read_parquet`, `read_excel`, `read_feather`, `read_pickle`, `read_orc`, `read_hdf`, `read_stata`,
     `read_sas`, `read_spss`, `read_xml`; polars `read_csv`, `read_parquet`, `read_ndjson`, `read_ipc`,
-    `read_excel`, `read_avro`, `read_json`), NumPy `loadtxt`/`genfromtxt` and `json.load` of a local file that exists where the notebook runs and whose estimated
+    `read_excel`, `read_avro`, `read_json`), `pyarrow.feather.read_feather`/`read_table`, NumPy `loadtxt`/`genfromtxt` and `json.load` of a local file that exists where the notebook runs and whose estimated
     in-memory size is over the memory budget, read whole: no `chunksize`, `nrows`/`n_rows`, `iterator`,
     `start`/`stop`/`where` (HDF) or `filters` (Parquet).
 
@@ -201,7 +211,13 @@ class UnchunkedRead(CodeRule):
     `compression=` given explicitly (a name or `{'method': ...}`) wins over the file's name; a file
     object from plain `open()` is read as it is (pandas infers no compression from a handle). A
     Parquet file is sized by its footer (rows x leaf columns x 8 bytes, or the row groups'
-    uncompressed bytes, whichever is more), read by hand (no pyarrow), falling back to x5 the file. An HDF5 store (`read_hdf`) often holds several tables,
+    uncompressed bytes, whichever is more), read by hand (no pyarrow), falling back to x5 the file. A
+    Feather 2 / Arrow IPC file (`read_feather`, `pyarrow.feather.read_feather`/`read_table`, polars
+    `read_ipc`) is sized by its footer and each record batch's metadata: the bodies' bytes, and for a
+    compressed file (LZ4 or ZSTD, Feather 2's default) each buffer's uncompressed length, the 8 bytes
+    that begin it; read into pandas, at least rows x columns x 8 bytes. Past 64 batches the rest are
+    scaled from the first 64 by their stored bytes, and said to be. A Feather 1 file counts x1 its
+    size. An HDF5 store (`read_hdf`) often holds several tables,
     so the size of the one read is unknown. Reading only some columns (`usecols=`,
     `columns=`) or sampling rows with a callable or list `skiprows=` makes the estimate unknown; an
     integer `skiprows=` and `dtype=` do not change it.
@@ -291,6 +307,12 @@ class UnchunkedRead(CodeRule):
             files={"big.parquet": 3 * GiB},
         ),
         Valid("import dask.dataframe as dd\ndf = dd.read_csv('data/big.csv')\n", files={"data/big.csv": 3 * GiB}),
+        # A Feather file under the budget, and one read a few columns at a time.
+        Valid("import pandas as pd\ndf = pd.read_feather('small.feather')\n", files={"small.feather": 300 * MiB}),
+        Valid(
+            "import pyarrow.feather as feather\ntable = feather.read_table('frame.feather', columns=['id'])\n",
+            files={"frame.feather": 3 * GiB},
+        ),
         # A whole JSON document under the budget once expanded (x5), as Kaggle notebooks read them.
         Valid("import pandas as pd\ndf = pd.read_json('train.json')\n", files={"train.json": 150 * MiB}),
         Valid("import json\nwith open('config.json') as f:\n    config = json.load(f)\n", files={"config.json": 4096}),
@@ -479,6 +501,13 @@ class UnchunkedRead(CodeRule):
         Invalid(
             "import pandas as pd\ndf = pd.read_feather('frame.feather')\n", files={"frame.feather": 2 * GiB}, line=2
         ),
+        # pyarrow's Feather readers, sized as pandas' (a Feather 1 or unreadable footer: x1 the file).
+        Invalid(
+            "import pyarrow.feather as feather\ntable = feather.read_table('frame.arrow')\n",
+            files={"frame.arrow": 2 * GiB},
+            line=2,
+            message="Arrow IPC x1",
+        ),
         # Compressed text expands.
         Invalid(
             "import pandas as pd\ndf = pd.read_csv('data/big.csv.gz')\n",
@@ -631,7 +660,18 @@ class UnchunkedRead(CodeRule):
                 content = found.size * COMPRESSION_FACTOR
                 notes.append(f"compressed, estimated at x{COMPRESSION_FACTOR} the compressed bytes")
         footer = parquet_footer(found.path) if format_key in ("parquet", "polars-parquet") and single else None
-        if footer is not None:
+        arrow = feather_footer(found.path) if format_key in _ARROW_FORMATS and single else None
+        if arrow is not None:
+            # read into pandas, every column holds at least 8 bytes a value; Arrow tables are their buffers
+            floor = arrow.rows * arrow.columns * 8 if _ARROW_FORMATS[format_key] else 0
+            estimate = max(arrow.uncompressed, floor)
+            scaled = f", scaled from its first {FEATHER_BATCHES_READ} batches" if arrow.scaled else ""
+            stored = "decompressed" if arrow.compressed else "uncompressed"
+            notes.append(
+                f"Arrow IPC footer: {arrow.rows:,} rows x {arrow.columns:,} columns in {arrow.batches:,} batch{'es' if arrow.batches != 1 else ''}, "
+                f"{format_size(arrow.uncompressed)} {stored}{scaled}"
+            )
+        elif footer is not None:
             # every pandas column holds at least 8 bytes a value (numbers, or pointers to string objects)
             estimate = max(footer.uncompressed, footer.rows * footer.columns * 8)
             notes.append(
@@ -701,6 +741,8 @@ class UnchunkedRead(CodeRule):
             return "polars", name, POLARS_READERS[name]
         if library == "numpy" and name in NUMPY_READERS:
             return "numpy", name, NUMPY_READERS[name]
+        if library == "pyarrow.feather" and name in PYARROW_READERS:
+            return "pyarrow", name, PYARROW_READERS[name]
         if qualified == "json.load":
             return "json", name, ("json-objects", False, False)
         return None
@@ -805,7 +847,7 @@ def _advice(library: str, format_key: str) -> str:
         return (
             "read only the columns you need (columns=), filter on read (filters=), or go lazy with polars.scan_parquet"
         )
-    if format_key == "feather":
+    if format_key in ("feather", "arrow-table"):
         return "read only the columns you need (columns=), or go lazy with polars.scan_ipc"
     if format_key in ("json", "json-objects"):
         return "store it as JSON lines and read it in chunks (lines=True, chunksize=), or stream it with ijson"

@@ -6,6 +6,7 @@ import libcst as cst
 
 from nblint.core.code.symbols import last_name
 from nblint.core.code.text import code_of
+from nblint.core.evidence import hang_evidence
 from nblint.core.findings import Severity
 from nblint.rules.base import CodeRule, Invalid
 from nblint.rules.hangs.notebook_functions import Function, TracksNotebookFunctions
@@ -220,7 +221,18 @@ class BlockingInput(TracksNotebookFunctions, CodeRule):
                 where = f"runs when the notebook calls {self._chain(caller, reached_by)}"
             else:
                 continue
-            self.report(node, _message(prompt, where), fix=_fix(prompt))
+            self.report(
+                node,
+                _message(prompt, where),
+                fix=_fix(prompt),
+                evidence=hang_evidence(
+                    "blocking-call",
+                    prompt,
+                    "waits for someone to type: under papermill, nbconvert --execute or CI nobody does",
+                    call=prompt,
+                    reached_by=self._chain(caller, reached_by) if caller is not None else None,
+                ),
+            )
 
     def _chain(self, function: Function, reached_by: dict[int, Function | None]) -> str:
         names: list[str] = []

@@ -6,6 +6,7 @@ import libcst as cst
 
 from nblint.core.code.symbols import last_name
 from nblint.core.code.text import source_text
+from nblint.core.evidence import hang_evidence
 from nblint.core.findings import Severity
 from nblint.rules.base import CodeRule, Invalid
 from nblint.rules.common.flow import enclosing_function, walk_own
@@ -128,6 +129,15 @@ class ForkInKernel(CodeRule):
                 "replies come twice or garbled and the kernel hangs or dies; use multiprocessing.Process or "
                 "subprocess, or end the child with os._exit(0)",
                 fix="os._exit(0)  # last line of the child's branch",
+                evidence=hang_evidence(
+                    "blocking-call",
+                    source_text(call, 40),
+                    "the child copy of the kernel returns to the kernel's loop and answers the frontend too",
+                    call=source_text(call, 60),
+                    missing="os._exit() in the child",
+                    function=function.name.value if function is not None else None,
+                    sys_exit_only=True if sys_exit else None,
+                ),
             )
 
     def _scope_calls(self, scope: cst.CSTNode):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from nblint.core.evidence import hang_evidence
 from nblint.core.findings import Severity
 from nblint.core.read.notebook import Notebook
 from nblint.rules.base import Invalid, NotebookRule
@@ -174,6 +175,13 @@ class InteractiveCommand(NotebookRule):
                     cell=magic.cell,
                     line=magic.line,
                     column=magic.column,
+                    evidence=hang_evidence(
+                        "blocking-call",
+                        source,
+                        wait.reason,
+                        command=" ".join(command.words),
+                        certain=wait.certain,
+                    ),
                 )
                 break  # one finding per line
 

@@ -6,6 +6,7 @@ import libcst as cst
 
 from nblint.core.code.symbols import last_name
 from nblint.core.code.text import source_text
+from nblint.core.evidence import hang_evidence
 from nblint.core.findings import Severity
 from nblint.core.options import Option, parse_number
 from nblint.core.sizes import argument, read_number
@@ -152,4 +153,13 @@ class LongSleep(CodeRule):
                 "poll with short sleeps and a deadline, or wait outside the notebook",
                 fix="deadline = time.monotonic() + TIMEOUT\nwhile not done() and time.monotonic() < deadline:\n"
                 "    time.sleep(30)",
+                evidence=hang_evidence(
+                    "blocking-call",
+                    source_text(node),
+                    "sleeps in the kernel's only thread: nothing else runs meanwhile",
+                    call=source_text(node, 60),
+                    seconds=seconds,
+                    max_sleep=limit,
+                    function=".".join(enclosing) if enclosing else None,
+                ),
             )

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from nblint.core.code.symbols import UNKNOWN, last_name
+from nblint.core.code.text import source_text
+from nblint.core.evidence import loop_evidence
 from nblint.core.findings import Severity
 from nblint.core.options import Option, parse_int
 from nblint.core.sizes import int_range_length, range_arguments, range_length
@@ -585,7 +587,25 @@ class OutputFlood(ControlStack, CodeRule):
                 "IOPub rate limit and the saved notebook bloats; print every N-th step "
                 "(if step % 1000 == 0: ...), or show progress with tqdm",
                 fix=f"if step % 1000 == 0:\n    {shown[0].label.replace('()', '(...)')}",
+                evidence=loop_evidence(
+                    None,
+                    "a throttle on its output (every N-th step, or a progress bar)",
+                    loop=_header(flood.loop),
+                    lines=total,
+                    max_printed_lines=limit,
+                    outputs=labels,
+                    arithmetic=_arithmetic(shown),
+                ),
             )
+
+
+def _header(loop: cst.CSTNode) -> str:
+    """`for i in range(n)` / `while x`: the loop as the evidence names it."""
+    if isinstance(loop, cst.For):
+        return f"for {source_text(loop.target, 30)} in {source_text(loop.iter, 60)}"
+    if isinstance(loop, cst.While):
+        return f"while {source_text(loop.test, 60)}"
+    return source_text(loop, 60)
 
 
 def _arithmetic(outputs: list[_Output]) -> str:

@@ -7,6 +7,7 @@ import libcst as cst
 from nblint.core.code.cstwalk import children
 from nblint.core.code.symbols import last_name
 from nblint.core.code.text import code_of, source_text
+from nblint.core.evidence import hang_evidence
 from nblint.core.findings import Severity
 from nblint.core.sizes import argument
 from nblint.rules.base import CodeRule, Invalid
@@ -595,7 +596,18 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
                 reads = self._notebook_globals(function)
                 if reads:
                     self.report(
-                        node, _dill_message(call, name, reads), fix=_dill_fix(name, reads), severity=Severity.WARNING
+                        node,
+                        _dill_message(call, name, reads),
+                        fix=_dill_fix(name, reads),
+                        severity=Severity.WARNING,
+                        evidence=hang_evidence(
+                            "blocking-call",
+                            call,
+                            "dill sends the function's code, not the notebook names it reads",
+                            call=call,
+                            function=name,
+                            reads=list(reads),
+                        ),
                     )
                 continue
             if pool == OTHER and self.start_method_everywhere is not None:
@@ -605,7 +617,20 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
             message = _message(call, kind, name, outer, spawn_asked=pool == SPAWN)
             if handed:
                 message = f"{message} ({handed} hands the pool to a library that sends {name} to it)"
-            self.report(node, message, fix=_fix(node, name))
+            self.report(
+                node,
+                message,
+                fix=_fix(node, name),
+                evidence=hang_evidence(
+                    "blocking-call",
+                    call,
+                    "the pool's workers cannot import a function defined in the notebook (__main__)",
+                    call=call,
+                    function=name,
+                    defined=kind,
+                    start_method=pool if isinstance(pool, str) else None,
+                ),
+            )
 
     def _notebook_globals(self, function: cst.CSTNode) -> list[str]:
         """The notebook-level names (imports, other functions, variables) a function reads: dill sends

@@ -6,6 +6,7 @@ import libcst as cst
 
 from nblint.core.code.symbols import last_name
 from nblint.core.code.text import source_text
+from nblint.core.evidence import hang_evidence
 from nblint.core.findings import Severity
 from nblint.core.options import Option, parse_int
 from nblint.core.sizes import argument, format_count, read_count
@@ -131,4 +132,11 @@ class HighRecursionLimit(CodeRule):
                 "recursion that deep overflows the C stack and the kernel dies with a segfault instead of a "
                 "RecursionError; make the recursion iterative, or run it on a thread with threading.stack_size()",
                 fix=f"sys.setrecursionlimit({maximum})  # and rewrite the deep recursion with an explicit stack",
+                evidence=hang_evidence(
+                    "recursion-limit",
+                    source_text(node),
+                    "recursion that deep overflows the C stack: a segfault, not a RecursionError",
+                    limit=limit,
+                    max_recursion_limit=maximum,
+                ),
             )

@@ -12,6 +12,7 @@ import libcst as cst
 
 from nblint.core.code.symbols import last_name
 from nblint.core.code.text import source_text
+from nblint.core.evidence import hang_evidence
 from nblint.core.findings import Severity
 from nblint.core.options import Option, format_size, parse_int
 from nblint.core.sizes import argument, format_count, positional_args
@@ -54,6 +55,36 @@ _NUMPY_INTEGER_TYPES = frozenset(
         "ulong",
     }
 )
+# (bits, signed) of each NumPy integer type, as on 64-bit Linux (C long is 64 bits there).
+_NUMPY_INTEGER_BITS = {
+    "int8": (8, True),
+    "int16": (16, True),
+    "int32": (32, True),
+    "int64": (64, True),
+    "uint8": (8, False),
+    "uint16": (16, False),
+    "uint32": (32, False),
+    "uint64": (64, False),
+    "intc": (32, True),
+    "intp": (64, True),
+    "int_": (64, True),
+    "longlong": (64, True),
+    "uint": (64, False),
+    "uintc": (32, False),
+    "uintp": (64, False),
+    "ulonglong": (64, False),
+    "short": (16, True),
+    "ushort": (16, False),
+    "byte": (8, True),
+    "ubyte": (8, False),
+    "long": (64, True),
+    "ulong": (64, False),
+}
+_WRAP_WAY_OUT = (
+    "compute it with Python integers (int(base) ** exponent), in floating point (np.float64(base) ** exponent), "
+    "or check np.log2(abs(base)) * exponent against the dtype's bits first"
+)
+_OBJECT_WAY_OUT = "keep the array numeric (float64 and logarithms), or reduce modulo with pow(x, exponent, modulus)"
 # Results of up to this many digits are also kept exactly (as the constant evaluator would).
 _EXACT_DIGITS = 400
 
@@ -72,7 +103,14 @@ class HugeInteger(CodeRule):
     without a modulus, `x` a known integer), `math.factorial` of a huge constant (and
     `scipy.special.factorial(n, exact=True)`), and a NumPy integer scalar raised to a Python integer that
     fits in no 64-bit type (`np.int64(7) ** 10**20`), which NumPy before 2.0 hands over to Python's own
-    integers (NumPy 2 raises OverflowError instead).
+    integers (NumPy 2 raises OverflowError instead). A NumPy scalar made a Python int (`int(np.int64(7))`,
+    `.item()`) and an object-dtype array of integer constants (`np.array([7, 11], dtype=object)`,
+    `np.arange(n, dtype=object)`, `.astype(object)`) raise in Python integers too, one power per element.
+
+    Also, as a warning: a NumPy integer scalar raised to a power whose true result does not fit its type
+    (`np.int64(10) ** 30`, `np.uint8(2) ** 9`, also through a name assigned one): NumPy computes it in the
+    type's bits and wraps around without a warning, so the value is wrong. Only when base and exponent are
+    known, both fit the type (else NumPy 2 raises) and the exponent is not negative.
 
     Sizes are estimated with logarithms, never computed: `a ** b` has about b x log10(a) digits, `n!` has
     lgamma(n + 1) / ln 10. The operands must be integer constants nblint can read (literals, arithmetic,
@@ -119,8 +157,13 @@ class HugeInteger(CodeRule):
         "ones = 1 ** (10**18)\nzeros = 0 ** (10**18)\nsign = (-1) ** (10**18)\n",
         # a factorial that SciPy computes as a float
         "from scipy.special import factorial\nf = factorial(10**9)\n",
-        # NumPy scalars with exponents that fit in 64 bits wrap around or stay small: not Python integers
-        "import numpy as np\nw = np.int64(7) ** 100\nv = np.uint64(3) ** (2**63)\n",
+        # NumPy scalar powers that fit their type; an exponent past the type (NumPy 2 raises, never wraps);
+        # a negative base at the very edge (-2**63 is an int64)
+        "import numpy as np\nw = np.int64(2) ** 62\nv = np.int64(-2) ** 63\nu = np.uint8(2) ** 7\nt = np.uint8(2) ** 300\n",
+        # Arrays of numbers wrap per element (no Python integers); an object array raised a little
+        "import numpy as np\na = np.array([7, 11]) ** 10**9\nb = np.arange(10, dtype=object) ** 100\n",
+        # as real notebooks square NumPy values
+        "import numpy as np\nx = np.float64(3.0) ** 2\ny = np.int64(12) ** 2\n",
         # a constant assigned twice with different values is unknown
         ["E = 10\n", "E = 10**12\n", "x = 7**E\n"],
         # a parameter shadows the notebook-level constant
@@ -174,6 +217,21 @@ class HugeInteger(CodeRule):
             message="NumPy before 2.0 hands the power to Python integers (the exponent fits no 64-bit type); "
             "np.int64(7) ** 10**20 computes an integer of ~10^19.9 decimal digits",
         ),
+        # NumPy integer scalars whose power does not fit their type: computed in its bits, wrapped silently
+        Invalid(
+            "import numpy as np\nbig = np.int64(10) ** 30\n",
+            line=2,
+            message="np.int64(10) ** 30 does not fit int64: the true result is ~2^100",
+        ),
+        Invalid("import numpy as np\nk = 9\nbyte = np.uint8(2) ** k\n", line=3, message="the true result is 512"),
+        Invalid("import numpy as np\nw = np.int64(7) ** 100\n", line=2, message="wraps around"),
+        # a NumPy scalar made a Python int, and object arrays: Python integer powers, for hours
+        Invalid("import numpy as np\nx = int(np.int64(7)) ** 10**12\n", line=2, message="~845,098,040,015 decimal"),
+        Invalid(
+            "import numpy as np\nx = np.array([7, 11], dtype=object) ** 10**9\n",
+            line=2,
+            message="2 Python integer powers",
+        ),
         # the limit is an option
         Invalid(
             "x = 7**(10**6)\n",
@@ -222,7 +280,12 @@ class HugeInteger(CodeRule):
     ) -> tuple[int | None, float | None]:
         """Report `base ** exponent` when its result is too big; return what is known of the result."""
         unknown = (None, None)
-        numpy_scalar = self._numpy_integer_scalar(base)
+        objects = self._object_array_elements(base)
+        if objects is not None:
+            self._object_power(node, base, exponent, objects)
+            return unknown
+        scalar = self._numpy_scalar(base)
+        numpy_scalar = scalar[0] if scalar is not None else None
         base_value, base_log = self._operand(numpy_scalar if numpy_scalar is not None else base)
         exponent_value, exponent_log = self._operand(exponent)
         if base_log is None or exponent_log is None or (exponent_value is not None and exponent_value < 0):
@@ -242,6 +305,8 @@ class HugeInteger(CodeRule):
         )
         if self._too_big(base_log) or self._too_big(exponent_log):
             return exact, log  # an operand is itself the huge number: it is reported, not this
+        if scalar is not None and base_value is not None and exponent_value is not None:
+            self._wraps(node, base, scalar[1], base_value, exponent_value)
         if numpy_scalar is not None and (exponent_value is None or exponent_value < _NUMPY_EXPONENT_LIMIT):
             return unknown  # NumPy computes it in 64 bits (it wraps), NumPy 2 raises: no Python integer
         digits_log = math.log10(base_log) + exponent_log  # log10 of (exponent x log10(base))
@@ -254,15 +319,118 @@ class HugeInteger(CodeRule):
             self._report(node, digits_log, [base, exponent], _POWER_WAY_OUT, prefix)
         return exact, log
 
-    def _numpy_integer_scalar(self, node: cst.BaseExpression) -> cst.BaseExpression | None:
-        """The argument of `np.int64(7)` (any NumPy integer type), or None."""
+    def _numpy_scalar(self, node: cst.BaseExpression, depth: int = 0) -> tuple[cst.BaseExpression, str] | None:
+        """(the argument, the type) of `np.int64(7)` (any NumPy integer type), also through a notebook-level
+        name assigned one once (`x = np.uint8(2)`); None for anything else."""
+        if isinstance(node, cst.Name) and depth < 3 and not self.context.scopes.is_local(node.value):
+            values = self.context.symbols.assigned_values(node.value) if self.context.live is None else None
+            return self._numpy_scalar(values[0], depth + 1) if values is not None and len(values) == 1 else None
         if not isinstance(node, cst.Call) or last_name(node.func) not in _NUMPY_INTEGER_TYPES:
             return None
         qualified = self.context.qualified_name(node.func)
         args = positional_args(node)
         if qualified is None or not qualified.startswith("numpy.") or not args or len(args) != len(node.args):
             return None
-        return args[0] if len(args) == 1 else None
+        return (args[0], qualified.rpartition(".")[2]) if len(args) == 1 else None
+
+    def _wraps(self, node: cst.CSTNode, base: cst.BaseExpression, dtype: str, value: int, exponent: int) -> None:
+        """Report a NumPy integer scalar power whose true result does not fit its type: NumPy computes it
+        in the type's bits and wraps around without a warning (NumPy 1 and 2 alike). Only when both
+        operands are known, fit the type (else NumPy 2 raises) and the exponent is not negative (an error)."""
+        bits, signed = _NUMPY_INTEGER_BITS[dtype]
+        low, high = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if signed else (0, 2**bits - 1)
+        if not (low <= value <= high and 0 <= exponent <= high) or abs(value) <= 1:
+            return
+        needed = exponent * math.log2(abs(value))
+        if needed > bits + 64:
+            fits = False
+        else:
+            result = value**exponent  # at most ~130 bits here
+            fits = low <= result <= high
+        if fits:
+            return
+        shown = f"~2^{needed:,.0f}" if needed >= 20 else format_count(value**exponent)
+        self.report(
+            node,
+            f"{source_text(node)} does not fit {dtype}: the true result is {shown}, and NumPy computes the power "
+            f"in {bits} bits and wraps around without a warning, so the value is wrong; {_WRAP_WAY_OUT}",
+            severity=Severity.WARNING,
+            evidence=hang_evidence(
+                "integer",
+                source_text(node),
+                f"NumPy computes the power in {bits} bits and wraps around",
+                dtype=dtype,
+                bits=bits,
+                needed_bits=round(needed, 1),
+                base=value,
+                exponent=exponent,
+            ),
+        )
+
+    def _object_array_elements(self, node: cst.BaseExpression) -> list[int] | None:
+        """The integers of an object-dtype NumPy array built from constants: `np.array([7, 11], dtype=object)`,
+        `np.arange(5, dtype=object)`, `np.array([...]).astype(object)`. Its powers are Python integer powers,
+        one per element."""
+        if not isinstance(node, cst.Call):
+            return None
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "astype" and isinstance(func.value, cst.Call):
+            args = positional_args(node)
+            if args is None or len(args) != 1 or not self._is_object_dtype(args[0]):
+                return None
+            return self._array_integers(func.value, need_object=False)
+        return self._array_integers(node, need_object=True)
+
+    def _array_integers(self, node: cst.Call, need_object: bool) -> list[int] | None:
+        if last_name(node.func) not in ("array", "asarray", "arange"):
+            return None
+        qualified = self.context.qualified_name(node.func)
+        if qualified not in ("numpy.array", "numpy.asarray", "numpy.arange") or any(arg.star for arg in node.args):
+            return None
+        dtype = argument(node, None, "dtype")
+        if need_object and (dtype is None or not self._is_object_dtype(dtype)):
+            return None
+        if not need_object and dtype is not None:
+            return None
+        positional = [arg.value for arg in node.args if arg.keyword is None]
+        values = [self.context.evaluate(value) for value in positional]
+        if not values or not all(isinstance(v, int) and not isinstance(v, bool) for v in values[:3]):
+            if qualified != "numpy.arange" and len(values) == 1 and isinstance(values[0], tuple):
+                items = values[0]
+                if items and all(isinstance(v, int) and not isinstance(v, bool) for v in items):
+                    return list(items)
+            return None
+        if qualified != "numpy.arange" or len(values) > 3:
+            return None
+        start, stop, step = (0, values[0], 1) if len(values) == 1 else (*values, 1)[:3]
+        if step == 0 or not range(start, stop, step):
+            return None
+        ends = range(start, stop, step)
+        return [ends[0], ends[-1], len(ends)]  # the extremes, and how many (read by the caller)
+
+    def _is_object_dtype(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Name) and node.value == "object" and self.context.is_builtin(node, "object"):
+            return True
+        if self.context.evaluate(node) in ("object", "O"):
+            return True
+        return self.context.qualified_name(node) in ("numpy.object_", "numpy.dtypes.ObjectDType")
+
+    def _object_power(self, node: cst.CSTNode, base: cst.BaseExpression, exponent: cst.BaseExpression, items) -> None:
+        """An object array raised to a known exponent: each element is a Python integer power, run in C
+        without interrupts; reported when the largest element's result has too many digits."""
+        exponent_value, exponent_log = self._operand(exponent)
+        if exponent_value is None or exponent_value < 2 or exponent_log is None:
+            return
+        if isinstance(base, cst.Call) and last_name(base.func) == "arange" and len(items) == 3:
+            largest, count = max(abs(items[0]), abs(items[1])), items[2]
+        else:
+            largest, count = max(abs(v) for v in items), len(items)
+        if largest <= 1:
+            return
+        digits_log = math.log10(math.log10(largest)) + exponent_log
+        if digits_log > self._limit_log and not self._too_big(exponent_log):
+            prefix = f"{format_count(count)} Python integer powers, one per element of the object array: "
+            self._report(node, digits_log, [exponent], _OBJECT_WAY_OUT, prefix)
 
     def _operand(self, node: cst.BaseExpression) -> tuple[int | None, float | None]:
         """(exact value when small, log10 of |value|; 0.0 for -1, 0 and 1) of an integer operand;
@@ -272,10 +440,26 @@ class HugeInteger(CodeRule):
             return read
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Power, cst.Multiply)):
             return None, None  # read on leaving it; absent means unreadable
-        value = self.context.evaluate(node)
+        converted = self._python_int_of_scalar(node)
+        value = self.context.evaluate(converted if converted is not None else node)
         if isinstance(value, bool) or not isinstance(value, int):
             return None, None
         return value, (math.log10(abs(value)) if abs(value) > 1 else 0.0)
+
+    def _python_int_of_scalar(self, node: cst.BaseExpression) -> cst.BaseExpression | None:
+        """The argument of `int(np.int64(7))` or `np.int64(7).item()`: a NumPy scalar made a Python int,
+        whose powers are Python integer powers."""
+        if not isinstance(node, cst.Call):
+            return None
+        if isinstance(node.func, cst.Name) and node.func.value == "int" and self.context.is_builtin(node.func, "int"):
+            args = positional_args(node)
+            inner = args[0] if args is not None and len(args) == len(node.args) == 1 else None
+        elif isinstance(node.func, cst.Attribute) and node.func.attr.value in ("item", "tolist") and not node.args:
+            inner = node.func.value
+        else:
+            return None
+        scalar = self._numpy_scalar(inner) if inner is not None else None
+        return scalar[0] if scalar is not None else None
 
     def _too_big(self, log: float) -> bool:
         """An operand of more digits than the limit: building it is the problem, not this operation."""
@@ -318,12 +502,26 @@ class HugeInteger(CodeRule):
         evidence = self._constants(operands)
         if evidence:
             details.append(evidence)
+        values = {
+            operand.value: self.context.evaluate(operand)
+            for operand in operands
+            if isinstance(operand, cst.Name) and type(self.context.evaluate(operand)) is int
+        }
         self.report(
             node,
             f"{prefix}{source_text(node)} computes an integer of {shown} decimal digits"
             f"{' (' + '; '.join(details) + ')' if details else ''}, over max-integer-digits {format_count(limit)}; "
             "CPython multiplies it out in C without checking for interrupts, so only a kernel restart stops "
             f"the cell; {way_out}",
+            evidence=hang_evidence(
+                "integer",
+                source_text(node),
+                "CPython multiplies big integers in C without checking for interrupts",
+                digits=math.floor(10**digits_log) + 1 if digits_log < 15 else None,
+                digits_log10=None if digits_log < 15 else round(digits_log, 2),
+                max_integer_digits=limit,
+                values=values or None,
+            ),
         )
 
     def _constants(self, operands: list[cst.BaseExpression]) -> str:

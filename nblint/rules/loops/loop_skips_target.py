@@ -10,6 +10,7 @@ import libcst as cst
 
 from nblint.core.code.symbols import UNKNOWN, walk
 from nblint.core.code.text import source_text
+from nblint.core.evidence import loop_evidence
 from nblint.core.findings import Severity
 from nblint.rules.base import CodeRule, Invalid
 from nblint.rules.common.flow import (
@@ -248,6 +249,17 @@ class LoopSkipsTarget(ControlStack, CodeRule):
                 f"`while {source_text(candidate.loop.test, 60)}:` never ends: {evidence}, so the condition stays "
                 f"true for ever (In [*] forever); {way_out}",
                 fix=fix,
+                evidence=loop_evidence(
+                    None,
+                    "a step that lands on the target, or an ordered test",
+                    loop=f"while {source_text(candidate.loop.test, 60)}",
+                    variable=name,
+                    start=candidate.start,
+                    step=candidate.step,
+                    target=candidate.target,
+                    why=evidence,
+                    function=candidate.function.name.value if candidate.function is not None else None,
+                ),
             )
 
 

@@ -1,6 +1,8 @@
 """Special methods that call themselves through the builtin or operator that calls them, for NB203.
 
-`len(obj)` calls `type(obj).__len__(obj)`: a `__len__` that evaluates `len(self)` calls itself. The same
+`len(obj)` calls `type(obj).__len__(obj)`: a `__len__` that evaluates `len(self)` calls itself, and so
+does one that evaluates `len(Bag())` or `len(BAG)`, `BAG` a notebook-level instance of the class: any
+instance of the class goes back into the same method. The same
 holds for `str(self)` in `__str__`, `self == other` in `__eq__`, `self.x = v` in `__setattr__`...
 Each entry below says which expressions, evaluated inside the method, go back into it. Only what
 always re-enters is listed: `str(self)` in `__repr__` re-enters only when the class has no `__str__` of
@@ -129,14 +131,31 @@ class Reentry:
     """Recognises, inside special method `method` of a class, an expression that calls the method again."""
 
     def __init__(
-        self, method: str, receiver: str, other: str | None, owner: cst.ClassDef | None, context: "CodeContext"
+        self,
+        method: str,
+        receiver: str,
+        other: str | None,
+        owner: cst.ClassDef | None,
+        context: "CodeContext",
+        class_name: str | None = None,
+        instances: frozenset[str] = frozenset(),
     ) -> None:
         self.method, self.receiver, self.other = method, receiver, other
         self.context = context
         self.facts = ClassFacts.of(owner) if owner is not None else ClassFacts(has_bases=True)
+        # other instances of the class: `Bag(...)` called, notebook-level names only ever assigned one
+        self.class_name, self.instances = class_name, instances
 
     def _is_receiver(self, node: cst.CSTNode | None) -> bool:
-        return isinstance(node, cst.Name) and node.value == self.receiver
+        """An instance of the class: `self`, a notebook-level instance, or the class called."""
+        if isinstance(node, cst.Name):
+            return node.value == self.receiver or node.value in self.instances
+        return (
+            self.class_name is not None
+            and isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Name)
+            and node.func.value == self.class_name
+        )
 
     def _is_other(self, node: cst.CSTNode) -> bool:
         return self.other is not None and isinstance(node, cst.Name) and node.value == self.other

@@ -8,6 +8,7 @@ import libcst as cst
 
 from nblint.core.code.symbols import UNKNOWN, binding_names, walk
 from nblint.core.code.text import source_text
+from nblint.core.evidence import loop_evidence
 from nblint.core.findings import Severity
 from nblint.rules.base import CodeRule, Invalid
 from nblint.rules.common.flow import (
@@ -214,6 +215,13 @@ class StaleLoopCondition(ControlStack, CodeRule):
                 f"`while {source_text(candidate.loop.test, 60)}:` tests {shown}, which the loop body never {verb}: "
                 f"once the loop starts it never stops (In [*] forever); {self._way_out(candidate)}",
                 fix=self._fix(candidate),
+                evidence=loop_evidence(
+                    None,
+                    f"an update of {shown}",
+                    loop=f"while {source_text(candidate.loop.test, 60)}",
+                    names=list(names),
+                    function=candidate.function.name.value if candidate.function is not None else None,
+                ),
             )
 
     def _variable(self, candidate: _Candidate) -> str:

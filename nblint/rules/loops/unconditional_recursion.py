@@ -10,6 +10,7 @@ import libcst as cst
 from nblint.core.code.cstwalk import children
 from nblint.core.code.symbols import binding_names, imported_name
 from nblint.core.code.text import source_text
+from nblint.core.evidence import hang_evidence
 from nblint.core.findings import Severity
 from nblint.rules.base import CodeRule, Invalid
 from nblint.rules.common.flow import (
@@ -96,7 +97,11 @@ class UnconditionalRecursion(CodeRule):
     `__getattr__`, `getattr(self, name)` or a `self.x` that nothing in the class defines or assigns
     (a class with base classes may inherit `x`: not judged). `super().__repr__()`,
     `object.__getattribute__(self, name)`, `self.__dict__` in `__getattr__` and the same names on other
-    objects (`len(self.items)`, `self.x == other.x`) are the way out and never reported.
+    objects (`len(self.items)`, `self.x == other.x`) are the way out and never reported. `self` stands
+    for any instance of the class: the class called inside its own method (`bool(Flag())` in
+    `Flag.__bool__`, `Money(self.v) == other` in `__eq__`) and a notebook-level name only ever assigned an
+    instance (`repr(ZERO)` in `__repr__`, `ZERO = Money(0)`), for a notebook-level class bound once
+    without `__new__` or a metaclass (those may return something else).
 
     Recursion with a base case is never reported, memoised (`@lru_cache`) or not. The rule also stays
     silent when something before the self-call can end it by raising (`assert`, `next(it)`, a notebook
@@ -194,6 +199,15 @@ class UnconditionalRecursion(CodeRule):
         "class Grid:\n    def __getitem__(self, key):\n        return self.cells[key]\n",
         "class Vector:\n    def __eq__(self, other):\n        if not isinstance(other, Vector):\n            return NotImplemented\n        return self == other\n",
         "class Name:\n    def __str__(self):\n        return f'{self:>10}'\n",
+        # other instances of the class, used only for their data; another class's instance; a class with
+        # __new__ (which may return anything); the class name bound in the method
+        "class Fine:\n    def __init__(self, items):\n        self.items = items\n    def __len__(self):\n"
+        "        return len(EMPTY.items)\n    def __repr__(self):\n        return f'Fine({self.items!r})'\nEMPTY = Fine([])\n",
+        "class Other:\n    def __len__(self):\n        return len(EMPTY)\nclass Fine:\n    def __len__(self):\n"
+        "        return 0\nEMPTY = Fine()\n",
+        "class One:\n    _it = None\n    def __new__(cls):\n        return cls._it or object.__new__(cls)\n"
+        "    def __bool__(self):\n        return bool(One())\n",
+        "class Flag:\n    def __bool__(self, Flag=int):\n        return bool(Flag())\n",
         # look-alikes from the corpus (tensorflow docs)
         "class FruitTraceType:\n    def __eq__(self, other):\n        return type(other) is FruitTraceType and self.fruit_type == other.fruit_type\n",
         "class WindowGenerator:\n    def __repr__(self):\n        return '\\n'.join([f'Total window size: {self.total_window_size}'])\n",
@@ -273,6 +287,33 @@ class UnconditionalRecursion(CodeRule):
         ),
         Invalid("class Grid:\n    def __getitem__(self, key):\n        return self[key]\n", line=3),
         Invalid("class Bag:\n    def __len__(self):\n        return self.__len__()\n", line=3),
+        # any instance of the class re-enters: a notebook-level instance, the class called in the method
+        Invalid(
+            "class Bag:\n    def __len__(self):\n        return len(BAG)\nBAG = Bag()\n",
+            line=3,
+            message="evaluates `len(BAG)`, which calls `Bag.__len__()` again",
+        ),
+        Invalid("class Flag:\n    def __bool__(self):\n        return bool(Flag())\n", line=3, message="bool(Flag())"),
+        Invalid(
+            "class Money:\n    def __init__(self, v):\n        self.v = v\n    def __eq__(self, other):\n"
+            "        return Money(self.v) == other\n",
+            line=5,
+        ),
+        Invalid(
+            "class Money:\n    def __init__(self, v):\n        self.v = v\n    def __hash__(self):\n"
+            "        return hash(Money(self.v))\n",
+            line=5,
+        ),
+        Invalid(
+            "class Money:\n    def __init__(self, v):\n        self.v = v\n    def __repr__(self):\n"
+            "        return repr(ZERO)\nZERO = Money(0)\n",
+            line=5,
+        ),
+        Invalid(
+            "class Lazy:\n    def __getattr__(self, name):\n        return DEFAULT.fallback\nDEFAULT = Lazy()\n",
+            line=3,
+            message="DEFAULT.fallback",
+        ),
     ]
 
     def __init__(self, context, options) -> None:
@@ -354,11 +395,43 @@ class UnconditionalRecursion(CodeRule):
         if kind == DUNDER and receiver is not None:  # not a FUNCTION: the receiver was found above
             params = (*node.params.posonly_params, *node.params.params)
             other = params[1].name.value if len(params) > 1 else None
-            reentry = Reentry(name, receiver, other, pending.owner, self.context)
+            class_name, instances = self._instances_of(pending, node, receiver)
+            reentry = Reentry(name, receiver, other, pending.owner, self.context, class_name, instances)
         found, callees = self._first_unconditional(node.body, _SelfReference(kind, name, receiver, reentry))
         if found is None:
             return None
         return _Candidate(node, kind, found, pending.owner, pending.outer, callees - {name})
+
+    def _instances_of(
+        self, pending: "_Pending", method: cst.FunctionDef, receiver: str
+    ) -> tuple[str | None, frozenset[str]]:
+        """Other spellings of an instance of the method's class, inside the method: the class called
+        (`len(Bag())` in `Bag.__len__`), and notebook-level names only ever assigned `Bag(...)`. Only for a
+        notebook-level class bound once, without `__new__` or a metaclass (which may return anything)."""
+        owner = pending.owner
+        none: tuple[str | None, frozenset[str]] = (None, frozenset())
+        if owner is None or len(pending.scopes) != 2 or pending.scopes[0] is not owner or owner.keywords:
+            return none
+        if any(isinstance(s, cst.FunctionDef) and s.name.value == "__new__" for s in owner.body.body):
+            return none
+        name = owner.name.value
+        if self.context.symbols.bindings(name) != [None]:
+            return none  # rebound, or two classes of that name
+        class_name = None if _binds(method, name) else name
+        instances = set()
+        for node, _ in walk_own(method.body):
+            if not isinstance(node, cst.Name) or node.value in (receiver, name) or node.value in instances:
+                continue
+            values = self.context.symbols.assigned_values(node.value)
+            if (
+                values
+                and all(
+                    isinstance(v, cst.Call) and isinstance(v.func, cst.Name) and v.func.value == name for v in values
+                )
+                and not _binds(method, node.value)
+            ):
+                instances.add(node.value)
+        return class_name, frozenset(instances)
 
     def _kind(self, node: cst.FunctionDef, owner: cst.ClassDef | None) -> str | None:
         kind = FUNCTION if owner is None else METHOD
@@ -474,7 +547,21 @@ class UnconditionalRecursion(CodeRule):
                 continue
             if candidate.kind == METHOD and len(self.functions.by_name.get(name, ())) > 1:
                 continue  # another class (or function) of that name: self.name() may not come back here
-            self.report(candidate.node, self._message(candidate), fix=self._fix(candidate))
+            owner = f"{candidate.owner.name.value}." if candidate.owner is not None else ""
+            self.report(
+                candidate.node,
+                self._message(candidate),
+                fix=self._fix(candidate),
+                evidence=hang_evidence(
+                    "recursion",
+                    source_text(candidate.node, 60),
+                    "it calls itself on every path: RecursionError, or a dead kernel under a raised limit",
+                    function=f"{owner}{name}",
+                    call=source_text(candidate.node, 60),
+                    missing="a base case",
+                    how=candidate.kind,
+                ),
+            )
         self._finish_lambdas()
 
     def _finish_lambdas(self) -> None:
@@ -509,6 +596,15 @@ class UnconditionalRecursion(CodeRule):
                 f"call recurses {crash}; write a def that returns before recursing, or put the base case in the "
                 f"lambda: lambda n: 1 if n <= 1 else n * {name}(n - 1)",
                 fix=f"def {name}(...):\n    if <base case>:\n        return <result>\n    return {source_text(found, 60)}",
+                evidence=hang_evidence(
+                    "recursion",
+                    source_text(found, 60),
+                    "it calls itself on every path: RecursionError, or a dead kernel under a raised limit",
+                    function=name,
+                    call=source_text(found, 60),
+                    missing="a base case",
+                    how="lambda",
+                ),
             )
 
     def _bound_once(self, name: str, outer: cst.FunctionDef | None) -> bool:

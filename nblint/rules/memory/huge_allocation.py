@@ -27,6 +27,11 @@ class HugeAllocation(CodeRule):
     and `dtype=` keywords (`'float32'`, `np.int8`, `torch.float16`, `tf.int8`), and the library's default
     dtype: float64 for NumPy, float32 for PyTorch, TensorFlow and JAX (JAX computes in 32 bits unless
     `jax_enable_x64` is on). Aliases are followed (`import numpy as numeric`, `from numpy import ones`).
+    Sequences whose length is known are followed through `*` and `**`: a known tuple spliced in
+    (`(*SHAPE, 3)`), one repeated (`(*[n] * 3,)`, `(N,) * 3`), a comprehension of one `for` over a
+    short range whose element does not read its variable (`[N for _ in range(3)]`), passed whole or
+    unpacked (`np.random.rand(*[N] * 3)`, `torch.zeros(*shape)`), and a dict of keywords
+    (`np.zeros(**{"shape": s})`).
     Shapes taken from data (`len(df)`, `x.size(1)`), constants assigned twice with different values and
     methods of other objects that happen to be called `zeros` are never guessed at.
 
@@ -61,6 +66,10 @@ class HugeAllocation(CodeRule):
     VALID = [
         # A shape unpacked from a known small tuple.
         "import numpy as np\nIMG = (224, 224)\nbatch = np.zeros((32, *IMG, 3), dtype=np.float32)\n",
+        # Sequences of known length unpacked into the shape, small; a comprehension whose element reads its
+        # own variable (or a list of unknown length) is not guessed.
+        "import numpy as np\nvoxels = np.zeros((*[64] * 3,), dtype=np.uint8)\nx = np.random.rand(*[32 for _ in range(3)])\n",
+        "import numpy as np\nlevels = np.zeros([2**i for i in range(40)])\ngrid = np.ones(*sizes)\n",
         # small arrays
         "import numpy as np\nx = np.zeros((100, 100))\ny = np.random.rand(1000, 1000)\n",
         "import torch\nt = torch.randn(64, 3, 224, 224)\n",
@@ -108,6 +117,18 @@ class HugeAllocation(CodeRule):
         # A shape unpacked with * from a known tuple.
         Invalid(
             "import numpy as np\nSHAPE = (100_000, 50_000)\nX = np.zeros((*SHAPE, 3))\n", line=3, message="112 GiB"
+        ),
+        # Sequences of known length unpacked (* and **) or built by a comprehension over a range.
+        Invalid("import numpy as np\nn = 5000\nvolume = np.zeros((*[n] * 3,))\n", line=3, message="931 GiB"),
+        Invalid(
+            "import numpy as np\nN = 2000\nshape = [N for _ in range(3)]\ncube = np.ones(shape)\n",
+            line=4,
+            message="shape 2000 x 2000 x 2000",
+        ),
+        Invalid("import numpy as np\nN = 2000\nx = np.random.rand(*[N] * 3)\n", line=3, message="59.6 GiB"),
+        Invalid("import torch\ndims = (2000,) * 3\nt = torch.zeros(*dims)\n", line=3, message="29.8 GiB (float32"),
+        Invalid(
+            "import numpy as np\nkw = {'shape': (5000, 5000, 5000)}\nx = np.zeros(**kw)\n", line=3, message="931 GiB"
         ),
         Invalid(
             "import numpy as np\nx = np.random.rand(100000, 100000)\n",
