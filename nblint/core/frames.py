@@ -128,10 +128,10 @@ def matched(left: Keys, right: Keys) -> tuple[int, int, int] | None:
         explicit, progression = (left, right.progression) if left.explicit is not None else (right, left.progression)
         assert progression is not None
         inside = sum(count for value, count in explicit.explicit or () if progression.holds(value))
-        shared = sum(1 for value, _ in explicit.explicit or () if progression.holds(value))
+        hits = sum(1 for value, _ in explicit.explicit or () if progression.holds(value))
         inner = inside * progression.each
         explicit_only = explicit.length - inside
-        progression_only = (progression.count - shared) * progression.each
+        progression_only = (progression.count - hits) * progression.each
         if left.explicit is not None:
             return inner, explicit_only, progression_only
         return inner, progression_only, explicit_only
@@ -358,7 +358,7 @@ def _rendered(node: cst.ListComp, context) -> Keys | None:
             for side in (parts[:index], parts[index + 1 :]):
                 if not all(isinstance(p, cst.FormattedStringText) for p in side):
                     return None
-                texts.append("".join(p.value for p in side))
+                texts.append("".join(p.value for p in side if isinstance(p, cst.FormattedStringText)))
             if any("{" in t or "}" in t or "\\" in t for t in texts):
                 return None
             template = (texts[0], texts[1])
@@ -445,7 +445,7 @@ class LiteralFrames:
             return None
         names = list(frame.columns) if columns is None else list(columns)
         if categorical_only and columns is None:
-            names = [n for n in names if frame.columns[n] is not None and frame.columns[n].textual]
+            names = [n for n, keys in frame.columns.items() if keys is not None and keys.textual]
         counts = {}
         for column in names:
             keys = frame.columns.get(column)

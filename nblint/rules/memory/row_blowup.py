@@ -1,7 +1,8 @@
-"""NB110 row-blowup: pandas reshapes and merges whose result, counted from the live keys, is over the budget.
+"""NB110 row-blowup: pandas reshapes and merges whose result, counted from the keys, is over the budget.
 
-Live only: the result's size depends on the data's values (distinct counts, repeated keys), which only
-the guard can read, inside the kernel. `nblint check` says nothing here.
+The result's size depends on the data's values (distinct counts, repeated keys): the guard counts them in
+the kernel's live frames; `nblint check` reads them only from frames the notebook builds from literals
+(nblint.core.frames) and says nothing about any other frame.
 """
 
 from __future__ import annotations
@@ -40,6 +41,16 @@ _REPEATS = (
     "import pandas as pd\nleft = pd.DataFrame({'key': [0] * 60_000, 'a': range(60_000)})\n"
     "right = pd.DataFrame({'key': [0] * 60_000, 'b': range(60_000)})\n"
 )
+_SALES = (
+    "import pandas as pd\nimport numpy as np\nn = 400_000\nsales = pd.DataFrame({'store': np.arange(n) % 400, "
+    "'day': np.arange(n) % 401, 'item': np.arange(n) % 397, 'size': np.arange(n) % 3, 'n': 1.0})\n"
+    "by_level = sales.set_index(['store', 'day', 'item', 'size'])['n']\n"
+)
+_PRICES = (
+    "import pandas as pd\nimport numpy as np\norders = pd.DataFrame({'sku': np.arange(100_000) % 10, 'q': 1.0})\n"
+    "history = pd.DataFrame({'sku': np.arange(100_000) % 10, 'price': 2.0, 'day': np.arange(100_000)})\n"
+    "catalog = pd.DataFrame({'sku': np.arange(10), 'price': 2.0})\nby_sku = history.set_index('sku')[['price']]\n"
+)
 _UNIQUE = (
     "import pandas as pd\nleft = pd.DataFrame({'key': range(200_000), 'a': 1.0})\n"
     "right = pd.DataFrame({'key': range(200_000), 'b': 2.0})\n"
@@ -49,21 +60,31 @@ _UNIQUE = (
 class RowBlowup(CodeRule):
     """
     ## What it does
-    Under the guard (`%load_ext nblint`), flags pandas and scikit-learn calls whose result grows with the
-    data's values rather than its size, when counting the live keys shows the result is over the memory
-    budget:
+    Flags pandas and scikit-learn calls whose result grows with the data's values rather than its size,
+    when counting the keys shows the result is over the memory budget:
 
     - `pd.get_dummies(df["user"])` / `pd.get_dummies(df, columns=[...])` and
       `OneHotEncoder(sparse_output=False).fit_transform(X)`: rows x distinct values of every encoded column;
-    - `df.pivot_table(index="user", columns="item")`: distinct index values x distinct column values;
-    - `s.unstack()`: distinct rows of the other index levels x distinct values of the unstacked one;
-    - `left.merge(right, on="key")`, `pd.merge(...)`, `left.join(right, on=...)`: the rows each key value
-      makes on both sides (a key repeated m times on the left and n times on the right makes m x n rows;
-      missing keys count as in pandas), and `how="cross"`: the product of the row counts.
+    - `df.pivot_table(index=..., columns=...)`, one key or a list on each side: the combinations of the
+      index keys that occur x those of the column keys (the product of the levels' distinct values when
+      they vary independently), for each value column and aggregation;
+    - `s.unstack()`, `s.unstack(["b", "c"])`: distinct rows of the other index levels x distinct values
+      (or combinations) of the unstacked ones, for each column;
+    - `left.merge(right, on="key")`, `pd.merge(...)`, `left_index=` / `right_index=`: the rows each key
+      value makes on both sides (a key repeated m times on the left and n times on the right makes
+      m x n rows; missing keys match each other, as in pandas), and `how="cross"`: the product of the
+      row counts;
+    - `left.join(other, on="k")`, where `other` may be `other.set_index("k")`, a column selection of it
+      (`other.set_index("k").price`, `other[["a"]]`) or a filtered frame (`other[other["x"] > 0]`), and
+      `left.join([a, b])`: labels repeated in the index joined multiply the rows like repeated keys.
 
-    Keys are counted only where the worst case from sizes alone is over the budget, within half a
-    second per cell, and only in pandas' own frames whose values pandas hashes itself. Static runs
-    (`nblint check`) cannot know the counts and report nothing.
+    Under the guard (`%load_ext nblint`), keys are counted in the live frames where the worst case from
+    sizes alone is over the budget, within half a second per cell (the rate measured on a sample first),
+    and only in pandas' own frames whose values pandas hashes itself; when they are too many to count
+    in time, a warning says which figure could not be had and what the worst case is. `nblint check`
+    counts only frames built from literals in the notebook (`pd.DataFrame({"key": [0] * N, ...})`,
+    `range(N)`, `np.arange`, `np.repeat`, `np.tile`, `[f"u{i}" for i in range(N)]`, constants) and
+    merged, dummied or pivoted on one key; anything read from data is unknown and not reported.
 
     ## Why it kills the kernel
     A merge on a key that repeats on both sides, or the dummies of an id column, make a result far larger
@@ -73,11 +94,13 @@ class RowBlowup(CodeRule):
     ## Example
         left.merge(right, on="key")      # "key" repeats 60,000 times on each side
         pd.get_dummies(users["user"])    # 100,000 distinct users on 100,000 rows
+        sales.pivot_table(index=["store", "day"], columns=["item", "size"], values="n")
 
     ## Use instead
     Make keys unique before merging (`drop_duplicates`, an aggregation) and say what you expect with
     `validate="one_to_one"`; encode high-cardinality columns sparsely (`sparse=True`,
-    `OneHotEncoder()` keeps its sparse default) or as codes (`df["user"].astype("category").cat.codes`).
+    `OneHotEncoder()` keeps its sparse default) or as codes (`df["user"].astype("category").cat.codes`);
+    keep wide reshapes in the long format (`groupby([...]).agg(...)`).
 
     ## Options
     - `memory-budget` (default `"1 GiB"`): the estimated result size above which a call is reported.
@@ -111,6 +134,27 @@ class RowBlowup(CodeRule):
         Valid(
             "class Box:\n    def merge(self, other, on):\n        return 1\nBox().merge(1, on='key')\n", live=_REPEATS
         ),
+        # pandas' own join example: a lookup table with unique keys, and the same against a large frame
+        "import pandas as pd\ndf = pd.DataFrame({'key': ['K0', 'K1', 'K2', 'K3', 'K4', 'K5'], "
+        "'A': ['A0', 'A1', 'A2', 'A3', 'A4', 'A5']})\nother = pd.DataFrame({'key': ['K0', 'K1', 'K2'], "
+        "'B': ['B0', 'B1', 'B2']})\njoined = df.join(other.set_index('key'), on='key')\n",
+        Valid("priced = orders.join(catalog.set_index('sku').price, on='sku')\n", live=_PRICES),
+        # a filter that leaves few repeated labels: the rows the filter keeps are counted
+        Valid("recent = orders.join(history[history['day'] > 99_990].set_index('sku'), on='sku')\n", live=_PRICES),
+        # pandas' pivot_table example (several index levels, few values), and levels that vary together
+        Valid(
+            "table = sales.pivot_table(index=['store', 'size'], columns='item', values='n', aggfunc='sum')\n",
+            live=_SALES,
+        ),
+        # built from literals: unique keys merge into as many rows; random keys and a key changed in
+        # place are not read from the code
+        "import pandas as pd\nids = pd.DataFrame({'id': range(1_000_000), 'v': 1.0})\n"
+        "other = pd.DataFrame({'id': range(1_000_000), 'w': 2.0})\nboth = ids.merge(other, on='id', how='outer')\n",
+        "import pandas as pd\nimport numpy as np\na = pd.DataFrame({'k': np.random.randint(0, 10**6, 10**6), 'v': 1.0})\n"
+        "b = pd.DataFrame({'k': np.random.randint(0, 10**6, 10**6), 'w': 1.0})\nab = a.merge(b, on='k')\n",
+        "import pandas as pd\nleft = pd.DataFrame({'key': [0] * 60_000, 'a': 1.0})\n"
+        "right = pd.DataFrame({'key': [0] * 60_000, 'b': 2.0})\nleft['key'] = range(60_000)\n"
+        "right = right.drop_duplicates('key')\nmerged = left.merge(right, on='key')\n",
     ]
     INVALID = [
         Invalid(
@@ -151,6 +195,52 @@ class RowBlowup(CodeRule):
             live="import pandas as pd\npairs = pd.Series(1.0, index=pd.MultiIndex.from_arrays("
             "[range(100_000), range(100_000)]))\n",
             message="100,000 rows x 100,000 columns",
+        ),
+        # several levels on each side: the combinations that occur
+        Invalid(
+            "table = sales.pivot_table(index=['store', 'day'], columns=['item', 'size'], values='n')\n",
+            live=_SALES,
+            message="makes 160,400 index values ('store', 'day' combined) x 1,191 column values ('item', 'size' "
+            "combined) (191,036,400 float64 cells), ~1.4 GiB",
+        ),
+        Invalid("grid = by_level.unstack(['item', 'size'])\n", live=_SALES, message="160,400 rows x 1,191 columns"),
+        # joins: against set_index(...) and a selection of it, a list of frames, an index with repeated labels
+        Invalid(
+            "priced = orders.join(history.set_index('sku').price, on='sku')\n",
+            live=_PRICES,
+            message="makes ~1,000,000,000 rows ('sku' of orders matches labels repeated up to 10,000 times in history)",
+        ),
+        Invalid(
+            "wide = indexed.join([by_sku, catalog.set_index('sku')])\n",
+            live=_PRICES + "indexed = orders.set_index('sku')\n",
+            message="labels repeated up to 10,000 times in one of by_sku, catalog",
+        ),
+        Invalid(
+            "both = indexed.merge(by_sku, left_index=True, right_index=True)\n",
+            live=_PRICES + "indexed = orders.set_index('sku')\n",
+            message="~1,000,000,000 rows (the index repeats up to 10,000 times in indexed and 10,000 in by_sku)",
+        ),
+        # frames built from literals in the notebook: sized by `nblint check`, no kernel needed
+        Invalid(
+            _REPEATS + "merged = left.merge(right, on='key')\n",
+            line=4,
+            message="makes ~3,600,000,000 rows (key 'key' repeats up to 60,000 times in left and 60,000 in right), "
+            "~107 GiB",
+        ),
+        Invalid(
+            [
+                "import pandas as pd\nimport numpy as np\n"
+                "visits = pd.DataFrame({'user': np.repeat(np.arange(1_000), 300), 'page': 1.0})\n",
+                "pairs = pd.merge(visits, visits, on='user', how='left')\n",
+            ],
+            cell=1,
+            message="~90,000,000 rows (key 'user' repeats up to 300 times in visits and 300 in visits), ~2.7 GiB",
+        ),
+        Invalid(
+            "import pandas as pd\nusers = pd.DataFrame({'user': [f'u{i}' for i in range(100_000)], 'n': 1})\n"
+            "wide = pd.get_dummies(users['user'])\n",
+            line=3,
+            message="100,000 rows x 100,000 new columns (100,000 distinct values in 'user'; bool), ~9.3 GiB",
         ),
     ]
 
