@@ -42,7 +42,7 @@ _REPEATS = (
     "right = pd.DataFrame({'key': [0] * 60_000, 'b': range(60_000)})\n"
 )
 _SALES = (
-    "import pandas as pd\nimport numpy as np\nn = 400_000\nsales = pd.DataFrame({'store': np.arange(n) % 400, "
+    "import pandas as pd\nimport numpy as np\nn = 200_000\nsales = pd.DataFrame({'store': np.arange(n) % 400, "
     "'day': np.arange(n) % 401, 'item': np.arange(n) % 397, 'size': np.arange(n) % 3, 'n': 1.0})\n"
     "by_level = sales.set_index(['store', 'day', 'item', 'size'])['n']\n"
 )
@@ -60,8 +60,9 @@ _UNIQUE = (
 class RowBlowup(CodeRule):
     """
     ## What it does
-    Flags pandas and scikit-learn calls whose result grows with the data's values rather than its size,
-    when counting the keys shows the result is over the memory budget:
+    Flags pandas and scikit-learn calls whose result grows with the data's values rather than its size
+    (one-hot encodings, pivots, unstacks, merges and joins), when counting the keys shows the result is
+    over the memory budget. What each makes:
 
     - `pd.get_dummies(df["user"])` / `pd.get_dummies(df, columns=[...])` and
       `OneHotEncoder(sparse_output=False).fit_transform(X)`: rows x distinct values of every encoded column;
@@ -214,6 +215,11 @@ class RowBlowup(CodeRule):
             "wide = indexed.join([by_sku, catalog.set_index('sku')])\n",
             live=_PRICES + "indexed = orders.set_index('sku')\n",
             message="labels repeated up to 10,000 times in one of by_sku, catalog",
+        ),
+        Invalid(
+            "both = indexed.join(by_sku, how='outer')\n",
+            live=_PRICES + "indexed = orders.set_index('sku')\n",
+            message="~1,000,000,000 rows",
         ),
         Invalid(
             "both = indexed.merge(by_sku, left_index=True, right_index=True)\n",
@@ -586,7 +592,10 @@ class RowBlowup(CodeRule):
         source = self._counts(left, right)
         if keys is None or source is None:
             return None
-        left_keys, right_keys, how = keys
+        return self._merge_counted(node, source, left, right, *keys)
+
+    def _merge_counted(self, node: cst.Call, source, left: str, right: str, left_keys, right_keys, how: str):
+        left_facts, right_facts = self._facts(left), self._facts(right)
         row_bytes = _row_bytes(left_facts) + _row_bytes(right_facts)
         worst = left_facts.length * right_facts.length * row_bytes
         if not self._worth_counting(worst):
@@ -677,7 +686,11 @@ class RowBlowup(CodeRule):
             return None
         names = [side[0] for side in sides]
         source = self._counts(left, *names)
-        if source is None or how not in ("left", "inner"):
+        if source is None:
+            return None
+        if how in ("right", "outer") and len(sides) == 1 and sides[0][1:3] == (None, None):
+            return self._merge_counted(node, source, left, names[0], left_keys, None, how)  # a frame as it is
+        if how not in ("left", "inner"):
             return None
         row_bytes = _row_bytes(left_facts) + sum(side[3] for side in sides)
         worst_rows = left_facts.length
