@@ -83,6 +83,12 @@ def test_joins_count_the_rows_pandas_makes():
             "left",
         ),
         (
+            df.join(other[other["b"] > 4][["v"]].add_suffix("_r"), on="a", how="inner"),
+            ("a",),
+            [(other, None, (("b", ">", 4),))],
+            "inner",
+        ),
+        (
             df.set_index("a").join([other.set_index("a")[["d"]].rename(columns={"d": "d2"}), lookup.set_index("a")]),
             None,
             [(other, "a", None), (lookup, "a", None)],

@@ -286,12 +286,20 @@ def _index_counts(frame: Any, column: str | None, mask: Any, pandas) -> Any:
     """How often each label of the index a join matches occurs: the frame's own index, or the column
     `set_index(column)` would make it, among the rows `mask` keeps (a tuple of (column, operator, value)
     comparisons, all true)."""
-    if mask is not None:
-        keep = _mask(frame, mask, pandas)
-        if keep is None:
+    if mask is None:
+        return _key_counts(frame, None if column is None else (column,), pandas)
+    keep = _mask(frame, mask, pandas)
+    if keep is None:
+        return None
+    # only the labels the filter keeps are copied, never the frame's other columns
+    if column is None:
+        index = frame.index
+        if type(index) is pandas.MultiIndex or not _dtype_kind(index.to_series()):
             return None
-        frame = frame[keep]
-    return _key_counts(frame, None if column is None else (column,), pandas)
+        return index[keep.to_numpy()].value_counts(dropna=False)
+    if column not in frame.columns or _dtype_kind(frame[column]) is None:
+        return None
+    return frame[column][keep].value_counts(dropna=False)
 
 
 _COMPARE = {

@@ -243,6 +243,13 @@ class RowBlowup(CodeRule):
             message="~90,000,000 rows (key 'user' repeats up to 300 times in visits and 300 in visits), ~2.7 GiB",
         ),
         Invalid(
+            "import pandas as pd\nimport numpy as np\nlog = pd.DataFrame({'user': np.repeat(np.arange(20_000), 10), "
+            "'item': np.tile(np.arange(10_000), 20), 'n': 1.0})\n"
+            "table = log.pivot_table(index='user', columns='item', values='n', aggfunc='sum')\n",
+            line=4,
+            message="makes 20,000 index values x 10,000 column values (200,000,000 float64 cells), ~1.5 GiB",
+        ),
+        Invalid(
             "import pandas as pd\nusers = pd.DataFrame({'user': [f'u{i}' for i in range(100_000)], 'n': 1})\n"
             "wide = pd.get_dummies(users['user'])\n",
             line=3,
