@@ -60,6 +60,24 @@ def test_pivot_and_unstack_over_several_levels_count_the_cells_pandas_makes():
     assert (rows, columns * 2) == frame.unstack(["c", "d"]).shape
 
 
+def test_pivot_table_sizes_in_messages_are_the_shapes_pandas_makes():
+    """Through the rule, with a budget small enough to report: occurring combinations by default,
+    every product of the levels with dropna=False."""
+    pd = pytest.importorskip("pandas")
+    np = pytest.importorskip("numpy")
+    n = 20_000
+    df = pd.DataFrame({"a": np.arange(n) % 40, "b": np.arange(n) % 40, "c": np.arange(n) % 97, "x": 1.0})
+    options = {**_options(), "memory-budget": 1024}
+    for extra in ("", ", dropna=False"):
+        call = f"df.pivot_table(index=['a', 'b'], columns='c', values='x'{extra})"
+        verdict = check_cell(f"t = {call}\n", LiveValues({"df": df}), _rules(), options, lambda: None)
+        (said,) = [w for w in verdict.warnings if "NB110" in w]
+        rows, columns = (
+            int(v.replace(",", "")) for v in re.search(r"makes ([\d,]+) index .*? x ([\d,]+) column values", said).groups()
+        )
+        assert (rows, columns) == eval(call, {"df": df}).shape, said
+
+
 def test_joins_count_the_rows_pandas_makes():
     pd = pytest.importorskip("pandas")
     np = pytest.importorskip("numpy")

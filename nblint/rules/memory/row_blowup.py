@@ -68,7 +68,7 @@ class RowBlowup(CodeRule):
       `OneHotEncoder(sparse_output=False).fit_transform(X)`: rows x distinct values of every encoded column;
     - `df.pivot_table(index=..., columns=...)`, one key or a list on each side: the combinations of the
       index keys that occur x those of the column keys (the product of the levels' distinct values when
-      they vary independently), for each value column and aggregation;
+      they vary independently, and always with `dropna=False`), for each value column and aggregation;
     - `s.unstack()`, `s.unstack(["b", "c"])`: distinct rows of the other index levels x distinct values
       (or combinations) of the unstacked ones, for each column;
     - `left.merge(right, on="key")`, `pd.merge(...)`, `left_index=` / `right_index=`: the rows each key
@@ -201,8 +201,8 @@ class RowBlowup(CodeRule):
         Invalid(
             "table = sales.pivot_table(index=['store', 'day'], columns=['item', 'size'], values='n')\n",
             live=_SALES,
-            message="makes 160,400 index values ('store', 'day' combined) x 1,191 column values ('item', 'size' "
-            "combined) (191,036,400 float64 cells), ~1.4 GiB",
+            message="makes 160,400 index values (the combinations of 'store', 'day' that occur) x 1,191 column values "
+            "(the combinations of 'item', 'size' that occur) (191,036,400 float64 cells), ~1.4 GiB",
         ),
         Invalid("grid = by_level.unstack(['item', 'size'])\n", live=_SALES, message="160,400 rows x 1,191 columns"),
         # joins: against set_index(...) and a selection of it, a list of frames, an index with repeated labels
@@ -481,8 +481,9 @@ class RowBlowup(CodeRule):
         index, columns = self._as_keys(self._constant(node, "index")), self._as_keys(self._constant(node, "columns"))
         if index is None or columns is None or set(index) & set(columns):
             return None
-        if self._constant(node, "dropna", True) is not True or self._constant(node, "margins", False) is not False:
-            return None  # dropna=False reindexes to every product of the levels: not read yet
+        dropna = self._constant(node, "dropna", True)
+        if dropna not in (True, False):
+            return None
         values = self._constant(node, "values")
         aggfunc = self._constant(node, "aggfunc", "mean")
         width = len(values) if isinstance(values, tuple) else 1
@@ -492,8 +493,11 @@ class RowBlowup(CodeRule):
         source = self._counts(frame)
         if rows is None or source is None or not self._worth_counting(worst):
             return None
-        across = source.combinations(frame, index)
-        down = source.combinations(frame, columns) if across is not None else None
+        if dropna:  # the combinations that occur
+            across = source.combinations(frame, index)
+            down = source.combinations(frame, columns) if across is not None else None
+        else:  # dropna=False reindexes to every product of the levels' values
+            across, down = _product(source, frame, index), _product(source, frame, columns)
         if across is None or down is None:
             self._uncounted(
                 node,
@@ -506,7 +510,14 @@ class RowBlowup(CodeRule):
         cells = across * down * width
 
         def named(keys: tuple[str, ...], what: str) -> str:
-            return what if len(keys) == 1 else f"{what} ({', '.join(repr(k) for k in keys)} combined)"
+            if len(keys) == 1:
+                return what
+            listed = ", ".join(repr(k) for k in keys)
+            return (
+                f"{what} (the combinations of {listed} that occur)"
+                if dropna
+                else f"{what} (every combination of {listed})"
+            )
 
         return (
             cells * 8,
@@ -800,6 +811,16 @@ class RowBlowup(CodeRule):
     def _worth_counting(self, worst_case_bytes: int) -> bool:
         """Counting costs time: only when the worst case the sizes allow is over the budget."""
         return worst_case_bytes > self.option(MEMORY_BUDGET)
+
+
+def _product(source, frame: str, keys: tuple[str, ...]) -> int | None:
+    total = 1
+    for key in keys:
+        count = source.combinations(frame, (key,))
+        if count is None:
+            return None
+        total *= count
+    return total
 
 
 def _row_bytes(facts) -> int:
