@@ -395,14 +395,15 @@ class LiteralFrames:
         self._changed: set[str] | None = None
 
     def frame(self, name: str) -> LiteralFrame | None:
+        if self._context.scopes.is_local(name):  # a parameter or a local of the function being read
+            return None
         if name not in self._frames:
             found = None
-            if not self._context.scopes.is_local(name):
-                values = self._context.symbols.assigned_values(name)
-                if values is not None and len(values) == 1:
-                    found = literal_frame(values[0], self._context)
-                if found is not None and name in self._changed_in_place():
-                    found = None
+            values = self._context.symbols.assigned_values(name)
+            if values is not None and len(values) == 1:
+                found = literal_frame(values[0], self._context)
+            if found is not None and name in self._changed_in_place():
+                found = None
             self._frames[name] = found
         return self._frames[name]
 

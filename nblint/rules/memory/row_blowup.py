@@ -156,6 +156,9 @@ class RowBlowup(CodeRule):
         "import pandas as pd\nleft = pd.DataFrame({'key': [0] * 60_000, 'a': 1.0})\n"
         "right = pd.DataFrame({'key': [0] * 60_000, 'b': 2.0})\nleft['key'] = range(60_000)\n"
         "right = right.drop_duplicates('key')\nmerged = left.merge(right, on='key')\n",
+        # a parameter of the same name is not the notebook's frame
+        _REPEATS + "counts = pd.crosstab(left['key'], right['key'])\n"
+        "def pair(left, right):\n    return left.merge(right, on='key')\n",
     ]
     INVALID = [
         Invalid(
