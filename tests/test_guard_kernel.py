@@ -203,7 +203,8 @@ _BIG_INT = re.compile(r"(?<![\w.])\d[\d_]{3,}(?![\w.])")  # 100_000, 50000: not 
 
 
 def _size_rule_examples():
-    """Every static size rule (NB1xx with memory-budget; NB110 is live only) and its INVALID examples."""
+    """Every static size rule (NB1xx with memory-budget) and its INVALID examples; NB110, whose examples
+    are mostly live, has its own comparison in tests/test_reshape_sizes.py."""
     from nblint.core.options import MEMORY_BUDGET
     from nblint.rules import ALL_RULES
 
