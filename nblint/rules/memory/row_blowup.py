@@ -156,6 +156,9 @@ class RowBlowup(CodeRule):
         "import pandas as pd\nleft = pd.DataFrame({'key': [0] * 60_000, 'a': 1.0})\n"
         "right = pd.DataFrame({'key': [0] * 60_000, 'b': 2.0})\nleft['key'] = range(60_000)\n"
         "right = right.drop_duplicates('key')\nmerged = left.merge(right, on='key')\n",
+        # validate= makes pandas check the keys are unique first: a MergeError, not a blow-up
+        _REPEATS + "merged = left.merge(right, on='key', validate='one_to_one')\n",
+        Valid("looked_up = left.join(right.set_index('key'), on='key', validate='m:1')\n", live=_REPEATS),
         # a parameter of the same name is not the notebook's frame
         _REPEATS + "counts = pd.crosstab(left['key'], right['key'])\n"
         "def pair(left, right):\n    return left.merge(right, on='key')\n",
@@ -609,6 +612,8 @@ class RowBlowup(CodeRule):
         left_facts, right_facts = self._facts(left), self._facts(right)
         if left_facts.kind != "frame" or right_facts.kind != "frame":
             return None
+        if self._validated(node):
+            return None
         keys = self._merge_keys(node)
         source = self._counts(left, right)
         if keys is None or source is None:
@@ -645,6 +650,15 @@ class RowBlowup(CodeRule):
             )
             way_out = _UNIQUE_KEYS
         return counted.rows * row_bytes, evidence, way_out
+
+    def _validated(self, node: cst.Call) -> bool:
+        """`validate="one_to_one"` (or 1:m, m:1): pandas checks the keys are unique on that side before
+        joining and raises MergeError instead, so the rows cannot multiply."""
+        validate = argument(node, None, "validate")
+        if validate is None:
+            return False
+        value = self.context.evaluate(validate)
+        return value not in ("many_to_many", "m:m", None)
 
     def _merge_keys(self, node: cst.Call):
         how = self._constant(node, "how", "inner")
@@ -692,7 +706,7 @@ class RowBlowup(CodeRule):
             return None
         how = self._constant(node, "how", "left")
         on = self._constant(node, "on")
-        if not isinstance(how, str) or on is UNKNOWN:
+        if not isinstance(how, str) or on is UNKNOWN or self._validated(node):
             return None
         left_keys = self._as_keys(on) if on is not None else None
         if (on is not None and left_keys is None) or (left_keys is not None and len(left_keys) != 1):
