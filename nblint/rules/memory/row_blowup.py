@@ -30,6 +30,10 @@ _OPERATORS = {
     cst.GreaterThan: ">",
     cst.GreaterThanEqual: ">=",
 }
+_ENCODE_WAY_OUT = {
+    "get_dummies": "encode it sparsely (sparse=True) or as category codes (.astype('category').cat.codes)",
+    "OneHotEncoder": "keep OneHotEncoder's sparse output (the default)",
+}
 # attributes of a frame that are not its columns
 _FRAME_ATTRIBUTES = frozenset(
     {"T", "values", "index", "columns", "loc", "iloc", "at", "iat", "dtypes", "shape", "axes"}
@@ -407,6 +411,14 @@ class RowBlowup(CodeRule):
             return None
         source = self._counts(frame)
         counts = source.distinct_counts(frame, columns, True) if source is not None else None
+        if counts is None and source is not None:
+            self._uncounted(
+                node,
+                source,
+                f"(every value distinct) it makes {format_count(rows)} x {format_count(rows)} {dtype} cells",
+                rows * rows * ITEMSIZE[dtype],
+                _ENCODE_WAY_OUT["get_dummies"],
+            )
         return self._encoded(rows, counts, dtype, "get_dummies")
 
     def _one_hot(self, node: cst.Call):
@@ -439,6 +451,14 @@ class RowBlowup(CodeRule):
             return None
         source = self._counts(frame)
         counts = source.distinct_counts(frame, columns, False) if source is not None else None
+        if counts is None and source is not None:
+            self._uncounted(
+                node,
+                source,
+                f"(every value distinct) it makes {format_count(rows)} x {format_count(rows)} {dtype} cells",
+                rows * rows * ITEMSIZE[dtype],
+                _ENCODE_WAY_OUT["OneHotEncoder"],
+            )
         return self._encoded(rows, counts, dtype, "OneHotEncoder")
 
     def _encoded(self, rows: int, counts: dict[str, int] | None, dtype: str, how: str):
@@ -449,11 +469,7 @@ class RowBlowup(CodeRule):
             f"{count:,} distinct values in {name!r}" if name else f"{count:,} distinct values"
             for name, count in counts.items()
         )
-        way_out = (
-            "encode it sparsely (sparse=True) or as category codes (.astype('category').cat.codes)"
-            if how == "get_dummies"
-            else "keep OneHotEncoder's sparse output (the default)"
-        )
+        way_out = _ENCODE_WAY_OUT[how]
         return (
             rows * width * ITEMSIZE[dtype],
             f"makes {format_count(rows)} rows x {format_count(width)} new columns ({named}; {dtype})",
@@ -586,6 +602,13 @@ class RowBlowup(CodeRule):
             return None
         counts = [source.distinct_counts(frame, columns, False) for frame, columns in sides]
         if not all(counts):
+            self._uncounted(
+                node,
+                source,
+                f"(every value distinct) it makes {format_count(rows)} x {format_count(rows)} int64 counts",
+                rows * rows * 8,
+                "count in the long format instead (df.groupby([a, b]).size())",
+            )
             return None
         (first,), (second,) = (tuple(c.values()) for c in counts)
         return (
