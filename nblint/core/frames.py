@@ -425,10 +425,8 @@ class LiteralFrames:
                     targets = [node.target]
                 elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
                     inplace = any(a.keyword is not None and a.keyword.value == "inplace" for a in node.args)
-                    if inplace or node.func.attr.value in ("insert", "update", "pop", "drop_duplicates"):
+                    if inplace or node.func.attr.value in ("insert", "update", "pop"):
                         targets = [node.func.value]
-                        if node.func.attr.value == "drop_duplicates" and not inplace:
-                            targets = []
                 for target in targets:
                     if isinstance(target, (cst.Subscript, cst.Attribute)) or isinstance(node, cst.Call):
                         root = target

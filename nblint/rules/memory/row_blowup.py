@@ -716,7 +716,7 @@ class RowBlowup(CodeRule):
     def _join(self, node: cst.Call):
         """`left.join(other, on=...)`, `other` a frame, a column selection of one, a filtered one or a
         `set_index(k)` of one (whose index is then that column); `left.join([a, b])`: joined one after
-        another on the same labels. Counted live only."""
+        another on the same labels. Counted live only (a frame built from literals has no index read)."""
         func = node.func
         if not isinstance(func, cst.Attribute) or self.context.qualified_name(func) is not None:
             return None
