@@ -173,6 +173,28 @@ def test_a_merge_that_multiplies_rows_is_refused_from_the_key_counts_and_one_on_
     assert fine.status == "ok" and fine.stdout.strip() == "200000" and fine.stderr == "", fine.shown
 
 
+def test_frames_built_from_literals_and_merged_in_one_cell_are_refused_before_any_of_it_runs(kernel):
+    pytest.importorskip("pandas", reason="NB110 sizes pandas frames (a test extra)")
+    cell = (
+        "import pandas as pd\nprint('ran')\n"
+        "left = pd.DataFrame({'key': [0] * 60_000, 'a': range(60_000)})\n"
+        "right = pd.DataFrame({'key': [0] * 60_000, 'b': range(60_000)})\n"
+        "merged = left.merge(right, on='key')\n"
+    )
+    refused = run(kernel, cell)
+    assert refused.ename == "CellRefused" and "ran" not in refused.stdout, refused.shown
+    assert "NB110 refused: left.merge(right, on='key') makes ~3,600,000,000 rows" in refused.traceback[0]
+    assert "~107 GiB" in refused.traceback[0]
+    # the same frames, live from an earlier cell: the same code and size from the key counts
+    assert run(kernel, cell.replace("merged = left.merge(right, on='key')\n", "")).status == "ok"
+    live = run(kernel, "merged = left.merge(right, on='key')\n")
+    assert (
+        live.ename == "CellRefused" and "~3,600,000,000 rows" in live.traceback[0] and "~107 GiB" in live.traceback[0]
+    )
+    joined = run(kernel, "j = left.join(right.set_index('key').b, on='key')\n")
+    assert joined.ename == "CellRefused" and "~3,600,000,000 rows" in joined.traceback[0], joined.shown
+
+
 # -- static and live agree: the size rules' INVALID examples, with their sizes written in the code
 # (`nblint check`) and the same sizes held by live objects in the kernel under the guard -----------------
 
@@ -181,7 +203,8 @@ _BIG_INT = re.compile(r"(?<![\w.])\d[\d_]{3,}(?![\w.])")  # 100_000, 50000: not 
 
 
 def _size_rule_examples():
-    """Every static size rule (NB1xx with memory-budget; NB110 is live only) and its INVALID examples."""
+    """Every static size rule (NB1xx with memory-budget) and its INVALID examples; NB110, whose examples
+    are mostly live, has its own comparison in tests/test_reshape_sizes.py."""
     from nblint.core.options import MEMORY_BUDGET
     from nblint.rules import ALL_RULES
 

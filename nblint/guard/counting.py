@@ -152,30 +152,115 @@ class Counter:
         finally:
             self._spend(started)
 
-    # -- unstack --------------------------------------------------------------------------------------
+    def join_rows(
+        self, left: Any, left_keys: Sequence[str] | None, others: Sequence[tuple], how: str
+    ) -> MergeCount | None:
+        """Rows of `left.join(other, on=...)` or `left.join([a, b, ...])`: each of `others` is (frame,
+        index column or None, mask or None), the frame whose index (or `set_index` column, after the
+        filter `mask`) the join matches. Several frames join one after another on the same labels, so
+        the rows of one label multiply across them (how="left": a label missing on the right keeps its
+        row)."""
+        self.gave_up = None
+        pandas = sys.modules.get("pandas")
+        if pandas is None or type(left) is not pandas.DataFrame or how not in ("left", "inner"):
+            return None
+        if not others or any(type(frame) is not pandas.DataFrame for frame, _, _ in others):
+            return None
+        total = len(left) + sum(len(frame) for frame, _, _ in others)
+
+        def sample(n: int) -> None:
+            _key_counts(left.iloc[:n], left_keys, pandas)
+            for frame, column, mask in others:
+                _index_counts(frame.iloc[:n], column, mask, pandas)
+
+        if not self._afford(total, sample):
+            return None
+        started = time.perf_counter()
+        try:
+            rows = first = _key_counts(left, left_keys, pandas)
+            if rows is None:
+                return None
+            most = []
+            for frame, column, mask in others:
+                counts = _index_counts(frame, column, mask, pandas)
+                if counts is None:
+                    return None
+                matched = counts.reindex(rows.index).fillna(0)
+                most.append(int(counts.max()) if len(counts) else 0)
+                rows = rows * (matched.where(matched > 0, 1) if how == "left" else matched)
+            return MergeCount(int(rows.sum()), int(first.max()) if len(first) else 0, max(most))
+        finally:
+            self._spend(started)
+
+    # -- reshapes -------------------------------------------------------------------------------------
+
+    def combinations(self, obj: Any, columns: Sequence[str]) -> int | None:
+        """Distinct combinations of `columns` that occur in the frame (missing values dropped, as
+        `pivot_table` drops them): the rows, or the columns, of a pivot table over those keys."""
+        pandas = sys.modules.get("pandas")
+        if pandas is None or type(obj) is not pandas.DataFrame or obj.columns.has_duplicates:
+            return None
+        names = list(columns)
+        if not names or any(name not in obj.columns for name in names):
+            return None
+        if any(_dtype_kind(obj[name]) is None for name in names):
+            return None
+
+        def count(frame: Any) -> int:
+            if len(names) == 1:
+                return int(frame[names[0]].nunique(dropna=True))
+            return int(frame.groupby(names, sort=False, observed=True, dropna=True).ngroups)
+
+        if not self._afford(len(obj), lambda n: count(obj.iloc[:n])):
+            return None
+        started = time.perf_counter()
+        try:
+            return count(obj)
+        finally:
+            self._spend(started)
 
     def unstack_cells(self, obj: Any, level: Any) -> tuple[int, int] | None:
         """(rows, columns) of `obj.unstack(level)` for each column: distinct rows of the other levels,
-        distinct values of `level`."""
+        distinct values of `level`. Several levels (a list) make columns of their combinations that
+        occur, except under columns that are already a MultiIndex, which pandas unstacks one level at
+        a time: there the columns are the product of the levels' distinct values."""
         pandas = sys.modules.get("pandas")
         if pandas is None or type(obj) not in (pandas.Series, pandas.DataFrame):
             return None
         index = obj.index
-        if type(index) is not pandas.MultiIndex or not self._afford(len(index)):
+        if type(index) is not pandas.MultiIndex:
+            return None
+        levels = list(level) if type(level) in (list, tuple) else [level]
+        numbers = []
+        for one in levels:
+            if type(one) is int and -index.nlevels <= one < index.nlevels:
+                numbers.append(one % index.nlevels)
+            elif type(one) is str and list(index.names).count(one) == 1:
+                numbers.append(list(index.names).index(one))
+            else:
+                return None
+        if not numbers or len(set(numbers)) != len(numbers) or len(numbers) >= index.nlevels:
+            return None
+        stepwise = type(obj) is pandas.DataFrame and type(obj.columns) is pandas.MultiIndex
+
+        def count(part: Any) -> tuple[int, int]:
+            if len(numbers) == 1 or stepwise:
+                columns = 1
+                for number in numbers:
+                    columns *= int(part.get_level_values(number).nunique(dropna=False))
+            else:
+                columns = int(
+                    part.droplevel([n for n in range(part.nlevels) if n not in numbers]).nunique(dropna=False)
+                )
+            return int(part.droplevel(numbers).nunique(dropna=False)), columns
+
+        if not self._afford(len(index), lambda n: count(index[:n])):
             return None
         started = time.perf_counter()
         try:
-            if type(level) is int and -index.nlevels <= level < index.nlevels:
-                number = level % index.nlevels
-            elif type(level) is str and list(index.names).count(level) == 1:
-                number = list(index.names).index(level)
-            else:
-                return None
-            columns = index.get_level_values(number).nunique(dropna=False)
-            rows = index.droplevel(number).nunique(dropna=False)
+            return count(index)
         finally:
             self._spend(started)
-        return int(rows), int(columns)
 
 
 def _dtype_kind(column: Any) -> str | None:
@@ -195,6 +280,50 @@ def _dtype_kind(column: Any) -> str | None:
         inferred = pandas.api.types.infer_dtype(column, skipna=True)  # one C scan of the values' types
         return "object" if inferred in ("string", "empty") else None
     return None
+
+
+def _index_counts(frame: Any, column: str | None, mask: Any, pandas) -> Any:
+    """How often each label of the index a join matches occurs: the frame's own index, or the column
+    `set_index(column)` would make it, among the rows `mask` keeps (a tuple of (column, operator, value)
+    comparisons, all true)."""
+    if mask is None:
+        return _key_counts(frame, None if column is None else (column,), pandas)
+    keep = _mask(frame, mask, pandas)
+    if keep is None:
+        return None
+    # only the labels the filter keeps are copied, never the frame's other columns
+    if column is None:
+        index = frame.index
+        if type(index) is pandas.MultiIndex or not _dtype_kind(index.to_series()):
+            return None
+        return index[keep.to_numpy()].value_counts(dropna=False)
+    if column not in frame.columns or _dtype_kind(frame[column]) is None:
+        return None
+    return frame[column][keep].value_counts(dropna=False)
+
+
+_COMPARE = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _mask(frame: Any, comparisons: Sequence[tuple], pandas) -> Any:
+    """The rows where every (column, operator, constant) holds, for columns pandas compares itself."""
+    keep = None
+    for column, operator, value in comparisons:
+        if column not in frame.columns or type(value) not in (int, float, str, bool) or operator not in _COMPARE:
+            return None
+        series = frame[column]
+        if type(series) is not pandas.Series or _dtype_kind(series) not in ("number", "string", "object"):
+            return None
+        found = _COMPARE[operator](series, value)
+        keep = found if keep is None else keep & found
+    return keep
 
 
 def _key_counts(frame: Any, keys: Sequence[str] | None, pandas) -> Any:

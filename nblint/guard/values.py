@@ -54,6 +54,7 @@ class LiveValues:
         self._facts: dict[str, Facts | None] = {}
         self._counter: Counter | None = None
         self._counted: dict[tuple, Any] = {}
+        self._note: str | None = None  # why the last count gave up, naming the figure
 
     # -- counting keys (the row blow-up rule) --------------------------------------------------------
 
@@ -63,30 +64,43 @@ class LiveValues:
         if self._counter is None:
             self._counter = Counter()
         # Counted once per value per cell: the guard's second pass (budget = available memory) asks again
-        key = (method, *(id(a) if not isinstance(a, (str, int, tuple, type(None), bool)) else a for a in args))
-        if key in self._counted:
-            return self._counted[key]
-        try:
-            found = getattr(self._counter, method)(*args)
-        except Exception:  # an odd frame: unknown
-            found = None
-        self._counted[key] = found
+        key = (method, *(_count_key(a) for a in args))
+        if key not in self._counted:
+            self._counter.gave_up = None
+            try:
+                found = getattr(self._counter, method)(*args)
+            except Exception:  # an odd frame: unknown
+                found = None
+            self._counted[key] = (found, self._counter.gave_up if found is None else None)
+        found, self._note = self._counted[key]
         return found
 
     @property
     def uncounted(self) -> str | None:
         """Why the last count gave up on time, naming the figure it could not get; None otherwise."""
-        return getattr(self._counter, "gave_up", None)
+        return self._note
 
     def distinct_counts(self, name: str, columns, categorical_only: bool) -> dict[str, int] | None:
         value = self._get(name)
         return None if value is _MISSING else self._count("distinct", value, columns, categorical_only)
+
+    def combinations(self, name: str, columns) -> int | None:
+        value = self._get(name)
+        return None if value is _MISSING else self._count("combinations", value, tuple(columns))
 
     def merge_rows(self, left: str, right: str, left_keys, right_keys, how: str):
         left_value, right_value = self._get(left), self._get(right)
         if left_value is _MISSING or right_value is _MISSING:
             return None
         return self._count("merge_rows", left_value, right_value, left_keys, right_keys, how)
+
+    def join_rows(self, left: str, left_keys, others, how: str):
+        """`others`: (frame name, index column or None, mask or None) for each frame joined."""
+        left_value = self._get(left)
+        values = tuple((self._get(name), column, mask) for name, column, mask in others)
+        if left_value is _MISSING or any(value is _MISSING for value, _, _ in values):
+            return None
+        return self._count("join_rows", left_value, left_keys, values, how)
 
     def unstack_cells(self, name: str, level) -> tuple[int, int] | None:
         value = self._get(name)
@@ -149,6 +163,16 @@ class LiveValues:
             return _file_of(value)
         except Exception:
             return None
+
+
+def _count_key(value: Any) -> Any:
+    """A cache key for one argument of a count: constants as they are, objects by identity (a frame is
+    not hashed), tuples item by item."""
+    if type(value) is tuple:
+        return tuple(_count_key(item) for item in value)
+    if isinstance(value, (str, int, float, type(None), bool)):
+        return value
+    return ("id", id(value))
 
 
 def _file_of(held: Any) -> tuple[str, str] | None:
