@@ -165,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"nblint: warning: {result.path}: {warning}", file=sys.stderr)
         run_result.findings.extend(sorted(result.findings, key=lambda f: f.sort_key()))
         run_result.unreadable += result.unreadable
+        run_result.not_checked += result.could_not_check
     run_result.fixable, run_result.unsafe_fixable = _fixing.fixable_counts(run_result.findings, args.unsafe_fixes)
     output = render_statistics(args.format, run_result) if args.statistics else render(args.format, run_result)
     if args.output_file is not None:
@@ -184,6 +185,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if run_result.findings and not args.exit_zero:
         return 1
+    if run_result.not_checked:
+        return 2  # no findings, but not because every notebook passed: never the exit of a clean run
     return 0
 
 

@@ -33,14 +33,22 @@ def summary(run: RunResult) -> str:
 
 
 def _found(run: RunResult) -> str:
-    unreadable = f", {run.unreadable} unreadable" if run.unreadable else ""
     if run.checked == 0:
         return "No notebooks found to check."
-    if not run.findings:
-        return f"All checks passed: {plural(run.checked, 'notebook')} checked{unreadable}."
+    unreadable = f", {run.unreadable} unreadable" if run.unreadable else ""
+    if run.not_checked:
+        # Never "All checks passed" then: a notebook whose check did not finish has no findings to show.
+        checked = run.checked - run.not_checked
+        counts = f"{checked} checked, {run.not_checked} could not be checked{unreadable}"
+        if not run.findings:
+            return f"No findings, but not every notebook was checked ({counts})."
+    else:
+        counts = f"{run.checked} checked{unreadable}"
+        if not run.findings:
+            return f"All checks passed: {plural(run.checked, 'notebook')} checked{unreadable}."
     return (
         f"Found {plural(len(run.findings), 'finding')} in {plural(run.notebooks_with_findings, 'notebook')}"
-        f" ({run.checked} checked{unreadable})."
+        f" ({counts})."
     )
 
 
