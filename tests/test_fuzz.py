@@ -3,16 +3,20 @@ JSON (types, nesting, huge numbers, NaN, encodings, truncation, conflict markers
 cells. Whatever the input, `check` and `strip` exit 0, 1 or 2 without a traceback, never report an
 internal error (NB000), name every file they cannot read, and spend bounded time on each.
 
-A seeded generator (the same files on every run): a small budget in the quick run, a wider one, over
-the shared corpus as well, in the slow run.
+A seeded generator (the same files on every run, in every process: no set or hash order decides
+anything): a small budget in the quick run, a wider one, over the shared corpus as well, in the slow run.
+Every failure names its seed and the command that repeats it; NBLINT_FUZZ_SEED=N runs other seeds
+(`NBLINT_FUZZ_SEED=$RANDOM pytest tests/test_fuzz.py` explores, and the failure says how to come back).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,6 +32,27 @@ SAMPLES = sorted((REPO / "sample_notebooks").glob("*.ipynb"))
 SECONDS_PER_FILE = 5.0
 QUICK_SEED, QUICK_BUDGET = 11, 36
 SLOW_SEED, SLOW_BUDGET = 1111, 400
+
+SEED_VARIABLE = "NBLINT_FUZZ_SEED"
+
+
+def fuzz_seed(default: int) -> int:
+    """The test's fixed seed, or NBLINT_FUZZ_SEED's."""
+    value = os.environ.get(SEED_VARIABLE, "").strip()
+    return int(value) if value else default
+
+
+@contextmanager
+def reproducible(seed: int, test: str, sources: int):
+    """Adds to any failure inside the seed, what the inputs were drawn from, and the command that repeats it."""
+    try:
+        yield
+    except AssertionError as exc:
+        raise AssertionError(
+            f"{exc}\n[fuzz seed {seed}, {sources} source notebooks; repeat with: "
+            f"{SEED_VARIABLE}={seed} pytest tests/test_fuzz.py::{test}]"
+        ) from exc
+
 
 _ODD_VALUES = [None, True, 0, -1, 1.5, "", "x", [], {}, ["a", ["b"]], {"a": [1, {"b": None}]}, [[["deep"]]]]
 
@@ -217,21 +242,82 @@ def check_fuzzed(files: list[Path], folder: Path) -> None:
 
 
 def test_fuzzed_notebooks_quick(tmp_path):
-    files = mutate(SAMPLES, tmp_path / "fuzz", QUICK_SEED, QUICK_BUDGET)
-    check_fuzzed(files, tmp_path / "fuzz")
-    # the clean filter: a whole notebook out whatever comes in (one run: strip's imports take a second)
-    raw = next(path for path in files if "huge_number" in path.name).read_text(encoding="utf-8")
-    piped = run_nblint("strip", "--stdin", cwd=tmp_path, input=raw)
-    assert piped.returncode in (0, 2) and "Traceback" not in piped.stderr, piped.stderr
-    assert piped.stdout == raw or json.loads(piped.stdout)
+    seed = fuzz_seed(QUICK_SEED)
+    with reproducible(seed, "test_fuzzed_notebooks_quick", len(SAMPLES)):
+        files = mutate(SAMPLES, tmp_path / "fuzz", seed, QUICK_BUDGET)
+        check_fuzzed(files, tmp_path / "fuzz")
+        # the clean filter: a whole notebook out whatever comes in (one run: strip's imports take a second)
+        raw = next(path for path in files if "huge_number" in path.name).read_text(encoding="utf-8")
+        piped = run_nblint("strip", "--stdin", cwd=tmp_path, input=raw)
+        assert piped.returncode in (0, 2) and "Traceback" not in piped.stderr, piped.stderr
+        assert piped.stdout == raw or json.loads(piped.stdout)
+
+
+def wide_sources(seed: int) -> list[Path]:
+    """The samples and 60 corpus notebooks drawn by `seed` (the samples alone where the corpus is absent:
+    the failure message says how many sources there were)."""
+    sources = list(SAMPLES)
+    if CORPUS.is_dir():
+        rng = random.Random(seed)
+        corpus = sorted(CORPUS.rglob("*.ipynb"))
+        sources += rng.sample(corpus, min(60, len(corpus)))
+    return sources
 
 
 @pytest.mark.slow
 def test_fuzzed_notebooks_wide(tmp_path):
-    sources = list(SAMPLES)
-    if CORPUS.is_dir():
-        rng = random.Random(SLOW_SEED)
-        corpus = sorted(CORPUS.rglob("*.ipynb"))
-        sources += rng.sample(corpus, min(60, len(corpus)))
-    files = mutate(sources, tmp_path / "fuzz", SLOW_SEED, SLOW_BUDGET)
-    check_fuzzed(files, tmp_path / "fuzz")
+    seed = fuzz_seed(SLOW_SEED)
+    sources = wide_sources(seed)
+    with reproducible(seed, "test_fuzzed_notebooks_wide", len(sources)):
+        files = mutate(sources, tmp_path / "fuzz", seed, SLOW_BUDGET)
+        check_fuzzed(files, tmp_path / "fuzz")
+
+
+DIGEST_OF_FILES = """
+import hashlib, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from test_fuzz import SAMPLES, mutate
+digest = hashlib.sha256()
+for path in mutate(SAMPLES, Path(sys.argv[2]), int(sys.argv[3]), 16):
+    digest.update(path.name.encode() + b"\\0" + path.read_bytes())
+print(digest.hexdigest())
+"""
+
+
+def test_a_seed_writes_the_same_files_in_every_process(tmp_path):
+    """What makes a failure repeatable: the files depend on the seed only, not on the process's hash
+    seed (set and dict-of-str orders) or anything else of the run."""
+    import subprocess
+    import sys
+
+    def digest(hash_seed: str, seed: int, folder: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", DIGEST_OF_FILES, str(REPO / "tests"), str(tmp_path / folder), str(seed)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    first = digest("1", QUICK_SEED, "a")
+    assert digest("2", QUICK_SEED, "b") == first
+    assert digest("1", QUICK_SEED + 1, "c") != first  # the seed does decide
+
+
+def test_a_failure_names_its_seed_and_the_command_that_repeats_it(monkeypatch):
+    monkeypatch.setenv(SEED_VARIABLE, "4242")
+    seed = fuzz_seed(QUICK_SEED)
+    assert seed == 4242
+    with pytest.raises(AssertionError) as raised:
+        with reproducible(seed, "test_fuzzed_notebooks_quick", 7):
+            raise AssertionError("012_truncate_x.ipynb: 6.1 s")
+    assert str(raised.value) == (
+        "012_truncate_x.ipynb: 6.1 s\n[fuzz seed 4242, 7 source notebooks; repeat with: "
+        "NBLINT_FUZZ_SEED=4242 pytest tests/test_fuzz.py::test_fuzzed_notebooks_quick]"
+    )
+    monkeypatch.delenv(SEED_VARIABLE)
+    assert fuzz_seed(QUICK_SEED) == QUICK_SEED

@@ -75,6 +75,28 @@ def test_the_hook_refuses_a_crash_prone_notebook_and_lets_a_clean_one_in(repo):
     assert committed_files(repo) == ["clean.ipynb"]
 
 
+def test_the_refusal_says_which_check_refused_with_true_counts(repo):
+    """Issue 19: a refusal by `check` alone also printed "0 notebooks would be stripped, 1 already clean"."""
+    assert nblint(repo, "install-hooks").returncode == 0
+    repo.notebook("loop.ipynb", [LOOP])
+    by_check = commit(repo, "loop.ipynb")
+    assert by_check.returncode != 0
+    assert "would be stripped" not in by_check.stderr and "already clean" not in by_check.stderr, by_check.stderr
+    assert "commit refused: nblint check reported findings (above)." in by_check.stderr
+
+    repo.notebook("loop.ipynb", [CLEAN])
+    repo.notebook("out.ipynb", [with_outputs("print(1)\n")])
+    by_strip = commit(repo, "loop.ipynb", "out.ipynb")
+    assert by_strip.returncode != 0
+    assert "1 notebook would be stripped, 1 already clean" in by_strip.stderr, by_strip.stderr
+    assert "commit refused: nblint strip --dry-run reported notebooks to strip (above)." in by_strip.stderr
+
+    repo.notebook("loop.ipynb", [with_outputs(LOOP)])
+    both = commit(repo, "loop.ipynb", "out.ipynb")
+    assert "2 notebooks would be stripped, 0 already clean" in both.stderr, both.stderr
+    assert "commit refused: nblint check reported findings and nblint strip --dry-run notebooks to strip" in both.stderr
+
+
 def test_the_hook_judges_the_index_not_the_work_tree(repo):
     assert nblint(repo, "install-hooks").returncode == 0
     # Staged bad, fixed in the work tree only: what would be committed is still bad.

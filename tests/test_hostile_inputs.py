@@ -243,3 +243,98 @@ def test_the_by_code_counts_put_the_kernel_killers_first():
     run.findings += [Finding("NB101", "huge-allocation", "m", Severity.ERROR, "nb.ipynb")]
     codes = [line.split()[1] for line in tail(run)[2:]]
     assert codes == ["NB101", "NB501", "NB601"]
+
+
+def _utf16_notebook(path: Path, encoding: str) -> Path:
+    utf8 = write_notebook(path.with_suffix(".utf8"), ["while True:\n    pass\n"])
+    path.write_bytes(utf8.read_text(encoding="utf-8").encode(encoding))
+    utf8.unlink()
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["UTF-16LE", "UTF-16BE"])
+def test_a_utf16_notebook_without_a_mark_is_called_utf16_with_the_command_that_converts_it(tmp_path, encoding):
+    """Issue 19: it was called "binary file" (ASCII in UTF-16 is valid UTF-8 with a NUL after each character)."""
+    import shutil
+    import subprocess
+
+    _utf16_notebook(tmp_path / "nb.ipynb", encoding.lower())
+    command = f"iconv -f {encoding} -t UTF-8 nb.ipynb > converted.ipynb"
+    checked = run_nblint("check", "--no-cache", "nb.ipynb", cwd=tmp_path)
+    assert checked.stdout.splitlines()[0] == (
+        f"nb.ipynb: NB002 {encoding} text without a byte-order mark, not UTF-8: notebooks are UTF-8 JSON (as "
+        f"Jupyter writes them); convert it with `{command}`"
+    )
+    stripped = run_nblint("strip", "nb.ipynb", cwd=tmp_path)
+    assert stripped.returncode == 2 and "without a byte-order mark, not UTF-8" in stripped.stderr
+    assert f"`{command}`; left unchanged" in stripped.stderr
+    if shutil.which("iconv") is None:
+        return  # the command itself is tried where iconv is installed
+    subprocess.run(command, shell=True, cwd=tmp_path, check=True)
+    converted = run_nblint("check", "--no-cache", "--format", "json", "converted.ipynb", cwd=tmp_path)
+    assert [f["code"] for f in json.loads(converted.stdout)] == ["NB201"]  # the command gives a notebook back
+
+
+def test_a_utf16_notebook_with_a_mark_is_called_utf16(tmp_path):
+    _utf16_notebook(tmp_path / "nb.ipynb", "utf-16")  # Python writes the mark of the machine's byte order
+    checked = run_nblint("check", "--no-cache", "nb.ipynb", cwd=tmp_path)
+    assert "NB002 UTF-16" in checked.stdout and "iconv -f UTF-16 -t UTF-8 nb.ipynb" in checked.stdout
+
+
+def test_a_nul_byte_in_a_string_reads_without_a_doubled_at(tmp_path):
+    """Issue 19: `strip` said "Invalid control character at at line 10" (json's message ends with "at")."""
+    path = write_notebook(tmp_path / "nb.ipynb", ["# pad\n" * 200, "print(1)\n"])
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("print(1)", "print(\x001)"), encoding="utf-8")  # past the first 1,024 bytes
+    line = text[: text.index("print(1)")].count("\n") + 1
+    stripped = run_nblint("strip", "nb.ipynb", cwd=tmp_path)
+    assert stripped.returncode == 2
+    assert f"not JSON (Invalid control character at line {line}, column" in stripped.stderr, stripped.stderr
+    checked = run_nblint("check", "--no-cache", "nb.ipynb", cwd=tmp_path)
+    assert f"NB002 not valid JSON: Invalid control character at line {line} column" in checked.stdout
+    assert "at at" not in stripped.stderr + checked.stdout
+
+
+def test_a_file_name_with_a_newline_is_quoted_in_text_formats_and_exact_in_json(tmp_path):
+    """Issue 19: printed raw, a newline split `path:cell:line` in two."""
+    name = "new\nline\t.ipynb"
+    output = {"output_type": "stream", "name": "stdout", "text": "x\n"}
+    write_notebook(tmp_path / name, [{"cell_type": "code", "source": "while True:\n    pass\n", "outputs": [output]}])
+    quoted = '"new\\nline\\t.ipynb"'
+    for format_name in ("text", "full"):
+        report = run_nblint("check", "--no-cache", "--format", format_name, ".", cwd=tmp_path)
+        assert report.stdout.startswith(f"{quoted}:cell 1:1:1: NB201 "), report.stdout
+    as_json = run_nblint("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    assert [f["path"] for f in json.loads(as_json.stdout)] == [name]
+    github = run_nblint("check", "--no-cache", "--format", "github", ".", cwd=tmp_path)
+    assert github.stdout.startswith("::error file=new%0Aline\t.ipynb,")  # GitHub's own escape, read back exactly
+    stripped = run_nblint("strip", "--dry-run", ".", cwd=tmp_path)
+    assert stripped.stdout.startswith(f"{quoted}: ") and len(stripped.stdout.splitlines()) == 1
+
+
+FIX_WRITE_FAILS = """
+import os, sys
+def failing_replace(source, target):
+    raise OSError(28, "No space left on device")  # as on a full disk, where the temporary file cannot be renamed
+os.replace = failing_replace
+from nblint.cli import main
+sys.exit(main(["check", "--no-cache", "--fix", *sys.argv[1:]]))
+"""
+
+
+def test_after_a_fix_that_could_not_be_written_the_summary_does_not_offer_fix(tmp_path):
+    """Issue 19: the summary still said "1 fixable with `nblint check --fix`", the command that just failed."""
+    import subprocess
+    import sys
+
+    error = {"output_type": "error", "ename": "KeyError", "evalue": "'k'", "traceback": ["KeyError: 'k'"]}
+    path = write_notebook(tmp_path / "nb.ipynb", [{"cell_type": "code", "source": "d[1]\n", "outputs": [error]}])
+    before = path.read_bytes()
+    assert "1 fixable with `nblint check --fix`" in run_nblint("check", "--no-cache", ".", cwd=tmp_path).stdout
+    result = subprocess.run(
+        [sys.executable, "-c", FIX_WRITE_FAILS, "."], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2, result.stderr
+    assert "nb.ipynb: cannot write the fixed notebook: No space left on device" in result.stderr
+    assert result.stdout.splitlines()[-1] == "Found 1 finding in 1 notebook (1 checked)."
+    assert path.read_bytes() == before

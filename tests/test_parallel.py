@@ -89,31 +89,41 @@ def test_a_worker_killed_mid_run_does_not_lose_a_notebook(tmp_path):
     assert "nblint: warning: a worker process died" in err  # recovered, and said so
 
 
-@pytest.mark.slow
-def test_a_notebook_that_kills_its_worker_every_time_is_named_and_the_run_goes_on(tmp_path):
+def _project_with_a_worker_killer(project: Path, clean: bool = False) -> Path:
     """A real cell that ends its worker: two statements of 18,000 elements each (under the screen's
     limits and the program's budget, so libcst parses them: 2-3 s of CPU) under a CPU-time limit of 1 s
-    per process (the main process needs about half of it), which the kernel enforces with SIGXCPU as the
-    OOM killer would with SIGKILL."""
-    import resource
-
-    project = tmp_path / "p"
+    per process (the main process needs about half of it, see _under_a_cpu_limit), which the kernel
+    enforces with SIGXCPU as the OOM killer would with SIGKILL. Beside it, four notebooks with an NB405
+    each, or with no finding at all (`clean`)."""
     bomb = "".join(f"x{i} = [" + ", ".join(["1"] * 18_000) + "]\n" for i in range(2))
     write_notebook(project / "a_bomb.ipynb", [bomb])
     for index in range(4):
-        write_notebook(project / f"nb{index}.ipynb", [f"import time\ntime.sleep({86400 + index})\n"])
+        write_notebook(
+            project / f"nb{index}.ipynb", ["x = 1\n" if clean else f"import time\ntime.sleep({86400 + index})\n"]
+        )
+    return project
+
+
+def _under_a_cpu_limit(project: Path, *args: str) -> subprocess.CompletedProcess:
+    import resource
 
     def limit_cpu() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (1, resource.getrlimit(resource.RLIMIT_CPU)[1]))
 
-    result = subprocess.run(
-        [sys.executable, "-m", "nblint", "check", ".", "--no-cache", "--jobs", "2", "--format", "json"],
+    return subprocess.run(
+        [sys.executable, "-m", "nblint", "check", ".", "--no-cache", "--jobs", "2", *args],
         cwd=project,
         capture_output=True,
         text=True,
         timeout=300,
         preexec_fn=limit_cpu,
     )
+
+
+@pytest.mark.slow
+def test_a_notebook_that_kills_its_worker_every_time_is_named_and_the_run_goes_on(tmp_path):
+    project = _project_with_a_worker_killer(tmp_path / "p")
+    result = _under_a_cpu_limit(project, "--format", "json")
     findings = json_findings(result)
     assert result.returncode == 1, result.stderr
     assert sorted((f["path"], f["code"]) for f in findings) == [
@@ -122,6 +132,23 @@ def test_a_notebook_that_kills_its_worker_every_time_is_named_and_the_run_goes_o
     ]
     assert "the worker process checking this notebook died" in findings[0]["message"]
     assert "nblint: warning: a worker process died" in result.stderr
+
+
+@pytest.mark.slow  # two pool runs, each losing a worker twice
+def test_the_summary_counts_a_notebook_whose_worker_died_as_not_checked(tmp_path):
+    """Issue 19: the summary said "(5 checked)", and "All checks passed" when NB000 was not selected."""
+    project = _project_with_a_worker_killer(tmp_path / "p", clean=True)
+    reported = _under_a_cpu_limit(project)
+    assert reported.returncode == 1, reported.stderr
+    assert reported.stdout.splitlines()[-1] == "Found 1 finding in 1 notebook (4 checked, 1 could not be checked)."
+
+    unreported = _under_a_cpu_limit(project, "--ignore", "NB000")
+    assert "All checks passed" not in unreported.stdout
+    assert unreported.stdout.splitlines() == [
+        "No findings, but not every notebook was checked (4 checked, 1 could not be checked)."
+    ]
+    assert unreported.returncode == 2, unreported.stderr  # not the exit of a clean run
+    assert "Traceback" not in unreported.stderr
 
 
 def _imported(*args: str, cwd: Path) -> set[str]:

@@ -670,17 +670,16 @@ def test_file_mode_and_symlinks_are_kept(tmp_path):
 
 
 WRITE_INTERRUPTED = """
-import os, sys, time
-from pathlib import Path
-marker = Path(sys.argv[1])
+import os, sys
+reached, hold = int(sys.argv[1]), int(sys.argv[2])
 real_fsync = os.fsync
 def stalled_fsync(fd):
     real_fsync(fd)
-    marker.write_text("writing")   # the temporary file is written whole, the rename is still to come
-    time.sleep(120)
+    os.write(reached, b"w")  # the temporary file is written whole, the rename is still to come
+    os.read(hold, 1)  # held here until the signal comes (or the test ends: the pipe's other end closes)
 os.fsync = stalled_fsync
 from nblint.cli import main
-sys.exit(main(["strip", *sys.argv[2:]]))
+sys.exit(main(["strip", *sys.argv[3:]]))
 """
 
 REPLACE_FAILS = """
@@ -700,31 +699,36 @@ def leftovers(folder: Path) -> list[str]:
 @pytest.mark.slow  # kills a strip mid-write and waits for it
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT", "SIGKILL"])
 def test_interrupted_write_leaves_the_original_whole(tmp_path, signal_name):
+    """The signal is sent when the child says it is mid-write (a pipe), never after a wait sized to the
+    machine's speed; the child is held there by a pipe too, so no timer decides what happens first."""
     import signal
-    import time
 
     path = tmp_path / "nb.ipynb"
     notebook = rich_notebook()
-    notebook["cells"][2]["outputs"][0]["data"]["image/png"] = "iVBOR" + "B" * 2_000_000  # a write that takes a moment
+    notebook["cells"][2]["outputs"][0]["data"]["image/png"] = "iVBOR" + "B" * 2_000_000
     path.write_text(notebook_text(notebook), encoding="utf-8")
     before = path.read_bytes()
-    marker = tmp_path.parent / f"{tmp_path.name}-marker"
+    reached_read, reached_write = os.pipe()
+    hold_read, hold_write = os.pipe()
     process = subprocess.Popen(
-        [sys.executable, "-c", WRITE_INTERRUPTED, str(marker), str(path)],
+        [sys.executable, "-c", WRITE_INTERRUPTED, str(reached_write), str(hold_read), str(path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        pass_fds=(reached_write, hold_read),
     )
+    os.close(reached_write)  # the child's copy is the only writer: EOF here if it ends before the write
+    os.close(hold_read)
     try:
-        for _ in range(1200):  # wait for the write to be under way (at most 2 minutes)
-            if marker.exists() or process.poll() is not None:
-                break
-            time.sleep(0.1)
-        assert marker.exists(), process.communicate()[1]
+        assert os.read(reached_read, 1) == b"w", process.communicate()[1]  # blocks until the write is under way
         assert leftovers(tmp_path), "the temporary file should exist while the write is under way"
         process.send_signal(getattr(signal, signal_name))
-        _, stderr = process.communicate(timeout=60)
+        # A safety net only, should the signal be ignored (the child would then finish its rename when the
+        # hold pipe closes below, and the test fail on the file); the child ends as soon as it is handled.
+        _, stderr = process.communicate(timeout=600)
     finally:
+        os.close(hold_write)
+        os.close(reached_read)
         if process.poll() is None:
             process.kill()
             process.wait()

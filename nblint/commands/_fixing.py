@@ -8,6 +8,7 @@ from pathlib import Path
 
 from nblint.core.read.files import read_regular_bytes
 from nblint.core.wording import plural
+from nblint.reporters.quoting import quote_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +54,8 @@ def fixable_counts(findings, unsafe: bool) -> tuple[int, int]:
 
 
 def fix(results, resolver, args: argparse.Namespace):
-    """Apply the fixes (writing them unless --diff). Returns (the FixRun, whether a write failed)."""
+    """Apply the fixes (writing them unless --diff). Returns (the FixRun, the paths of the notebooks whose fixes
+    could not be applied or written: the summary must not offer `--fix` for those, it has just failed)."""
     from nblint.run.fixrun import fix_results, unfixed, write
 
     keep = None
@@ -67,20 +69,23 @@ def fix(results, resolver, args: argparse.Namespace):
 
     run = fix_results(results, resolver, args.unsafe_fixes, keep)
     originals = {result.path: result for result in results}
-    failed = False
+    failed: set[str] = set()
     for item in run.files:
         if item.problem:
-            print(f"nblint: warning: {item.path}: {item.problem}", file=sys.stderr)
+            print(f"nblint: warning: {quote_path(item.path)}: {item.problem}", file=sys.stderr)
+            if not item.changed:  # nothing could be applied (not merely: some left for another run)
+                failed.add(item.path)
         if args.diff or not item.changed:
             continue
         try:
             write(item)
         except OSError as exc:
             print(
-                f"nblint: error: {item.path}: cannot write the fixed notebook: {exc.strerror or exc}", file=sys.stderr
+                f"nblint: error: {quote_path(item.path)}: cannot write the fixed notebook: {exc.strerror or exc}",
+                file=sys.stderr,
             )
             unfixed(run, item, originals[item.path])
-            failed = True
+            failed.add(item.path)
     return run, failed
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from nblint.commands import _fixing
 from nblint.reporters import FORMATS
+from nblint.reporters.quoting import quote_path
 
 
 def _codes(text: str) -> tuple[str, ...]:
@@ -127,11 +128,11 @@ def run(args: argparse.Namespace) -> int:
         resolver = ConfigResolver(overrides)
         found = discover(args.paths or ["."], resolver)
         for name in found.missing:
-            print(f"nblint: error: {name}: no such file or folder", file=sys.stderr)
+            print(f"nblint: error: {quote_path(name)}: no such file or folder", file=sys.stderr)
         for name, what in found.not_files:
-            print(f"nblint: error: {name}: {what}; not checked", file=sys.stderr)
+            print(f"nblint: error: {quote_path(name)}: {what}; not checked", file=sys.stderr)
         for name in found.empty:
-            print(f"nblint: warning: {name}: no notebooks found", file=sys.stderr)
+            print(f"nblint: warning: {quote_path(name)}: no notebooks found", file=sys.stderr)
         _remove_leftovers(found.files)
         cache = None
         if not args.no_cache:
@@ -143,11 +144,11 @@ def run(args: argparse.Namespace) -> int:
             from nblint.integrations.diffbase import only_new
 
             results = only_new(results, args.diff_base, resolver)
-        fixed, write_failed = 0, False
+        fixed, fix_failed = 0, set()
         if args.add_noqa:
             return max(_fixing.add_noqa(results), 2 if found.missing or found.not_files else 0)
         if args.fix or args.diff:
-            fix_run, write_failed = _fixing.fix(results, resolver, args)
+            fix_run, fix_failed = _fixing.fix(results, resolver, args)
             if args.diff:
                 status = _fixing.show_diff(fix_run, args)
                 return 2 if found.missing or found.not_files else status
@@ -162,10 +163,13 @@ def run(args: argparse.Namespace) -> int:
     run_result = RunResult(checked=len(results), fixed=fixed)
     for result in results:
         for warning in result.warnings:
-            print(f"nblint: warning: {result.path}: {warning}", file=sys.stderr)
+            print(f"nblint: warning: {quote_path(result.path)}: {warning}", file=sys.stderr)
         run_result.findings.extend(sorted(result.findings, key=lambda f: f.sort_key()))
         run_result.unreadable += result.unreadable
-    run_result.fixable, run_result.unsafe_fixable = _fixing.fixable_counts(run_result.findings, args.unsafe_fixes)
+        run_result.not_checked += result.could_not_check
+    # Not offered again where `--fix` has just failed (it could not apply or write them): it would fail again.
+    offered = [finding for finding in run_result.findings if finding.path not in fix_failed]
+    run_result.fixable, run_result.unsafe_fixable = _fixing.fixable_counts(offered, args.unsafe_fixes)
     output = render_statistics(args.format, run_result) if args.statistics else render(args.format, run_result)
     if args.output_file is not None:
         from nblint.core.atomic import write_text_atomic
@@ -180,10 +184,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
 
-    if found.missing or found.not_files or write_failed:
+    if found.missing or found.not_files or fix_failed:
         return 2
     if run_result.findings and not args.exit_zero:
         return 1
+    if run_result.not_checked:
+        return 2  # no findings, but not because every notebook passed: never the exit of a clean run
     return 0
 
 

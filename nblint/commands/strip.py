@@ -15,6 +15,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from nblint.reporters.quoting import quote_path
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -115,11 +117,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     for name in found.missing:
-        print(f"nblint: error: {name}: no such file or folder", file=sys.stderr)
+        print(f"nblint: error: {quote_path(name)}: no such file or folder", file=sys.stderr)
     for name, what in found.not_files:
-        print(f"nblint: error: {name}: {what}; left unchanged", file=sys.stderr)
+        print(f"nblint: error: {quote_path(name)}: {what}; left unchanged", file=sys.stderr)
     for name in found.empty:
-        print(f"nblint: warning: {name}: no notebooks found", file=sys.stderr)
+        print(f"nblint: warning: {quote_path(name)}: no notebooks found", file=sys.stderr)
 
     with _terminate_as_exit():
         tally = _strip_all(plan, write=not (args.check or args.dry_run), detail=not args.check)
@@ -161,7 +163,7 @@ def _strip_all(plan, write: bool, detail: bool) -> _Tally:
             _fail(tally, path, f"cannot read: {exc.strerror or exc}")
             continue
         try:
-            outcome = strip_notebook(data, options)
+            outcome = strip_notebook(data, options, path.name)
         except NotStrippable as exc:
             _fail(tally, path, str(exc))
             continue
@@ -177,9 +179,9 @@ def _strip_all(plan, write: bool, detail: bool) -> _Tally:
                 continue
         tally.changed += 1
         if detail:
-            print(f"{path}: {outcome.summary.describe(would=not write)}", flush=True)
+            print(f"{quote_path(str(path))}: {outcome.summary.describe(would=not write)}", flush=True)
         else:
-            print(path, flush=True)
+            print(quote_path(str(path)), flush=True)
     return tally
 
 
@@ -195,7 +197,7 @@ def _remove_leftovers(folders) -> None:
 
 def _fail(tally: _Tally, path: Path, reason: str) -> None:
     tally.failed += 1
-    print(f"{path}: {reason}; left unchanged", file=sys.stderr, flush=True)
+    print(f"{quote_path(str(path))}: {reason}; left unchanged", file=sys.stderr, flush=True)
 
 
 def _strip_stdin(args: argparse.Namespace) -> int:

@@ -274,7 +274,15 @@ def only_new(
         data = old_bytes.get((repository.top, old_relative))
         kept = _new_findings(result, data, ref, resolver, stderr)
         hidden += len(result.findings) - len(kept)
-        filtered.append(FileResult(result.path, kept, result.unreadable, warnings=result.warnings))
+        filtered.append(
+            FileResult(
+                result.path,
+                kept,
+                result.unreadable,
+                warnings=result.warnings,
+                could_not_check=result.could_not_check,
+            )
+        )
     if hidden:
         print(
             f"nblint: {hidden} finding{'s' if hidden != 1 else ''} in cells unchanged since {ref} not shown (--diff-base)",

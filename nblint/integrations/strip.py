@@ -90,13 +90,13 @@ class StripOutcome:
     summary: StripSummary
 
 
-def strip_notebook(data: bytes, options: StripOptions) -> StripOutcome:
+def strip_notebook(data: bytes, options: StripOptions, name: str | None = None) -> StripOutcome:
     """Strip the bytes of one notebook file. Raises NotStrippable with a one-line reason.
 
     A file that starts with a UTF-8 byte-order mark is read as `check` reads it (utf-8-sig) and keeps
     its mark when written, as it keeps the rest of its layout: a strip changes outputs, not encodings."""
     bom = _UTF8_BOM if data.startswith(_UTF8_BOM) else b""
-    text = decode_text(data[len(bom) :])
+    text = decode_text(data[len(bom) :], name)
     raw = parse_raw(text)
     major = check_structure(raw)
     if _certainly_clean(raw, major, options):
@@ -147,7 +147,12 @@ def _strip(data: bytes, bom: bytes, text: str, raw: dict, major: int, options: S
     return StripOutcome(new_data, True, census.summary(notebook))
 
 
-def decode_text(data: bytes) -> str:
+def decode_text(data: bytes, name: str | None = None) -> str:
+    from nblint.core.read.encoding import utf16_message
+
+    utf16 = utf16_message(data, name)
+    if utf16 is not None:
+        raise NotStrippable(f"not a notebook: {utf16}")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -156,6 +161,7 @@ def decode_text(data: bytes) -> str:
 
 
 def parse_raw(text: str) -> Any:
+    from nblint.core.read.encoding import json_error_text
     from nblint.core.read.jsonload import TooBigInteger, load_json
     from nblint.core.read.schema import format_path
 
@@ -171,7 +177,9 @@ def parse_raw(text: str) -> Any:
             raise NotStrippable(
                 "not a notebook: it holds git merge conflict markers; resolve the merge first"
             ) from None
-        raise NotStrippable(f"not a notebook: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+        raise NotStrippable(
+            f"not a notebook: not JSON ({json_error_text(exc)} at line {exc.lineno}, column {exc.colno})"
+        ) from None
     except RecursionError:
         raise NotStrippable("not a notebook: JSON nested too deeply to read") from None
 

@@ -14,8 +14,9 @@ STATISTICS_FORMATS = ("text", "full", "json")  # `--statistics`: a table, or JSO
 @dataclass
 class RunResult:
     findings: list[Finding] = field(default_factory=list)
-    checked: int = 0
+    checked: int = 0  # notebooks the run went through, those below included
     unreadable: int = 0
+    not_checked: int = 0  # notebooks whose check did not finish (an internal error, a worker that died)
     fixed: int = 0  # findings `--fix` fixed (they are not in `findings`)
     fixable: int = 0  # findings in `findings` that `--fix` would fix (with these options)
     unsafe_fixable: int = 0  # ... and those only `--unsafe-fixes` would

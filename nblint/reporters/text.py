@@ -8,6 +8,7 @@ from __future__ import annotations
 from nblint.core.findings import Finding
 from nblint.core.wording import plural
 from nblint.reporters import RunResult
+from nblint.reporters.quoting import quote_path
 
 # From this many findings on, the text formats end with the per-code counts (`--statistics` alone prints
 # only those): a screenful of findings is where a reader stops seeing which codes make it up.
@@ -15,7 +16,7 @@ TAIL_FROM = 25
 
 
 def location(finding: Finding) -> str:
-    parts = [finding.path]
+    parts = [quote_path(finding.path)]  # a newline in a name would split the line
     if finding.cell is not None:
         parts.append(f"cell {finding.cell + 1}")
     if finding.line is not None:
@@ -38,11 +39,18 @@ def _found(run: RunResult) -> str:
         return _doctor_found(run, unreadable)
     if run.checked == 0:
         return "No notebooks found to check."
-    if not run.findings:
-        return f"All checks passed: {plural(run.checked, 'notebook')} checked{unreadable}."
+    if run.not_checked:
+        # Never "All checks passed" then: a notebook whose check did not finish has no findings to show.
+        checked = run.checked - run.not_checked
+        counts = f"{checked} checked, {run.not_checked} could not be checked{unreadable}"
+        if not run.findings:
+            return f"No findings, but not every notebook was checked ({counts})."
+    else:
+        counts = f"{run.checked} checked{unreadable}"
+        if not run.findings:
+            return f"All checks passed: {plural(run.checked, 'notebook')} checked{unreadable}."
     return (
-        f"Found {plural(len(run.findings), 'finding')} in {plural(run.notebooks_with_findings, 'notebook')}"
-        f" ({run.checked} checked{unreadable})."
+        f"Found {plural(len(run.findings), 'finding')} in {plural(run.notebooks_with_findings, 'notebook')} ({counts})."
     )
 
 

@@ -28,6 +28,9 @@ class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
     unreadable: bool = False
+    # The rules did not run to the end on it (an internal error, a worker that died): the summary says so
+    # rather than count it among the notebooks checked, since a missing finding here proves nothing.
+    could_not_check: bool = False
     # Files the rules sized besides the notebook (absolute path -> size, None when absent), filled by the
     # runner from nblint.dependencies: the cache re-checks them before reusing these findings.
     dependencies: dict[str, int | None] = field(default_factory=dict)
@@ -86,6 +89,7 @@ def check_file(
             ]
             if "NB000" in enabled
             else [],
+            could_not_check=True,
         )
 
 

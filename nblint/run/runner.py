@@ -255,7 +255,7 @@ def _internal_error(task: Task, profile: Profile, message: str) -> FileResult:
     from nblint.core.findings import Finding
     from nblint.rules import ALL_RULES
 
-    result = FileResult(task.shown)
+    result = FileResult(task.shown, could_not_check=True)  # counted apart in the summary, NB000 or not
     if "NB000" in profile.enabled:
         rule = ALL_RULES["NB000"]
         result.findings.append(Finding(rule.code, rule.name, message, rule.severity, task.shown))

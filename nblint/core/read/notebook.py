@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from nblint.core.read import jsonload, schema
+from nblint.core.read.encoding import json_error_text, utf16_message
 from nblint.core.read.files import read_regular_bytes
 from nblint.core.read.jsonlocator import locate_lines, path_deeper_than
 
@@ -195,6 +196,9 @@ def read_notebook(path: Path) -> Notebook:
 def parse_notebook(path: Path, raw: bytes) -> Notebook:
     if not raw.strip():
         raise Unreadable("NB002", "file is empty, not a notebook")
+    utf16 = utf16_message(raw, path.name)
+    if utf16 is not None:
+        raise Unreadable("NB002", utf16)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -222,7 +226,10 @@ def parse_notebook(path: Path, raw: bytes) -> Notebook:
         data = jsonload.load_json(text)
     except json.JSONDecodeError as exc:
         raise Unreadable(
-            "NB002", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", exc.lineno, exc.colno
+            "NB002",
+            f"not valid JSON: {json_error_text(exc)} at line {exc.lineno} column {exc.colno}",
+            exc.lineno,
+            exc.colno,
         ) from None
     except jsonload.TooBigInteger as exc:
         raise Unreadable(
