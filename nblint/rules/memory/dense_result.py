@@ -17,6 +17,7 @@ from nblint.core.sizes import (
     ITEMSIZE,
     argument,
     dense_bytes,
+    expand_stars,
     facts_of,
     format_budget,
     format_count,
@@ -284,6 +285,12 @@ class DenseResult(CodeRule):
             message="builds 3 arrays of 5,000 x 5,000 x 500 int64 (~279 GiB; x = np.arange(5000); "
             "z = np.arange(500)), over the 1 GiB budget; pass sparse=True",
         ),
+        # the same grids through a starred list of known length
+        Invalid(
+            "import numpy as np\naxes = [np.arange(5000)] * 3\ngrids = np.meshgrid(*axes)\n",
+            line=3,
+            message="builds 3 arrays of 5,000 x 5,000 x 5,000 int64",
+        ),
         Invalid(
             "import numpy as np\ngrid = np.mgrid[0:5000, 0:5000, 0:500]\n",
             line=2,
@@ -458,7 +465,8 @@ class DenseResult(CodeRule):
             return None  # sparse @ sparse stays sparse
         return _matrix((a.shape[0], b.shape[1]), _promote(a.dtype, b.dtype), (a, b), _WAY_OUT["product"])
 
-    def _meshgrid(self, node: cst.Call) -> Result | None:
+    def _meshgrid(self, written: cst.Call) -> Result | None:
+        node = expand_stars(written, self.context)  # np.meshgrid(*[x] * 3) is np.meshgrid(x, x, x)
         if any(arg.star for arg in node.args):
             return None
         for keyword, harmless in (("sparse", False), ("copy", True)):
@@ -481,7 +489,7 @@ class DenseResult(CodeRule):
             dtype_known,
             tuple(inputs),
             _WAY_OUT["meshgrid"],
-            fix=f"{source_text(node, 200)[:-1]}, sparse=True)",
+            fix=f"{source_text(written, 200)[:-1]}, sparse=True)",
         )
 
     def _mgrid(self, node: cst.Subscript) -> Result | None:
