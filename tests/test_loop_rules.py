@@ -4,6 +4,10 @@ messages of cross-cell findings, suppressions, and code that must not crash or s
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 from conftest import check_notebook, run_nblint, write_notebook
 
@@ -224,25 +228,42 @@ def test_special_methods_reentered_through_any_instance_of_their_class(tmp_path)
     findings = check_notebook(tmp_path, [INSTANCE_REENTRY], "NB203")
     lines = [f["line"] for f in findings]
     assert lines == [3, 8, 14, 16, 18, 23], findings
-    namespace: dict = {}
-    exec(INSTANCE_REENTRY, namespace)
-    for expression, recurses in (
-        ("len(BAG)", True),
-        ("bool(Flag())", True),
-        ("Money(1) == 2", True),
-        ("hash(Money(1))", True),
-        ("repr(ZERO)", True),
-        ("DEFAULT.x", True),
-        ("len(Fine([1]))", False),
-        ("Fine([]) == EMPTY", False),
-        ("len(Other())", False),
-    ):
-        try:
-            eval(expression, namespace)
-        except RecursionError:
-            assert recurses, expression
-        else:
-            assert not recurses, expression
+    # Run in a fresh interpreter at Python's default recursion limit: in this process a test or the deep-stack
+    # thread may have raised the limit, and `len()` re-entering `__len__` then overflows the C stack (a
+    # segfault) before RecursionError.
+    expressions = {
+        "len(BAG)": True,
+        "bool(Flag())": True,
+        "Money(1) == 2": True,
+        "hash(Money(1))": True,
+        "repr(ZERO)": True,
+        "DEFAULT.x": True,
+        "len(Fine([1]))": False,
+        "Fine([]) == EMPTY": False,
+        "len(Other())": False,
+    }
+    probe = (
+        "import json, sys\n"
+        "sys.setrecursionlimit(1000)\n"
+        "namespace = {}\n"
+        "exec(sys.argv[1], namespace)\n"
+        "recursed = {}\n"
+        "for expression in json.loads(sys.argv[2]):\n"
+        "    try:\n"
+        "        eval(expression, namespace)\n"
+        "        recursed[expression] = False\n"
+        "    except RecursionError:\n"
+        "        recursed[expression] = True\n"
+        "print(json.dumps(recursed))\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", probe, INSTANCE_REENTRY, json.dumps(list(expressions))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout) == expressions
 
 
 # Structured evidence of the loop and hang rules (issue 21): what each finding's JSON `evidence` holds.
