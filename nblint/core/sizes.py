@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
 
+from nblint.core.code.cstwalk import reads_name
 from nblint.core.code.facts import Facts
 from nblint.core.code.symbols import UNKNOWN, last_name
 from nblint.core.code.text import source_text
@@ -241,7 +242,7 @@ def _star_items(node: cst.BaseExpression, context: "CodeContext", depth: int) ->
     repeats = comprehension_repeats(node, context)
     if repeats is not None and isinstance(node, (cst.ListComp, cst.GeneratorExp)):
         count, target = repeats
-        if not _reads(node.elt, target):
+        if not reads_name(node.elt, target):
             return [node.elt] * count
     if isinstance(node, cst.Name) and not context.scopes.is_local(node.value) and context.live is None:
         values = context.symbols.assigned_values(node.value)
@@ -283,16 +284,6 @@ def _double_star_items(
         if values is not None and len(values) == 1:
             return _double_star_items(values[0], context, depth + 1)
     return None
-
-
-def _reads(node: cst.CSTNode, name: str) -> bool:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name) and current.value == name:
-            return True
-        stack.extend(current.children)
-    return False
 
 
 def positional_args(call: cst.Call) -> list[cst.BaseExpression] | None:

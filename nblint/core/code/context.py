@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import libcst as cst
 
-from nblint.core.code.cstwalk import walk_code
+from nblint.core.code.cstwalk import reads_name, walk_code
 from nblint.core.code.facts import Facts, ValueSource
 from nblint.core.code.symbols import (
     MAX_KNOWN_ITEMS,
@@ -329,7 +329,7 @@ class CodeContext:
         if isinstance(node.elt, cst.Name) and node.elt.value == target:
             bounds = self._range_values(node.for_in.iter)
             return tuple(range(*bounds)) if bounds is not None else UNKNOWN
-        if _reads_name(node.elt, target):
+        if reads_name(node.elt, target):
             return UNKNOWN
         value = self.evaluate(node.elt)
         return UNKNOWN if value is UNKNOWN else (value,) * count

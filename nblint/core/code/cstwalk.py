@@ -96,6 +96,11 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             extend(below)
 
 
+def reads_name(node: cst.CSTNode, name: str) -> bool:
+    """Whether `name` appears anywhere under `node` (a comprehension's element reading its loop variable)."""
+    return any(isinstance(current, cst.Name) and current.value == name for current in walk(node))
+
+
 def walk_code(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """walk() without the layout tokens (whitespace, comments, punctuation, operator tokens such as
     `cst.Add`): for searches that look for statements, expressions, names and bindings, which is most
