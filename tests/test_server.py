@@ -783,3 +783,27 @@ def test_the_early_initialize_answer_is_pygls_own(tmp_path, capabilities):
         assert client.shutdown() == 0
         assert "early answer" not in client.stderr()
     assert results[0] == results[1] and "hoverProvider" in results[0]["capabilities"]
+
+
+def test_an_excluded_notebook_gets_no_diagnostics(server, workspace):
+    # `nblint check` skips a notebook the configuration excludes, even when it is named; the editor must too.
+    # Seen in JupyterLab: `exclude` in the nblint.toml beside the notebook was ignored, while its per-file-ignores held.
+    folder = workspace / "excl"
+    folder.mkdir(exist_ok=True)
+    (folder / "nblint.toml").write_text('exclude = ["skipped*.ipynb"]\n', encoding="utf-8")
+    text = "import numpy as np\nN = 100_000\nx = np.zeros((N, N))\n"
+    virtual = (workspace / ".virtual_documents" / "excl" / "skipped.ipynb").as_uri()
+    server.notify(
+        "textDocument/didOpen", {"textDocument": {"uri": virtual, "languageId": "python", "version": 1, "text": text}}
+    )
+    cells = ["import numpy as np\n", "N = 100_000\n", "x = np.zeros((N, N))\n"]
+    excluded = Notebook(server, folder / "skipped_too.ipynb", cells)
+    # a notebook beside them that is not excluded: once its findings are in, the analyses opened before it are done
+    kept = Notebook(server, folder / "kept.ipynb", cells)
+    server.wait_diagnostics(kept.cells[2], has("NB101"))
+    server.settle()
+    assert codes(server.diagnostics.get(virtual, [])) == []
+    assert all(codes(server.diagnostics.get(cell, [])) == [] for cell in excluded.cells)
+    server.notify("textDocument/didClose", {"textDocument": {"uri": virtual}})
+    excluded.close()
+    kept.close()

@@ -60,6 +60,8 @@ class Analyser:
         except ConfigError as exc:
             outcome.config_error = str(exc)
             return outcome
+        if settings.is_excluded(snapshot.path):
+            return outcome  # as `nblint check` skips it (even when named): no findings, earlier ones cleared
         saved = self.saved.get(snapshot.path) if read_saved else None
         raw, metadata_known = notebook_json(snapshot, saved)
         cells = self._cells.setdefault(snapshot.uri, CellCache())
@@ -92,6 +94,8 @@ class Analyser:
             settings = self.settings.for_notebook(path)
         except ConfigError as exc:
             outcome.config_error = str(exc)
+            return outcome
+        if settings.is_excluded(path):
             return outcome
         result = check_file(
             path, settings.rules_for(path), settings.options, display_path=str(path), raw=text.encode("utf-8")
