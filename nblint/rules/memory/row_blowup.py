@@ -409,17 +409,7 @@ class RowBlowup(CodeRule):
         rows = self._rows(frame)
         if dtype is None or rows is None or not self._worth_counting(rows * rows * ITEMSIZE[dtype]):
             return None
-        source = self._counts(frame)
-        counts = source.distinct_counts(frame, columns, True) if source is not None else None
-        if counts is None and source is not None:
-            self._uncounted(
-                node,
-                source,
-                f"(every value distinct) it makes {format_count(rows)} x {format_count(rows)} {dtype} cells",
-                rows * rows * ITEMSIZE[dtype],
-                _ENCODE_WAY_OUT["get_dummies"],
-            )
-        return self._encoded(rows, counts, dtype, "get_dummies")
+        return self._count_and_encode(node, frame, columns, rows, dtype, "get_dummies", True)
 
     def _one_hot(self, node: cst.Call):
         func = node.func
@@ -449,17 +439,24 @@ class RowBlowup(CodeRule):
         rows = self._rows(frame)
         if rows is None or not self._worth_counting(rows * rows * ITEMSIZE[dtype]):
             return None
+        return self._count_and_encode(node, frame, columns, rows, dtype, "OneHotEncoder", False)
+
+    def _count_and_encode(
+        self, node: cst.Call, frame, columns, rows: int, dtype: str, how: str, categorical_only: bool
+    ):
+        """Count the encoded columns' distinct values and size the result; a warning naming the figure when
+        they are too many to count in time (the worst case: every value distinct)."""
         source = self._counts(frame)
-        counts = source.distinct_counts(frame, columns, False) if source is not None else None
+        counts = source.distinct_counts(frame, columns, categorical_only) if source is not None else None
         if counts is None and source is not None:
             self._uncounted(
                 node,
                 source,
                 f"(every value distinct) it makes {format_count(rows)} x {format_count(rows)} {dtype} cells",
                 rows * rows * ITEMSIZE[dtype],
-                _ENCODE_WAY_OUT["OneHotEncoder"],
+                _ENCODE_WAY_OUT[how],
             )
-        return self._encoded(rows, counts, dtype, "OneHotEncoder")
+        return self._encoded(rows, counts, dtype, how)
 
     def _encoded(self, rows: int, counts: dict[str, int] | None, dtype: str, how: str):
         if not counts:
