@@ -150,7 +150,7 @@ class _Tally:
 
 def _strip_all(plan, write: bool, detail: bool) -> _Tally:
     from nblint.core.atomic import write_bytes_atomic
-    from nblint.core.read.files import read_regular_bytes
+    from nblint.core.read.files import HandedBytes, read_regular_bytes
     from nblint.integrations.strip import NotStrippable, strip_notebook
 
     tally = _Tally()
@@ -158,16 +158,16 @@ def _strip_all(plan, write: bool, detail: bool) -> _Tally:
         _remove_leftovers({path.parent for path, _ in plan})
     for path, options in plan:
         try:
-            data = read_regular_bytes(path)
+            handed = HandedBytes(read_regular_bytes(path))  # no reference kept here: the strip drops them
         except OSError as exc:
             _fail(tally, path, f"cannot read: {exc.strerror or exc}")
             continue
         try:
-            outcome = strip_notebook(data, options, path.name)
+            outcome = strip_notebook(handed, options, path.name)
         except NotStrippable as exc:
             _fail(tally, path, str(exc))
             continue
-        if not outcome.changed:
+        if outcome.data is None:
             tally.clean += 1
             continue
         if write:
@@ -228,7 +228,7 @@ def _strip_stdin(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
         print(f"{shown}: {exc}; left unchanged", file=sys.stderr)
         return 2
-    sys.stdout.buffer.write(outcome.data)
+    sys.stdout.buffer.write(data if outcome.data is None else outcome.data)
     return 0
 
 

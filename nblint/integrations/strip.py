@@ -31,6 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from nblint.core.read.files import HandedBytes
 from nblint.core.read.jsonlayout import detect
 from nblint.core.wording import plural
 from nblint.run.strip_options import StripOptions
@@ -85,24 +86,28 @@ class StripSummary:
 
 @dataclass
 class StripOutcome:
-    data: bytes  # the stripped file; the input itself when nothing changed
+    data: bytes | None  # the stripped file; None when nothing changed
     changed: bool
     summary: StripSummary
 
 
-def strip_notebook(data: bytes, options: StripOptions, name: str | None = None) -> StripOutcome:
-    """Strip the bytes of one notebook file. Raises NotStrippable with a one-line reason.
+def strip_notebook(file_bytes: bytes | HandedBytes, options: StripOptions, name: str | None = None) -> StripOutcome:
+    """Strip the bytes of one notebook file. Raises NotStrippable with a one-line reason. Bytes handed
+    over (HandedBytes) are dropped once decoded: the text and the parsed JSON are what a strip holds.
 
     A file that starts with a UTF-8 byte-order mark is read as `check` reads it (utf-8-sig) and keeps
     its mark when written, as it keeps the rest of its layout: a strip changes outputs, not encodings."""
+    data = file_bytes.take() if isinstance(file_bytes, HandedBytes) else file_bytes
+    del file_bytes
     bom = _UTF8_BOM if data.startswith(_UTF8_BOM) else b""
-    text = decode_text(data[len(bom) :], name)
+    text = decode_text(data, name)
+    del data
     raw = parse_raw(text)
     major = check_structure(raw)
     if _certainly_clean(raw, major, options):
-        return StripOutcome(data, False, StripSummary())
+        return StripOutcome(None, False, StripSummary())
     try:
-        return _strip(data, bom, text, raw, major, options)
+        return _strip(bom, text, raw, major, options)
     except RecursionError:
         raise NotStrippable("cannot strip: JSON nested too deeply") from None
     except UnicodeEncodeError:
@@ -111,7 +116,7 @@ def strip_notebook(data: bytes, options: StripOptions, name: str | None = None) 
         ) from None
 
 
-def _strip(data: bytes, bom: bytes, text: str, raw: dict, major: int, options: StripOptions) -> StripOutcome:
+def _strip(bom: bytes, text: str, raw: dict, major: int, options: StripOptions) -> StripOutcome:
     from nbformat.notebooknode import from_dict
     from nbstripout import MetadataError, strip_output
 
@@ -139,12 +144,12 @@ def _strip(data: bytes, bom: bytes, text: str, raw: dict, major: int, options: S
         raise NotStrippable(f"cannot strip: unexpected notebook structure ({type(exc).__name__}: {exc})") from None
 
     if notebook == raw:
-        return StripOutcome(data, False, StripSummary())
+        return StripOutcome(None, False, StripSummary())
     _strip_transient(notebook, major)
-    new_data = bom + _serialise(text, raw, notebook, major).encode("utf-8")
-    if new_data == data:
-        return StripOutcome(data, False, StripSummary())
-    return StripOutcome(new_data, True, census.summary(notebook))
+    new_text = _serialise(text, raw, notebook, major)
+    if new_text == text:
+        return StripOutcome(None, False, StripSummary())
+    return StripOutcome(bom + new_text.encode("utf-8"), True, census.summary(notebook))
 
 
 def decode_text(data: bytes, name: str | None = None) -> str:
@@ -154,10 +159,9 @@ def decode_text(data: bytes, name: str | None = None) -> str:
     if utf16 is not None:
         raise NotStrippable(f"not a notebook: {utf16}")
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte-order mark is left out of the text (not sliced off: a copy)
     except UnicodeDecodeError as exc:
         raise NotStrippable(f"not a notebook: not UTF-8 text (byte {exc.start})") from None
-    return text
 
 
 def parse_raw(text: str) -> Any:

@@ -16,6 +16,7 @@ from nblint.core.code.magics import sparkmagic_cells
 from nblint.core.code.program import CellCache, Program, build_program
 from nblint.core.code.screen import BIG_STATEMENT, MAX_PROGRAM_TOKENS
 from nblint.core.findings import Finding
+from nblint.core.read.files import HandedBytes
 from nblint.core.read.notebook import Notebook, Unreadable, parse_notebook, read_notebook
 from nblint.core.wording import shorten
 from nblint.rules import ALL_RULES
@@ -44,7 +45,7 @@ def check_file(
     enabled: Iterable[str],
     options: Mapping[str, Any],
     display_path: str | None = None,
-    raw: bytes | None = None,
+    raw: bytes | HandedBytes | None = None,
     cells: CellCache | None = None,
 ) -> FileResult:
     """Check one notebook file (or `raw` bytes standing for it). Never raises for a bad notebook.

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from nblint.core.deepstack import call_with_deep_stack
-from nblint.core.read.files import read_regular_bytes
+from nblint.core.read.files import HandedBytes, read_regular_bytes
 from nblint.run.config import ConfigResolver
 from nblint.run.dependencies import recording
 from nblint.run.pipeline import FileResult, check_file
@@ -241,8 +241,10 @@ def _check_task(task: Task, profile: Profile, cache, look_up: bool = False) -> F
             hit = cache.load(entry, digest, task.shown)
             if hit is not None:
                 return hit
+    handed = HandedBytes(raw) if raw is not None else None
+    del raw  # the reader drops the bytes once decoded
     with recording() as sizes:
-        result = check_file(path, profile.enabled, profile.options, display_path=task.shown, raw=raw)
+        result = check_file(path, profile.enabled, profile.options, display_path=task.shown, raw=handed)
     result.dependencies = dict(sizes)
     result.findings.sort(key=lambda finding: finding.sort_key())
     # NB000 (an internal error) may be passing (memory, a bug fixed next release): never keep it.

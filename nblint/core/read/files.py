@@ -56,6 +56,23 @@ def _describe_error(path, exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+class HandedBytes:
+    """A file's bytes handed to the one reader that needs them, which takes them and so holds the only
+    reference: it can drop them once decoded. On a 200 MB notebook a caller's copy kept alive beside the
+    decoded text and the parsed JSON was a third of the peak memory."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data: bytes | None = data
+
+    def take(self) -> bytes:
+        data, self._data = self._data, None
+        if data is None:
+            raise RuntimeError("these bytes were taken already")
+        return data
+
+
 def read_regular_bytes(path: str | os.PathLike) -> bytes:
     """The bytes of a regular file; raises OSError (NotRegularFile for anything else) without ever
     blocking on a FIFO or reading a device."""
