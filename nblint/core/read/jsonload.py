@@ -53,10 +53,28 @@ def load_json(text: str) -> Any:
 
 def deepest(data: Any, limit: int = MAX_DEPTH) -> tuple | None:
     """The path of the first value nested more than `limit` levels deep, or None."""
+    if not _deeper_than(data, limit):
+        return None
     for path, key, value in _below(data):
         if len(path) >= limit and isinstance(value, (dict, list)):
             return (*path, key)
     return None
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether a container sits more than `limit` levels deep. Level by level over the containers only:
+    the 25,000 strings of an output's lines are passed over by one comprehension, not walked one by one."""
+    level = [data] if isinstance(data, (dict, list)) else []
+    for _ in range(limit + 1):
+        if not level:
+            return False
+        level = [
+            value
+            for container in level
+            for value in (container.values() if isinstance(container, dict) else container)
+            if isinstance(value, (dict, list))
+        ]
+    return bool(level)
 
 
 def _below(data: Any):

@@ -85,7 +85,10 @@ def json_weight(item: Any) -> int:
         if isinstance(value, str):
             total += len(value)
         elif isinstance(value, list):
-            stack.extend(value)
+            try:  # a list of lines, as most outputs store their text: measured in one call, in C
+                total += len("".join(value))
+            except TypeError:
+                stack.extend(value)
         elif isinstance(value, dict):
             stack.extend(value.values())
         else:
@@ -119,7 +122,10 @@ def joined(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return "".join(item for item in value if isinstance(item, str))
+        try:
+            return "".join(value)
+        except TypeError:  # not all lines are text: the ones that are
+            return "".join(item for item in value if isinstance(item, str))
     return ""
 
 
