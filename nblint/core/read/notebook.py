@@ -32,6 +32,7 @@ def _marker_line(text: str, marker: str, start: int = 0) -> int:
         position = text.find(marker, position + 1)
     return -1
 
+
 PYTHON_LANGUAGES = {"python", "python2", "python3", "ipython", "ipython2", "ipython3", "pyspark", "py"}
 
 
