@@ -139,7 +139,7 @@ def add_noqa(results) -> int:
                 fixes.append(made)
         if not fixes:
             continue
-        text = notebook.text
+        text = notebook.text if notebook.text is not None else raw.decode("utf-8-sig")
         try:
             outcome = apply_fixes(text, fixes)
         except FixError as exc:

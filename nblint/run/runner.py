@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from nblint.core.deepstack import call_with_deep_stack
-from nblint.core.read.files import HandedBytes, read_regular_bytes
+from nblint.core.read.files import HandedBytes, read_regular_buffer, read_regular_bytes
 from nblint.run.config import ConfigResolver
 from nblint.run.dependencies import recording
 from nblint.run.pipeline import FileResult, check_file
@@ -229,7 +229,7 @@ def _check_task(task: Task, profile: Profile, cache, look_up: bool = False) -> F
     `look_up`, return the cached result instead when there is one (one read of the file either way)."""
     path = Path(task.path)
     try:
-        raw = read_regular_bytes(path)
+        raw = read_regular_buffer(path)  # a buffer the reader can cut as it parses (a big file)
     except OSError:
         raw = None  # check_file reads it again and reports why it cannot (NB002); nothing to cache
     digest = entry = None

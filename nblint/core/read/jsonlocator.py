@@ -12,18 +12,41 @@ from __future__ import annotations
 import re
 
 # Strings are written unrolled ("[^"\\]*(?:\\.[^"\\]*)*") so that long strings scan in C, not per char.
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
-
+_TOKEN = r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+'
 # Inside a container below the recorded depth only brackets matter: a run of anything else, strings
 # whole, is one match (bounded, as the regex engine slows on one repeat of millions), so a stream of
 # 25,000 output lines costs a few steps of the Python loop instead of 50,000.
-_SKIP = re.compile(r'(?:[^"\[\]{}]+|"[^"\\]*(?:\\.[^"\\]*)*"){0,1000}')
+_SKIP = r'(?:[^"\[\]{}]+|"[^"\\]*(?:\\.[^"\\]*)*"){0,1000}'
+
+
+class _Scanner:
+    """The patterns for text (str) or for a file's bytes (a big notebook is scanned before it is decoded,
+    see nblint.core.read.cellwise): positions are then byte offsets, which is all a line count needs."""
+
+    def __init__(self, kind: type) -> None:
+        encode = (lambda pattern: pattern) if kind is str else (lambda pattern: pattern.encode("ascii"))
+        self.token = re.compile(encode(_TOKEN))
+        self.skip = re.compile(encode(_SKIP))
+        self.newline = encode("\n")
+        self.text = kind is str
+
+    def char(self, text, position: int) -> str:
+        return text[position] if self.text else chr(text[position])
+
+
+_SCANNERS = {str: _Scanner(str), bytes: _Scanner(bytes)}
+
+
+def _scanner(text) -> _Scanner:
+    return _SCANNERS[str] if isinstance(text, str) else _SCANNERS[bytes]
+
 
 JsonPath = tuple  # of str keys and int indexes
 
 
-def locate_lines(text: str, max_depth: int = 4) -> dict[JsonPath, int]:
+def locate_lines(text: str | bytes | bytearray, max_depth: int = 4) -> dict[JsonPath, int]:
     """Return {path: line} for every object key and array element whose path is at most max_depth long."""
+    scanner = _scanner(text)
     lines: dict[JsonPath, int] = {}
     # Each frame: [is_object, path, pending_key_or_index, expecting_key]
     stack: list[list] = []
@@ -32,7 +55,7 @@ def locate_lines(text: str, max_depth: int = 4) -> dict[JsonPath, int]:
 
     def line_at(pos: int) -> int:
         nonlocal line, last
-        line += text.count("\n", last, pos)
+        line += text.count(scanner.newline, last, pos)
         last = pos
         return line
 
@@ -53,12 +76,12 @@ def locate_lines(text: str, max_depth: int = 4) -> dict[JsonPath, int]:
 
     position = 0
     while True:
-        match = _TOKEN.search(text, position)
+        match = scanner.token.search(text, position)
         if match is None:
             break
         position = match.end()
         token = match.group()
-        first = token[0]
+        first = scanner.char(token, 0)
         if first == "{" or first == "[":
             path = value_started(match.start())
             if path is None:  # nothing inside is recorded
@@ -93,16 +116,17 @@ def locate_lines(text: str, max_depth: int = 4) -> dict[JsonPath, int]:
     return lines
 
 
-def skip_container(text: str, position: int) -> int:
+def skip_container(text: str | bytes | bytearray, position: int) -> int:
     """The position after the bracket that closes the container opened just before `position` (the end
     of the text when it is not closed)."""
+    scanner = _scanner(text)
     depth = 1
     end = len(text)
     while position < end:
-        stop = _SKIP.match(text, position).end()
+        stop = scanner.skip.match(text, position).end()
         if stop >= end:
             return end
-        bracket = text[stop]
+        bracket = scanner.char(text, stop)
         if bracket == "[" or bracket == "{":
             depth += 1
         elif bracket == "]" or bracket == "}":
@@ -117,8 +141,11 @@ def skip_container(text: str, position: int) -> int:
     return end
 
 
-def _decode_key(token: str) -> str:
-    if "\\" not in token:
+def _decode_key(token: str | bytes) -> str:
+    if isinstance(token, bytes):
+        if b"\\" not in token:
+            return token[1:-1].decode("utf-8")  # raises ValueError (UnicodeDecodeError) as json.loads does
+    elif "\\" not in token:
         return token[1:-1]
     import json
 
@@ -131,7 +158,7 @@ def path_deeper_than(text: str, limit: int) -> tuple | None:
     path: list = []  # keys and indexes of the open containers' current values
     kinds: list[bool] = []  # is_object per open container
     expecting_key = False
-    for match in _TOKEN.finditer(text):
+    for match in _SCANNERS[str].token.finditer(text):
         first = match.group()[0]
         if first == "{" or first == "[":
             if len(kinds) >= limit:

@@ -14,9 +14,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from nblint.core.read import jsonload, schema
+from nblint.core.read import cellwise, jsonload, schema
 from nblint.core.read.encoding import json_error_text, utf16_message
-from nblint.core.read.files import HandedBytes, read_regular_bytes
+from nblint.core.read.files import HandedBytes, read_regular_buffer, read_regular_bytes
 from nblint.core.read.jsonlocator import locate_lines, path_deeper_than
 
 
@@ -108,7 +108,7 @@ class MagicLine:
 @dataclass
 class Notebook:
     path: Path
-    text: str
+    text: str | None  # None when read cell by cell (nblint.core.read.cellwise): a big file
     data: dict  # the notebook JSON, upgraded in memory to nbformat 4 when it was older
     original_major: int
     cells: list[Cell]
@@ -178,7 +178,8 @@ class Notebook:
 
     @cached_property
     def _json_lines(self) -> dict:
-        return locate_lines(self.text, max_depth=6 if self.original_major < 4 else 4)
+        # (filled when the notebook was read cell by cell, with no text kept)
+        return locate_lines(self.text or "", max_depth=6 if self.original_major < 4 else 4)
 
     def json_line(self, path: tuple) -> int | None:
         """The file line of a JSON path, or of its nearest recorded ancestor."""
@@ -196,15 +197,15 @@ class Notebook:
 def read_notebook(path: Path) -> Notebook:
     """Read and check the structure of one notebook. Raises Unreadable."""
     try:
-        handed = HandedBytes(read_regular_bytes(path))
+        handed = HandedBytes(read_regular_buffer(path))
     except OSError as exc:
         raise Unreadable("NB002", f"cannot read file: {exc.strerror or exc}") from None
     return parse_notebook(path, handed)
 
 
 def parse_notebook(path: Path, file_bytes: bytes | HandedBytes) -> Notebook:
-    """`file_bytes` handed over (HandedBytes) are dropped once decoded, so the bytes, the text and the
-    parsed JSON are never alive at once (the caller keeps no reference)."""
+    """`file_bytes` handed over (HandedBytes, read from `path`) are dropped once decoded, so the bytes, the
+    text and the parsed JSON are never alive at once; a big file's are parsed cell by cell (cellwise)."""
     raw = file_bytes.take() if isinstance(file_bytes, HandedBytes) else file_bytes
     del file_bytes
     if not raw or raw.isspace():  # (not `raw.strip()`, which copies the file)
@@ -212,6 +213,21 @@ def parse_notebook(path: Path, file_bytes: bytes | HandedBytes) -> Notebook:
     utf16 = utf16_message(raw, path.name)
     if utf16 is not None:
         raise Unreadable("NB002", utf16)
+    if isinstance(raw, bytearray) and len(raw) >= cellwise.CELLWISE_FROM:
+        try:
+            loaded = cellwise.load_cellwise(raw)
+        except cellwise.NotCellwise:  # the buffer is cut: the whole file, again, says what is wrong
+            del raw
+            try:
+                raw = read_regular_bytes(path)
+            except OSError as exc:
+                raise Unreadable("NB002", f"cannot read file: {exc.strerror or exc}") from None
+            loaded = None
+        if loaded is not None:
+            # Nothing the text checks below find (a conflict marker, a NUL byte, bytes that are not
+            # UTF-8) parses as JSON, so a file read cell by cell has none of them.
+            data, lines = loaded
+            return _notebook(path, None, data, lines)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -251,14 +267,19 @@ def parse_notebook(path: Path, file_bytes: bytes | HandedBytes) -> Notebook:
             f"an integer of {exc.digits:,} digits at {schema.format_path(exc.path)} is over Python's limit of "
             f"{sys.get_int_max_str_digits():,} digits for reading integers, so Jupyter cannot open this notebook; "
             "store the value as a string",
-            _line_of_path(text, exc.path),
+            _line_of_path(locate_lines(text), exc.path),
         ) from None
     except RecursionError:
         too_deep = path_deeper_than(text, jsonload.MAX_DEPTH)
         if too_deep is None:
             raise Unreadable("NB002", "JSON nested too deeply to read, not a notebook") from None
-        raise _too_deep(text, too_deep) from None
+        raise _too_deep(locate_lines(text), too_deep) from None
+    return _notebook(path, text, data, None)
 
+
+def _notebook(path: Path, text: str | None, data: Any, lines: dict | None) -> Notebook:
+    """The Notebook of parsed JSON: checked for what every rule relies on, upgraded when older than v4.
+    `lines`, the JSON line table, when it is known already; else it is found from `text` when needed."""
     if not isinstance(data, dict):
         raise Unreadable("NB004", f"not a notebook: the top level is a JSON {_json_type(data)}, not an object")
     major = data.get("nbformat")
@@ -266,7 +287,7 @@ def parse_notebook(path: Path, file_bytes: bytes | HandedBytes) -> Notebook:
         raise Unreadable("NB004", "not a notebook: no integer 'nbformat' version at the top level")
     too_deep = jsonload.deepest(data)  # before anything walks it
     if too_deep is not None:
-        raise _too_deep(text, too_deep)
+        raise _too_deep(lines if lines is not None else locate_lines(text or ""), too_deep)
 
     if major < 4:
         cells, data = _upgrade(data, major)
@@ -289,23 +310,25 @@ def parse_notebook(path: Path, file_bytes: bytes | HandedBytes) -> Notebook:
     if cells is None:
         cells = [_make_cell(index, cell, ("cells", index), "source") for index, cell in enumerate(data["cells"])]
     notebook = Notebook(path, text, data, major, cells)
+    if lines is not None:
+        notebook.__dict__["_json_lines"] = lines  # the cached_property, filled
     if schema_error is not None:
         message, json_path = schema_error
         notebook.schema_error = (message, json_path, notebook.json_line(json_path))
     return notebook
 
 
-def _too_deep(text: str, path: tuple) -> Unreadable:
+def _too_deep(lines: dict, path: tuple) -> Unreadable:
     return Unreadable(
         "NB004",
         f"JSON nested more than {jsonload.MAX_DEPTH:,} levels deep at {schema.format_path(path)}: Python's json "
         "reader, which Jupyter uses, gives up near 1,000 levels, so Jupyter cannot open this notebook",
-        _line_of_path(text, path),
+        _line_of_path(lines, path),
     )
 
 
-def _line_of_path(text: str, path: tuple) -> int | None:
-    return _nearest_line(locate_lines(text), path)
+def _line_of_path(lines: dict, path: tuple) -> int | None:
+    return _nearest_line(lines, path)
 
 
 def _nearest_line(lines: dict, path: tuple) -> int | None:

@@ -1,0 +1,173 @@
+"""A big notebook is parsed cell by cell (nblint.core.read.cellwise): the findings are those of the
+whole-file read, to the line, for good files and broken ones; and its peak memory stays under twice
+the file (issue 19: 3.0x for 200 MB of images before)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS, REPO
+
+from nblint.core.deepstack import call_with_deep_stack
+from nblint.core.read import cellwise
+from nblint.rules import ALL_RULES
+from nblint.run.pipeline import check_file
+from nblint.testing import make_notebook, notebook_text
+
+EVERY_RULE = frozenset(ALL_RULES)
+
+
+def _findings(path: Path) -> list[tuple]:
+    result = call_with_deep_stack(check_file, path, EVERY_RULE, {})
+    return sorted(
+        (f.code, f.message, f.cell, f.line, f.column, f.end_line, f.end_column, f.json_line) for f in result.findings
+    )
+
+
+def _both_ways(path: Path, monkeypatch) -> tuple[list, list, int]:
+    """(findings read whole, findings read cell by cell, times the cellwise read was used)."""
+    whole = _findings(path)
+    used = []
+    load = cellwise.load_cellwise
+
+    def counted(buffer):
+        loaded = load(buffer)
+        used.append(loaded is not None)
+        return loaded
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cellwise, "CELLWISE_FROM", 0)
+        patch.setattr(cellwise, "load_cellwise", counted)
+        by_cell = _findings(path)
+    return whole, by_cell, sum(used)
+
+
+def _cell(source: str, **fields) -> dict:
+    return {"cell_type": "code", "source": source, "metadata": {}, "outputs": [], "execution_count": None, **fields}
+
+
+def _good(markdown: str = "## Ünïcode ✓\n") -> str:
+    return notebook_text(
+        make_notebook(
+            [
+                "import numpy as np\nx = np.random.rand(100000, 100000)\n",
+                {"cell_type": "markdown", "source": markdown},
+                "while True:\n    pass\n",
+            ]
+        )
+    )
+
+
+def _conflicted(text: str) -> str:
+    """Conflict markers at the start of the line where the second cell's first key stands."""
+    key = text.index('"cell_type"', text.index('"cell_type"') + 1)
+    line_start = text.rindex("\n", 0, key) + 1
+    return text[:line_start] + "<<<<<<< HEAD\n=======\n>>>>>>> other\n" + text[line_start:]
+
+
+GOOD = _good()
+LOOK_ALIKES = {
+    # read cell by cell
+    "good": GOOD,
+    "with a byte-order mark": "\ufeff" + GOOD,
+    "one line": json.dumps(json.loads(GOOD)),
+    "tabs and CRLF": json.dumps(json.loads(GOOD), indent="\t").replace("\n", "\r\n"),
+    "no cells": '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+    "brackets and quotes in strings": _good('## [{"a": "]}\\\\", \'[\'\n'),
+    "a lone surrogate escape": GOOD.replace("## Ünïcode", "\\ud800", 1),
+    # read whole, as the shape is not the common one or a cell does not parse
+    "cells twice": GOOD.replace("{", '{"cells": [],', 1),
+    "a cell is a list": GOOD.replace('"cells": [', '"cells": [[1, 2], ', 1),
+    "not JSON in a cell": GOOD.replace('"execution_count": null', '"execution_count": nul', 1),
+    "a big integer in a cell": GOOD.replace('"execution_count": null', '"execution_count": ' + "9" * 5000, 1),
+    "a merge conflict in a cell": _conflicted(GOOD),
+    "nested too deep in a cell": GOOD.replace(
+        '"metadata": {}', '"metadata": {"a": ' + "[" * 2000 + "]" * 2000 + "}", 1
+    ),
+    "nbformat 3": json.dumps(
+        {
+            "nbformat": 3,
+            "nbformat_minor": 0,
+            "metadata": {},
+            "worksheets": [{"cells": [{"cell_type": "code", "input": "x = 1\n", "outputs": [], "language": "python"}]}],
+        }
+    ),
+    "top level is a list": "[1, 2, 3]",
+    "trailing garbage": GOOD + "}",
+    "cells is not an array": '{"cells": {}, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+}
+CELLWISE = 7  # the first seven are read cell by cell
+
+
+@pytest.mark.parametrize("name", list(LOOK_ALIKES))
+def test_cell_by_cell_finds_what_the_whole_read_finds(tmp_path, monkeypatch, name):
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(LOOK_ALIKES[name].encode("utf-8", "surrogatepass"))
+    whole, by_cell, used = _both_ways(path, monkeypatch)
+    assert by_cell == whole
+    assert used == (list(LOOK_ALIKES).index(name) < CELLWISE), "the cellwise read was (not) taken"
+    if name == "good":
+        assert {"NB101", "NB201"} <= {finding[0] for finding in whole}
+    if name in ("not JSON in a cell", "a merge conflict in a cell", "a big integer in a cell"):
+        assert whole[0][0] in ("NB002", "NB003"), whole  # read again, whole, to be named
+
+
+def test_invalid_utf8_in_a_cell_is_named_as_the_whole_read_names_it(tmp_path, monkeypatch):
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(GOOD.encode("utf-8").replace("Ünïcode".encode(), b"\xff\xfe bad", 1))
+    whole, by_cell, _ = _both_ways(path, monkeypatch)
+    assert by_cell == whole and whole[0][0] == "NB002" and "not UTF-8" in whole[0][1]
+
+
+@pytest.mark.slow
+def test_cell_by_cell_over_the_corpus(monkeypatch):
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not beside the project ({CORPUS})")
+    taken = 0
+    for path in sorted(CORPUS.rglob("*.ipynb")):
+        whole, by_cell, used = _both_ways(path, monkeypatch)
+        assert by_cell == whole, path
+        taken += used
+    assert taken > 400  # most of the corpus is of the common shape
+
+
+def _peak_growth(*command: str) -> int:
+    """Peak RSS of `nblint COMMAND` over that of the same command on a one-cell notebook."""
+
+    def peak(path: str) -> int:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "nblint", *command[:-1], path], cwd=REPO, stdout=subprocess.DEVNULL
+        )
+        _, status, usage = os.wait4(process.pid, 0)  # this child's own peak
+        assert os.waitstatus_to_exitcode(status) in (0, 1)
+        return usage.ru_maxrss * 1024
+
+    small = Path(command[-1]).with_name("small.ipynb")
+    small.write_text(notebook_text(make_notebook(["x = 1\n"])), encoding="utf-8")
+    return peak(command[-1]) - peak(str(small))
+
+
+@pytest.mark.slow
+def test_a_big_notebook_is_checked_in_under_twice_its_size(tmp_path):
+    path = tmp_path / "big.ipynb"
+    # Written by a child process: this one does not grow by the notebook.
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from nblint.testing import big_outputs_notebook, notebook_text; "
+            "open(sys.argv[1], 'w').write(notebook_text(big_outputs_notebook(100, image_bytes=1024 * 1024)))",
+            str(path),
+        ],
+        check=True,
+        cwd=REPO,
+    )
+    size = path.stat().st_size
+    assert size > 100 * 2**20
+    growth = _peak_growth("check", "--no-cache", "--jobs", "1", "--exit-zero", "-o", os.devnull, str(path))
+    assert growth < 2 * size, f"check held {growth / size:.2f}x the file"
