@@ -272,12 +272,13 @@ def screen(text: str, every: bool = False, sizes: list[int] | None = None) -> li
             statement.chain = max(statement.chain, top.chain)
         top.last_string = string
         if kind == RUN:
-            commas = token.count(",")
+            separators = _without_strings(token)  # `1, 'a, b', ` is two elements, `1, 'a: b', ` no dict
+            commas = separators.count(",")
             statement.tokens += 2 * commas - 1
             _element_ended(top)
             top.commas += commas
             top.items = True
-            if top.opener == "{" and ":" in token:
+            if top.opener == "{" and ":" in separators:
                 top.colon = True
         elif kind == COMMA:
             if top.pending is not None:
@@ -338,6 +339,18 @@ def screen(text: str, every: bool = False, sizes: list[int] | None = None) -> li
             statement.last = token
     _finish(statement, len(text), text, found, every, sizes)
     return found
+
+
+def _without_strings(text: str) -> str:
+    """Text of atoms and commas (a run) with its strings taken out: the commas and colons left separate."""
+    if "'" not in text and '"' not in text:
+        return text
+    return _string_pattern().sub("", text)
+
+
+@functools.cache
+def _string_pattern() -> re.Pattern:
+    return re.compile(_STRING)
 
 
 def _parent_is_literal(stack: list[_Frame]) -> bool:
