@@ -168,13 +168,14 @@ def long_cell_notebook(n: int) -> dict:
     return make_notebook(["import pandas as pd\n" + "\n".join(lines) + "\n"])
 
 
-# The extreme cells of issue 11, each one statement: (what it is, its source for a size n).
+# The extreme cells of issues 11 and 19, each one statement: (what it is, its source for a size n).
 EXTREME_CELLS = {
     "list of numbers": lambda n: "xs = [" + ", ".join(str(i % 1000) for i in range(n)) + "]\n",
     "dict of items": lambda n: "d = {" + ", ".join(f"{i}: {i % 7}" for i in range(n)) + "}\n",
     "nested lists": lambda n: (
         "m = [" + ", ".join("[" + ", ".join(["1.5"] * 100) + "]" for _ in range(n // 100)) + "]\n"
     ),
+    "nested pairs": lambda n: "pairs = [" + ", ".join(f"[{i}, {i + 1}]" for i in range(0, n, 2)) + "]\n",  # issue 19
     "sum chain": lambda n: "s = " + " + ".join(f"a{i % 10}" for i in range(n)) + "\n",
     "attribute chain": lambda n: "v = a" + ".b" * n + "\n",
     "call chain": lambda n: "v = f" + "()" * n + "\n",
@@ -184,6 +185,7 @@ EXTREME_FULL_SIZE = {
     "list of numbers": 1_000_000,
     "dict of items": 100_000,
     "nested lists": 1_000_000,
+    "nested pairs": 1_000_000,  # 500,000 pairs
     "sum chain": 10_000,
     "attribute chain": 10_000,
     "call chain": 10_000,

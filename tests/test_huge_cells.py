@@ -119,6 +119,9 @@ def test_cells_past_the_programs_budget_are_left_out_whole(tmp_path):
             ("dict", 30_000),
         ),
         ("m = [\n" + "".join("    [" + ", ".join(["0"] * 300) + "],\n" for _ in range(100)) + "]\n", ("list", 30_000)),
+        # a comma or colon inside a string is no separator (a run of atoms once counted them)
+        ("xs = [" + ", ".join(["1, 'a, b'"] * 15_000) + "]\n", ("list", 30_000)),
+        ("s = {" + ", ".join(["1, 'a: b', \"c, ,\""] * 10_000) + "}\n", ("set", 30_000)),
     ],
 )
 def test_the_screen_counts_elements_as_nb102_does(source, counted):

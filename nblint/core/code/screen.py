@@ -45,6 +45,16 @@ _ATOM = rf"[-+]?(?:{_NUMBER}|{_STRING}|True|False|None)"
 # (a dict's `key: value,` pairs too; bounded, as the regex engine slows down on one repeat of millions)
 _RUN = rf"(?:{_ATOM}(?:\s*:\s*{_ATOM})?\s*,\s*){{1,1000}}"
 _OPERATORS = r"\*\*|//|<<|>>|->|:=|==|!=|<=|>=|[-+*/%@&|^~<>=!.:;]"
+# Rows of atoms inside a literal (`[[0, 1], [2, 3], ...]`, `[(1.5, 'a'), ...]`): pasted tables, where the
+# loop above would push and pop a frame per row. A row here is a list of atoms, or a tuple of two or more
+# (`(x)` only groups), with no trailing comma, and a comma after it: then each row is one element of its
+# parent whose own elements are the row's commas plus one, which is what lets _flat_rows count a whole
+# run of them with string counts. Both repeats are bounded: the regex engine keeps backtracking state for
+# every repeat it is inside, about 800 bytes an atom (a match of 100,000 atoms held 83 MiB), so a run is
+# at most 100 rows of at most 32 atoms. A wider row is left to the loop, whose _RUN tokens already take
+# its atoms in bulk: there a frame per row is little against its elements.
+_ROW = rf"\[\s*{_ATOM}(?:\s*,\s*{_ATOM}){{0,31}}\s*\]|\(\s*{_ATOM}(?:\s*,\s*{_ATOM}){{1,31}}\s*\)"
+FLAT_ROWS = True  # off only in the test that checks _flat_rows against the loop, row for row
 
 
 def _tokens(blanks: str, run: str, newline: str) -> re.Pattern:
@@ -71,6 +81,17 @@ def _token_patterns() -> tuple[re.Pattern, re.Pattern]:
     """(at depth 0, inside brackets): inside brackets newlines are blanks and runs apply; at depth 0 a
     newline ends the statement. Compiled on first use (6 ms), as most runs scan no cell."""
     return _tokens(r"[ \t\f]*", "(?!)", r"\r?\n"), _tokens(r"\s*", _RUN, "(?!)")
+
+
+@functools.cache
+def _row_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """(a run of rows, a row's signed last atom): compiled on first use, like the tokens'."""
+    return (
+        re.compile(rf"(?:\s*(?:{_ROW})\s*,){{1,100}}"),
+        # once strings are removed: the last atom of a row is signed (`-1]`, `+.5)`, `-'a'` is `-)`),
+        # which the loop reads as an operator and a value, not one atom
+        re.compile(r"[,\[(]\s*[-+][^,\])]*[\])]"),
+    )
 
 
 STRING, COMMENT, RUN, NAME, NUMBER, CONTINUATION, NEWLINE, OPEN, CLOSE, COMMA, OPERATOR, OTHER = range(1, 13)
@@ -201,6 +222,8 @@ class _Frame:
         "after_dot",
         "value_end",
         "last_string",
+        "rows_missed",
+        "rows_skipped",
     )
 
     def __init__(self, opener: str, start: int, literal: bool, opened_at_element: bool) -> None:
@@ -222,6 +245,8 @@ class _Frame:
         self.after_dot = False
         self.value_end = False  # the last token ends a value: an opener after it is a call or subscript
         self.last_string = False  # implicit concatenation "a" "b" "c" nests in libcst as a chain does
+        self.rows_missed = 0  # rows in a row not taken by _flat_rows, as last set: how many to skip next
+        self.rows_skipped = 0  # nested brackets still to leave to the loop before _flat_rows tries again
 
 
 class _Statement:
@@ -272,12 +297,13 @@ def screen(text: str, every: bool = False, sizes: list[int] | None = None) -> li
             statement.chain = max(statement.chain, top.chain)
         top.last_string = string
         if kind == RUN:
-            commas = token.count(",")
+            separators = _without_strings(token)  # `1, 'a, b', ` is two elements, `1, 'a: b', ` no dict
+            commas = separators.count(",")
             statement.tokens += 2 * commas - 1
             _element_ended(top)
             top.commas += commas
             top.items = True
-            if top.opener == "{" and ":" in token:
+            if top.opener == "{" and ":" in separators:
                 top.colon = True
         elif kind == COMMA:
             if top.pending is not None:
@@ -287,6 +313,19 @@ def screen(text: str, every: bool = False, sizes: list[int] | None = None) -> li
             top.commas += 1
         elif kind == OPEN:
             trailer = top.value_end
+            if FLAT_ROWS and top.element_start and not trailer and top.literal and not top.unsure and token != "{":
+                if top.rows_skipped:
+                    top.rows_skipped -= 1
+                else:
+                    rows = _row_patterns()[0].match(text, match.start(kind))
+                    if rows is not None:
+                        _flat_rows(rows, top, statement)
+                        top.rows_missed = 0
+                        position = rows.end()
+                        continue
+                    # Not a row of atoms (too wide, a name in it): trying each of its like costs as much again
+                    # as the loop, so the next 1, 3, 7 ... up to 63 rows are left to it before the next try.
+                    top.rows_missed = top.rows_skipped = min(2 * top.rows_missed + 1, 63)
             stack.append(_Frame(token, match.start(kind), not trailer, top.element_start))
             _value_part(top)
             if trailer:
@@ -340,6 +379,18 @@ def screen(text: str, every: bool = False, sizes: list[int] | None = None) -> li
     return found
 
 
+def _without_strings(text: str) -> str:
+    """Text of atoms and commas (a run) with its strings taken out: the commas and colons left separate."""
+    if "'" not in text and '"' not in text:
+        return text
+    return _string_pattern().sub("", text)
+
+
+@functools.cache
+def _string_pattern() -> re.Pattern:
+    return re.compile(_STRING)
+
+
 def _parent_is_literal(stack: list[_Frame]) -> bool:
     parent = stack[-1]
     return parent.literal and not parent.unsure
@@ -373,6 +424,31 @@ def _describe(frame: _Frame) -> tuple[str, int, int] | None:
 def _absorb(frame: _Frame, nested: tuple[str, int, int]) -> None:
     frame.absorbed += nested[1] - 1
     frame.inner = nested
+
+
+def _flat_rows(rows: re.Match, top: _Frame, statement: _Statement) -> None:
+    """Count a run of rows (and the comma after each) into their parent `top` and the statement, exactly
+    as the loop would token by token. With strings removed, the run's commas are its elements (each
+    row's commas, plus the one after it) and its opening brackets are its rows."""
+    signed_last = _row_patterns()[1]
+    run = _without_strings(rows.group())
+    elements = run.count(",")
+    count = run.count("[") + run.count("(")
+    # the loop's tokens: per row its brackets, 2 for each `atom,`, 1 for the last atom (2 when signed)
+    # and 1 for the comma after it
+    signed = len(signed_last.findall(run)) if "-" in run or "+" in run else 0
+    statement.tokens += 2 * elements + 2 * count + signed - 1  # the first row's bracket is counted already
+    if signed:
+        statement.chain = max(statement.chain, 1)  # the sign is a binary-operator token in the loop
+    # each row is counted through, as _absorb does: its elements less the one its comma already counts
+    # (`inner`, the last row absorbed, is left as it was: _describe reads it only for a `(` with no commas)
+    top.absorbed += elements - count
+    top.commas += count
+    top.items = True
+    top.pending = None
+    top.last_string = False
+    top.after_dot = False
+    _element_ended(top)
 
 
 MAX_LITERALS = 100  # per masked statement: the positions of more would cost more than they tell
