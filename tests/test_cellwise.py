@@ -15,8 +15,11 @@ from conftest import CORPUS, REPO
 
 from nblint.core.deepstack import call_with_deep_stack
 from nblint.core.read import cellwise
+from nblint.core.read.files import HandedBytes, read_regular_buffer
+from nblint.integrations.strip import NotStrippable, strip_notebook
 from nblint.rules import ALL_RULES
 from nblint.run.pipeline import check_file
+from nblint.run.strip_options import StripOptions
 from nblint.testing import make_notebook, notebook_text
 
 EVERY_RULE = frozenset(ALL_RULES)
@@ -110,11 +113,44 @@ def test_cell_by_cell_finds_what_the_whole_read_finds(tmp_path, monkeypatch, nam
     path.write_bytes(LOOK_ALIKES[name].encode("utf-8", "surrogatepass"))
     whole, by_cell, used = _both_ways(path, monkeypatch)
     assert by_cell == whole
-    assert used == (list(LOOK_ALIKES).index(name) < CELLWISE), "the cellwise read was (not) taken"
+    if name != "nested too deep in a cell":  # parsed cell by cell or not, as the recursion limit allows
+        assert used == (list(LOOK_ALIKES).index(name) < CELLWISE), "the cellwise read was (not) taken"
     if name == "good":
         assert {"NB101", "NB201"} <= {finding[0] for finding in whole}
     if name in ("not JSON in a cell", "a merge conflict in a cell", "a big integer in a cell"):
         assert whole[0][0] in ("NB002", "NB003"), whole  # read again, whole, to be named
+
+
+def _stripped(path: Path) -> tuple:
+    """What `nblint strip` makes of the file: (the new bytes or None, what it says), or why it cannot."""
+    try:
+        outcome = strip_notebook(HandedBytes(read_regular_buffer(path)), StripOptions(), path.name, path)
+    except NotStrippable as exc:
+        return ("not strippable", str(exc))
+    return (outcome.data, outcome.summary.describe())
+
+
+def _stripped_both_ways(path: Path, monkeypatch) -> tuple:
+    whole = _stripped(path)
+    with monkeypatch.context() as patch:
+        patch.setattr(cellwise, "CELLWISE_FROM", 0)
+        return whole, _stripped(path)
+
+
+@pytest.mark.parametrize("name", list(LOOK_ALIKES))
+def test_cell_by_cell_strips_as_the_whole_read_strips(tmp_path, monkeypatch, name):
+    path = tmp_path / "nb.ipynb"
+    text = LOOK_ALIKES[name]
+    if name == "good":  # outputs to strip, and a count
+        text = text.replace(
+            '"outputs": []', '"outputs": [{"name": "stdout", "output_type": "stream", "text": ["hi\\n"]}]', 1
+        )
+        text = text.replace('"execution_count": null', '"execution_count": 3', 1)
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    whole, by_cell = _stripped_both_ways(path, monkeypatch)
+    assert by_cell == whole
+    if name == "good":
+        assert whole[0] is not None and b'"hi' not in whole[0], whole
 
 
 def test_invalid_utf8_in_a_cell_is_named_as_the_whole_read_names_it(tmp_path, monkeypatch):
@@ -136,6 +172,15 @@ def test_cell_by_cell_over_the_corpus(monkeypatch):
     assert taken > 400  # most of the corpus is of the common shape
 
 
+@pytest.mark.slow
+def test_cell_by_cell_strips_the_corpus_as_the_whole_read(monkeypatch):
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not beside the project ({CORPUS})")
+    for path in sorted(CORPUS.rglob("*.ipynb")):
+        whole, by_cell = _stripped_both_ways(path, monkeypatch)
+        assert by_cell == whole, path
+
+
 def _peak_growth(*command: str) -> int:
     """Peak RSS of `nblint COMMAND` over that of the same command on a one-cell notebook."""
 
@@ -152,10 +197,10 @@ def _peak_growth(*command: str) -> int:
     return peak(command[-1]) - peak(str(small))
 
 
-@pytest.mark.slow
-def test_a_big_notebook_is_checked_in_under_twice_its_size(tmp_path):
-    path = tmp_path / "big.ipynb"
-    # Written by a child process: this one does not grow by the notebook.
+@pytest.fixture(scope="module")
+def big_notebook(tmp_path_factory) -> Path:
+    """100 MiB of images in 100 cells, written by a child process: this one does not grow by it."""
+    path = tmp_path_factory.mktemp("big") / "big.ipynb"
     subprocess.run(
         [
             sys.executable,
@@ -167,7 +212,22 @@ def test_a_big_notebook_is_checked_in_under_twice_its_size(tmp_path):
         check=True,
         cwd=REPO,
     )
-    size = path.stat().st_size
-    assert size > 100 * 2**20
-    growth = _peak_growth("check", "--no-cache", "--jobs", "1", "--exit-zero", "-o", os.devnull, str(path))
+    assert path.stat().st_size > 100 * 2**20
+    return path
+
+
+@pytest.mark.slow
+def test_a_big_notebook_is_checked_in_under_twice_its_size(big_notebook):
+    size = big_notebook.stat().st_size
+    growth = _peak_growth("check", "--no-cache", "--jobs", "1", "--exit-zero", "-o", os.devnull, str(big_notebook))
     assert growth < 2 * size, f"check held {growth / size:.2f}x the file"
+
+
+@pytest.mark.slow
+def test_a_big_notebook_is_stripped_in_under_twice_its_size(big_notebook, tmp_path):
+    copy = tmp_path / "copy.ipynb"
+    copy.write_bytes(big_notebook.read_bytes())
+    size = copy.stat().st_size
+    growth = _peak_growth("strip", str(copy))
+    assert growth < 2 * size, f"strip held {growth / size:.2f}x the file"
+    assert copy.stat().st_size < 100_000  # and it was stripped

@@ -150,7 +150,7 @@ class _Tally:
 
 def _strip_all(plan, write: bool, detail: bool) -> _Tally:
     from nblint.core.atomic import write_bytes_atomic
-    from nblint.core.read.files import HandedBytes, read_regular_bytes
+    from nblint.core.read.files import HandedBytes, read_regular_buffer
     from nblint.integrations.strip import NotStrippable, strip_notebook
 
     tally = _Tally()
@@ -158,12 +158,12 @@ def _strip_all(plan, write: bool, detail: bool) -> _Tally:
         _remove_leftovers({path.parent for path, _ in plan})
     for path, options in plan:
         try:
-            handed = HandedBytes(read_regular_bytes(path))  # no reference kept here: the strip drops them
+            handed = HandedBytes(read_regular_buffer(path))  # no reference kept here: the strip drops them
         except OSError as exc:
             _fail(tally, path, f"cannot read: {exc.strerror or exc}")
             continue
         try:
-            outcome = strip_notebook(handed, options, path.name)
+            outcome = strip_notebook(handed, options, path.name, path)
         except NotStrippable as exc:
             _fail(tally, path, str(exc))
             continue

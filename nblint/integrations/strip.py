@@ -29,10 +29,12 @@ import json
 from codecs import BOM_UTF8
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator
 
-from nblint.core.read.files import HandedBytes
-from nblint.core.read.jsonlayout import detect
+from nblint.core.read import cellwise
+from nblint.core.read.files import HandedBytes, read_regular_bytes
+from nblint.core.read.jsonlayout import TextOnDisk, detect
 from nblint.core.wording import plural
 from nblint.run.strip_options import StripOptions
 
@@ -91,23 +93,41 @@ class StripOutcome:
     summary: StripSummary
 
 
-def strip_notebook(file_bytes: bytes | HandedBytes, options: StripOptions, name: str | None = None) -> StripOutcome:
+def strip_notebook(
+    file_bytes: bytes | HandedBytes, options: StripOptions, name: str | None = None, path: Path | None = None
+) -> StripOutcome:
     """Strip the bytes of one notebook file. Raises NotStrippable with a one-line reason. Bytes handed
-    over (HandedBytes) are dropped once decoded: the text and the parsed JSON are what a strip holds.
+    over (HandedBytes, read from `path`) are dropped once decoded: the text and the parsed JSON are what
+    a strip holds; a big file's are parsed cell by cell and its text is left on disk (TextOnDisk).
 
     A file that starts with a UTF-8 byte-order mark is read as `check` reads it (utf-8-sig) and keeps
     its mark when written, as it keeps the rest of its layout: a strip changes outputs, not encodings."""
     data = file_bytes.take() if isinstance(file_bytes, HandedBytes) else file_bytes
     del file_bytes
     bom = _UTF8_BOM if data.startswith(_UTF8_BOM) else b""
-    text = decode_text(data, name)
-    del data
-    raw = parse_raw(text)
+    raw = None
+    if path is not None and isinstance(data, bytearray) and len(data) >= cellwise.CELLWISE_FROM:
+        on_disk = TextOnDisk(path, data)  # its shape, before the buffer is cut
+        try:
+            loaded = cellwise.load_cellwise(data)
+        except cellwise.NotCellwise:  # the buffer is cut: the whole file, again, says what is wrong
+            del data
+            try:
+                data = read_regular_bytes(path)
+            except OSError as exc:
+                raise NotStrippable(f"cannot read: {exc.strerror or exc}") from None
+            loaded = None
+        if loaded is not None:
+            raw, original = loaded[0], on_disk
+    if raw is None:
+        text = decode_text(data, name)
+        del data
+        raw, original = parse_raw(text), text
     major = check_structure(raw)
     if _certainly_clean(raw, major, options):
         return StripOutcome(None, False, StripSummary())
     try:
-        return _strip(bom, text, raw, major, options)
+        return _strip(bom, original, raw, major, options)
     except RecursionError:
         raise NotStrippable("cannot strip: JSON nested too deeply") from None
     except UnicodeEncodeError:
@@ -116,7 +136,7 @@ def strip_notebook(file_bytes: bytes | HandedBytes, options: StripOptions, name:
         ) from None
 
 
-def _strip(bom: bytes, text: str, raw: dict, major: int, options: StripOptions) -> StripOutcome:
+def _strip(bom: bytes, original: str | TextOnDisk, raw: dict, major: int, options: StripOptions) -> StripOutcome:
     from nbformat.notebooknode import from_dict
     from nbstripout import MetadataError, strip_output
 
@@ -146,8 +166,8 @@ def _strip(bom: bytes, text: str, raw: dict, major: int, options: StripOptions) 
     if notebook == raw:
         return StripOutcome(None, False, StripSummary())
     _strip_transient(notebook, major)
-    new_text = _serialise(text, raw, notebook, major)
-    if new_text == text:
+    new_text = _serialise(original, raw, notebook, major)
+    if new_text == original if isinstance(original, str) else original.is_made_of([new_text]):
         return StripOutcome(None, False, StripSummary())
     return StripOutcome(bom + new_text.encode("utf-8"), True, census.summary(notebook))
 
@@ -316,8 +336,8 @@ def _pop_path(mapping: Any, dotted: str) -> None:
     mapping.pop(last, None)
 
 
-def _serialise(text: str, raw: Any, notebook, major: int) -> str:
-    layout = detect(text, raw)
+def _serialise(original: str | TextOnDisk, raw: Any, notebook, major: int) -> str:
+    layout = detect(original, raw)
     if layout is not None:
         return layout.dumps(notebook)
     import nbformat

@@ -13,8 +13,11 @@ caller then falls back to a canonical layout.
 from __future__ import annotations
 
 import json
+import os
+import re
+from codecs import BOM_UTF8
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 _JSON_WHITESPACE = " \t\r\n"
 
@@ -31,15 +34,17 @@ class Layout:
     def dumps(self, value: Any) -> str:
         return "".join(self._pieces(value))
 
-    def reproduces(self, value: Any, text: str) -> bool:
-        """Whether `dumps(value) == text`, compared piece by piece as the encoder writes them and stopping
-        at the first difference: a second copy of a 200 MB notebook is never made."""
+    def reproduces(self, value: Any, original: str | TextOnDisk) -> bool:
+        """Whether `dumps(value)` is the original text, compared piece by piece as the encoder writes them
+        and stopping at the first difference: a second copy of a 200 MB notebook is never made."""
+        if isinstance(original, TextOnDisk):
+            return original.is_made_of(self._pieces(value))
         position = 0
         for piece in self._pieces(value):
-            if not text.startswith(piece, position):
+            if not original.startswith(piece, position):
                 return False
             position += len(piece)
-        return position == len(text)
+        return position == len(original)
 
     def _pieces(self, value: Any):
         yield self.leading
@@ -50,33 +55,85 @@ class Layout:
         yield self.trailing
 
 
-def detect(text: str, value: Any) -> Layout | None:
-    for layout in _candidates(text):
-        if layout.reproduces(value, text):
+class TextOnDisk:
+    """The text of a notebook too big to keep in memory (read cell by cell, nblint.core.read.cellwise):
+    its shape, taken from the file's bytes before they were cut, and the file itself, read back to compare."""
+
+    def __init__(self, path: str | os.PathLike, buffer: bytes | bytearray) -> None:
+        self.path = path
+        self.offset = len(BOM_UTF8) if buffer.startswith(BOM_UTF8) else 0
+        self.shape = _shape(buffer, self.offset)
+
+    def is_made_of(self, pieces: Iterable[str]) -> bool:
+        """Whether the file's text (after any byte-order mark) is these pieces joined. Raises
+        UnicodeEncodeError for a piece UTF-8 cannot encode (a lone surrogate), as writing it would."""
+        with open(self.path, "rb") as stream:
+            stream.seek(self.offset)
+            for piece in pieces:
+                encoded = piece.encode("utf-8")
+                if stream.read(len(encoded)) != encoded:
+                    return False
+            return stream.read(1) == b""
+
+
+def detect(original: str | TextOnDisk, value: Any) -> Layout | None:
+    shape = original.shape if isinstance(original, TextOnDisk) else _shape(original)
+    for layout in _candidates(shape):
+        if layout.reproduces(value, original):
             return layout
     return None
 
 
-def _candidates(text: str):
+@dataclass(frozen=True)
+class _Shape:
+    leading: str  # whitespace before the value
+    trailing: str
+    crlf: bool  # a "\r\n" in the value's text
+    ascii: bool
+    second_line: str | None  # None when the value is written on one line
+
+
+_NOT_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _shape(text: str | bytes | bytearray, start: int = 0) -> _Shape:
     # Positions, not slices: each slice or strip of a 200 MB notebook's text would be a copy of it.
-    start, end = 0, len(text)
-    while start < end and text[start] in _JSON_WHITESPACE:
+    is_text = isinstance(text, str)
+    blanks, crlf, newline = (_JSON_WHITESPACE, "\r\n", "\n") if is_text else (_JSON_WHITESPACE.encode(), b"\r\n", b"\n")
+    end = len(text)
+    first = start
+    while start < end and text[start] in blanks:  # (an int in bytes, for bytes)
         start += 1
-    while end > start and text[end - 1] in _JSON_WHITESPACE:
+    while end > start and text[end - 1] in blanks:
         end -= 1
-    leading, trailing = text[:start], text[end:]
-    newline = "\r\n" if text.find("\r\n", start, end) != -1 else "\n"
+    first_break = text.find(newline, start, end)  # type: ignore[arg-type]
+    second_line = None
+    if first_break != -1:
+        second_break = text.find(newline, first_break + 1, end)  # type: ignore[arg-type]
+        second_line = _as_str(text[first_break + 1 : second_break if second_break != -1 else end])
+    return _Shape(
+        leading=_as_str(text[first:start]),
+        trailing=_as_str(text[end:]),
+        crlf=text.find(crlf, start, end) != -1,  # type: ignore[arg-type]
+        ascii=text.isascii() if is_text else _NOT_ASCII.search(text, first) is None,  # type: ignore[arg-type]
+        second_line=second_line,
+    )
+
+
+def _as_str(piece: str | bytes | bytearray) -> str:
+    return piece if isinstance(piece, str) else piece.decode("utf-8")
+
+
+def _candidates(shape: _Shape):
+    newline = "\r\n" if shape.crlf else "\n"
     # Escaped non-ASCII (\u00e9) and raw non-ASCII cannot both be reproduced: an all-ASCII file is
     # written with ensure_ascii (which also reproduces files that never needed an escape).
-    ensure_ascii = text.isascii()
-    first_break = text.find("\n", start, end)
-    if first_break == -1:
+    if shape.second_line is None:
         for separators in ((", ", ": "), (",", ":")):
-            yield Layout(None, separators, ensure_ascii, newline, leading, trailing)
+            yield Layout(None, separators, shape.ascii, newline, shape.leading, shape.trailing)
         return
-    second_break = text.find("\n", first_break + 1, end)
-    second_line = text[first_break + 1 : second_break if second_break != -1 else end]
+    second_line = shape.second_line
     indent = second_line[: len(second_line) - len(second_line.lstrip(" \t"))]
     # Python 2's json (old IPython notebooks) wrote ", " before each newline.
     for separators in ((",", ": "), (", ", ": ")):
-        yield Layout(indent, separators, ensure_ascii, newline, leading, trailing)
+        yield Layout(indent, separators, shape.ascii, newline, shape.leading, shape.trailing)
