@@ -850,6 +850,10 @@ def test_stdin_filter_mode(tmp_path):
     broken = run_nblint("strip", "--stdin", "nb.ipynb", cwd=tmp_path, input='{"cells": [')
     assert (broken.returncode, broken.stdout) == (2, '{"cells": [')
     assert broken.stderr.startswith("nb.ipynb: not a notebook: not JSON")
+    # a name with a newline is quoted, as in a folder run: one line, `path: reason`
+    odd = run_nblint("strip", "--stdin", "odd\nname.ipynb", cwd=tmp_path, input='{"cells": [')
+    assert odd.returncode == 2 and odd.stderr.startswith('"odd\\nname.ipynb": not a notebook'), odd.stderr
+    assert len(odd.stderr.splitlines()) == 1
 
 
 @pytest.mark.slow  # strip, strip --check and --stdin on several files: ten seconds

@@ -209,7 +209,7 @@ def _strip_stdin(args: argparse.Namespace) -> int:
 
     data = sys.stdin.buffer.read()
     name = args.paths[0] if args.paths else None
-    shown = name or "<stdin>"
+    shown = quote_path(name) if name else "<stdin>"  # a newline in the name must not break `path: reason`
     try:
         if len(args.paths) > 1:
             raise ConfigError("--stdin takes at most one PATH (the name of the notebook on standard input)")
