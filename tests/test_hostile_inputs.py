@@ -252,6 +252,13 @@ def _utf16_notebook(path: Path, encoding: str) -> Path:
     return path
 
 
+def test_a_nul_byte_is_named_with_its_line(tmp_path):
+    (tmp_path / "nb.ipynb").write_bytes(b'{\n "cells": [\n  \x00\x01\x02\n ]\n}\n')
+    checked = run_nblint("check", "--no-cache", "nb.ipynb", cwd=tmp_path)
+    assert checked.returncode == 1
+    assert checked.stdout.splitlines()[0] == "nb.ipynb:3:1: NB002 binary file (a NUL byte at line 3), not a notebook"
+
+
 @pytest.mark.parametrize("encoding", ["UTF-16LE", "UTF-16BE"])
 def test_a_utf16_notebook_without_a_mark_is_called_utf16_with_the_command_that_converts_it(tmp_path, encoding):
     """Issue 19: it was called "binary file" (ASCII in UTF-16 is valid UTF-8 with a NUL after each character)."""

@@ -249,8 +249,10 @@ def parse_notebook(path: Path, file_bytes: bytes | HandedBytes) -> Notebook:
             line,
             1,
         )
-    if "\x00" in text[:1024]:
-        raise Unreadable("NB002", "binary file, not a notebook")
+    nul = text.find("\x00", 0, 1024)
+    if nul != -1:
+        line = text.count("\n", 0, nul) + 1
+        raise Unreadable("NB002", f"binary file (a NUL byte at line {line}), not a notebook", line)
 
     try:
         data = jsonload.load_json(text)
