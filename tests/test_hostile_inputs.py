@@ -256,7 +256,9 @@ def test_a_nul_byte_is_named_with_its_line(tmp_path):
     (tmp_path / "nb.ipynb").write_bytes(b'{\n "cells": [\n  \x00\x01\x02\n ]\n}\n')
     checked = run_nblint("check", "--no-cache", "nb.ipynb", cwd=tmp_path)
     assert checked.returncode == 1
-    assert checked.stdout.splitlines()[0] == "nb.ipynb:3:1: NB002 binary file (a NUL byte at line 3), not a notebook"
+    assert checked.stdout.splitlines()[0] == (
+        "nb.ipynb:3:3: NB002 a NUL byte at line 3 column 3: not JSON text, not a notebook"
+    )  # it was "binary file", for a text file with one stray byte
 
 
 @pytest.mark.parametrize("encoding", ["UTF-16LE", "UTF-16BE"])

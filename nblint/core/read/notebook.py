@@ -250,9 +250,12 @@ def parse_notebook(path: Path, file_bytes: bytes | HandedBytes) -> Notebook:
             1,
         )
     nul = text.find("\x00", 0, 1024)
-    if nul != -1:
+    if nul != -1:  # (JSON never holds one: named here, before the parser's "invalid control character")
         line = text.count("\n", 0, nul) + 1
-        raise Unreadable("NB002", f"binary file (a NUL byte at line {line}), not a notebook", line)
+        column = nul - text.rfind("\n", 0, nul)
+        raise Unreadable(
+            "NB002", f"a NUL byte at line {line} column {column}: not JSON text, not a notebook", line, column
+        )
 
     try:
         data = jsonload.load_json(text)
