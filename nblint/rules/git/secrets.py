@@ -391,12 +391,20 @@ DETECTORS: tuple = (
 )
 
 
+# A needle holding one of these characters cannot occur in a text without it, and `c in text` is a
+# memchr, many times cheaper than a needle's search: the biggest texts, training logs of millions of
+# lines, seldom hold `_` or `-`, which 13 of the 30 needles need (245 MB of such logs: 3.1 -> 1.6 s).
+_ANCHORS = "_-=:."
+_ANCHOR = {needle: next((c for c in _ANCHORS if c in needle), "") for d in DETECTORS for needle in d.needles}
+
+
 def find_secrets(text: str) -> list[SecretMatch]:
     """Every credential in `text`, in order; where two detectors match the same characters (a GitHub
     token as the password of a git remote URL), the more specific one (earlier in DETECTORS) wins."""
     found: list[SecretMatch] = []
+    absent = {anchor for anchor in _ANCHORS if anchor not in text}
     for detector in DETECTORS:
-        if not any(needle in text for needle in detector.needles):
+        if not any(needle in text for needle in detector.needles if _ANCHOR[needle] not in absent):
             continue
         for match in detector.find(text):
             if not any(match.start < other.end and other.start < match.end for other in found):
