@@ -33,13 +33,17 @@ STALLED_RUN = """
 import os, sys
 reached, release = int(sys.argv[1]), int(sys.argv[2])
 import nblint.core.read.files as files
-real_read = files.read_regular_bytes
-def stalled_read(path):
-    if os.path.basename(path) == "a_stalled.ipynb":
-        os.write(reached, b"r")
-        os.read(release, 1)  # returns when the test closes its end of the pipe
-    return real_read(path)
-files.read_regular_bytes = stalled_read  # before the modules that import it by name are imported
+def stalled(real_read):
+    def stalled_read(path):
+        if os.path.basename(path) == "a_stalled.ipynb":
+            os.write(reached, b"r")
+            os.read(release, 1)  # returns when the test closes its end of the pipe
+        return real_read(path)
+    return stalled_read
+# both reads (the check's, into a buffer, and the cache lookup's), before the modules that import
+# them by name are imported
+files.read_regular_bytes = stalled(files.read_regular_bytes)
+files.read_regular_buffer = stalled(files.read_regular_buffer)
 from nblint.cli import main
 sys.exit(main(sys.argv[3:]))
 """
