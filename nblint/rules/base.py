@@ -23,6 +23,7 @@ import libcst as cst
 
 from nblint.core.findings import Severity
 from nblint.core.fixes import Applicability, Fix
+from nblint.core.lazyre import lazy_compile
 from nblint.core.options import Option
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class Report:
     evidence: Mapping[str, Any] = field(default_factory=dict)
 
 
-_SECTION = re.compile(r"^## (.+)$", re.M)
+_SECTION = lazy_compile(r"^## (.+)$", re.M)
 
 
 class Rule:

@@ -9,10 +9,10 @@ never needed and not recorded.
 
 from __future__ import annotations
 
-import re
+from nblint.core.lazyre import lazy_compile
 
 # Strings are written unrolled ("[^"\\]*(?:\\.[^"\\]*)*") so that long strings scan in C, not per char.
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+_TOKEN = lazy_compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
 
 JsonPath = tuple  # of str keys and int indexes
 

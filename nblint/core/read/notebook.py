@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from nblint.core.lazyre import lazy_compile
 from nblint.core.read import jsonload, schema
 from nblint.core.read.encoding import json_error_text, utf16_message
 from nblint.core.read.files import read_regular_bytes
@@ -22,7 +23,7 @@ from nblint.core.read.jsonlocator import locate_lines, path_deeper_than
 
 # git writes conflict markers at the start of a line: "<<<<<<< HEAD", "=======", ">>>>>>> branch".
 _CONFLICT_START = re.compile(r"^<{7}(?: |$)", re.M)
-_CONFLICT_END = re.compile(r"^>{7}(?: |$)", re.M)
+_CONFLICT_END = lazy_compile(r"^>{7}(?: |$)", re.M)
 
 PYTHON_LANGUAGES = {"python", "python2", "python3", "ipython", "ipython2", "ipython3", "pyspark", "py"}
 

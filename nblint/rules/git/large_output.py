@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from nblint.core.findings import Severity
 from nblint.core.fixes import Applicability
+from nblint.core.lazyre import lazy_compile
 from nblint.core.options import Option, format_size, parse_size
 from nblint.core.read.notebook import Notebook
 from nblint.rules.base import Invalid, NotebookRule, Valid
@@ -20,7 +19,7 @@ MAX_OUTPUT_SIZE = Option(
 
 
 # Media that HTML outputs embed as data URIs (IPython.display.Audio and Video, inline images).
-_EMBEDDED = re.compile(r"data:([A-Za-z]+/[A-Za-z0-9.+-]+);base64,")
+_EMBEDDED = lazy_compile(r"data:([A-Za-z]+/[A-Za-z0-9.+-]+);base64,")
 
 
 def _embedded_media(output: SavedOutput) -> str | None:
