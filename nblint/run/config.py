@@ -141,19 +141,22 @@ def _specificity(selector: str) -> int:
 def resolve_enabled(select, ignore, extend_select, machine: bool = False) -> frozenset[str]:
     """The enabled codes. The machine rules (NB8xx, `nblint doctor`) are never enabled for `check`, not
     even by ALL; with `machine`, only they are, all of them by default."""
-    from nblint.rules import ALL_RULES
+    if machine:
+        from nblint.rules import ALL_RULES as rules
+    else:  # without importing the machine rules
+        from nblint.rules import CHECK_RULES as rules
 
     selectors: list[tuple[str, bool]] = []
     if select is None:
-        base = {code for code, rule in ALL_RULES.items() if rule.default_enabled or machine}
+        base = {code for code, rule in rules.items() if rule.default_enabled or machine}
     else:
         base = set()
         selectors += [(s, True) for s in select]
     selectors += [(s, True) for s in extend_select]
     selectors += [(s, False) for s in ignore]
     enabled = set()
-    for code in ALL_RULES:
-        if getattr(ALL_RULES[code], "machine", False) != machine:
+    for code in rules:
+        if getattr(rules[code], "machine", False) != machine:
             continue
         best: tuple[int, bool] | None = None
         for selector, on in selectors:
@@ -170,14 +173,22 @@ def resolve_enabled(select, ignore, extend_select, machine: bool = False) -> fro
 
 
 def check_selectors(selectors, where: str) -> tuple[str, ...]:
-    from nblint.rules import ALL_RULES
-
     if not isinstance(selectors, (list, tuple)) or not all(isinstance(s, str) for s in selectors):
         raise ConfigError(f'{where}: expected a list of rule codes such as ["NB101", "NB2"]')
     for selector in selectors:
-        if selector != "ALL" and not any(code.startswith(selector) for code in ALL_RULES):
+        if selector != "ALL" and not _selects_a_rule(selector):
             raise ConfigError(f"{where}: unknown rule code or prefix '{selector}'{_nearest_code(selector)}")
     return tuple(selectors)
+
+
+def _selects_a_rule(selector: str) -> bool:
+    from nblint.rules import CHECK_RULES
+
+    if any(code.startswith(selector) for code in CHECK_RULES):
+        return True
+    from nblint.rules import ALL_RULES  # a machine rule's code (NB8): the machine rules are loaded
+
+    return any(code.startswith(selector) for code in ALL_RULES)
 
 
 def _nearest_code(selector: str) -> str:
