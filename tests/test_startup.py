@@ -115,7 +115,8 @@ def test_rule_visitor_names_are_read_without_inspecting_libcsts_stubs():
 
 
 # Not needed to check a notebook in a folder without a configuration file, and imported otherwise: the
-# TOML parser, traceback (a rule's crash), the machine rules (nblint doctor's). Seen in sys.modules,
+# TOML parser, traceback (a rule's crash), the machine rules (nblint doctor's), the frame arithmetic of
+# NB110 (a merge, join or pivot of frames built from literals). Seen in sys.modules,
 # which also lists what importlib.import_module loads (the rule registry), unlike -X importtime.
 NOT_IMPORTED_BY_CHECK = (
     "tomllib",
@@ -123,6 +124,7 @@ NOT_IMPORTED_BY_CHECK = (
     "nblint.rules.machine.facts",
     "nblint.rules.machine.kernels",
     "nblint.rules.machine.notebooks",
+    "nblint.core.frames",
 )
 
 _CHECK_AND_REPORT = """
