@@ -68,6 +68,8 @@ class Overrides:
 
 @dataclass
 class Settings:
+    """The settings that apply to a notebook: a configuration file's, with the command line over it."""
+
     path: Path | None  # the configuration file, None for the defaults
     root: Path  # the folder relative patterns are resolved against
     select: tuple[str, ...] | None = None

@@ -24,6 +24,8 @@ from nblint.run import dependencies
 
 @dataclass
 class FileResult:
+    """What checking one file found."""
+
     path: str
     findings: list[Finding] = field(default_factory=list)
     unreadable: bool = False

@@ -63,6 +63,8 @@ class Profile:
 
 @dataclass(frozen=True)
 class Task:
+    """One notebook to check: the path read, the path shown, its profile (settings) and its size."""
+
     path: str  # as found by discovery: what is read
     shown: str  # as reported
     profile: int  # index into the run's profiles

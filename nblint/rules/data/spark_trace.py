@@ -247,6 +247,8 @@ _MAX_DEPTH = 60
 
 @dataclass(frozen=True)
 class Binding:
+    """One binding of a name: what it is bound to, in which scopes, in what order."""
+
     value: cst.BaseExpression | None  # None: bound by something nblint does not follow (a loop, an import)
     scopes: tuple[int | None, ...]  # the scope chain where it happens, innermost first
     order: int
@@ -254,6 +256,8 @@ class Binding:
 
 @dataclass(frozen=True)
 class Traced:
+    """What is known of a Spark value's size (`state`), and the call it comes from."""
+
     state: str
     source: cst.CSTNode | None = None  # the source call, for the message
 

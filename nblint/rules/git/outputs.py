@@ -23,6 +23,8 @@ _ANSI = lazy_compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 @dataclass(frozen=True)
 class SavedOutput:
+    """One output saved in a cell of the notebook."""
+
     cell: Cell
     index: int  # into the cell's `outputs`
     data: dict

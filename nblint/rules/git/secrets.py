@@ -34,6 +34,8 @@ from nblint.core.lazyre import lazy_compile
 
 @dataclass(frozen=True)
 class SecretMatch:
+    """A credential found in a text: what kind, where, and where to read it from instead."""
+
     kind: str  # "GitHub token"
     start: int  # span of the credential itself in the scanned text
     end: int
@@ -152,6 +154,8 @@ _E = r"(?![A-Za-z0-9_+/=-])"
 
 @dataclass(frozen=True)
 class Detector:
+    """Finds one kind of credential: texts holding one of its needles are searched with its pattern."""
+
     kind: str
     needles: tuple[str, ...]
     pattern: re.Pattern | str  # a str is compiled on first use (re's cache keeps it): most texts hold no needle
