@@ -1,6 +1,8 @@
 """The NB8xx rules' options, apart from the rules: `nblint check` reads and checks every option of a
 configuration (an unknown or malformed key is an error for every command), and does so without importing
-the machine rules, which only `nblint doctor` runs (nblint.rules loads them on first use of ALL_RULES)."""
+the machine rules, which only `nblint doctor` runs (nblint.rules loads them on first use of ALL_RULES).
+A machine rule's new option goes here too: tests/test_startup.py checks that all_options() holds every
+rule's options, in order."""
 
 from __future__ import annotations
 
