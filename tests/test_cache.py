@@ -259,3 +259,22 @@ def test_the_runner_keeps_a_stable_order(tmp_path):
         for result in results:
             assert [f.line for f in result.findings] == [2, 3]
     assert [r.findings for r in cold] == [r.findings for r in warm]
+
+
+def test_the_source_stamp_is_every_module_of_nblint_with_its_size_and_time():
+    import os
+
+    import nblint
+    from nblint.run.cache import source_stamp
+
+    package = os.path.dirname(os.path.realpath(nblint.__file__))
+    expected = []
+    for folder, dirs, files in os.walk(package):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        for name in files:
+            if name.endswith(".py"):
+                status = os.stat(os.path.join(folder, name))
+                relative = os.path.relpath(os.path.join(folder, name), package)
+                expected.append(f"{relative} {status.st_size} {status.st_mtime_ns}")
+    assert len(expected) > 100 and any(line.startswith(os.path.join("rules", "memory", "")) for line in expected)
+    assert source_stamp().split("\n") == sorted(expected)

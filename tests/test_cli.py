@@ -107,3 +107,31 @@ def test_a_run_builds_the_parser_of_its_own_command_only():
     everything = commands(build_parser())
     assert {"check", "strip", "server", "why", "install-hooks"} <= everything
     assert commands(build_parser("bogus")) == everything  # argparse then names every choice
+
+
+def test_a_commands_own_parser_prints_the_same_help_and_usage_as_the_whole_parser():
+    from nblint.cli import build_parser
+    from nblint.commands import COMMANDS
+
+    def subparser(parser, name):
+        return next(a for a in parser._actions if a.dest == "command").choices[name]
+
+    whole = build_parser()
+    for module in COMMANDS:
+        name = module.rpartition(".")[2].replace("_", "-")
+        alone = subparser(build_parser(name), name)
+        assert alone.format_help() == subparser(whole, name).format_help(), name
+        assert alone.format_usage() == subparser(whole, name).format_usage(), name
+    assert build_parser("check").format_help() != whole.format_help()  # the top level lists its commands
+
+
+@pytest.mark.parametrize("argv", [["check", "--help"], ["strip", "--help"], ["check", "--bogus"], ["chek"]])
+def test_help_and_usage_errors_through_main_are_the_whole_parsers(argv, capsys):
+    from nblint.cli import build_parser, main
+
+    with pytest.raises(SystemExit) as ours:
+        main(argv)
+    printed = capsys.readouterr()
+    with pytest.raises(SystemExit) as whole:
+        build_parser().parse_args(argv)
+    assert (ours.value.code, printed) == (whole.value.code, capsys.readouterr())

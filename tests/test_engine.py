@@ -25,6 +25,7 @@ class ExplodingRule(CodeRule):
 
 
 def test_internal_error_is_nb000_and_the_run_goes_on(tmp_path, monkeypatch):
+    monkeypatch.setitem(registry.CHECK_RULES, "NB999", ExplodingRule)  # the rules check runs
     monkeypatch.setitem(registry.ALL_RULES, "NB999", ExplodingRule)
     bad = write_notebook(tmp_path / "a.ipynb", ["print(1)\n"])
     good = write_notebook(tmp_path / "b.ipynb", ["print 'py2'\n"])

@@ -6,6 +6,7 @@ modules are imported, never how long they took.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +112,62 @@ def test_rule_visitor_names_are_read_without_inspecting_libcsts_stubs():
         )
         assert visitor_names(rule) == thorough, rule.code
         assert thorough, f"{rule.code} visits nothing"
+
+
+# Not needed to check a notebook in a folder without a configuration file, and imported otherwise: the
+# TOML parser, traceback (a rule's crash), the machine rules (nblint doctor's), the frame arithmetic of
+# NB110 (a merge, join or pivot of frames built from literals). Seen in sys.modules,
+# which also lists what importlib.import_module loads (the rule registry), unlike -X importtime.
+NOT_IMPORTED_BY_CHECK = (
+    "tomllib",
+    "traceback",
+    "nblint.rules.machine.facts",
+    "nblint.rules.machine.kernels",
+    "nblint.rules.machine.notebooks",
+    "nblint.core.frames",
+)
+
+_CHECK_AND_REPORT = """
+import json, sys
+from nblint.cli import main
+code = main(sys.argv[1:])
+from nblint.rules.git.large_output import LargeOutput
+from nblint.rules.memory.huge_literal import HugeLiteral
+built = [rule.code for rule in (LargeOutput, HugeLiteral) for name in ("VALID", "INVALID")
+         if getattr(vars(rule)[name], "_examples", "a list") is not None]
+print(json.dumps({"code": code, "modules": sorted(sys.modules), "examples built": built}))
+"""
+
+
+def test_checking_one_notebook_without_configuration_imports_only_what_it_uses(tmp_path):
+    write_notebook(tmp_path / "one.ipynb", ["import pandas as pd\n", "df = pd.read_csv('data.csv')\n"])
+    result = subprocess.run(
+        [sys.executable, "-c", _CHECK_AND_REPORT, "check", "--no-cache", "--jobs", "1", "one.ipynb"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert "nblint.run.pipeline" in report["modules"] and "nblint.rules.git.secret" in report["modules"]
+    assert forbidden_in(set(report["modules"]), NOT_IMPORTED_BY_CHECK) == []
+    assert report["examples built"] == []  # rule examples are for the tests and the docs
+
+
+def test_check_rules_are_every_rule_but_the_machine_rules_and_all_options_is_unchanged():
+    from nblint import rules
+
+    machine = {code for code, rule in rules.ALL_RULES.items() if getattr(rule, "machine", False)}
+    assert machine and all(code.startswith("NB8") for code in machine)
+    assert list(rules.CHECK_RULES) == [code for code in rules.ALL_RULES if code not in machine]
+    assert all(rules.CHECK_RULES[code] is rules.ALL_RULES[code] for code in rules.CHECK_RULES)
+    assert rules.RULES_BY_NAME == {rule.name: rule for rule in rules.ALL_RULES.values()}
+    # all_options() reads the machine rules' options from machine/options.py: the same options, in the
+    # same order as gathered from every rule, by code.
+    from nblint.core.options import GUARD_OPTIONS, MEMORY_BUDGET
+
+    expected = {MEMORY_BUDGET.key: MEMORY_BUDGET}
+    expected.update((option.key, option) for option in GUARD_OPTIONS)
+    for rule in rules.ALL_RULES.values():
+        expected.update((option.key, option) for option in rule.options)
+    assert list(rules.all_options().items()) == list(expected.items())

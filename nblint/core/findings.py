@@ -23,6 +23,8 @@ class Severity(str, enum.Enum):
 
 @dataclass
 class Finding:
+    """One problem found in a notebook: which rule, what it says, and where."""
+
     code: str
     name: str
     message: str

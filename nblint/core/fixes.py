@@ -77,6 +77,8 @@ class Applicability(str, enum.Enum):
 
 @dataclass(frozen=True)
 class SourceEdit:
+    """Replace a range of one cell's source (lines and columns 1-based within the cell) with `text`."""
+
     cell: int
     start_line: int
     start_column: int
@@ -98,6 +100,8 @@ class SourceEdit:
 
 @dataclass(frozen=True)
 class JsonEdit:
+    """Set (or, with `remove`, delete) the value at a path of the notebook's JSON."""
+
     path: tuple
     value: Any = None
     remove: bool = False
@@ -116,6 +120,8 @@ Edit = Union[SourceEdit, JsonEdit]
 
 @dataclass(frozen=True)
 class Fix:
+    """The edits that fix one finding, said in `description`, and how safe applying them is."""
+
     description: str
     applicability: Applicability
     edits: tuple = ()
@@ -170,6 +176,8 @@ class FixError(ValueError):
 
 @dataclass
 class FixOutcome:
+    """A file's text after its fixes were applied, with the fixes applied and those skipped."""
+
     text: str
     applied: list[Fix] = field(default_factory=list)
     skipped: list[Fix] = field(default_factory=list)
@@ -224,6 +232,8 @@ def _nbformat_layout(data: Any) -> str:
 
 @dataclass(frozen=True)
 class _CellLocation:
+    """Where a cell sits in the raw JSON, and the key that holds its source."""
+
     path: tuple  # raw JSON path of the cell
     source_key: str = "source"
 

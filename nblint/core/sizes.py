@@ -388,6 +388,8 @@ def _dtype_argument(call: cst.Call, position: int | None, default: str | None, c
 
 @dataclass(frozen=True)
 class ArrayEstimate:
+    """An array a call allocates: the library and function, its shape and dtype."""
+
     library: str  # "numpy", "torch", "tensorflow", "jax"
     function: str  # the qualified name, e.g. "numpy.random.rand"
     shape: tuple[int, ...]
@@ -708,6 +710,8 @@ _SMALL_INTS = 262  # -5..256 are cached, never allocated
 
 @dataclass(frozen=True)
 class ContainerEstimate:
+    """A built-in container a repetition builds: its items and bytes, and how they were counted."""
+
     kind: str  # "list", "tuple", "str", "bytes", "bytearray"
     items: int
     nbytes: int

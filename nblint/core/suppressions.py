@@ -15,15 +15,16 @@ from __future__ import annotations
 import re
 
 from nblint.core.findings import Finding
+from nblint.core.lazyre import lazy_compile
 from nblint.core.read.notebook import Notebook
 
 ALL = "ALL"
 _CODES = r"\[\s*([A-Za-z0-9_,\s]*)\]"
-_INLINE = re.compile(
+_INLINE = lazy_compile(
     rf"#\s*nblint:\s*ignore(?!-)(?:{_CODES})?|#\s*noqa(?::\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.I
 )
-_CELL_COMMENT = re.compile(rf"^\s*#\s*nblint:\s*ignore-cell(?:{_CODES})?\s*$", re.I | re.M)
-_CELL_TAG = re.compile(rf"^nblint-ignore(?:{_CODES})?$", re.I)
+_CELL_COMMENT = lazy_compile(rf"^\s*#\s*nblint:\s*ignore-cell(?:{_CODES})?\s*$", re.I | re.M)
+_CELL_TAG = lazy_compile(rf"^nblint-ignore(?:{_CODES})?$", re.I)
 
 
 def _codes(text: str | None) -> set[str]:

@@ -13,6 +13,8 @@ STATISTICS_FORMATS = ("text", "full", "json")  # `--statistics`: a table, or JSO
 
 @dataclass
 class RunResult:
+    """What a run found over all its files, as the reporters render it."""
+
     findings: list[Finding] = field(default_factory=list)
     checked: int = 0  # notebooks the run went through, those below included
     unreadable: int = 0

@@ -17,12 +17,13 @@ import inspect
 import re
 import textwrap
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Sequence, TypeVar, Union, cast
 
 import libcst as cst
 
 from nblint.core.findings import Severity
 from nblint.core.fixes import Applicability, Fix
+from nblint.core.lazyre import lazy_compile
 from nblint.core.options import Option
 
 if TYPE_CHECKING:
@@ -92,7 +93,28 @@ class Report:
     evidence: Mapping[str, Any] = field(default_factory=dict)
 
 
-_SECTION = re.compile(r"^## (.+)$", re.M)
+_SECTION = lazy_compile(r"^## (.+)$", re.M)
+
+_Example = TypeVar("_Example")
+
+
+class _BuiltOnFirstRead:
+    def __init__(self, build: Callable[[], Sequence[Any]]) -> None:
+        self._build = build
+        self._examples: Sequence[Any] | None = None
+
+    def __get__(self, instance: object, owner: type | None = None) -> Sequence[Any]:
+        if self._examples is None:
+            self._examples = self._build()
+        return self._examples
+
+
+def built_on_first_read(build: Callable[[], Sequence[_Example]]) -> Sequence[_Example]:
+    """A rule's VALID or INVALID examples, built when first read rather than when the rule's module is
+    imported: `VALID = built_on_first_read(lambda: [...])`. For examples that cost (megabytes of output,
+    10,000-element literals: NB702's and NB102's were 20 ms of every run's imports); checking never reads
+    them. The lambda sees module names, not the class's."""
+    return cast("Sequence[_Example]", _BuiltOnFirstRead(build))
 
 
 class Rule:

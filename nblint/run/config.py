@@ -16,11 +16,6 @@ from typing import Any
 
 from nblint.core.options import OptionError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 CONFIG_FILES = ("nblint.toml", "pyproject.toml")
 
 # Folders never searched for notebooks, as ruff's defaults (plus nblint's own cache).
@@ -73,6 +68,8 @@ class Overrides:
 
 @dataclass
 class Settings:
+    """The settings that apply to a notebook: a configuration file's, with the command line over it."""
+
     path: Path | None  # the configuration file, None for the defaults
     root: Path  # the folder relative patterns are resolved against
     select: tuple[str, ...] | None = None
@@ -146,19 +143,22 @@ def _specificity(selector: str) -> int:
 def resolve_enabled(select, ignore, extend_select, machine: bool = False) -> frozenset[str]:
     """The enabled codes. The machine rules (NB8xx, `nblint doctor`) are never enabled for `check`, not
     even by ALL; with `machine`, only they are, all of them by default."""
-    from nblint.rules import ALL_RULES
+    if machine:
+        from nblint.rules import ALL_RULES as rules
+    else:  # without importing the machine rules
+        from nblint.rules import CHECK_RULES as rules
 
     selectors: list[tuple[str, bool]] = []
     if select is None:
-        base = {code for code, rule in ALL_RULES.items() if rule.default_enabled or machine}
+        base = {code for code, rule in rules.items() if rule.default_enabled or machine}
     else:
         base = set()
         selectors += [(s, True) for s in select]
     selectors += [(s, True) for s in extend_select]
     selectors += [(s, False) for s in ignore]
     enabled = set()
-    for code in ALL_RULES:
-        if getattr(ALL_RULES[code], "machine", False) != machine:
+    for code in rules:
+        if getattr(rules[code], "machine", False) != machine:
             continue
         best: tuple[int, bool] | None = None
         for selector, on in selectors:
@@ -175,14 +175,22 @@ def resolve_enabled(select, ignore, extend_select, machine: bool = False) -> fro
 
 
 def check_selectors(selectors, where: str) -> tuple[str, ...]:
-    from nblint.rules import ALL_RULES
-
     if not isinstance(selectors, (list, tuple)) or not all(isinstance(s, str) for s in selectors):
         raise ConfigError(f'{where}: expected a list of rule codes such as ["NB101", "NB2"]')
     for selector in selectors:
-        if selector != "ALL" and not any(code.startswith(selector) for code in ALL_RULES):
+        if selector != "ALL" and not _selects_a_rule(selector):
             raise ConfigError(f"{where}: unknown rule code or prefix '{selector}'{_nearest_code(selector)}")
     return tuple(selectors)
+
+
+def _selects_a_rule(selector: str) -> bool:
+    from nblint.rules import CHECK_RULES
+
+    if any(code.startswith(selector) for code in CHECK_RULES):
+        return True
+    from nblint.rules import ALL_RULES  # a machine rule's code (NB8): the machine rules are loaded
+
+    return any(code.startswith(selector) for code in ALL_RULES)
 
 
 def _nearest_code(selector: str) -> str:
@@ -199,6 +207,12 @@ def _nearest_code(selector: str) -> str:
 
 def load_file(path: Path) -> dict[str, Any] | None:
     """The nblint table of a configuration file; None for a pyproject.toml without [tool.nblint]."""
+    # Imported here: a folder without a configuration file does not pay for the TOML parser (its
+    # regular expressions, datetime and string: 2-5 ms of a one-notebook run).
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)

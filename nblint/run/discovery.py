@@ -20,6 +20,8 @@ _DEFAULT_EXCLUDE = frozenset(DEFAULT_EXCLUDE)
 
 @dataclass
 class Discovery:
+    """The notebooks to check among the paths named, and what could not be checked."""
+
     files: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     empty: list[str] = field(default_factory=list)  # folders holding no notebook

@@ -5,7 +5,6 @@ what was reported, suppressions. Any unexpected error becomes NB000 for that not
 from __future__ import annotations
 
 import os
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -19,13 +18,15 @@ from nblint.core.findings import Finding
 from nblint.core.read.files import HandedBytes
 from nblint.core.read.notebook import Notebook, Unreadable, parse_notebook, read_notebook
 from nblint.core.wording import shorten
-from nblint.rules import ALL_RULES
+from nblint.rules import CHECK_RULES
 from nblint.rules.base import CodeRule, NotebookRule, Report, Rule
 from nblint.run import dependencies
 
 
 @dataclass
 class FileResult:
+    """What checking one file found."""
+
     path: str
     findings: list[Finding] = field(default_factory=list)
     unreadable: bool = False
@@ -58,7 +59,7 @@ def check_file(
         except Unreadable as problem:
             result = FileResult(shown, unreadable=True)
             if problem.code in enabled:
-                rule = ALL_RULES[problem.code]
+                rule = CHECK_RULES[problem.code]
                 result.findings.append(
                     Finding(
                         rule.code,
@@ -76,7 +77,7 @@ def check_file(
         findings = analyse(notebook, enabled, options, shown, warnings, cells)
         return FileResult(shown, findings, warnings=warnings)
     except Exception as exc:  # one broken notebook must never stop a run over many
-        rule = ALL_RULES["NB000"]
+        rule = CHECK_RULES["NB000"]
         return FileResult(
             shown,
             [
@@ -114,7 +115,7 @@ def analyse(
         message, json_path, json_line = notebook.schema_error
         from nblint.core.read.schema import describe_path
 
-        rule = ALL_RULES["NB004"]
+        rule = CHECK_RULES["NB004"]
         findings.append(
             Finding(
                 rule.code,
@@ -126,7 +127,8 @@ def analyse(
             )
         )
 
-    rule_classes = [ALL_RULES[code] for code in sorted(enabled)]
+    # A machine code (NB8xx) enabled by a caller names no rule that runs here: nblint doctor runs those.
+    rule_classes = [CHECK_RULES[code] for code in sorted(enabled) if code in CHECK_RULES]
     code_rules = [r for r in rule_classes if issubclass(r, CodeRule)]
     if code_rules:
         code_rules = may_fire(code_rules, notebook)
@@ -136,7 +138,7 @@ def analyse(
         # run's cost, so it happens only when a code rule will read the tree.
         program = build_program(notebook, parse=bool(code_rules), cells=cells)
         if "NB001" in enabled:
-            rule = ALL_RULES["NB001"]
+            rule = CHECK_RULES["NB001"]
             for problem in program.syntax_errors:
                 cell = problem.cell
                 if rule.EXPECTED_TAG in cell.tags:
@@ -181,10 +183,10 @@ def _one_per_line(findings: list[Finding]) -> list[Finding]:
     """Drop a finding whose rule yields to another rule reported on the same line (Rule.yields_to):
     `!pip install x` is one finding, NB501's, whose rewrite is already the `%pip` magic NB502 asks for.
     After suppressions, so silencing the kept finding brings the other back."""
-    if not any(ALL_RULES[f.code].yields_to is not None for f in findings):
+    if not any(CHECK_RULES[f.code].yields_to is not None for f in findings):
         return findings
     reported = {(f.code, f.cell, f.line) for f in findings}
-    return [f for f in findings if f.line is None or (ALL_RULES[f.code].yields_to, f.cell, f.line) not in reported]
+    return [f for f in findings if f.line is None or (CHECK_RULES[f.code].yields_to, f.cell, f.line) not in reported]
 
 
 def program_text(notebook: Notebook) -> str:
@@ -231,7 +233,7 @@ def run_code_rules(
 
 def _set_aside_findings(program: Program, notebook: Notebook, shown: str) -> list[Finding]:
     """NB005: what the screen left out of the parse, and why."""
-    rule = ALL_RULES["NB005"]
+    rule = CHECK_RULES["NB005"]
     findings = []
     for set_aside in program.set_aside:
         cell = set_aside.cell
@@ -359,6 +361,8 @@ def _line_of(lines: list[str], line: int | None) -> str | None:
 
 
 def _describe(exc: BaseException) -> str:
+    import traceback  # only when a rule crashed: 4 ms of import otherwise paid by every run
+
     text = " ".join(str(exc).split())[:200]
     frames = traceback.extract_tb(exc.__traceback__)
     where = ""

@@ -63,6 +63,8 @@ class Profile:
 
 @dataclass(frozen=True)
 class Task:
+    """One notebook to check: the path read, the path shown, its profile (settings) and its size."""
+
     path: str  # as found by discovery: what is read
     shown: str  # as reported
     profile: int  # index into the run's profiles
@@ -255,11 +257,11 @@ def _check_task(task: Task, profile: Profile, cache, look_up: bool = False) -> F
 
 def _internal_error(task: Task, profile: Profile, message: str) -> FileResult:
     from nblint.core.findings import Finding
-    from nblint.rules import ALL_RULES
+    from nblint.rules import CHECK_RULES
 
     result = FileResult(task.shown, could_not_check=True)  # counted apart in the summary, NB000 or not
     if "NB000" in profile.enabled:
-        rule = ALL_RULES["NB000"]
+        rule = CHECK_RULES["NB000"]
         result.findings.append(Finding(rule.code, rule.name, message, rule.severity, task.shown))
     return result
 

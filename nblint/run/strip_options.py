@@ -51,6 +51,8 @@ class StripOptionError(ValueError):
 
 @dataclass(frozen=True)
 class StripOptions:
+    """What `nblint strip` keeps and drops, as nbstripout's options."""
+
     keep_output: bool = False
     keep_count: bool = False
     extra_keys: tuple[str, ...] = ()

@@ -60,10 +60,17 @@ def _fields_of(node: cst.CSTNode) -> tuple[str, ...]:
 _IS_NODE: dict[type, bool] = {}
 
 
+def _is_node_class(kind: type) -> bool:
+    """issubclass(kind, cst.CSTNode) by the class's MRO: ABCMeta's issubclass answers "no" only after
+    asking every one of CSTNode's hundreds of subclasses (for virtual subclasses, which libcst has none
+    of), once per type and process."""
+    return _CSTNode in getattr(kind, "__mro__", ())
+
+
 def _is_node_type(kind: type) -> bool:
     answer = _IS_NODE.get(kind)
     if answer is None:
-        answer = _IS_NODE[kind] = issubclass(kind, _CSTNode)
+        answer = _IS_NODE[kind] = _is_node_class(kind)
     return answer
 
 
@@ -219,7 +226,7 @@ def _may_hold_entered(annotation: Any, skip: frozenset[type]) -> bool:
     import typing
 
     if isinstance(annotation, type):
-        if issubclass(annotation, _CSTNode):
+        if _is_node_class(annotation):
             return any(kind not in skip for kind in _concrete_kinds(annotation))
         return False  # str, MaybeSentinel, NoneType
     origin = typing.get_origin(annotation)

@@ -21,6 +21,8 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class Facts:
+    """What is known of a value: its kind, shape, dtype, length and size."""
+
     # "array" (NumPy and array-likes), "sparse" (scipy.sparse), "frame", "series", "tensor",
     # "sequence" (list, tuple, range, set, dict), "str", "bytes"
     kind: str

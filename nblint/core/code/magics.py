@@ -11,9 +11,10 @@ line, so lines keep their numbers and columns shift by the width stripped.
 
 from __future__ import annotations
 
-import re
 import shlex
 from dataclasses import dataclass
+
+from nblint.core.lazyre import lazy_compile
 
 # Every pattern pins the indent with (?=\S): without it the regex engine retries each shorter indent, and
 # the lines of 1,000 nested defs (indented up to 4,000 spaces) took minutes to match.
@@ -108,7 +109,7 @@ def is_remote_pyspark(source: str) -> bool:
     return found is not None and found.magic == "spark" and not found.sql
 
 
-_SPARKMAGIC_LINE = re.compile(r"^\s*%(?:load_ext\s+sparkmagic\b|reload_ext\s+sparkmagic\b|spark\b|manage_spark\b)")
+_SPARKMAGIC_LINE = lazy_compile(r"^\s*%(?:load_ext\s+sparkmagic\b|reload_ext\s+sparkmagic\b|spark\b|manage_spark\b)")
 _SPARKMAGIC_KERNELS = ("pysparkkernel", "sparkkernel", "sparkrkernel", "pyspark3kernel")
 
 
@@ -148,21 +149,21 @@ _AUTOMAGICS = (
     "pushd|popd|dhist|sx|system|pinfo|pinfo2|psearch|rerun|recall|save|logstart|macro|edit|gui|colors|"
     "lsmagic|magic|notebook|rehashx|tb|prun|pdb|debug|doctest_mode|load|writefile|capture"
 )
-_MAGIC_LINE = re.compile(r"^(\s*)(?=\S)(?:[%!]|\?{1,2}\s*[\w.])")
+_MAGIC_LINE = lazy_compile(r"^(\s*)(?=\S)(?:[%!]|\?{1,2}\s*[\w.])")
 # `df.head?`, `np.zeros??`, and `a = b??` (IPython shows help for the last object on the line)
-_HELP_LINE = re.compile(r"^(\s*)(?=\S)[^#'\"]*[\w.)\]]\?{1,2}\s*$")
-_ASSIGNED_MAGIC = re.compile(r"^(\s*)(?=\S)([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w]*)*)\s*=\s*[%!]")
+_HELP_LINE = lazy_compile(r"^(\s*)(?=\S)[^#'\"]*[\w.)\]]\?{1,2}\s*$")
+_ASSIGNED_MAGIC = lazy_compile(r"^(\s*)(?=\S)([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w]*)*)\s*=\s*[%!]")
 # `%time stmt`, `%timeit [-n N -r R ...] stmt`: IPython runs the statement, so it is analysed. The magic
 # and its options give way to `pass;` padded to their width, so the statement keeps its columns; in
 # `x = %time expr` they give way to spaces. `%timeit`'s options: -n<N> -r<R> -p<P> (attached or not),
 # -t -c -q -o.
-_TIMED_LINE = re.compile(r"^(\s*)(?=\S)(%(?:time|timeit)(?:\s+-(?:[nrp]\s*\d+|[tcqo]))*\s+)(?=\S)(.*)$")
-_TIMED_ASSIGNED = re.compile(
+_TIMED_LINE = lazy_compile(r"^(\s*)(?=\S)(%(?:time|timeit)(?:\s+-(?:[nrp]\s*\d+|[tcqo]))*\s+)(?=\S)(.*)$")
+_TIMED_ASSIGNED = lazy_compile(
     r"^(\s*)(?=\S)([A-Za-z_]\w*\s*=\s*)(%(?:time|timeit)(?:\s+-(?:[nrp]\s*\d+|[tcqo]))*\s+)(?=\S)(.*)$"
 )
 # A compound statement cannot follow `pass;`: such a line is masked whole, as before.
-_COMPOUND = re.compile(r"(?:for|while|if|with|def|class|try|async|match|elif|else|except|finally)\b|@")
-_AUTOMAGIC_LINE = re.compile(
+_COMPOUND = lazy_compile(r"(?:for|while|if|with|def|class|try|async|match|elif|else|except|finally)\b|@")
+_AUTOMAGIC_LINE = lazy_compile(
     rf"^(\s*)(?=\S)(?:{_AUTOMAGICS})(?:\s+(?![=(\[,:]|\.\w|(?:in|is|and|or|if|for|not)\b)\S.*)?\s*$"
 )
 
@@ -171,9 +172,9 @@ _AUTOMAGIC_LINE = re.compile(
 # session when its first line starts with the first prompt, or its second line with any prompt; then the
 # prompt is removed from every line that has one. `...` alone is valid Python (Ellipsis), so it never
 # makes a cell a session on the first line.
-_CLASSIC_FIRST = re.compile(r"^>>>(?: |$)")
-_CLASSIC_ANY = re.compile(r"^(?:>>>|\.\.\.)(?: |$)")
-_IPYTHON_ANY = re.compile(r"^(?:In \[\d+\]: |\s*\.{3,}: ?)")
+_CLASSIC_FIRST = lazy_compile(r"^>>>(?: |$)")
+_CLASSIC_ANY = lazy_compile(r"^(?:>>>|\.\.\.)(?: |$)")
+_IPYTHON_ANY = lazy_compile(r"^(?:In \[\d+\]: |\s*\.{3,}: ?)")
 
 
 def strip_prompts(lines: list[str]) -> tuple[list[str], list[int]]:

@@ -37,6 +37,8 @@ from nblint.core.read.notebook import Cell, MagicLine, Notebook, split_lines
 
 @dataclass
 class CodeCell:
+    """A code cell as it sits in the joined module that is parsed."""
+
     cell: Cell
     text: str  # masked, as parsed
     start_line: int = 0  # 1-based line of the joined module where this cell begins
@@ -55,6 +57,8 @@ class CodeCell:
 
 @dataclass
 class SyntaxProblem:
+    """A cell that does not parse: where, and what Python says."""
+
     cell: Cell
     line: int
     column: int
@@ -75,6 +79,8 @@ class SetAside:
 
 @dataclass
 class Program:
+    """The notebook's code cells joined into one module, parsed once for every code rule."""
+
     cells: list[CodeCell] = field(default_factory=list)
     syntax_errors: list[SyntaxProblem] = field(default_factory=list)
     set_aside: list[SetAside] = field(default_factory=list)

@@ -132,6 +132,8 @@ _KIND = {"[": "list", "(": "tuple", "{": "set"}
 
 @dataclass
 class Literal:
+    """A literal found by the screen, with its elements counted."""
+
     kind: str  # list, tuple, set, dict
     elements: int  # counted through nested literals, as NB102 counts them
     line: int  # 1-based, in the cell's text
@@ -140,6 +142,8 @@ class Literal:
 
 @dataclass
 class Oversized:
+    """A statement too big to parse, with why and the literals in it."""
+
     line: int  # first and last line (1-based) of the statement in the cell's text
     end_line: int
     reason: str

@@ -9,6 +9,7 @@ never needed and not recorded.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Strings are written unrolled ("[^"\\]*(?:\\.[^"\\]*)*") so that long strings scan in C, not per char.
@@ -34,11 +35,13 @@ class _Scanner:
         return text[position] if self.text else chr(text[position])
 
 
-_SCANNERS = {str: _Scanner(str), bytes: _Scanner(bytes)}
+@functools.cache
+def _scanner_for(kind: type) -> _Scanner:
+    return _Scanner(kind)  # compiled on first use, as most runs ask for no line
 
 
 def _scanner(text) -> _Scanner:
-    return _SCANNERS[str] if isinstance(text, str) else _SCANNERS[bytes]
+    return _scanner_for(str if isinstance(text, str) else bytes)
 
 
 JsonPath = tuple  # of str keys and int indexes
@@ -158,7 +161,7 @@ def path_deeper_than(text: str, limit: int) -> tuple | None:
     path: list = []  # keys and indexes of the open containers' current values
     kinds: list[bool] = []  # is_object per open container
     expecting_key = False
-    for match in _SCANNERS[str].token.finditer(text):
+    for match in _scanner_for(str).token.finditer(text):
         first = match.group()[0]
         if first == "{" or first == "[":
             if len(kinds) >= limit:

@@ -49,6 +49,8 @@ class Unreadable(Exception):
 
 @dataclass
 class Cell:
+    """One cell of a notebook, as nblint reads it."""
+
     index: int  # into the notebook's `cells`, markdown and raw cells included
     cell_type: str
     source: str
@@ -107,6 +109,8 @@ class MagicLine:
 
 @dataclass
 class Notebook:
+    """A notebook as read from its file: its JSON (as nbformat 4), cells and text."""
+
     path: Path
     text: str | None  # None when read cell by cell (nblint.core.read.cellwise): a big file
     data: dict  # the notebook JSON, upgraded in memory to nbformat 4 when it was older

@@ -8,10 +8,11 @@ suspect pays for the validator, whose first error (with its JSON path) becomes N
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
-_CELL_ID = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+from nblint.core.lazyre import lazy_compile
+
+_CELL_ID = lazy_compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 _TOP_KEYS = {"metadata", "nbformat_minor", "nbformat", "cells"}
 _CELL_KEYS = {

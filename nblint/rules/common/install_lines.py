@@ -22,6 +22,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from nblint.core.code.magics import cell_magic
+from nblint.core.lazyre import lazy_compile
 from nblint.core.read.notebook import Notebook
 
 # The magics IPython provides for installers: they run in the kernel's own environment.
@@ -102,12 +103,12 @@ _CONDA_SHORT_WITH_VALUE = set("cnp")
 
 # Words that may stand before the installer on a command line and are not the installer.
 _WRAPPERS = {"sudo", "env", "time", "nohup", "command", "exec", "noglob"}
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_PIP_EXE = re.compile(r"^pip(?:\d+(?:\.\d+)*)?(?:\.exe)?$")
-_PYTHON_EXE = re.compile(r"^(?:python(?:\d+(?:\.\d+)*)?|py)(?:\.exe)?$")
+_ASSIGNMENT = lazy_compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_PIP_EXE = lazy_compile(r"^pip(?:\d+(?:\.\d+)*)?(?:\.exe)?$")
+_PYTHON_EXE = lazy_compile(r"^(?:python(?:\d+(?:\.\d+)*)?|py)(?:\.exe)?$")
 # `!{sys.executable} -m pip`: IPython fills in the kernel's own interpreter.
-_KERNEL_PYTHON = re.compile(r"^(?:\{\s*sys\s*\.\s*executable\s*\}|\$\{?sys\.executable\}?)$")
-_KERNEL_PREFIX = re.compile(r"\{\s*sys\s*\.\s*prefix\s*\}|\$\{?sys\.prefix\}?")
+_KERNEL_PYTHON = lazy_compile(r"^(?:\{\s*sys\s*\.\s*executable\s*\}|\$\{?sys\.executable\}?)$")
+_KERNEL_PREFIX = lazy_compile(r"\{\s*sys\s*\.\s*prefix\s*\}|\$\{?sys\.prefix\}?")
 
 _SHELL_CELL_MAGICS = {"bash", "sh"}
 _SCRIPT_SHELLS = {"bash", "sh", "zsh"}
@@ -116,14 +117,14 @@ _SCRIPT_SHELLS = {"bash", "sh", "zsh"}
 _TOOLING = {"pip", "setuptools", "wheel"}
 # Refs of a VCS URL that move with every push (a tag or a commit is a pin; a branch is not).
 _MOVING_REFS = {"main", "master", "develop", "development", "dev", "trunk", "head", "nightly"}
-_BRANCH_ARCHIVE = re.compile(r"/archive/(?:refs/heads/)?(?:main|master|develop|dev)\.(?:zip|tar\.gz|tgz)$", re.I)
+_BRANCH_ARCHIVE = lazy_compile(r"/archive/(?:refs/heads/)?(?:main|master|develop|dev)\.(?:zip|tar\.gz|tgz)$", re.I)
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz", ".egg", ".conda")
 
-_REQUIREMENT = re.compile(
+_REQUIREMENT = lazy_compile(
     r"^(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?P<extras>\[[^\]]*\])?\s*(?P<spec>[^;]*?)\s*(?P<marker>;.*)?$"
 )
-_CLAUSE = re.compile(r"^\s*(===|==|~=|!=|<=|>=|<|>)\s*([A-Za-z0-9_.*+!-]+)\s*$")
-_CONDA_SPEC = re.compile(r"^(?:(?P<channel>[^:\s]+)::)?(?P<name>[A-Za-z0-9_][A-Za-z0-9._-]*)(?P<rest>.*)$")
+_CLAUSE = lazy_compile(r"^\s*(===|==|~=|!=|<=|>=|<|>)\s*([A-Za-z0-9_.*+!-]+)\s*$")
+_CONDA_SPEC = lazy_compile(r"^(?:(?P<channel>[^:\s]+)::)?(?P<name>[A-Za-z0-9_][A-Za-z0-9._-]*)(?P<rest>.*)$")
 
 
 @dataclass(frozen=True)
@@ -232,9 +233,9 @@ def _shell_cell_lines(lines: list[str]) -> Iterator[tuple[int, int, str]]:
             yield start + 1, len(text) - len(text.lstrip()) + 1, stripped
 
 
-_ASSIGNED = re.compile(r"^[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*=\s*(?=[!%])")
-_LINE_MAGIC = re.compile(r"^%(pip|conda|mamba|micromamba)(?=\s|$)")
-_AUTOMAGIC = re.compile(r"^(pip|conda|mamba|micromamba)\s")
+_ASSIGNED = lazy_compile(r"^[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*=\s*(?=[!%])")
+_LINE_MAGIC = lazy_compile(r"^%(pip|conda|mamba|micromamba)(?=\s|$)")
+_AUTOMAGIC = lazy_compile(r"^(pip|conda|mamba|micromamba)\s")
 
 
 def magic_shell_text(text: str) -> tuple[str, str | None] | None:
@@ -567,8 +568,8 @@ def _judge_conda(word: str) -> Package | None:
 
 # --- versions the notebook's saved output shows ------------------------------------------------------------
 
-_INSTALLED = re.compile(r"Successfully installed ([^\n]+)")
-_SATISFIED = re.compile(
+_INSTALLED = lazy_compile(r"Successfully installed ([^\n]+)")
+_SATISFIED = lazy_compile(
     r"Requirement already (?:satisfied|up-to-date): ([A-Za-z0-9._-]+)(?:\[[^\]]*\])? in [^\n]*?\(([^()\s]+)\)\s*$", re.M
 )
 
@@ -601,7 +602,7 @@ def versions_in_outputs(outputs: list) -> dict[str, str]:
 
 # --- rewriting a command -----------------------------------------------------------------------------------
 
-_NEEDS_QUOTES = re.compile(r"[\s<>|&;()$`\"'*?\[\]{}!#\\]")
+_NEEDS_QUOTES = lazy_compile(r"[\s<>|&;()$`\"'*?\[\]{}!#\\]")
 
 
 def shell_word(word: str) -> str:

@@ -195,6 +195,8 @@ def _zip64_directory(path, tail: bytes, at: int, end: int) -> tuple[int, int, in
 
 @dataclass(frozen=True)
 class ParquetFooter:
+    """What a Parquet file's footer says of its table."""
+
     rows: int
     columns: int  # leaf columns of the schema
     uncompressed: int  # the row groups' total_byte_size, summed
@@ -370,6 +372,8 @@ _RECORD_BATCH = 3  # MessageHeader union tag
 
 @dataclass(frozen=True)
 class FeatherFooter:
+    """What a Feather (Arrow IPC) file's footer and batches say of its table."""
+
     rows: int
     columns: int  # top-level fields of the schema
     uncompressed: int  # the record and dictionary batches' bodies once decompressed

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence, cast
@@ -24,6 +23,7 @@ from urllib.parse import unquote, urlparse
 import libcst as cst
 
 from nblint.core.code.symbols import UNKNOWN
+from nblint.core.lazyre import lazy_compile
 
 if TYPE_CHECKING:
     from nblint.core.code.context import CodeContext
@@ -37,8 +37,8 @@ _CWD = frozenset({"os.getcwd", *(f"{cls}.cwd" for cls in _PATH_CLASSES)})
 # Methods of a Path that return the same file (or its absolute spelling).
 _SAME_FILE_METHODS = frozenset({"resolve", "absolute", "expanduser", "as_posix"})
 
-_URL = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*)://")
-_GLOB_CHARS = re.compile(r"[*?\[]")
+_URL = lazy_compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*)://")
+_GLOB_CHARS = lazy_compile(r"[*?\[]")
 
 # Walking a partitioned folder or a glob stops here: past it the size is unknown rather than slow.
 MAX_FILES_SIZED = 10_000

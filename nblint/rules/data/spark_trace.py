@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from nblint.core.lazyre import lazy_compile
+
 if TYPE_CHECKING:
     from nblint.core.code.context import CodeContext
 
@@ -230,12 +232,12 @@ AGGREGATE_FUNCTIONS = frozenset(
 # On grouped data these give back every row (a grouped map), not one per group.
 GROUPED_MAPS = frozenset({"applyInPandas", "apply", "cogroup", "applyInPandasWithState", "applyInArrow"})
 
-_SQL_LIMIT = re.compile(r"\bLIMIT\s+(\d+)\s*;?\s*$", re.I)
-_SQL_GROUPED = re.compile(r"\bGROUP\s+BY\b|^\s*SELECT\s+DISTINCT\b", re.I)
-_SQL_AGGREGATE_SELECT = re.compile(
+_SQL_LIMIT = lazy_compile(r"\bLIMIT\s+(\d+)\s*;?\s*$", re.I)
+_SQL_GROUPED = lazy_compile(r"\bGROUP\s+BY\b|^\s*SELECT\s+DISTINCT\b", re.I)
+_SQL_AGGREGATE_SELECT = lazy_compile(
     r"^\s*SELECT\s+(COUNT|SUM|AVG|MIN|MAX|MEAN|STDDEV\w*|VARIANCE|VAR_\w+|APPROX_\w+|PERCENTILE\w*)\s*\(", re.I
 )
-_SQL_NOT_ROWS = re.compile(
+_SQL_NOT_ROWS = lazy_compile(
     r"^\s*(SHOW|DESCRIBE|DESC|EXPLAIN|CREATE|DROP|INSERT|ALTER|USE|SET|RESET|CACHE|UNCACHE|REFRESH|MSCK|"
     r"ANALYZE|TRUNCATE|DELETE|UPDATE|MERGE|OPTIMIZE|VACUUM|GRANT|REVOKE|ADD|LIST)\b",
     re.I,
@@ -245,6 +247,8 @@ _MAX_DEPTH = 60
 
 @dataclass(frozen=True)
 class Binding:
+    """One binding of a name: what it is bound to, in which scopes, in what order."""
+
     value: cst.BaseExpression | None  # None: bound by something nblint does not follow (a loop, an import)
     scopes: tuple[int | None, ...]  # the scope chain where it happens, innermost first
     order: int
@@ -252,6 +256,8 @@ class Binding:
 
 @dataclass(frozen=True)
 class Traced:
+    """What is known of a Spark value's size (`state`), and the call it comes from."""
+
     state: str
     source: cst.CSTNode | None = None  # the source call, for the message
 

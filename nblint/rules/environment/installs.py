@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from nblint.core.findings import Severity
 from nblint.core.fixes import Applicability, Fix, replace_line, safe
+from nblint.core.lazyre import lazy_compile
 from nblint.core.read.notebook import Notebook
 from nblint.core.wording import listing
 from nblint.rules.base import Invalid, NotebookRule
@@ -311,7 +310,7 @@ class ShellPip(NotebookRule):
 
 # `!pip`, `! pip3`, `!python -m pip`, `!python3.11 -m pip` before the action (and pip's own flags, `-q`): what
 # `%pip` stands for.
-_SHELL_PIP = re.compile(
+_SHELL_PIP = lazy_compile(
     r"!\s*(?:pip(?:3(?:\.\d+)?)?|python(?:3(?:\.\d+)?)?\s+-m\s*pip)(?=(?:\s+-[A-Za-z-]+)*\s+(?:install|uninstall)(?:\s|$))"
 )
 
@@ -343,8 +342,8 @@ def runs_in_shell(command: InstallCommand) -> bool:
     return command.action in _CHANGING_ACTIONS.get(command.tool, _CONDA_CHANGING)
 
 
-_NEXT_COMMAND = re.compile(r"&&|\|\||;")
-_COMMAND_START = re.compile(r"&&|\|\||;|\|")
+_NEXT_COMMAND = lazy_compile(r"&&|\|\||;")
+_COMMAND_START = lazy_compile(r"&&|\|\||;|\|")
 
 
 def _as_magic(command: InstallCommand, magic: str) -> str:

@@ -7,13 +7,14 @@ import re
 import libcst as cst
 
 from nblint.core.findings import Severity
+from nblint.core.lazyre import lazy_compile
 from nblint.rules.base import CodeRule, Invalid
 
 # A user name as a path component: no separators, no placeholders or run-time fillers.
 _USER = r"[^\\/\s'\"<>{}$%*?|:;,()\[\]]+"
 _SEP = r"(?:\\\\|\\|/)+"  # a Windows path written in source may carry doubled backslashes
-_POSIX_HOME = re.compile(rf"(?P<root>/Users|/home|/mnt/[a-zA-Z]/Users)/(?P<user>{_USER})(?P<rest>[^\s'\"]*)")
-_WINDOWS_HOME = re.compile(
+_POSIX_HOME = lazy_compile(rf"(?P<root>/Users|/home|/mnt/[a-zA-Z]/Users)/(?P<user>{_USER})(?P<rest>[^\s'\"]*)")
+_WINDOWS_HOME = lazy_compile(
     rf"(?P<root>\b[A-Za-z]:{_SEP}Users){_SEP}(?P<user>{_USER}(?: {_USER})*?)(?=$|{_SEP}|[\s'\"])(?P<rest>[^'\"]*)", re.I
 )
 # What may stand right before a path inside a string: its start, a separator of a list or an assignment.

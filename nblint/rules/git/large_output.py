@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from nblint.core.findings import Severity
 from nblint.core.fixes import Applicability
+from nblint.core.lazyre import lazy_compile
 from nblint.core.options import Option, format_size, parse_size
 from nblint.core.read.notebook import Notebook
-from nblint.rules.base import Invalid, NotebookRule, Valid
+from nblint.rules.base import Invalid, NotebookRule, Valid, built_on_first_read
 from nblint.rules.git.outputs import SavedOutput, joined, json_weight, removal_fix, saved_outputs, size_by_part
 
 MAX_OUTPUT_SIZE = Option(
@@ -20,7 +19,7 @@ MAX_OUTPUT_SIZE = Option(
 
 
 # Media that HTML outputs embed as data URIs (IPython.display.Audio and Video, inline images).
-_EMBEDDED = re.compile(r"data:([A-Za-z]+/[A-Za-z0-9.+-]+);base64,")
+_EMBEDDED = lazy_compile(r"data:([A-Za-z]+/[A-Za-z0-9.+-]+);base64,")
 
 
 def _embedded_media(output: SavedOutput) -> str | None:
@@ -124,77 +123,81 @@ class LargeOutput(NotebookRule):
     fixable = Applicability.SAFE
     options = (MAX_OUTPUT_SIZE,)
 
-    VALID = [
-        # A small figure and a short stream.
-        [
-            _image_cell(50_000),
-            {
-                "execution_count": 2,
-                "source": "print(1)\n",
-                "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}],
-            },
-        ],
-        # Several outputs that are large only together: each output is judged alone.
-        [
-            {
-                "execution_count": 1,
-                "source": "show_all()\n",
-                "outputs": [_image_cell(700_000)["outputs"][0], _image_cell(700_000)["outputs"][0]],
-            }
-        ],
-        # Under a raised limit.
-        Valid([_image_cell(1_200_000)], options={"max-output-size": "2 MiB"}),
-        # A big source cell is not an output.
-        ["data = " + repr("x" * 1_200_000) + "\n"],
-    ]
-    INVALID = [
-        Invalid([_image_cell(1_200_000)], line=None, message="image/png 1.1 MiB"),
-        Invalid(
-            ["x = 1\n", _image_cell(300_000)],
-            cell=1,
-            line=None,
-            options={"max-output-size": "100 KiB"},
-            message="over the 100 KiB limit",
-        ),
-        # A long stream: print in a loop.
-        Invalid(
+    VALID = built_on_first_read(
+        lambda: [
+            # A small figure and a short stream.
+            [
+                _image_cell(50_000),
+                {
+                    "execution_count": 2,
+                    "source": "print(1)\n",
+                    "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}],
+                },
+            ],
+            # Several outputs that are large only together: each output is judged alone.
             [
                 {
                     "execution_count": 1,
-                    "source": "for i in range(10**6):\n    print(i)\n",
-                    "outputs": [{"output_type": "stream", "name": "stdout", "text": ["999999\n"] * 180_000}],
-                }
-            ],  # 1.2 MiB; one shared line keeps `import` cheap
-            line=None,
-            message="output 1 (stream stdout) is 1.2 MiB (text 1.2 MiB)",
-        ),
-        # IPython.display.Audio embeds the whole file in HTML.
-        Invalid(
-            [
-                {
-                    "execution_count": 1,
-                    "source": "Audio('take.mp3')\n",
-                    "outputs": [
-                        {
-                            "output_type": "execute_result",
-                            "execution_count": 1,
-                            "metadata": {},
-                            "data": {
-                                "text/html": [
-                                    '<audio controls="controls"><source src="data:audio/mpeg;base64,'
-                                    + "".join(_fake_image(1_100_000)).replace("\n", "")
-                                    + '" type="audio/mpeg" /></audio>'
-                                ],
-                                "text/plain": ["<IPython.lib.display.Audio object>"],
-                            },
-                        }
-                    ],
+                    "source": "show_all()\n",
+                    "outputs": [_image_cell(700_000)["outputs"][0], _image_cell(700_000)["outputs"][0]],
                 }
             ],
-            line=None,
-            message="text/html 1.0 MiB embedding audio/mpeg",
-        ),
-    ]
+            # Under a raised limit.
+            Valid([_image_cell(1_200_000)], options={"max-output-size": "2 MiB"}),
+            # A big source cell is not an output.
+            ["data = " + repr("x" * 1_200_000) + "\n"],
+        ]
+    )
+    INVALID = built_on_first_read(
+        lambda: [
+            Invalid([_image_cell(1_200_000)], line=None, message="image/png 1.1 MiB"),
+            Invalid(
+                ["x = 1\n", _image_cell(300_000)],
+                cell=1,
+                line=None,
+                options={"max-output-size": "100 KiB"},
+                message="over the 100 KiB limit",
+            ),
+            # A long stream: print in a loop.
+            Invalid(
+                [
+                    {
+                        "execution_count": 1,
+                        "source": "for i in range(10**6):\n    print(i)\n",
+                        "outputs": [{"output_type": "stream", "name": "stdout", "text": ["999999\n"] * 180_000}],
+                    }
+                ],  # 1.2 MiB; one shared line keeps `import` cheap
+                line=None,
+                message="output 1 (stream stdout) is 1.2 MiB (text 1.2 MiB)",
+            ),
+            # IPython.display.Audio embeds the whole file in HTML.
+            Invalid(
+                [
+                    {
+                        "execution_count": 1,
+                        "source": "Audio('take.mp3')\n",
+                        "outputs": [
+                            {
+                                "output_type": "execute_result",
+                                "execution_count": 1,
+                                "metadata": {},
+                                "data": {
+                                    "text/html": [
+                                        '<audio controls="controls"><source src="data:audio/mpeg;base64,'
+                                        + "".join(_fake_image(1_100_000)).replace("\n", "")
+                                        + '" type="audio/mpeg" /></audio>'
+                                    ],
+                                    "text/plain": ["<IPython.lib.display.Audio object>"],
+                                },
+                            }
+                        ],
+                    }
+                ],
+                line=None,
+                message="text/html 1.0 MiB embedding audio/mpeg",
+            ),
+        ]
+    )
 
     def check(self, notebook: Notebook) -> None:
         limit = self.option(MAX_OUTPUT_SIZE)

@@ -8,21 +8,23 @@ cell in the raw file and its JSON path points at the right file line).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
 from nblint.core.fixes import Fix, JsonEdit, safe
+from nblint.core.lazyre import lazy_compile
 from nblint.core.read.notebook import Cell, Notebook
 
 # The tags with which nbsphinx, nbval, papermill and Jupyter Book mark a cell whose error is expected.
 EXPECTED_ERROR_TAGS = frozenset({"raises-exception", "nbval-raises-exception"})
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_ANSI = lazy_compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 @dataclass(frozen=True)
 class SavedOutput:
+    """One output saved in a cell of the notebook."""
+
     cell: Cell
     index: int  # into the cell's `outputs`
     data: dict

@@ -29,9 +29,13 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from nblint.core.lazyre import lazy_compile
+
 
 @dataclass(frozen=True)
 class SecretMatch:
+    """A credential found in a text: what kind, where, and where to read it from instead."""
+
     kind: str  # "GitHub token"
     start: int  # span of the credential itself in the scanned text
     end: int
@@ -61,7 +65,7 @@ def mask(secret: str) -> str:
 # Words that mark documentation placeholders and test fixtures (`AKIAIOSFODNN7EXAMPLE`, the AWS docs'
 # key; `sk-your-key-here`). Four letters or more: a random 36-character token contains one by chance
 # about once in a million.
-_FAKE_WORDS = re.compile(
+_FAKE_WORDS = lazy_compile(
     r"example|sample|dummy|fake|placeholder|your|redacted|changeme|xxxx|test|token|here|insert|replace|"
     r"secret|censored|hidden|masked|invalid|0000|1111|\*\*\*|\.\.\.|…",
     re.I,
@@ -120,10 +124,10 @@ _DUMMY_PASSWORDS = {
     "minio123",
     "minioadmin",
 }
-_DUMMY_PASSWORD_WORDS = re.compile(
+_DUMMY_PASSWORD_WORDS = lazy_compile(
     r"pass|pwd|your|example|sample|dummy|fake|secret|changeme|test|xxx|\*|…|\.\.\.", re.I
 )
-_LOCAL_HOSTS = re.compile(
+_LOCAL_HOSTS = lazy_compile(
     r"^(?:localhost|127(?:\.\d+){3}|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal|(?:[\w-]+\.)*example(?:\.(?:com|org|net))?|"
     r"host|hostname|server|db|database|myhost|myserver)$",
     re.I,
@@ -150,6 +154,8 @@ _E = r"(?![A-Za-z0-9_+/=-])"
 
 @dataclass(frozen=True)
 class Detector:
+    """Finds one kind of credential: texts holding one of its needles are searched with its pattern."""
+
     kind: str
     needles: tuple[str, ...]
     pattern: re.Pattern | str  # a str is compiled on first use (re's cache keeps it): most texts hold no needle
@@ -177,7 +183,7 @@ def _mixed_case_and_digit(match: re.Match) -> bool:
     return _mixed_case(match) and any(c.isdigit() for c in match.group("secret"))
 
 
-_SCHEME = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}$")
+_SCHEME = lazy_compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}$")
 
 
 def _url_password(match: re.Match) -> bool:
@@ -204,9 +210,9 @@ class PrivateKeyDetector:
     needles = ("PRIVATE KEY",)
     env = "PRIVATE_KEY_PATH"
     BODY_MIN = 120  # base64 characters: the smallest real key (EC P-256, PEM) has ~160
-    _HEADER = re.compile(r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----")
-    _FIELD = re.compile(r"^[\s\"']*[A-Za-z-]+: .*$", re.M)  # Proc-Type:, DEK-Info:, Version: lines of the armour
-    _NOT_BASE64 = re.compile(r"\\[nr]|[\s\"',+]")
+    _HEADER = lazy_compile(r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----")
+    _FIELD = lazy_compile(r"^[\s\"']*[A-Za-z-]+: .*$", re.M)  # Proc-Type:, DEK-Info:, Version: lines of the armour
+    _NOT_BASE64 = lazy_compile(r"\\[nr]|[\s\"',+]")
 
     def find(self, text: str) -> Iterator[SecretMatch]:
         for header in self._HEADER.finditer(text):
@@ -259,10 +265,8 @@ DETECTORS: tuple = (
     Detector(
         "AWS secret access key",
         ("ecret", "ECRET"),
-        re.compile(
-            r"(?i)(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)[\"'\]]{0,2}\s*(?:=|:|=>)\s*"
-            r"[\"']?(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
-        ),
+        r"(?i)(?:aws_?secret_?access_?key|aws_?secret_?key|secret_?access_?key)[\"'\]]{0,2}\s*(?:=|:|=>)\s*"
+        r"[\"']?(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
         "AWS_SECRET_ACCESS_KEY",
         accept=_mixed_case_and_digit,
     ),
@@ -292,7 +296,7 @@ DETECTORS: tuple = (
     Detector(
         "Slack webhook URL",
         ("hooks.slack.com",),
-        re.compile(r"hooks\.slack\.com/services/(?P<secret>T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,})" + _E),
+        r"hooks\.slack\.com/services/(?P<secret>T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,})" + _E,
         "SLACK_WEBHOOK_URL",
     ),
     # OpenAI API keys (legacy sk-, project sk-proj-, service-account sk-svcacct-) carry the marker
@@ -355,13 +359,13 @@ DETECTORS: tuple = (
     Detector(
         "Azure storage account key",
         ("AccountKey=",),
-        re.compile(r"AccountKey=(?P<secret>[A-Za-z0-9+/]{86}==)"),
+        r"AccountKey=(?P<secret>[A-Za-z0-9+/]{86}==)",
         "AZURE_STORAGE_CONNECTION_STRING",
     ),
     Detector(
         "Azure shared access key",
         ("SharedAccessKey=",),
-        re.compile(r"SharedAccessKey=(?P<secret>[A-Za-z0-9+/]{43}=)"),
+        r"SharedAccessKey=(?P<secret>[A-Za-z0-9+/]{43}=)",
         "AZURE_SERVICEBUS_CONNECTION_STRING",
     ),
     PrivateKeyDetector(),
@@ -370,10 +374,8 @@ DETECTORS: tuple = (
     Detector(
         "password in a connection URL",
         ("://",),
-        re.compile(
-            r"://(?P<user>[^\s:/@'\"`<>{}\[\]()]*):(?P<secret>[^\s/@'\"`<>{}\[\]()]+)@"
-            r"(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+)"
-        ),
+        r"://(?P<user>[^\s:/@'\"`<>{}\[\]()]*):(?P<secret>[^\s/@'\"`<>{}\[\]()]+)@"
+        r"(?P<host>\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+)",
         "DATABASE_URL",
         accept=_url_password,
     ),
@@ -381,10 +383,8 @@ DETECTORS: tuple = (
     Detector(
         "password in a connection string",
         ("assword=", "ASSWORD=", "wd=", "WD="),
-        re.compile(
-            r"(?i)(?:server|data source|host|hostname|uid|user id|database|initial catalog|driver)\s*=[^;\n]*;"
-            r"[^\n]*?(?<![a-z])(?:password|pwd)\s*=\s*(?P<secret>[^;\"'\s{}\[\]()]+)(?=[;\"'\s]|$)"
-        ),
+        r"(?i)(?:server|data source|host|hostname|uid|user id|database|initial catalog|driver)\s*=[^;\n]*;"
+        r"[^\n]*?(?<![a-z])(?:password|pwd)\s*=\s*(?P<secret>[^;\"'\s{}\[\]()]+)(?=[;\"'\s]|$)",
         "DATABASE_PASSWORD",
         accept=_odbc_password,
     ),

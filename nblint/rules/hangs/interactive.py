@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from nblint.core.lazyre import lazy_compile
 from nblint.rules.common.install_lines import ShellCommand, command_head, installer
 
-_PYTHON = re.compile(r"^(?:python|pypy)(?:\d+(?:\.\d+)*)?$")
+_PYTHON = lazy_compile(r"^(?:python|pypy)(?:\d+(?:\.\d+)*)?$")
 
 # Interpreters and shells that start a prompt when given nothing to run. For each: the options that
 # make it run something and exit (a positional word, a script, does too), the options that take a

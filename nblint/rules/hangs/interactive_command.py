@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from nblint.core.evidence import hang_evidence
 from nblint.core.findings import Severity
+from nblint.core.lazyre import lazy_compile
 from nblint.core.read.notebook import Notebook
 from nblint.rules.base import Invalid, NotebookRule
 from nblint.rules.common.install_lines import magic_shell_text, shell_commands
@@ -13,7 +12,7 @@ from nblint.rules.hangs.interactive import judge
 
 _SHOWN_SOURCE = 100
 # `%sx cmd` and `%system cmd` run their command as a `!` line does.
-_SYSTEM_MAGIC = re.compile(r"^(?:[A-Za-z_]\w*\s*=\s*)?%(?:sx|system)\s+")
+_SYSTEM_MAGIC = lazy_compile(r"^(?:[A-Za-z_]\w*\s*=\s*)?%(?:sx|system)\s+")
 
 
 class InteractiveCommand(NotebookRule):

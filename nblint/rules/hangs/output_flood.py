@@ -70,6 +70,8 @@ _SETUP_NAMES = frozenset(("basicConfig", "setLevel"))
 
 @dataclass
 class _Output:
+    """An output call inside loops, with the iterations that multiply it."""
+
     label: str  # "print()", "logger.info()"
     counts: tuple[int, ...]  # iterations of each loop around it that multiplies its output, outermost first
     # logging calls are counted only if the notebook's logging configuration shows them
@@ -84,6 +86,8 @@ class _Output:
 
 @dataclass
 class _Flood:
+    """The outputs one outermost loop multiplies."""
+
     loop: cst.CSTNode  # the outermost loop whose iterations multiply the output
     outputs: list[_Output] = field(default_factory=list)
 

@@ -28,6 +28,8 @@ _MAX_FLOAT_STEPS = 10_000
 
 @dataclass
 class _Candidate:
+    """A while loop whose condition waits for a variable to equal a target its steps may skip."""
+
     loop: cst.While
     name: str  # the variable the condition tests
     target: int | float  # N

@@ -42,6 +42,8 @@ _SCALAR_BUILTINS = ("len", "int", "float", "str", "bool", "abs", "round", "ord",
 
 @dataclass
 class _Candidate:
+    """A while loop whose condition reads names its body may never change."""
+
     loop: cst.While
     names: list[str]  # in the order the condition reads them
     numeric: dict[str, str]  # names compared with <, <=, >, >= (numbers, so immutable) -> "+=" or "-="

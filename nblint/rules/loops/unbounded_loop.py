@@ -25,6 +25,8 @@ _ENDLESS_ITERATORS = {"itertools.count", "itertools.cycle", "itertools.repeat"}
 
 @dataclass
 class _Candidate:
+    """A loop with no way out seen yet."""
+
     loop: cst.While | cst.For
     header: str
     function: cst.FunctionDef | None

@@ -57,6 +57,8 @@ _TRIGGER = {
 
 @dataclass
 class _Pending:
+    """A function seen, to be judged once its body has been read."""
+
     function: cst.FunctionDef
     kind: str
     owner: cst.ClassDef | None
@@ -67,6 +69,8 @@ class _Pending:
 
 @dataclass
 class _Candidate:
+    """A function that calls itself (or reads or sets its own property) on every path."""
+
     function: cst.FunctionDef
     kind: str  # FUNCTION, METHOD, GETTER or SETTER
     node: cst.CSTNode  # the self-call, the self.attribute read, or the self.attribute store

@@ -6,8 +6,8 @@ Each finding is placed at the kernelspec's kernel.json and says the command that
 from __future__ import annotations
 
 from nblint.core.findings import Severity
-from nblint.core.options import Option, parse_number
 from nblint.rules.machine.facts import KernelFacts, MachineInvalid, MachineRule, MachineValid
+from nblint.rules.machine.options import KERNEL_START_TIMEOUT, PROBE_TIMEOUT
 
 _LAUNCH = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
@@ -43,14 +43,6 @@ def kernel(argv0: str = "{python}", *rest: str, env: dict | None = None) -> dict
 
 def register_command(kernel: KernelFacts, python: str | None = None) -> str:
     return f"{python or 'python'} -m ipykernel install --user --name {kernel.name}"
-
-
-PROBE_TIMEOUT = Option(
-    "probe-timeout",
-    20,
-    parse_number,
-    "Seconds a probe of a kernel's interpreter (or one import in it) may take before it is reported.",
-)
 
 
 class KernelInterpreterMissing(MachineRule):
@@ -162,14 +154,6 @@ class KernelModuleMissing(MachineRule):
                 f"(environment {kernel.prefix}, Python {kernel.probe.data.get('version', '?')}): the kernel exits at start",
                 fix=f"`{kernel.interpreter} -m pip install {package}`",
             )
-
-
-KERNEL_START_TIMEOUT = Option(
-    "kernel-start-timeout",
-    60,
-    parse_number,
-    "Seconds a kernel started by `nblint doctor --start` may take to answer kernel_info (jupyter_server waits 60).",
-)
 
 
 # A real ipykernel whose heartbeat thread never answers (as a kernel without a heartbeat).

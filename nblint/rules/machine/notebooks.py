@@ -6,10 +6,10 @@ Each finding is placed at the notebook (cell and line where it has one) and says
 from __future__ import annotations
 
 from nblint.core.findings import Severity
-from nblint.core.options import Option, parse_number
 from nblint.core.read.notebook import Notebook
 from nblint.rules.machine.facts import MachineInvalid, MachineRule, MachineValid, NotebookFacts
 from nblint.rules.machine.kernels import _notebook, kernel
+from nblint.rules.machine.options import IMPORT_TIMEOUT
 
 # Modules whose distribution has another name: what the fix installs.
 DISTRIBUTION_OF = {
@@ -220,14 +220,6 @@ class PinMismatch(MachineRule):
                 fix=f'`{facts.kernel.python} -m pip install "{pin.name}{pin.specifier}"`, or update the pin',
                 json_path=("metadata",),
             )
-
-
-IMPORT_TIMEOUT = Option(
-    "import-timeout",
-    60,
-    parse_number,
-    "Seconds one import probe (`nblint doctor`, NB809) may take in the kernel's environment before it is reported.",
-)
 
 
 class ImportCrashes(MachineRule):

@@ -85,6 +85,8 @@ _WAY_OUT = {
 
 @dataclass(frozen=True)
 class Result:
+    """A result too dense to hold: what it is, its bytes and the way out."""
+
     what: str  # "a 300,000 x 300,000 float64 matrix"
     nbytes: int
     dtype_known: bool

@@ -13,6 +13,7 @@ from nblint.core.code.symbols import UNKNOWN, binding_names, last_name
 from nblint.core.code.text import source_text
 from nblint.core.evidence import named_values, size_evidence, size_message
 from nblint.core.findings import Severity
+from nblint.core.lazyre import lazy_compile
 from nblint.core.options import MEMORY_BUDGET, format_size
 from nblint.core.sizes import argument, format_budget, format_count
 from nblint.rules.base import CodeRule, Invalid
@@ -33,8 +34,8 @@ _PYPLOT = "matplotlib.pyplot."
 _FIGURE_MAKERS = {"figure": (1, 2), "subplots": (None, None), "subplot_mosaic": (None, None)}
 # Plotting methods of pandas (and others) that take figsize= and make a figure at the rc dpi.
 _FIGSIZE_METHODS = frozenset({"plot", "hist", "boxplot", "scatter_matrix"})
-_CONFIG_FORMATS = re.compile(r"InlineBackend\.figure_formats?\s*=\s*(.+)$")
-_MATPLOTLIB_MAGIC = re.compile(r"^%?(?:matplotlib|pylab)\b\s*(\S*)")
+_CONFIG_FORMATS = lazy_compile(r"InlineBackend\.figure_formats?\s*=\s*(.+)$")
+_MATPLOTLIB_MAGIC = lazy_compile(r"^%?(?:matplotlib|pylab)\b\s*(\S*)")
 
 _WAY_OUT = (
     "use a smaller figsize or dpi (a 12 x 8 in figure at 300 dpi is print quality, 3,600 x 2,400 "

@@ -8,7 +8,7 @@ from nblint.core.findings import Severity
 from nblint.core.options import Option, parse_int
 from nblint.core.sizes import format_count
 from nblint.core.wording import shorten
-from nblint.rules.base import CodeRule, Invalid
+from nblint.rules.base import CodeRule, Invalid, built_on_first_read
 
 MAX_LITERAL_ELEMENTS = Option(
     "max-literal-elements",
@@ -81,55 +81,62 @@ class HugeLiteral(CodeRule):
     severity = Severity.WARNING
     options = (MAX_LITERAL_ELEMENTS,)
 
-    VALID = [
-        "xs = [1, 2, 3]\nd = {'a': 1, 'b': [1, 2]}\ns = {1, 2}\nt = (1,)\n",
-        "xs = [" + ", ".join(["0"] * 10_000) + "]\n",  # exactly at the limit
-        "grid = [[" + ", ".join(["0"] * 99) + "]] * 200\n",  # a repetition, not a literal of 19,800
-        # data loaded from files
-        "import json\nwith open('data.json') as f:\n    data = json.load(f)\n",
-        "import numpy as np\nxs = np.loadtxt('data.txt')\n",
-        # a literal inside a string or comment is text
-        "s = '[" + ", ".join(["0"] * 12_000) + "]'\n",
-        # a long concatenation of small literals, as in a Kaggle notebook: 2,000 terms of 1 or 8 items
-        "palette = " + "+".join(["[255]*8", "[245]"] * 1000) + "\n",
-        # many small literals in one cell
-        "\n".join(f"row{i} = [{i}, {i + 1}, {i + 2}]" for i in range(5_000)) + "\n",
-    ]
-    INVALID = [
-        Invalid(
-            "xs = [" + ", ".join(["0"] * 10_001) + "]\n", line=1, column=6, message="list literal of 10,001 elements"
-        ),
-        # counted through nesting: 101 rows of 100
-        Invalid(
-            "m = [\n" + "".join("    [" + ", ".join(["1"] * 100) + "],\n" for _ in range(101)) + "]\n",
-            line=1,
-            column=5,
-            message="10,100 elements",
-        ),
-        Invalid(
-            "lookup = {" + ", ".join(f"{i}: {i}" for i in range(10_001)) + "}\n",
-            line=1,
-            message="dict literal of 10,001 elements",
-        ),
-        Invalid("t = (" + ", ".join(["1.5"] * 20_000) + ")\n", message="tuple literal of 20,000 elements"),
-        # a literal under a call still counts on its own
-        Invalid("import numpy as np\nx = np.array([" + ", ".join(["1"] * 10_001) + "])\n", line=2, column=14),
-        # the limit is an option
-        Invalid(
-            "xs = [" + ", ".join(["1"] * 600) + "]\n",
-            options={"max-literal-elements": 500},
-            message="over max-literal-elements 500",
-        ),
-        # cross-cell: the second cell holds the data
-        Invalid(
-            [
-                "import numpy as np\n",
-                "data = {'x': [" + ", ".join(["0"] * 6_000) + "], 'y': [" + ", ".join(["1"] * 6_000) + "]}\n",
-            ],
-            cell=1,
-            message="12,000 elements",
-        ),
-    ]
+    VALID = built_on_first_read(
+        lambda: [
+            "xs = [1, 2, 3]\nd = {'a': 1, 'b': [1, 2]}\ns = {1, 2}\nt = (1,)\n",
+            "xs = [" + ", ".join(["0"] * 10_000) + "]\n",  # exactly at the limit
+            "grid = [[" + ", ".join(["0"] * 99) + "]] * 200\n",  # a repetition, not a literal of 19,800
+            # data loaded from files
+            "import json\nwith open('data.json') as f:\n    data = json.load(f)\n",
+            "import numpy as np\nxs = np.loadtxt('data.txt')\n",
+            # a literal inside a string or comment is text
+            "s = '[" + ", ".join(["0"] * 12_000) + "]'\n",
+            # a long concatenation of small literals, as in a Kaggle notebook: 2,000 terms of 1 or 8 items
+            "palette = " + "+".join(["[255]*8", "[245]"] * 1000) + "\n",
+            # many small literals in one cell
+            "\n".join(f"row{i} = [{i}, {i + 1}, {i + 2}]" for i in range(5_000)) + "\n",
+        ]
+    )
+    INVALID = built_on_first_read(
+        lambda: [
+            Invalid(
+                "xs = [" + ", ".join(["0"] * 10_001) + "]\n",
+                line=1,
+                column=6,
+                message="list literal of 10,001 elements",
+            ),
+            # counted through nesting: 101 rows of 100
+            Invalid(
+                "m = [\n" + "".join("    [" + ", ".join(["1"] * 100) + "],\n" for _ in range(101)) + "]\n",
+                line=1,
+                column=5,
+                message="10,100 elements",
+            ),
+            Invalid(
+                "lookup = {" + ", ".join(f"{i}: {i}" for i in range(10_001)) + "}\n",
+                line=1,
+                message="dict literal of 10,001 elements",
+            ),
+            Invalid("t = (" + ", ".join(["1.5"] * 20_000) + ")\n", message="tuple literal of 20,000 elements"),
+            # a literal under a call still counts on its own
+            Invalid("import numpy as np\nx = np.array([" + ", ".join(["1"] * 10_001) + "])\n", line=2, column=14),
+            # the limit is an option
+            Invalid(
+                "xs = [" + ", ".join(["1"] * 600) + "]\n",
+                options={"max-literal-elements": 500},
+                message="over max-literal-elements 500",
+            ),
+            # cross-cell: the second cell holds the data
+            Invalid(
+                [
+                    "import numpy as np\n",
+                    "data = {'x': [" + ", ".join(["0"] * 6_000) + "], 'y': [" + ", ".join(["1"] * 6_000) + "]}\n",
+                ],
+                cell=1,
+                message="12,000 elements",
+            ),
+        ]
+    )
 
     def __init__(self, context, options) -> None:
         super().__init__(context, options)

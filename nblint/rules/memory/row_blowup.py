@@ -13,7 +13,6 @@ from nblint.core.code.symbols import UNKNOWN, last_name
 from nblint.core.code.text import source_text
 from nblint.core.evidence import named_values, size_evidence, size_message
 from nblint.core.findings import Severity
-from nblint.core.frames import LiteralFrames
 from nblint.core.options import MEMORY_BUDGET, format_size
 from nblint.core.sizes import ITEMSIZE, argument, format_budget, format_count, resolve_dtype
 from nblint.rules.base import CodeRule, Invalid, Valid
@@ -269,10 +268,22 @@ class RowBlowup(CodeRule):
 
     def __init__(self, context, options) -> None:
         super().__init__(context, options)
-        self._literal = LiteralFrames(context)
+        self._module: cst.Module | None = None
+        self._literal_frames = None
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._literal.module = node
+        self._module = node
+
+    @property
+    def _literal(self):
+        """The frames built from literals (nblint.core.frames), made when a merge, join, pivot or
+        encoding is first read: a notebook without one does not import the frame arithmetic (5 dataclasses)."""
+        if self._literal_frames is None:
+            from nblint.core.frames import LiteralFrames
+
+            self._literal_frames = LiteralFrames(self.context)
+            self._literal_frames.module = self._module
+        return self._literal_frames
 
     def visit_Call(self, node: cst.Call) -> None:
         # Key counts come from the guard's LiveValues (nblint.guard.values) or, for frames built from

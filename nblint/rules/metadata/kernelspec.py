@@ -8,6 +8,7 @@ import re
 
 from nblint.core.findings import Severity
 from nblint.core.fixes import Applicability, Fix, JsonEdit
+from nblint.core.lazyre import lazy_compile
 from nblint.core.options import Option, parse_optional_str_list
 from nblint.core.read.notebook import Notebook
 from nblint.rules.base import Invalid, NotebookRule, Valid
@@ -392,7 +393,7 @@ _NB_CONDA = re.compile(r"^conda-(?:env-(?P<env>.+)|root|base)-(?P<kernel>py|r|ir
 # SageMaker notebook instances: `conda_python3` and `conda_<framework>_p<python>` exist on every instance;
 # other `conda_<env>` names are environments a lifecycle script or a user created on one instance.
 _SAGEMAKER = re.compile(r"^conda_(?P<env>.+)$", re.I)
-_SAGEMAKER_BUILTIN = re.compile(r"^(?:python[23]|(?:amazonei_)?[a-z][a-z0-9]*(?:_[a-z0-9]+)*_p\d{2,3})$", re.I)
+_SAGEMAKER_BUILTIN = lazy_compile(r"^(?:python[23]|(?:amazonei_)?[a-z][a-z0-9]*(?:_[a-z0-9]+)*_p\d{2,3})$", re.I)
 # VS Code's generated names: python + version digits + bitness + environment + a hash of the interpreter path.
 _VSCODE_HASHED = re.compile(r"^python\d+(?:32|64)bit.*$|^python_defaultspec_\d+$|^.+[0-9a-f]{32}$", re.I)
 
