@@ -12,7 +12,7 @@ patterns only; it is not a `re.Pattern`, so `re.sub(LAZY, ...)` and `isinstance`
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import Any, cast, overload
 
 _ATTRIBUTES = (
     "search",
@@ -32,7 +32,7 @@ _ATTRIBUTES = (
 
 
 class _LazyPattern:
-    def __init__(self, pattern: str, flags: int) -> None:
+    def __init__(self, pattern: str | bytes, flags: int) -> None:
         self._source = (pattern, flags)
 
     def __getattr__(self, name: str) -> Any:  # only for an attribute not set yet: the first use
@@ -47,6 +47,14 @@ class _LazyPattern:
         return f"lazy_compile({self._source[0]!r}, {self._source[1]!r})"
 
 
-def lazy_compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
+@overload
+def lazy_compile(pattern: str, flags: int = 0) -> re.Pattern[str]: ...
+
+
+@overload
+def lazy_compile(pattern: bytes, flags: int = 0) -> re.Pattern[bytes]: ...
+
+
+def lazy_compile(pattern: str | bytes, flags: int = 0) -> re.Pattern:
     """re.compile(pattern, flags), compiled on first use."""
-    return cast("re.Pattern[str]", _LazyPattern(pattern, flags))
+    return cast("re.Pattern", _LazyPattern(pattern, flags))

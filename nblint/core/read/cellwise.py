@@ -16,17 +16,17 @@ buffer is partly cut: that raises NotCellwise, and the caller reads the file aga
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
+from nblint.core.lazyre import lazy_compile
 from nblint.core.read.jsonlocator import JsonPath, locate_lines, skip_container
 
 CELLWISE_FROM = 32 * 1024 * 1024  # below this, one json.loads of the whole text is simpler and as small
 
 _BOM = b"\xef\xbb\xbf"
-_BLANKS = re.compile(rb"[ \t\r\n]*")
-_KEY = re.compile(rb'"((?:[^"\\]|\\.)*)"[ \t\r\n]*:[ \t\r\n]*')
-_SCALAR = re.compile(rb'"(?:[^"\\]|\\.)*"|[^ \t\r\n,\]}]+')
+_BLANKS = lazy_compile(rb"[ \t\r\n]*")  # (bytes patterns: the scan reads the file's bytes)
+_KEY = lazy_compile(rb'"((?:[^"\\]|\\.)*)"[ \t\r\n]*:[ \t\r\n]*')
+_SCALAR = lazy_compile(rb'"(?:[^"\\]|\\.)*"|[^ \t\r\n,\]}]+')
 
 
 class NotCellwise(Exception):
