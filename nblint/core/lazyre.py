@@ -33,7 +33,7 @@ _ATTRIBUTES = (
 
 class _LazyPattern:
     def __init__(self, pattern: str | bytes, flags: int) -> None:
-        self._source = (pattern, flags)
+        self._source: tuple[Any, int] = (pattern, flags)  # (Any: re.compile takes str or bytes, not their union)
 
     def __getattr__(self, name: str) -> Any:  # only for an attribute not set yet: the first use
         if name.startswith("__"):

@@ -106,6 +106,7 @@ def strip_notebook(
     del file_bytes
     bom = _UTF8_BOM if data.startswith(_UTF8_BOM) else b""
     raw = None
+    original: str | TextOnDisk
     if path is not None and isinstance(data, bytearray) and len(data) >= cellwise.CELLWISE_FROM:
         on_disk = TextOnDisk(path, data)  # its shape, before the buffer is cut
         try:
@@ -172,7 +173,7 @@ def _strip(bom: bytes, original: str | TextOnDisk, raw: dict, major: int, option
     return StripOutcome(bom + new_text.encode("utf-8"), True, census.summary(notebook))
 
 
-def decode_text(data: bytes, name: str | None = None) -> str:
+def decode_text(data: bytes | bytearray, name: str | None = None) -> str:
     from nblint.core.read.encoding import utf16_message
 
     utf16 = utf16_message(data, name)

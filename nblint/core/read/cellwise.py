@@ -59,6 +59,11 @@ def load_cellwise(buffer: bytearray) -> tuple[dict, dict[JsonPath, int]] | None:
     return head, lines
 
 
+def _after_blanks(buffer: bytearray, position: int) -> int:
+    blanks = _BLANKS.match(buffer, position)  # (it always matches, if only nothing)
+    return blanks.end() if blanks is not None else position
+
+
 def _decode(buffer: bytearray, start: int, end: int) -> str:
     """Strict UTF-8, as the whole file is decoded (json.loads of bytes would let surrogates pass)."""
     with memoryview(buffer) as view:
@@ -70,13 +75,13 @@ def _decode(buffer: bytearray, start: int, end: int) -> str:
 def _cell_spans(buffer: bytearray) -> tuple[int, int, list[tuple[int, int]]] | None:
     """(where the top-level "cells" array opens, where it closes, the [start, end) of each cell), when
     the top level is an object with exactly one "cells" key whose value is an array of objects."""
-    position = _BLANKS.match(buffer, len(_BOM) if buffer.startswith(_BOM) else 0).end()
+    position = _after_blanks(buffer, len(_BOM) if buffer.startswith(_BOM) else 0)
     if buffer[position : position + 1] != b"{":
         return None
     position += 1
     found = None
     while True:
-        position = _BLANKS.match(buffer, position).end()
+        position = _after_blanks(buffer, position)
         if buffer[position : position + 1] == b"}":
             return found
         key = _KEY.match(buffer, position)
@@ -92,10 +97,11 @@ def _cell_spans(buffer: bytearray) -> tuple[int, int, list[tuple[int, int]]] | N
             position = cells[-1]
             found = (key.end(), position - 1, cells[:-1])
         else:
-            position = _skip_value(buffer, position)
-            if position is None:
+            after = _skip_value(buffer, position)
+            if after is None:
                 return None
-        position = _BLANKS.match(buffer, position).end()
+            position = after
+        position = _after_blanks(buffer, position)
         if buffer[position : position + 1] == b",":
             position += 1
         elif buffer[position : position + 1] != b"}":
@@ -105,7 +111,7 @@ def _cell_spans(buffer: bytearray) -> tuple[int, int, list[tuple[int, int]]] | N
 def _elements(buffer: bytearray, opening: int) -> list | None:
     """The spans of the objects in the array opening at `opening`, then the position after it closes."""
     spans: list = []
-    position = _BLANKS.match(buffer, opening + 1).end()
+    position = _after_blanks(buffer, opening + 1)
     if buffer[position : position + 1] == b"]":
         return [position + 1]
     while True:
@@ -113,14 +119,14 @@ def _elements(buffer: bytearray, opening: int) -> list | None:
             return None
         end = skip_container(buffer, position + 1)
         spans.append((position, end))
-        position = _BLANKS.match(buffer, end).end()
+        position = _after_blanks(buffer, end)
         following = buffer[position : position + 1]
         if following == b"]":
             spans.append(position + 1)
             return spans
         if following != b",":
             return None
-        position = _BLANKS.match(buffer, position + 1).end()
+        position = _after_blanks(buffer, position + 1)
 
 
 def _skip_value(buffer: bytearray, position: int) -> int | None:

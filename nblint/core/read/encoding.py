@@ -13,7 +13,7 @@ _SAMPLE = 4096  # bytes looked at: a notebook's first lines are ASCII JSON punct
 _UTF16_MARKS = ((b"\xff\xfe", "UTF-16LE"), (b"\xfe\xff", "UTF-16BE"))
 
 
-def utf16_kind(raw: bytes) -> tuple[str, bool] | None:
+def utf16_kind(raw: bytes | bytearray) -> tuple[str, bool] | None:
     """("UTF-16LE" or "UTF-16BE", whether it starts with a byte-order mark) when `raw` reads as UTF-16
     text, else None."""
     for mark, name in _UTF16_MARKS:
@@ -31,7 +31,7 @@ def utf16_kind(raw: bytes) -> tuple[str, bool] | None:
     return None
 
 
-def utf16_message(raw: bytes, name: str | None = None) -> str | None:
+def utf16_message(raw: bytes | bytearray, name: str | None = None) -> str | None:
     """The one-line reason for a UTF-16 notebook, with the command that converts it; None for other bytes."""
     kind = utf16_kind(raw)
     if kind is None:

@@ -11,7 +11,8 @@ import errno
 import os
 import stat
 from contextlib import contextmanager
-from typing import BinaryIO, Iterator
+from io import BufferedReader
+from typing import Iterator
 
 _KINDS = (
     (stat.S_ISFIFO, "a FIFO"),
@@ -96,7 +97,7 @@ def read_regular_buffer(path: str | os.PathLike) -> bytearray:
 
 
 @contextmanager
-def _open_regular(path: str | os.PathLike) -> Iterator[tuple[BinaryIO, int]]:
+def _open_regular(path: str | os.PathLike) -> Iterator[tuple[BufferedReader, int]]:
     """(stream, size) of a regular file; nothing is opened before `stat` says it is one."""
     what = describe_mode(os.stat(path).st_mode)
     if what is not None:

@@ -126,7 +126,8 @@ def skip_container(text: str | bytes | bytearray, position: int) -> int:
     depth = 1
     end = len(text)
     while position < end:
-        stop = scanner.skip.match(text, position).end()
+        skipped = scanner.skip.match(text, position)  # (it always matches, if only nothing)
+        stop = skipped.end() if skipped is not None else position
         if stop >= end:
             return end
         bracket = scanner.char(text, stop)
