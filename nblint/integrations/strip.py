@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from nblint.core.read import cellwise
-from nblint.core.read.files import HandedBytes, read_regular_bytes
+from nblint.core.read.files import HandedBytes
 from nblint.core.read.jsonlayout import TextOnDisk, detect
 from nblint.core.wording import plural
 from nblint.run.strip_options import StripOptions
@@ -110,14 +110,9 @@ def strip_notebook(
     if path is not None and isinstance(data, bytearray) and len(data) >= cellwise.CELLWISE_FROM:
         on_disk = TextOnDisk(path, data)  # its shape, before the buffer is cut
         try:
-            loaded = cellwise.load_cellwise(data)
-        except cellwise.NotCellwise:  # the buffer is cut: the whole file, again, says what is wrong
-            del data
-            try:
-                data = read_regular_bytes(path)
-            except OSError as exc:
-                raise NotStrippable(f"cannot read: {exc.strerror or exc}") from None
-            loaded = None
+            loaded, data = cellwise.read_cellwise(data, path)
+        except OSError as exc:
+            raise NotStrippable(f"cannot read: {exc.strerror or exc}") from None
         if loaded is not None:
             raw, original = loaded[0], on_disk
     if raw is None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from nblint.core.read import cellwise, jsonload, schema
 from nblint.core.read.encoding import json_error_text, utf16_message
-from nblint.core.read.files import HandedBytes, read_regular_buffer, read_regular_bytes
+from nblint.core.read.files import HandedBytes, read_regular_buffer
 from nblint.core.read.jsonlocator import locate_lines, path_deeper_than
 
 
@@ -219,14 +219,9 @@ def parse_notebook(path: Path, file_bytes: bytes | HandedBytes) -> Notebook:
         raise Unreadable("NB002", utf16)
     if isinstance(raw, bytearray) and len(raw) >= cellwise.CELLWISE_FROM:
         try:
-            loaded = cellwise.load_cellwise(raw)
-        except cellwise.NotCellwise:  # the buffer is cut: the whole file, again, says what is wrong
-            del raw
-            try:
-                raw = read_regular_bytes(path)
-            except OSError as exc:
-                raise Unreadable("NB002", f"cannot read file: {exc.strerror or exc}") from None
-            loaded = None
+            loaded, raw = cellwise.read_cellwise(raw, path)
+        except OSError as exc:
+            raise Unreadable("NB002", f"cannot read file: {exc.strerror or exc}") from None
         if loaded is not None:
             # Nothing the text checks below find (a conflict marker, a NUL byte, bytes that are not
             # UTF-8) parses as JSON, so a file read cell by cell has none of them.
