@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from codecs import BOM_UTF8
 from dataclasses import dataclass
 from typing import Any, Iterable
+
+from nblint.core.lazyre import lazy_compile
 
 _JSON_WHITESPACE = " \t\r\n"
 
@@ -93,12 +94,13 @@ class _Shape:
     second_line: str | None  # None when the value is written on one line
 
 
-_NOT_ASCII = re.compile(rb"[\x80-\xff]")
+_NOT_ASCII = lazy_compile(rb"[\x80-\xff]")
 
 
-def _shape(text: str | bytes | bytearray, start: int = 0) -> _Shape:
+def _shape(original: str | bytes | bytearray, start: int = 0) -> _Shape:
     # Positions, not slices: each slice or strip of a 200 MB notebook's text would be a copy of it.
-    is_text = isinstance(text, str)
+    is_text = isinstance(original, str)
+    text: Any = original  # (str or bytes, each searched with constants of its own kind)
     blanks, crlf, newline = (_JSON_WHITESPACE, "\r\n", "\n") if is_text else (_JSON_WHITESPACE.encode(), b"\r\n", b"\n")
     end = len(text)
     first = start
@@ -106,16 +108,16 @@ def _shape(text: str | bytes | bytearray, start: int = 0) -> _Shape:
         start += 1
     while end > start and text[end - 1] in blanks:
         end -= 1
-    first_break = text.find(newline, start, end)  # type: ignore[arg-type]
+    first_break = text.find(newline, start, end)
     second_line = None
     if first_break != -1:
-        second_break = text.find(newline, first_break + 1, end)  # type: ignore[arg-type]
+        second_break = text.find(newline, first_break + 1, end)
         second_line = _as_str(text[first_break + 1 : second_break if second_break != -1 else end])
     return _Shape(
         leading=_as_str(text[first:start]),
         trailing=_as_str(text[end:]),
-        crlf=text.find(crlf, start, end) != -1,  # type: ignore[arg-type]
-        ascii=text.isascii() if is_text else _NOT_ASCII.search(text, first) is None,  # type: ignore[arg-type]
+        crlf=text.find(crlf, start, end) != -1,
+        ascii=text.isascii() if is_text else _NOT_ASCII.search(text, first) is None,
         second_line=second_line,
     )
 
