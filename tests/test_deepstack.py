@@ -26,3 +26,23 @@ def test_an_exception_reaches_the_caller_and_the_thread_goes_on():
     with pytest.raises(ZeroDivisionError):
         worker.call(lambda: 1 / 0)
     assert worker.call(lambda: "still serving") == "still serving"
+
+
+FIRST_CALL = """
+import sys
+from nblint.core.deepstack import call_with_deep_stack
+def depth(n):
+    return 0 if n == 0 else depth(n - 1) + 1
+print(call_with_deep_stack(depth, 20_000))
+"""
+
+
+def test_the_first_call_runs_with_the_raised_limit():
+    """The limit was raised after the thread started, so a call that ran first hit the default one (a
+    notebook nested 50,000 deep was NB004 "too deep" or "no nbformat" from one run to the next)."""
+    import subprocess
+    import sys
+
+    for _ in range(5):  # a fresh process each time: its limit is the default
+        run = subprocess.run([sys.executable, "-c", FIRST_CALL], capture_output=True, text=True, timeout=60)
+        assert (run.returncode, run.stdout.strip()) == (0, "20000"), run.stderr[-500:]

@@ -47,16 +47,19 @@ def recursion_limit_for(stack: int) -> int:
 def start_thread(make: Callable[[], threading.Thread]) -> threading.Thread | None:
     """Start the thread `make` builds with the biggest stack the process may have and raise the recursion
     limit to match; None when not even a small one can start (the caller runs on its own thread)."""
-    previous_size = threading.stack_size()
+    previous_size, previous_limit = threading.stack_size(), sys.getrecursionlimit()
     try:
         for size in stack_sizes():
             try:
                 threading.stack_size(size)
                 thread = make()
+                # Raised before the thread starts: raised after, a thread that ran first hit the old limit
+                # (a deeply nested notebook was read or not, from one run to the next).
+                sys.setrecursionlimit(recursion_limit_for(size))
                 thread.start()
             except (RuntimeError, MemoryError, ValueError):
+                sys.setrecursionlimit(previous_limit)
                 continue
-            sys.setrecursionlimit(recursion_limit_for(size))
             return thread
     finally:
         threading.stack_size(previous_size)
