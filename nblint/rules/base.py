@@ -187,22 +187,28 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
     before deciding collect candidates during the visit and decide in `finish()`.
     """
 
-    # The cheap pre-filter: words (names, attributes, keywords) one of which must occur in the program's
-    # text for the rule to be able to report anything there; a program holding none of them skips this
-    # rule's visit. None (the default, and what a new rule gets) means "always run".
+    # The cheap pre-filter: what one of which must occur in the program's text for the rule to be able to
+    # report anything there; a program holding none of them skips this rule's visit (and, when no code
+    # rule is left, the libcst parse). A name (`sleep`) must occur as a whole word, anything else (`**`,
+    # `@`) as written. None (the default, and what a new rule gets) means "always run". A rule whose
+    # filter needs more than words (an option, a count) overrides `may_fire` as well.
     needs: ClassVar[tuple[str, ...] | None] = None
 
     @classmethod
-    def may_fire(cls, text: str) -> bool:
-        """False only when the rule declared `needs` and none of them occurs in `text` as a word."""
+    def may_fire(cls, text: str, options: Mapping[str, Any] | None = None) -> bool:
+        """False only when the rule declared `needs` and none of them occurs in `text`. `options`: the
+        run's options (each rule's defaults filled in), for a rule whose filter depends on them."""
         if cls.needs is None:
             return True
         pattern = _NEEDS_PATTERNS.get(cls)
         if pattern is None:
-            pattern = _NEEDS_PATTERNS[cls] = re.compile(
-                r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, cls.needs)) + r")(?![A-Za-z0-9_])"
-            )
+            pattern = _NEEDS_PATTERNS[cls] = needs_pattern(cls.needs)
         return pattern.search(text) is not None
+
+    @classmethod
+    def prefiltered(cls) -> bool:
+        """Whether the rule has a pre-filter at all: `needs`, or a `may_fire` of its own."""
+        return cls.needs is not None or cls.may_fire.__func__ is not CodeRule.may_fire.__func__  # type: ignore[attr-defined]
 
     def __init__(self, context: "CodeContext", options: Mapping[str, Any]) -> None:
         RuleRunner.__init__(self, options)
@@ -236,6 +242,14 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
         if names is None:
             names = _VISITOR_NAMES[cls] = visitor_names(cls)
         return {name: getattr(self, name) for name in names}
+
+
+def needs_pattern(needs: Sequence[str], flags: int = 0) -> "re.Pattern[str]":
+    """One regular expression for a rule's `needs`: names as whole words, other tokens as written."""
+    words = [re.escape(need) for need in needs if need.isidentifier()]
+    tokens = [re.escape(need) for need in needs if not need.isidentifier()]
+    parts = [r"(?<![A-Za-z0-9_])(?:" + "|".join(words) + r")(?![A-Za-z0-9_])"] if words else []
+    return re.compile("|".join(parts + tokens) or r"(?!)", flags)
 
 
 def visitor_names(cls: type) -> tuple[str, ...]:

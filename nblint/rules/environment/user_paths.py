@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any, Mapping
 
 import libcst as cst
 
@@ -82,6 +83,11 @@ _NOT_A_PERSON = {
 }
 
 
+# The pre-filter: `home` or `users` as a word, in any case, or a backslash escape that may stand for a letter or
+# a slash of them (\x.., \u...., \U........, \N{...}, octal).
+_NEEDS = re.compile(r"(?i:(?<![A-Za-z0-9_])(?:home|users)(?![A-Za-z0-9_]))|\\[xuUN0-7]")
+
+
 def find_user_path(text: str) -> tuple[str, str, str] | None:
     """(the path, the user's name, the part of the path below the home folder) of the first path into a
     person's home folder in `text`, or None."""
@@ -135,8 +141,15 @@ class AbsoluteUserPath(CodeRule):
     """
 
     code = "NB503"
+    needs = ("home", "users")  # the pre-filter (CodeRule.needs): /home/..., /Users/..., C:\\Users\\...
     name = "absolute-user-path"
     severity = Severity.WARNING
+
+    @classmethod
+    def may_fire(cls, text: str, options: Mapping[str, Any] | None = None) -> bool:
+        """`needs` in any case (the Windows pattern ignores case), or an escape in a string that may spell
+        them (`"\\x2fhome/alice"`): the rule reads the string's value, not its text."""
+        return _NEEDS.search(text) is not None
 
     VALID = [
         "df = pd.read_csv('data/train.csv')\n",

@@ -70,6 +70,7 @@ class LoopSkipsTarget(ControlStack, CodeRule):
     """
 
     code = "NB206"
+    needs = ("while",)  # the pre-filter (CodeRule.needs): a while loop
     name = "loop-skips-target"
     severity = Severity.ERROR
 
