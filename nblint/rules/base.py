@@ -17,7 +17,7 @@ import inspect
 import re
 import textwrap
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Mapping, Sequence, Union, cast
+from typing import TYPE_CHECKING, AbstractSet, Any, ClassVar, Mapping, Sequence, Union, cast
 
 import libcst as cst
 
@@ -176,7 +176,10 @@ class RuleRunner:
 
 
 _VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
-_NEEDS_PATTERNS: dict[type, "re.Pattern[str]"] = {}
+_NEEDS_SPLIT: dict[type, tuple[frozenset[str], tuple[str, ...]]] = {}
+# A run of word characters: the words `needs` names are matched against (one pass over the text for all
+# the rules; a regular expression per rule, with look-behinds, cost more than the visits it saved).
+_WORD = re.compile(r"[A-Za-z0-9_]+")
 
 
 class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
@@ -195,15 +198,24 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
     needs: ClassVar[tuple[str, ...] | None] = None
 
     @classmethod
-    def may_fire(cls, text: str, options: Mapping[str, Any] | None = None) -> bool:
+    def may_fire(
+        cls, text: str, options: Mapping[str, Any] | None = None, words: AbstractSet[str] | None = None
+    ) -> bool:
         """False only when the rule declared `needs` and none of them occurs in `text`. `options`: the
-        run's options (each rule's defaults filled in), for a rule whose filter depends on them."""
+        run's options (each rule's defaults filled in), for a rule whose filter depends on them; `words`:
+        program_words(text), computed once for all the rules of a notebook."""
         if cls.needs is None:
             return True
-        pattern = _NEEDS_PATTERNS.get(cls)
-        if pattern is None:
-            pattern = _NEEDS_PATTERNS[cls] = needs_pattern(cls.needs)
-        return pattern.search(text) is not None
+        split = _NEEDS_SPLIT.get(cls)
+        if split is None:
+            split = _NEEDS_SPLIT[cls] = (
+                frozenset(need for need in cls.needs if need.isidentifier()),
+                tuple(need for need in cls.needs if not need.isidentifier()),
+            )
+        names, tokens = split
+        if words is None:
+            words = program_words(text)
+        return not names.isdisjoint(words) or any(token in text for token in tokens)
 
     @classmethod
     def prefiltered(cls) -> bool:
@@ -244,12 +256,9 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
         return {name: getattr(self, name) for name in names}
 
 
-def needs_pattern(needs: Sequence[str], flags: int = 0) -> "re.Pattern[str]":
-    """One regular expression for a rule's `needs`: names as whole words, other tokens as written."""
-    words = [re.escape(need) for need in needs if need.isidentifier()]
-    tokens = [re.escape(need) for need in needs if not need.isidentifier()]
-    parts = [r"(?<![A-Za-z0-9_])(?:" + "|".join(words) + r")(?![A-Za-z0-9_])"] if words else []
-    return re.compile("|".join(parts + tokens) or r"(?!)", flags)
+def program_words(text: str) -> frozenset[str]:
+    """The words of a text for CodeRule.may_fire: its runs of ASCII letters, digits and underscores."""
+    return frozenset(_WORD.findall(text))
 
 
 def visitor_names(cls: type) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from nblint.core.read.files import HandedBytes
 from nblint.core.read.notebook import Notebook, Unreadable, parse_notebook, read_notebook
 from nblint.core.wording import shorten
 from nblint.rules import ALL_RULES
-from nblint.rules.base import CodeRule, NotebookRule, Report, Rule
+from nblint.rules.base import CodeRule, NotebookRule, Report, Rule, program_words
 from nblint.run import dependencies
 
 
@@ -201,8 +201,9 @@ def may_fire(
     if not any(rule.prefiltered() for rule in code_rules):
         return code_rules
     text = program_text(notebook)
+    words = program_words(text)
     given = options or {}
-    return [rule for rule in code_rules if rule.may_fire(text, _options_for(rule, given))]
+    return [rule for rule in code_rules if rule.may_fire(text, _options_for(rule, given), words)]
 
 
 def run_code_rules(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import AbstractSet, Any, Mapping
 
 import libcst as cst
 
 from nblint.core.findings import Severity
-from nblint.rules.base import CodeRule, Invalid
+from nblint.rules.base import CodeRule, Invalid, program_words
 
 # A user name as a path component: no separators, no placeholders or run-time fillers.
 _USER = r"[^\\/\s'\"<>{}$%*?|:;,()\[\]]+"
@@ -85,7 +85,8 @@ _NOT_A_PERSON = {
 
 # The pre-filter: `home` or `users` as a word, in any case, or a backslash escape that may stand for a letter or
 # a slash of them (\x.., \u...., \U........, \N{...}, octal).
-_NEEDS = re.compile(r"(?i:(?<![A-Za-z0-9_])(?:home|users)(?![A-Za-z0-9_]))|\\[xuUN0-7]")
+_NEEDS = frozenset({"home", "users"})
+_ESCAPE = re.compile(r"\\[xuUN0-7]")
 
 
 def find_user_path(text: str) -> tuple[str, str, str] | None:
@@ -146,10 +147,16 @@ class AbsoluteUserPath(CodeRule):
     severity = Severity.WARNING
 
     @classmethod
-    def may_fire(cls, text: str, options: Mapping[str, Any] | None = None) -> bool:
+    def may_fire(
+        cls, text: str, options: Mapping[str, Any] | None = None, words: AbstractSet[str] | None = None
+    ) -> bool:
         """`needs` in any case (the Windows pattern ignores case), or an escape in a string that may spell
         them (`"\\x2fhome/alice"`): the rule reads the string's value, not its text."""
-        return _NEEDS.search(text) is not None
+        if words is None:
+            words = program_words(text)
+        if any(len(word) in (4, 5) and word.lower() in _NEEDS for word in words):
+            return True
+        return "\\" in text and _ESCAPE.search(text) is not None
 
     VALID = [
         "df = pd.read_csv('data/train.csv')\n",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import AbstractSet, Any, Mapping
 
 import libcst as cst
 
@@ -84,7 +84,9 @@ class HugeLiteral(CodeRule):
     options = (MAX_LITERAL_ELEMENTS,)
 
     @classmethod
-    def may_fire(cls, text: str, options: Mapping[str, Any] | None = None) -> bool:
+    def may_fire(
+        cls, text: str, options: Mapping[str, Any] | None = None, words: AbstractSet[str] | None = None
+    ) -> bool:
         """The pre-filter (CodeRule.needs): elements are separated by commas, so a literal of more than
         `max-literal-elements` (counted through nesting, as the screen counts them too) needs at least that
         many commas in the text."""
