@@ -17,7 +17,7 @@ import inspect
 import re
 import textwrap
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, Sequence, TypeVar, Union, cast
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, ClassVar, Mapping, Sequence, TypeVar, Union, cast
 
 import libcst as cst
 
@@ -198,7 +198,10 @@ class RuleRunner:
 
 
 _VISITOR_NAMES: dict[type, tuple[str, ...]] = {}
-_NEEDS_PATTERNS: dict[type, "re.Pattern[str]"] = {}
+_NEEDS_SPLIT: dict[type, tuple[frozenset[str], tuple[str, ...]]] = {}
+# A run of word characters: the words `needs` names are matched against (one pass over the text for all
+# the rules; a regular expression per rule, with look-behinds, cost more than the visits it saved).
+_WORD = re.compile(r"[A-Za-z0-9_]+")
 
 
 class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
@@ -209,22 +212,37 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
     before deciding collect candidates during the visit and decide in `finish()`.
     """
 
-    # The cheap pre-filter: words (names, attributes, keywords) one of which must occur in the program's
-    # text for the rule to be able to report anything there; a program holding none of them skips this
-    # rule's visit. None (the default, and what a new rule gets) means "always run".
+    # The cheap pre-filter: what one of which must occur in the program's text for the rule to be able to
+    # report anything there; a program holding none of them skips this rule's visit (and, when no code
+    # rule is left, the libcst parse). A name (`sleep`) must occur as a whole word, anything else (`**`,
+    # `@`) as written. None (the default, and what a new rule gets) means "always run". A rule whose
+    # filter needs more than words (an option, a count) overrides `may_fire` as well.
     needs: ClassVar[tuple[str, ...] | None] = None
 
     @classmethod
-    def may_fire(cls, text: str) -> bool:
-        """False only when the rule declared `needs` and none of them occurs in `text` as a word."""
+    def may_fire(
+        cls, text: str, options: Mapping[str, Any] | None = None, words: AbstractSet[str] | None = None
+    ) -> bool:
+        """False only when the rule declared `needs` and none of them occurs in `text`. `options`: the
+        run's options (each rule's defaults filled in), for a rule whose filter depends on them; `words`:
+        program_words(text), computed once for all the rules of a notebook."""
         if cls.needs is None:
             return True
-        pattern = _NEEDS_PATTERNS.get(cls)
-        if pattern is None:
-            pattern = _NEEDS_PATTERNS[cls] = re.compile(
-                r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, cls.needs)) + r")(?![A-Za-z0-9_])"
+        split = _NEEDS_SPLIT.get(cls)
+        if split is None:
+            split = _NEEDS_SPLIT[cls] = (
+                frozenset(need for need in cls.needs if need.isidentifier()),
+                tuple(need for need in cls.needs if not need.isidentifier()),
             )
-        return pattern.search(text) is not None
+        names, tokens = split
+        if words is None:
+            words = program_words(text)
+        return not names.isdisjoint(words) or any(token in text for token in tokens)
+
+    @classmethod
+    def prefiltered(cls) -> bool:
+        """Whether the rule has a pre-filter at all: `needs`, or a `may_fire` of its own."""
+        return cls.needs is not None or cls.may_fire.__func__ is not CodeRule.may_fire.__func__  # type: ignore[attr-defined]
 
     def __init__(self, context: "CodeContext", options: Mapping[str, Any]) -> None:
         RuleRunner.__init__(self, options)
@@ -258,6 +276,11 @@ class CodeRule(Rule, RuleRunner, cst.BatchableCSTVisitor):
         if names is None:
             names = _VISITOR_NAMES[cls] = visitor_names(cls)
         return {name: getattr(self, name) for name in names}
+
+
+def program_words(text: str) -> frozenset[str]:
+    """The words of a text for CodeRule.may_fire: its runs of ASCII letters, digits and underscores."""
+    return frozenset(_WORD.findall(text))
 
 
 def visitor_names(cls: type) -> tuple[str, ...]:

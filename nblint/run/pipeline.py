@@ -19,7 +19,7 @@ from nblint.core.read.files import HandedBytes
 from nblint.core.read.notebook import Notebook, Unreadable, parse_notebook, read_notebook
 from nblint.core.wording import shorten
 from nblint.rules import CHECK_RULES
-from nblint.rules.base import CodeRule, NotebookRule, Report, Rule
+from nblint.rules.base import CodeRule, NotebookRule, Report, Rule, program_words
 from nblint.run import dependencies
 
 
@@ -131,7 +131,7 @@ def analyse(
     rule_classes = [CHECK_RULES[code] for code in sorted(enabled) if code in CHECK_RULES]
     code_rules = [r for r in rule_classes if issubclass(r, CodeRule)]
     if code_rules:
-        code_rules = may_fire(code_rules, notebook)
+        code_rules = may_fire(code_rules, notebook, options)
     program = None
     if notebook.is_python and not notebook.is_python2:
         # Masking (for NB001 and the install rules' magic lines) is cheap; the libcst parse is most of a
@@ -191,17 +191,21 @@ def _one_per_line(findings: list[Finding]) -> list[Finding]:
 
 def program_text(notebook: Notebook) -> str:
     """The text a rule's pre-filter (CodeRule.needs) is checked on: every code cell's source as written,
-    plus the two words magic masking puts in their place (`pass`, `files = None`)."""
-    return "\n".join([cell.source for cell in notebook.cells if cell.cell_type == "code"] + ["pass None"])
+    plus the words masking and the screen put in place of lines (`pass`, `x = None`, `if True:`)."""
+    return "\n".join([cell.source for cell in notebook.cells if cell.cell_type == "code"] + ["pass None if True"])
 
 
-def may_fire(code_rules: list[type[CodeRule]], notebook: Notebook) -> list[type[CodeRule]]:
+def may_fire(
+    code_rules: list[type[CodeRule]], notebook: Notebook, options: Mapping[str, Any] | None = None
+) -> list[type[CodeRule]]:
     """The code rules whose pre-filter this notebook's code passes; a rule without one always runs.
     When none is left, the libcst parse and the traversal are skipped altogether."""
-    if all(rule.needs is None for rule in code_rules):
+    if not any(rule.prefiltered() for rule in code_rules):
         return code_rules
     text = program_text(notebook)
-    return [rule for rule in code_rules if rule.may_fire(text)]
+    words = program_words(text)
+    given = options or {}
+    return [rule for rule in code_rules if rule.may_fire(text, _options_for(rule, given), words)]
 
 
 def run_code_rules(

@@ -67,6 +67,11 @@ class CollectToDriver(CodeRule):
     """
 
     code = "NB302"
+    needs = (
+        *_SINKS,
+        "spark",
+        "sql",
+    )  # the pre-filter (CodeRule.needs): toPandas()/collect(), or a %%spark / %%sql cell
     name = "collect-to-driver"
     # How big the data is, nblint cannot see: likely to kill the driver, not certain.
     severity = Severity.WARNING

@@ -140,6 +140,8 @@ PYARROW_READERS = {
     "read_table": ("arrow-table", False, False),
 }
 _OTHER_READER_NAMES = frozenset({"load", "loadtxt", "genfromtxt"})
+# Every reader's last name, for the pre-filter: what _reader resolves, and json.load.
+_READER_NAMES = tuple(sorted({*PANDAS_READERS, *POLARS_READERS, *NUMPY_READERS, *PYARROW_READERS, "load"}))
 # formats sized by the Arrow IPC footer; True: read into pandas (every value at least 8 bytes)
 _ARROW_FORMATS = {"feather": True, "polars-ipc": False, "arrow-table": False}
 
@@ -256,6 +258,9 @@ class UnchunkedRead(CodeRule):
     """
 
     code = "NB301"
+    needs = (
+        _READER_NAMES  # the pre-filter (CodeRule.needs): the last name of every reader it knows (json.load included)
+    )
     name = "unchunked-read"
     severity = Severity.WARNING
     options = (MEMORY_BUDGET, DATA_DIRS, FLAG_UNKNOWN_READ_SIZE)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import AbstractSet, Any, Mapping
 
 import libcst as cst
 
 from nblint.core.findings import Severity
 from nblint.core.lazyre import lazy_compile
-from nblint.rules.base import CodeRule, Invalid
+from nblint.rules.base import CodeRule, Invalid, program_words
 
 # A user name as a path component: no separators, no placeholders or run-time fillers.
 _USER = r"[^\\/\s'\"<>{}$%*?|:;,()\[\]]+"
@@ -83,6 +84,12 @@ _NOT_A_PERSON = {
 }
 
 
+# The pre-filter: `home` or `users` as a word, in any case, or a backslash escape that may stand for a letter or
+# a slash of them (\x.., \u...., \U........, \N{...}, octal).
+_NEEDS = frozenset({"home", "users"})
+_ESCAPE = re.compile(r"\\[xuUN0-7]")
+
+
 def find_user_path(text: str) -> tuple[str, str, str] | None:
     """(the path, the user's name, the part of the path below the home folder) of the first path into a
     person's home folder in `text`, or None."""
@@ -136,8 +143,21 @@ class AbsoluteUserPath(CodeRule):
     """
 
     code = "NB503"
+    needs = ("home", "users")  # the pre-filter (CodeRule.needs): /home/..., /Users/..., C:\\Users\\...
     name = "absolute-user-path"
     severity = Severity.WARNING
+
+    @classmethod
+    def may_fire(
+        cls, text: str, options: Mapping[str, Any] | None = None, words: AbstractSet[str] | None = None
+    ) -> bool:
+        """`needs` in any case (the Windows pattern ignores case), or an escape in a string that may spell
+        them (`"\\x2fhome/alice"`): the rule reads the string's value, not its text."""
+        if words is None:
+            words = program_words(text)
+        if any(len(word) in (4, 5) and word.lower() in _NEEDS for word in words):
+            return True
+        return "\\" in text and _ESCAPE.search(text) is not None
 
     VALID = [
         "df = pd.read_csv('data/train.csv')\n",

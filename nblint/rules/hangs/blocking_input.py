@@ -53,6 +53,7 @@ class BlockingInput(TracksNotebookFunctions, CodeRule):
     """
 
     code = "NB403"
+    needs = tuple(sorted(_PROMPT_NAMES))  # the pre-filter (CodeRule.needs): input, raw_input, getpass, however imported
     name = "blocking-input"
     # Interactive runs work (someone types); unattended runs hang or fail: "likely to", not "will".
     severity = Severity.WARNING

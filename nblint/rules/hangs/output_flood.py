@@ -138,6 +138,9 @@ class OutputFlood(ControlStack, CodeRule):
     """
 
     code = "NB401"
+    needs = tuple(
+        sorted(_OUTPUT_NAMES)
+    )  # the pre-filter (CodeRule.needs): the last name of every output call it counts
     name = "output-flood"
     severity = Severity.WARNING
     options = (MAX_PRINTED_LINES,)

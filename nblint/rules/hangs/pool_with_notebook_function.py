@@ -131,6 +131,11 @@ class PoolWithNotebookFunction(TracksNotebookFunctions, CodeRule):
     """
 
     code = "NB404"
+    needs = (
+        *sorted(_POOL_NAMES),
+        "spawn",
+        "start_processes",
+    )  # the pre-filter (CodeRule.needs): a process pool or torch's spawn
     name = "pool-with-notebook-function"
     severity = Severity.ERROR
 

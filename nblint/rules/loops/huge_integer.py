@@ -140,6 +140,7 @@ class HugeInteger(CodeRule):
     """
 
     code = "NB205"
+    needs = ("**", "pow", "factorial")  # the pre-filter (CodeRule.needs): a power, pow() or a factorial
     name = "huge-integer"
     severity = Severity.ERROR
     options = (MAX_INTEGER_DIGITS,)

@@ -72,6 +72,7 @@ class LoopSkipsTarget(ControlStack, CodeRule):
     """
 
     code = "NB206"
+    needs = ("while",)  # the pre-filter (CodeRule.needs): a while loop
     name = "loop-skips-target"
     severity = Severity.ERROR
 

@@ -83,6 +83,7 @@ class StaleLoopCondition(ControlStack, CodeRule):
     """
 
     code = "NB202"
+    needs = ("while",)  # the pre-filter (CodeRule.needs): a while loop
     name = "stale-loop-condition"
     severity = Severity.WARNING
 

@@ -131,6 +131,7 @@ class UnconditionalRecursion(CodeRule):
     """
 
     code = "NB203"
+    needs = ("def", "lambda")  # the pre-filter (CodeRule.needs): a function or a lambda
     name = "unconditional-recursion"
     severity = Severity.ERROR
 

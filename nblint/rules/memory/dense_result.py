@@ -143,6 +143,12 @@ class DenseResult(CodeRule):
     """
 
     code = "NB104"
+    needs = (
+        *sorted(_CALL_NAMES),
+        "A",
+        "@",
+        "mgrid",
+    )  # the pre-filter (CodeRule.needs): the calls it sizes, `.A`, `X @ Y`, np.mgrid[...]
     name = "dense-result"
     severity = Severity.ERROR
     options = (MEMORY_BUDGET,)

@@ -8,7 +8,7 @@ from nblint.core.code.text import source_text
 from nblint.core.evidence import named_values, size_evidence, size_message
 from nblint.core.findings import Severity
 from nblint.core.options import MEMORY_BUDGET, format_size
-from nblint.core.sizes import ArrayEstimate, estimate_array, format_budget, format_count
+from nblint.core.sizes import CONSTRUCTOR_NAMES, ArrayEstimate, estimate_array, format_budget, format_count
 from nblint.rules.base import CodeRule, Invalid
 
 # Constructors whose memory np.memmap can stand for (zeros and empty: a new memmap is zero-filled).
@@ -59,6 +59,9 @@ class HugeAllocation(CodeRule):
     """
 
     code = "NB101"
+    needs = tuple(
+        sorted(CONSTRUCTOR_NAMES)
+    )  # the pre-filter (CodeRule.needs): the last name of every constructor estimate_array sizes
     name = "huge-allocation"
     severity = Severity.ERROR
     options = (MEMORY_BUDGET,)

@@ -104,6 +104,7 @@ class HugeCanvas(CodeRule):
     """
 
     code = "NB106"
+    needs = (*_FIGURE_MAKERS, "figsize", "savefig")  # the pre-filter (CodeRule.needs): a figure made, or savefig
     name = "huge-canvas"
     severity = Severity.ERROR
     options = (MEMORY_BUDGET,)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import AbstractSet, Any, Mapping
+
 import libcst as cst
 
 from nblint.core.findings import Severity
@@ -80,6 +82,18 @@ class HugeLiteral(CodeRule):
     name = "huge-literal"
     severity = Severity.WARNING
     options = (MAX_LITERAL_ELEMENTS,)
+
+    @classmethod
+    def may_fire(
+        cls, text: str, options: Mapping[str, Any] | None = None, words: AbstractSet[str] | None = None
+    ) -> bool:
+        """The pre-filter (CodeRule.needs): elements are separated by commas, so a literal of more than
+        `max-literal-elements` (counted through nesting, as the screen counts them too) needs at least that
+        many commas in the text."""
+        limit = (options or {}).get(MAX_LITERAL_ELEMENTS.key)
+        if not isinstance(limit, int):
+            limit = MAX_LITERAL_ELEMENTS.parsed_default()
+        return text.count(",") >= limit
 
     VALID = built_on_first_read(
         lambda: [

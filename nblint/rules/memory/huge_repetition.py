@@ -75,6 +75,12 @@ class HugeRepetition(CodeRule):
     """
 
     code = "NB103"
+    needs = (
+        "*",
+        "bytearray",
+        "bytes",
+        "range",
+    )  # the pre-filter (CodeRule.needs): `[0] * N`, bytes(N), list(range(N)), [... for _ in range(N)]
     name = "huge-repetition"
     severity = Severity.ERROR
     options = (MEMORY_BUDGET,)

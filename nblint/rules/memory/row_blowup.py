@@ -112,6 +112,7 @@ class RowBlowup(CodeRule):
     """
 
     code = "NB110"
+    needs = tuple(sorted(_METHODS))  # the pre-filter (CodeRule.needs): the last name of every call it sizes
     name = "row-blowup"
     severity = Severity.ERROR
     options = (MEMORY_BUDGET,)
