@@ -15,6 +15,7 @@ the rest.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from typing import TYPE_CHECKING, Any
@@ -52,17 +53,15 @@ def _load(modules: list[str], machine: bool) -> dict[str, type[Rule]]:
 
 
 CHECK_RULES: dict[str, type[Rule]] = _load([m for m in RULE_MODULES if not m.startswith(_MACHINE_FAMILY)], False)
-_EVERY: list[dict[str, type[Rule]]] = []
 
 
+@functools.cache
 def _every_rule() -> tuple[dict[str, type[Rule]], dict[str, type[Rule]]]:
-    if not _EVERY:
-        machine = _load([m for m in RULE_MODULES if m.startswith(_MACHINE_FAMILY)], True)
-        if set(machine) & set(CHECK_RULES):
-            raise RuntimeError(f"two rules use code {sorted(set(machine) & set(CHECK_RULES))[0]}")
-        every = dict(sorted({**CHECK_RULES, **machine}.items()))
-        _EVERY.extend((every, {rule.name: rule for rule in every.values()}))
-    return _EVERY[0], _EVERY[1]
+    machine = _load([m for m in RULE_MODULES if m.startswith(_MACHINE_FAMILY)], True)
+    if set(machine) & set(CHECK_RULES):
+        raise RuntimeError(f"two rules use code {sorted(set(machine) & set(CHECK_RULES))[0]}")
+    every = dict(sorted({**CHECK_RULES, **machine}.items()))
+    return every, {rule.name: rule for rule in every.values()}
 
 
 def __getattr__(name: str) -> Any:
