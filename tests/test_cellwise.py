@@ -103,6 +103,7 @@ LOOK_ALIKES = {
     "top level is a list": "[1, 2, 3]",
     "trailing garbage": GOOD + "}",
     "cells is not an array": '{"cells": {}, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
+    "a top-level string of 20,000 characters": GOOD.replace("{", '{"note": "' + "n" * 20_000 + '", ', 1),
 }
 CELLWISE = 7  # the first seven are read cell by cell
 

@@ -27,8 +27,10 @@ CELLWISE_FROM = 32 * 1024 * 1024  # below this, one json.loads of the whole text
 
 _BOM = b"\xef\xbb\xbf"
 _BLANKS = lazy_compile(rb"[ \t\r\n]*")  # (bytes patterns: the scan reads the file's bytes)
-_KEY = lazy_compile(rb'"((?:[^"\\]|\\.)*)"[ \t\r\n]*:[ \t\r\n]*')
-_SCALAR = lazy_compile(rb'"(?:[^"\\]|\\.)*"|[^ \t\r\n,\]}]+')
+# Bounded: a top-level key or string longer than this is no notebook's, and is left to the whole-file read
+# (the regex engine slows on one repeat of millions).
+_KEY = lazy_compile(rb'"((?:[^"\\]|\\.){0,1000})"[ \t\r\n]*:[ \t\r\n]*')
+_SCALAR = lazy_compile(rb'"(?:[^"\\]|\\.){0,10000}"|[^ \t\r\n,\]}"]{1,10000}')
 
 
 class NotCellwise(Exception):
